@@ -1,0 +1,24 @@
+"""A destination that publishes nothing: it records what would have been sent."""
+from __future__ import annotations
+
+from destinations.base import Capabilities, Part, Post, PublishResult
+
+
+class DryRun:
+    name = "dryrun"
+    capabilities = Capabilities(max_length=None, safe_to_retry_unknown=True)
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Post, Part]] = []
+
+    def format(self, post: Post) -> list[Part]:
+        return [Part(index=0, text=post.text)]
+
+    def preflight(self, post: Post) -> list[str]:
+        return [] if post.text.strip() else ["the text is empty"]
+
+    async def publish(
+        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
+    ) -> PublishResult:
+        self.sent.append((post, part))
+        return PublishResult(external_id=f"dryrun-{idempotency_key[:12]}", detail={"chars": len(part.text)})

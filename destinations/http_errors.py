@@ -1,0 +1,44 @@
+"""Translate httpx outcomes into destination errors (the one place that knows HTTP status codes)."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import httpx
+
+from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def raise_for_status(response: httpx.Response, platform: str) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    reason = response.text[:300]
+    if status == 429:
+        raise RetryableError(f"{platform} rate limit (429)", retry_after_s=retry_after_seconds(response))
+    if status >= 500:
+        raise RetryableError(f"{platform} server error ({status})", retry_after_s=retry_after_seconds(response))
+    raise PermanentError(f"{platform} refused the post ({status}): {reason}")
+
+
+@asynccontextmanager
+async def map_http_errors(platform: str) -> AsyncIterator[None]:
+    """Connect failures never reached the platform; read timeouts may have."""
+    try:
+        yield
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise RetryableError(f"could not reach {platform}: {exc.__class__.__name__}") from exc
+    except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        raise UnknownOutcomeError(
+            f"{platform} did not answer after the request was sent ({exc.__class__.__name__})"
+        ) from exc

@@ -1,0 +1,67 @@
+"""POST the approved text as signed JSON to a URL of the user's choosing."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import httpx
+
+from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.http_errors import map_http_errors, raise_for_status
+
+
+class Webhook:
+    name = "webhook"
+    capabilities = Capabilities(max_length=None, idempotency_keys=True)
+
+    def __init__(self, url: str, secret: str, http: httpx.AsyncClient) -> None:
+        self._url = url
+        self._secret = secret.encode()
+        self._http = http
+
+    def format(self, post: Post) -> list[Part]:
+        return [Part(index=0, text=post.text)]
+
+    def preflight(self, post: Post) -> list[str]:
+        problems = []
+        if not post.text.strip():
+            problems.append("the text is empty")
+        if not self._url.startswith(("http://", "https://")):
+            problems.append("WEBHOOK_URL is not an http(s) URL")
+        return problems
+
+    def body(self, post: Post, part: Part) -> bytes:
+        payload = {
+            "text": part.text,
+            "sha256": hashlib.sha256(part.text.encode("utf-8")).hexdigest(),
+            "draft_id": post.draft_id,
+            "revision": post.revision,
+            "destination": self.name,
+            "approved_by": post.approved_by,
+        }
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def signature(self, body: bytes) -> str:
+        return "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    async def publish(
+        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
+    ) -> PublishResult:
+        body = self.body(post, part)
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            "X-Signoff-Signature": self.signature(body),
+        }
+        async with map_http_errors("webhook"):
+            response = await self._http.post(self._url, content=body, headers=headers)
+        raise_for_status(response, "webhook")
+        url = None
+        try:
+            data = response.json()
+            url = data.get("url") if isinstance(data, dict) else None
+        except ValueError:
+            pass
+        return PublishResult(external_id=response.headers.get("x-request-id"), url=url,
+                             detail={"status": response.status_code})

@@ -1,0 +1,1 @@
+"""Turning a topic into a draft: stages behind one protocol, run in order by `runner.run_pipeline`."""

@@ -1,0 +1,1 @@
+"""Pipeline stages, one module each, in the order `runner.DEFAULT_STAGES` lists them."""
