@@ -6,6 +6,7 @@ know about Slack or the database; the worker builds the brief and stores the res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Awaitable, Callable, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -20,8 +21,38 @@ class Style(BaseModel):
     max_length: int | None = None
 
 
+class LengthUnit(str, Enum):
+    characters = "characters"
+    graphemes = "graphemes"
+    x_weighted = "x_weighted"
+
+
+class DestinationCapabilities(BaseModel):
+    """What the writer needs to know about one destination (mirrors destinations' Capabilities)."""
+
+    max_length: int | None = None
+    length_unit: LengthUnit = LengthUnit.characters
+    threads: bool = False
+    markdown: bool = False
+
+
+class DestinationPlan(BaseModel):
+    """The plan stage's decision for one destination; `parts` is 1 unless `form` is thread."""
+
+    destination: str
+    form: Literal["single", "thread", "article"] = "single"
+    parts: int = 1
+    max_length: int | None = None
+    length_unit: LengthUnit = LengthUnit.characters
+
+
 class DraftBrief(BaseModel):
-    """What the worker asks for. `limits` maps destination name to its max length (None = none)."""
+    """What the worker asks for. `limits` maps destination name to its max length (None = none).
+
+    `capabilities`, when given for a destination, wins over `limits` (it also says how length is
+    counted and whether threads/markdown are possible). `recent_published` holds texts or URLs of
+    recent posts, so curate can avoid repeating material.
+    """
 
     schema_version: Literal[1] = SCHEMA_VERSION
     topic: str
@@ -31,13 +62,26 @@ class DraftBrief(BaseModel):
     previous_text: str | None = None
     blocked_terms: list[str] = Field(default_factory=list)
     style: Style = Field(default_factory=Style)
+    capabilities: dict[str, DestinationCapabilities] = Field(default_factory=dict)
+    recent_published: list[str] = Field(default_factory=list)
+
+    def capabilities_for(self, destination: str) -> DestinationCapabilities:
+        if destination in self.capabilities:
+            return self.capabilities[destination]
+        return DestinationCapabilities(max_length=self.limits.get(destination))
+
+    def all_capabilities(self) -> dict[str, DestinationCapabilities]:
+        names = list(dict.fromkeys([*self.destinations, *self.limits, *self.capabilities]))
+        return {name: self.capabilities_for(name) for name in names}
 
 
 class Source(BaseModel):
     title: str
     url: str | None = None
     excerpt: str = ""
+    # feed, web, notes, git, topic: where this came from, shown as provenance next to the draft.
     kind: str = "topic"
+    score: float = 0.0
 
 
 class StageReport(BaseModel):
@@ -68,12 +112,14 @@ class DraftResult(BaseModel):
     critique: Critique | None = None
     policy: PolicyVerdict = Field(default_factory=PolicyVerdict)
     stages: list[StageReport] = Field(default_factory=list)
+    plans: dict[str, DestinationPlan] = Field(default_factory=dict)
 
 
 @dataclass
 class PipelineState:
     brief: DraftBrief
     material: list[Source] = field(default_factory=list)
+    plans: dict[str, DestinationPlan] = field(default_factory=dict)
     text: str = ""
     title: str | None = None
     tags: list[str] = field(default_factory=list)

@@ -2,7 +2,9 @@
 
     PipelineError                   a run could not produce a draft
     ├── TransientPipelineError      worth retrying later (LLM 429/5xx, timeouts)
-    └── PermanentPipelineError      retrying will not help (bad configuration, refused input)
+    ├── PermanentPipelineError      retrying will not help (bad configuration, refused input)
+    └── SourceError                 one source failed; collect turns it into a warning, never a crash
+        └── FetchRefused            the SSRF guard said no (scheme, private address, size, redirects)
 """
 from __future__ import annotations
 
@@ -21,4 +23,12 @@ class TransientPipelineError(PipelineError):
 
 
 class PermanentPipelineError(PipelineError):
+    pass
+
+
+class SourceError(PipelineError):
+    pass
+
+
+class FetchRefused(SourceError):
     pass
