@@ -1,0 +1,90 @@
+"""Split a long text into numbered thread parts on sentence, then word, then grapheme boundaries.
+
+Platforms count length differently (X weights characters, Bluesky counts graphemes), so the
+caller passes `measure`; every candidate part is measured whole because X's weighting is not
+additive (a URL counts 23 however long it is).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+try:
+    import regex as _regex
+except ImportError:  # without it we split on code points, which is never longer than graphemes
+    _regex = None
+
+Measure = Callable[[str], int]
+
+# A sentence ends at terminal punctuation (and closing quotes) before whitespace, at a CJK full
+# stop (no space follows those), or at a newline.
+_SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)\]]*(?=\s|$)|[。！？]+[」』”’)]*|(?=\n)|$)\s*", re.S)
+_WORD = re.compile(r"\S+\s*")
+
+
+def graphemes(text: str) -> list[str]:
+    if _regex is None:
+        return list(text)
+    return _regex.findall(r"\X", text)
+
+
+def grapheme_count(text: str) -> int:
+    return len(graphemes(text))
+
+
+def numbering(index: int, total: int) -> str:
+    return f" ({index}/{total})"
+
+
+def split_thread(text: str, limit: int, measure: Measure = len) -> list[str]:
+    """One part if it fits, else parts that each fit `limit` including their " (i/n)" suffix."""
+    text = text.strip()
+    if measure(text) <= limit:
+        return [text]
+    total = 2
+    while True:
+        # The widest suffix for this total; fewer parts only make the suffix shorter.
+        budget = limit - measure(numbering(total, total))
+        if budget <= 0:
+            raise ValueError(f"a limit of {limit} leaves no room for thread numbering")
+        chunks = _pack(text, budget, measure)
+        if len(chunks) <= total:
+            break
+        total = len(chunks)
+    return [chunk + numbering(i, len(chunks)) for i, chunk in enumerate(chunks, 1)]
+
+
+def _pack(text: str, budget: int, measure: Measure) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+
+    def flush() -> None:
+        nonlocal current
+        if current.strip():
+            chunks.append(current.strip())
+        current = ""
+
+    def add(unit: str, finer: Callable[[str], list[str]] | None) -> None:
+        nonlocal current
+        if measure((current + unit).strip()) <= budget:
+            current += unit
+            return
+        flush()
+        if measure(unit.strip()) <= budget or finer is None:
+            current = unit
+            return
+        for piece in finer(unit):
+            add(piece, _finer_than(finer))
+
+    for sentence in _SENTENCE.findall(text):
+        add(sentence, _words)
+    flush()
+    return chunks
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _finer_than(finer: Callable[[str], list[str]]) -> Callable[[str], list[str]] | None:
+    return graphemes if finer is _words else None

@@ -1,0 +1,128 @@
+"""X (Twitter) through tweepy's async client, OAuth 1.0a user context.
+
+tweepy hard-codes https://api.twitter.com, so an aiohttp client middleware moves each request to
+the configured base URL (a local fake in tests). tweepy logs request headers at DEBUG, which
+include the OAuth header: `x_logging.redact_tweepy_logs` scrubs them before any handler sees them.
+"""
+from __future__ import annotations
+
+import html
+import re
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import aiohttp
+from tweepy.asynchronous import AsyncClient
+from twitter_text import parse_tweet
+from yarl import URL
+
+from destinations.base import Capabilities, LengthUnit, Part, Post, PublishResult
+from destinations.splitting import split_thread
+from destinations.x_errors import map_tweepy_errors
+from destinations.x_logging import redact_tweepy_logs
+
+TWEEPY_HOST = "api.twitter.com"
+MAX_WEIGHTED_LENGTH = 280
+_URL = re.compile(r"https?://\S+")
+
+
+def weighted_length(text: str) -> int:
+    return parse_tweet(text).weightedLength
+
+
+class X:
+    name = "x"
+    capabilities = Capabilities(
+        max_length=MAX_WEIGHTED_LENGTH,
+        length_unit=LengthUnit.x_weighted,
+        threads=True,
+        media=False,
+        idempotency_keys=False,
+        # Basic tier: 100 posts per 15 min per user.
+        rate_limit_per_min=6,
+        safe_to_retry_unknown=False,
+    )
+    handoff = False
+
+    def __init__(
+        self,
+        consumer_key: str,
+        consumer_secret: str,
+        access_token: str,
+        access_token_secret: str,
+        *,
+        api_url: str = "https://api.twitter.com",
+        timeout_s: float = 30.0,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        self._credentials = (consumer_key, consumer_secret, access_token, access_token_secret)
+        self._base = URL(api_url.rstrip("/"))
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s,
+                                              sock_read=timeout_s)
+        redact_tweepy_logs(self._credentials)
+
+    def format(self, post: Post) -> list[Part]:
+        texts = split_thread(post.text, MAX_WEIGHTED_LENGTH, weighted_length)
+        return [Part(index=i, text=t) for i, t in enumerate(texts)]
+
+    def preflight(self, post: Post) -> list[str]:
+        if not post.text.strip():
+            return ["the text is empty"]
+        problems = []
+        for part in self.format(post):
+            if not parse_tweet(part.text).valid:
+                problems.append(f"part {part.index + 1} is not a valid post for X")
+        return problems
+
+    async def publish(
+        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
+    ) -> PublishResult:
+        # X's POST /2/tweets takes no idempotency key; the worker's claimed row is our only guard.
+        async with self._client() as client, map_tweepy_errors(sending=True):
+            response = await client.create_tweet(
+                text=part.text, in_reply_to_tweet_id=reply_to, user_auth=True
+            )
+        tweet_id = str(response.data["id"])
+        return PublishResult(external_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}",
+                             detail={"weighted_length": weighted_length(part.text)})
+
+    async def find_published(self, post: Post, part: Part) -> PublishResult | None:
+        """The account's recent post with this part's text, if the unknown outcome was a success."""
+        async with self._client() as client, map_tweepy_errors(sending=False):
+            me = await client.get_me(user_auth=True)
+            tweets = await client.get_users_tweets(me.data.id, max_results=20, user_auth=True)
+        wanted = _comparable(part.text)
+        for tweet in tweets.data or []:
+            if _comparable(tweet.text) == wanted:
+                return PublishResult(external_id=str(tweet.id),
+                                     url=f"https://x.com/i/web/status/{tweet.id}",
+                                     detail={"reconciled": True})
+        return None
+
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[AsyncClient]:
+        async with aiohttp.ClientSession(timeout=self._timeout, middlewares=(self._rewrite,)) as session:
+            key, secret, token, token_secret = self._credentials
+            client = AsyncClient(consumer_key=key, consumer_secret=secret,
+                                 access_token=token, access_token_secret=token_secret)
+            client.session = session
+            yield client
+
+    async def _rewrite(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        # The OAuth signature covers the api.twitter.com URL; X never sees the rewritten one.
+        if request.url.host == TWEEPY_HOST and self._base.host != TWEEPY_HOST:
+            request.url = URL.build(
+                scheme=self._base.scheme, host=self._base.raw_host or "", port=self._base.explicit_port,
+                path=self._base.raw_path.rstrip("/") + request.url.raw_path,
+                query_string=request.url.raw_query_string, encoded=True,
+            )
+            request.headers["Host"] = request.url.host_port_subcomponent or ""
+        return await handler(request)
+
+
+def _comparable(text: str) -> str:
+    # X returns text HTML-escaped and with links replaced by t.co ones.
+    return " ".join(_URL.sub("<url>", html.unescape(text)).split())
+
