@@ -5,10 +5,15 @@ import time
 from typing import Sequence
 
 from pipeline.base import DraftBrief, DraftResult, PipelineState, RunContext, Stage, StageReport
+from pipeline.stages.collect import collect
+from pipeline.stages.critique import critique
+from pipeline.stages.curate import curate
+from pipeline.stages.plan import plan
 from pipeline.stages.policy import policy
 from pipeline.stages.write_offline import write_offline
 
-DEFAULT_STAGES: tuple[Stage, ...] = (write_offline, policy)
+# Fully offline and fast: no sources configured, no model; `factory.build_stages` adds both.
+DEFAULT_STAGES: tuple[Stage, ...] = (collect, curate, plan, write_offline, critique, policy)
 
 
 async def run_pipeline(
@@ -31,5 +36,5 @@ async def run_pipeline(
         ))
     return DraftResult(
         text=state.text, title=state.title, tags=state.tags, sources=state.material,
-        critique=state.critique, policy=state.policy, stages=reports,
+        critique=state.critique, policy=state.policy, stages=reports, plans=state.plans,
     )

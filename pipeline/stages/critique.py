@@ -1,0 +1,75 @@
+"""Critique: a 0–10 score with reasons a reviewer can act on (heuristics; a model when configured)."""
+from __future__ import annotations
+
+import re
+
+from pipeline.base import Critique, PipelineState, RunContext
+from pipeline.provenance import Support
+from pipeline.shape import Budget
+from pipeline.length import measure
+from pipeline.textutil import sentences
+
+_HASHTAG = re.compile(r"(?<!\w)#\w+")
+_NUMBER = re.compile(r"\d[\d,.]*%?")
+_GENERIC_HOOKS = ("in this post", "here is what you need to know", "today we", "i want to talk")
+
+
+def critique_text(state: PipelineState) -> Critique:
+    text, brief = state.text, state.brief
+    score = 10.0
+    reasons: list[str] = []
+
+    tightest = Budget.of(state.plans, brief.style.max_length).tightest()
+    if tightest:
+        used = measure(text, tightest[1]) / tightest[0]
+        if used > 1:
+            score -= 3
+            reasons.append(f"Over the length limit ({used:.0%} of the space).")
+        elif used < 0.3:
+            score -= 1
+            reasons.append(f"Uses only {used:.0%} of the available space; there is room for one more point.")
+        else:
+            reasons.append(f"Uses {used:.0%} of the available space.")
+
+    hook = text.strip().split("\n", 1)[0]
+    if not hook or len(hook) > 140 or hook.lower().startswith(_GENERIC_HOOKS):
+        score -= 1.5
+        reasons.append("The opening line is long or generic; lead with the most interesting fact.")
+
+    said = [s for s in sentences(_HASHTAG.sub("", text)) if s.strip()]
+    words = [len(s.split()) for s in said]
+    if words and sum(words) / len(words) > 24:
+        score -= 1.5
+        reasons.append(f"Sentences average {sum(words) / len(words):.0f} words; shorter ones read better.")
+
+    source_text = " ".join(f"{s.title} {s.excerpt}" for s in state.material) + " " + brief.topic
+    unsupported = sorted({n for n in _NUMBER.findall(_HASHTAG.sub("", text))
+                          if n.strip(".,") not in source_text and not re.fullmatch(r"\d", n)})
+    support = Support.of(state.material, brief.topic)
+    if unsupported:
+        score -= 2
+        reasons.append("Figures not found in the sources: " + ", ".join(unsupported) + ".")
+    if support.unsupported_links(text) or support.unsupported_mentions(text):
+        score -= 2
+        reasons.append("Links or @mentions that the sources do not contain.")
+    if not state.material:
+        score -= 1
+        reasons.append("No sources: the draft rests on the topic alone.")
+
+    tags = _HASHTAG.findall(text)
+    if brief.style.hashtags and not tags:
+        score -= 0.5
+        reasons.append("No hashtags, though the style asks for them.")
+    elif len(tags) > 3:
+        score -= 1
+        reasons.append(f"{len(tags)} hashtags; two or three is plenty.")
+    elif not brief.style.hashtags and tags:
+        score -= 0.5
+        reasons.append("Hashtags, though the style asks for none.")
+    return Critique(score=max(0.0, min(10.0, round(score, 1))), reasons=reasons)
+
+
+async def critique(ctx: RunContext, state: PipelineState) -> PipelineState:
+    await ctx.report("reviewing…")
+    state.critique = critique_text(state)
+    return state
