@@ -19,15 +19,18 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
-def raise_for_status(response: httpx.Response, platform: str) -> None:
+def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: float | None = None) -> None:
+    """`retry_after_s` is for platforms whose wait hint is not a Retry-After header."""
     status = response.status_code
     if status < 400:
         return
     reason = response.text[:300]
+    if retry_after_s is None:
+        retry_after_s = retry_after_seconds(response)
     if status == 429:
-        raise RetryableError(f"{platform} rate limit (429)", retry_after_s=retry_after_seconds(response))
+        raise RetryableError(f"{platform} rate limit (429)", retry_after_s=retry_after_s)
     if status >= 500:
-        raise RetryableError(f"{platform} server error ({status})", retry_after_s=retry_after_seconds(response))
+        raise RetryableError(f"{platform} server error ({status})", retry_after_s=retry_after_s)
     raise PermanentError(f"{platform} refused the post ({status}): {reason}")
 
 

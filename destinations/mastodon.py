@@ -1,0 +1,95 @@
+"""Mastodon: POST /api/v1/statuses with an Idempotency-Key, threads via in_reply_to_id.
+
+Mastodon remembers an Idempotency-Key for about an hour and answers a repeat with the status it
+already created, so resending after an unknown outcome is safe within that window.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+
+from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
+from destinations.splitting import split_thread
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class Mastodon:
+    name = "mastodon"
+    handoff = False
+
+    def __init__(self, base_url: str, token: str, http: httpx.AsyncClient, *,
+                 visibility: str = "public", max_chars: int = 500) -> None:
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"MASTODON_VISIBILITY must be one of {', '.join(VISIBILITIES)}")
+        self._base = base_url.rstrip("/")
+        self._auth = {"Authorization": f"Bearer {token}"}
+        self._http = http
+        self._visibility = visibility
+        # Counted in code points: never fewer than Mastodon's count (URLs count 23 there).
+        self.capabilities = Capabilities(
+            max_length=max_chars, threads=True, idempotency_keys=True,
+            # 300 API calls per 5 minutes per account.
+            rate_limit_per_min=60, safe_to_retry_unknown=True,
+        )
+
+    def format(self, post: Post) -> list[Part]:
+        texts = split_thread(post.text, self.capabilities.max_length or 500)
+        return [Part(index=i, text=t) for i, t in enumerate(texts)]
+
+    def preflight(self, post: Post) -> list[str]:
+        return [] if post.text.strip() else ["the text is empty"]
+
+    async def publish(
+        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
+    ) -> PublishResult:
+        payload: dict[str, str] = {"status": part.text, "visibility": self._visibility}
+        if reply_to:
+            payload["in_reply_to_id"] = reply_to
+        async with map_http_errors("Mastodon"):
+            response = await self._http.post(
+                f"{self._base}/api/v1/statuses", json=payload,
+                headers={**self._auth, "Idempotency-Key": idempotency_key},
+            )
+        _raise_for_status(response)
+        status = response.json()
+        return PublishResult(external_id=str(status["id"]), url=status.get("url") or status.get("uri"),
+                             detail={"visibility": status.get("visibility")})
+
+    async def find_published(self, post: Post, part: Part) -> PublishResult | None:
+        """The account's recent status with this part's text, if any."""
+        async with map_http_errors("Mastodon"):
+            me = await self._http.get(f"{self._base}/api/v1/accounts/verify_credentials", headers=self._auth)
+            _raise_for_status(me)
+            recent = await self._http.get(
+                f"{self._base}/api/v1/accounts/{me.json()['id']}/statuses",
+                params={"limit": 40, "exclude_reblogs": "true"}, headers=self._auth,
+            )
+            _raise_for_status(recent)
+        wanted = " ".join(part.text.split())
+        for status in recent.json():
+            if plain_text(status.get("content", "")) == wanted:
+                return PublishResult(external_id=str(status["id"]), url=status.get("url"),
+                                     detail={"reconciled": True})
+        return None
+
+
+def plain_text(content: str) -> str:
+    """Mastodon's status HTML back to whitespace-normalised text (link spans keep the full URL)."""
+    text = _TAG.sub("", _BREAK.sub(" ", content))
+    return " ".join(html.unescape(text).split())
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    wait_s = None
+    if response.status_code == 429 and "retry-after" not in response.headers:
+        # Mastodon's own hint is X-RateLimit-Reset, an ISO 8601 time.
+        wait_s = seconds_until_iso(response.headers.get("x-ratelimit-reset"))
+        wait_s = DEFAULT_RETRY_AFTER_S if wait_s is None else wait_s
+    raise_for_status(response, "Mastodon", retry_after_s=wait_s)
