@@ -12,6 +12,8 @@ from pipeline.length import fits, measure, trim_to
 from pipeline.textutil import sentences
 
 THREAD_MAX_PARTS = 4
+# Destinations number thread parts (" (2/3)"); leave room so their split never needs an extra part.
+NUMBERING_RESERVE = 8
 
 
 def _pieces(paragraph: str, limit: int, unit: LengthUnit) -> list[str]:
@@ -29,6 +31,7 @@ def _pieces(paragraph: str, limit: int, unit: LengthUnit) -> list[str]:
 def split_parts(text: str, limit: int | None, unit: LengthUnit = LengthUnit.characters) -> list[str]:
     if limit is None or fits(text, limit, unit):
         return [text.strip()] if text.strip() else []
+    limit = max(1, limit - NUMBERING_RESERVE)
     parts: list[str] = []
     for p_index, paragraph in enumerate(x.strip() for x in text.split("\n\n")):
         if not paragraph:

@@ -1,9 +1,13 @@
 """Critique: a 0–10 score with reasons a reviewer can act on (heuristics; a model when configured)."""
 from __future__ import annotations
 
+import json
 import re
 
-from pipeline.base import Critique, PipelineState, RunContext
+from pipeline.base import Critique, PipelineState, RunContext, Stage
+from pipeline.errors import PipelineError
+from pipeline.llm import LLMClient
+from pipeline.prompts import critique_messages
 from pipeline.provenance import Support
 from pipeline.shape import Budget
 from pipeline.length import measure
@@ -73,3 +77,45 @@ async def critique(ctx: RunContext, state: PipelineState) -> PipelineState:
     await ctx.report("reviewing…")
     state.critique = critique_text(state)
     return state
+
+
+def _parse_model_critique(text: str) -> Critique | None:
+    match = re.search(r"\{.*\}", text, re.DOTALL)
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(0))
+        score = float(data["score"])
+        reasons = [str(r) for r in data.get("reasons", [])][:6]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return Critique(score=max(0.0, min(10.0, score)), reasons=reasons)
+
+
+def make_critique(llm: LLMClient | None) -> Stage:
+    """Heuristics always; with a model, its opinion is averaged in (and its failure only warns)."""
+    if llm is None:
+        return critique
+
+    async def critique_with_model(ctx: RunContext, state: PipelineState) -> PipelineState:
+        await ctx.report("reviewing…")
+        heuristic = critique_text(state)
+        try:
+            reply = await llm.chat(critique_messages(state.text, state.material), temperature=0.0)
+        except PipelineError as exc:
+            state.warnings.append(f"model critique unavailable ({exc.message}); heuristics only")
+            state.critique = heuristic
+            return state
+        opinion = _parse_model_critique(reply.text)
+        if opinion is None:
+            state.warnings.append("the model's critique was not valid JSON; heuristics only")
+            state.critique = heuristic
+        else:
+            state.critique = Critique(score=round((opinion.score + heuristic.score) / 2, 1),
+                                      reasons=opinion.reasons + heuristic.reasons)
+        state.stage_notes["critique"] = {"model": reply.model, "tokens_in": reply.tokens_in,
+                                         "tokens_out": reply.tokens_out}
+        return state
+
+    critique_with_model.__name__ = "critique"
+    return critique_with_model
