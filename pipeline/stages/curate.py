@@ -40,14 +40,17 @@ def curate_sources(material: list[Source], topic: str, recent: list[str], keep: 
             notes.append("nothing matched the topic closely; using the most recent notes and commits")
         ranked = local
     chosen: list[Source] = []
+    # Items already published count as seen, so a mirror of a used story is dropped as well.
+    seen: list[Source] = []
     for source in ranked:
         if source.score <= 0 and not source.kind.startswith(_LOCAL_KINDS):
             continue
+        if any((source.url and source.url == c.url)
+               or similarity(_document(source), _document(c)) >= DUPLICATE_SIMILARITY for c in seen):
+            continue
+        seen.append(source)
         if already_published(source, recent):
             notes.append(f"skipped “{source.title}”: already used in a recent post")
-            continue
-        if any((source.url and source.url == c.url)
-               or similarity(_document(source), _document(c)) >= DUPLICATE_SIMILARITY for c in chosen):
             continue
         chosen.append(source)
         if len(chosen) == keep:
