@@ -30,6 +30,8 @@ class Capabilities:
     rate_limit_per_min: int | None = None
     # False where a second call after an unknown outcome could post twice.
     safe_to_retry_unknown: bool = False
+    # True where Signoff never calls `publish`: a human copies the formatted text (LinkedIn).
+    handoff: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""Announce the approved text in a Slack channel with chat.postMessage.
+
+The text is escaped (&, <, > only, as Slack's mrkdwn wants) so it cannot ping <!channel> or
+<!here>, mention a user group, or dress a link up as another one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
+from destinations.http_errors import map_http_errors, raise_for_status
+
+MAX_TEXT = 40_000
+# Slack errors after which trying again later can succeed; all others need a human.
+_TRANSIENT = {"rate_limited", "ratelimited", "internal_error", "service_unavailable", "request_timeout"}
+# "It's possible some aspect of the operation succeeded before the error was raised."
+_MAYBE_DONE = {"fatal_error"}
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackChannel:
+    name = "slack"
+    capabilities = Capabilities(
+        max_length=MAX_TEXT, threads=False, markdown=True, idempotency_keys=False,
+        # About one message per second per channel.
+        rate_limit_per_min=60, safe_to_retry_unknown=False,
+    )
+    handoff = False
+
+    def __init__(self, token: str, channel: str, http: httpx.AsyncClient, *,
+                 api_url: str = "https://slack.com/api") -> None:
+        self._api = api_url.rstrip("/")
+        self._auth = {"Authorization": f"Bearer {token}"}
+        self._channel = channel
+        self._http = http
+
+    def format(self, post: Post) -> list[Part]:
+        return [Part(index=0, text=post.text)]
+
+    def preflight(self, post: Post) -> list[str]:
+        if not post.text.strip():
+            return ["the text is empty"]
+        if len(escape(post.text)) > MAX_TEXT:
+            return [f"Slack cuts messages after {MAX_TEXT} characters"]
+        return []
+
+    async def publish(
+        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
+    ) -> PublishResult:
+        payload: dict[str, Any] = {"channel": self._channel, "text": escape(part.text), "link_names": False}
+        if reply_to:
+            payload["thread_ts"] = reply_to
+        data = await self._call("chat.postMessage", payload)
+        return PublishResult(external_id=data["ts"], detail={"channel": data.get("channel")})
+
+    async def find_published(self, post: Post, part: Part) -> PublishResult | None:
+        """Our message with this text among the channel's latest 15 (the strictest history limit)."""
+        data = await self._call("conversations.history", {"channel": self._channel, "limit": 15}, sending=False)
+        wanted = escape(part.text)
+        for message in data.get("messages", []):
+            if message.get("text") == wanted and message.get("bot_id"):
+                return PublishResult(external_id=message["ts"],
+                                     detail={"channel": self._channel, "reconciled": True})
+        return None
+
+    async def _call(self, method: str, payload: dict[str, Any], *, sending: bool = True) -> dict[str, Any]:
+        async with map_http_errors("Slack"):
+            response = await self._http.post(f"{self._api}/{method}", json=payload, headers=self._auth)
+        raise_for_status(response, "Slack")
+        data = response.json()
+        if data.get("ok"):
+            return data
+        error = str(data.get("error", "unknown_error"))
+        if error in _MAYBE_DONE and sending:
+            raise UnknownOutcomeError(f"Slack {method} failed with {error}; the message may exist")
+        if error in _TRANSIENT or error in _MAYBE_DONE:
+            retry_after = float(response.headers.get("retry-after", 60))
+            raise RetryableError(f"Slack {method} failed: {error}", retry_after_s=retry_after)
+        raise PermanentError(f"Slack {method} failed: {error}")
