@@ -1,0 +1,9 @@
+"""Action ids shared by the Block Kit builders and the listeners."""
+from __future__ import annotations
+
+APPROVE = "signoff_approve"
+EDIT = "signoff_edit"
+REGENERATE = "signoff_regenerate"
+SKIP = "signoff_skip"
+
+DRAFT_BUTTONS = (APPROVE, EDIT, REGENERATE, SKIP)

@@ -1,0 +1,34 @@
+"""Build the Bolt app: Slack's request verification plus our explicitly registered listeners."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import actions, commands, replies
+from bot.deps import BotDeps
+
+log = logging.getLogger("signoff.bot")
+
+
+def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
+                   raise_error_for_unhandled_request=False)
+    actions.register(app, deps)
+    commands.register(app, deps)
+
+    @app.error
+    async def on_error(error, body, logger) -> None:  # type: ignore[no-untyped-def]
+        ref = uuid.uuid4().hex[:8]
+        log.error("listener failed (ref %s): %r", ref, error, exc_info=error)
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        if user and channel:
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=replies.internal_error(ref))
+            except Exception:
+                log.warning("could not tell %s about error %s", user, ref)
+
+    return app

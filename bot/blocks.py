@@ -1,0 +1,142 @@
+"""Block Kit builders: pure functions from stored values to (fallback text, blocks)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import action_ids
+from bot.text import chunks, clip, escape_mrkdwn, mention
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+STATUS_LABELS = {
+    "generating": "⏳ Drafting", "pending": "🟡 Waiting for approval",
+    "needs_attention": "🟠 Needs attention", "approved": "✅ Approved", "publishing": "📤 Publishing",
+    "published": "🚀 Published", "partially_published": "⚠️ Partly published", "skipped": "⏭️ Skipped",
+    "expired": "⌛ Expired", "failed": "❌ Failed",
+}
+
+APPROVED_STATES = ("approved", "publishing", "published", "partially_published")
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """What a draft message shows; built by the caller from storage rows."""
+
+    draft_id: int
+    topic: str
+    requester_id: str
+    status: str
+    destinations: tuple[str, ...]
+    revision: int = 0
+    text: str = ""
+    sha256: str = ""
+    problems: tuple[str, ...] = ()
+    progress: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    error: str | None = None
+    outcomes: tuple[str, ...] = ()
+
+
+def button_value(draft_id: int, revision: int, sha256: str) -> str:
+    return json.dumps({"d": draft_id, "r": revision, "h": sha256}, separators=(",", ":"))
+
+
+def parse_button_value(value: str) -> tuple[int, int, str]:
+    data = json.loads(value)
+    return int(data["d"]), int(data["r"]), str(data["h"])
+
+
+def _section(text: str, *, plain: bool = False) -> dict:
+    kind = "plain_text" if plain else "mrkdwn"
+    body: dict = {"type": kind, "text": text}
+    if plain:
+        body["emoji"] = False
+    return {"type": "section", "text": body}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    stamp = int(moment.timestamp()) if moment.tzinfo else int((moment - datetime(1970, 1, 1)).total_seconds())
+    return f" <!date^{stamp}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def parent_message(view: DraftView) -> tuple[str, list[dict]]:
+    """The short channel message a draft's thread hangs under."""
+    topic = escape_mrkdwn(clip(" ".join(view.topic.split()), 300))
+    status = STATUS_LABELS.get(view.status, view.status)
+    line = f"*Draft #{view.draft_id}* for {mention(view.requester_id)}: {topic}"
+    detail = status + (f" · {escape_mrkdwn(view.progress)}" if view.progress else "")
+    fallback = f"Draft #{view.draft_id}: {clip(view.topic, 200)}"
+    return escape_mrkdwn(fallback), [_section(clip(line, SECTION_LIMIT)), _context(detail)]
+
+
+def draft_message(view: DraftView) -> tuple[str, list[dict]]:
+    """The thread reply with the draft, exactly as it would be published, and the decision buttons."""
+    header = f"Draft #{view.draft_id} · revision {view.revision}"
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}]
+    body_sections = [_section(part, plain=True) for part in chunks(view.text, SECTION_LIMIT)]
+    room = MAX_BLOCKS - 6
+    if len(body_sections) > room:
+        body_sections = body_sections[:room] + [_context("_The draft is too long to show whole here._")]
+    blocks += body_sections
+    meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
+            f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
+    blocks.append(_context(" · ".join(meta)))
+    if view.problems:
+        listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
+        blocks.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
+    blocks += _decision_area(view)
+    return escape_mrkdwn(f"{header}: {clip(view.text, 300)}"), blocks
+
+
+def _decision_area(view: DraftView) -> list[dict]:
+    if view.status in ("pending", "needs_attention"):
+        value = button_value(view.draft_id, view.revision, view.sha256)
+        buttons = []
+        if view.status == "pending":
+            buttons.append(_button("Approve", action_ids.APPROVE, value, style="primary"))
+        buttons += [_button("Edit", action_ids.EDIT, value),
+                    _button("Regenerate", action_ids.REGENERATE, value),
+                    _button("Skip", action_ids.SKIP, value, style="danger")]
+        return [{"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
+                 "elements": buttons}]
+    lines = []
+    when = _when(view.decided_at)
+    who = f" by {mention(view.decided_by)}" if view.decided_by else ""
+    if view.status in APPROVED_STATES:
+        lines.append(f"*✅ Approved*{who}{when} (revision {view.revision})")
+        if view.status != "approved":
+            lines.append(f"*{STATUS_LABELS[view.status]}*")
+    else:
+        lines.append(f"*{STATUS_LABELS.get(view.status, view.status)}*{who}{when}")
+    lines += [escape_mrkdwn(o) for o in view.outcomes]
+    if view.error:
+        lines.append(f"Reason: {escape_mrkdwn(clip(view.error, 500))}")
+    return [_section(clip("\n".join(lines), SECTION_LIMIT))]
+
+
+def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "value": value,
+              "text": {"type": "plain_text", "text": label}}
+    if style:
+        button["style"] = style
+    return button
+
+
+def failed_message(view: DraftView) -> tuple[str, list[dict]]:
+    """A run that could not produce a draft: say why, offer Regenerate or Skip."""
+    value = button_value(view.draft_id, view.revision, view.sha256)
+    reason = escape_mrkdwn(clip(view.error or "unknown error", 1000))
+    blocks = [_section(f"*Draft #{view.draft_id} could not be written.*\n{reason}"),
+              {"type": "actions", "block_id": f"failed-{view.draft_id}", "elements": [
+                  _button("Regenerate", action_ids.REGENERATE, value),
+                  _button("Skip", action_ids.SKIP, value, style="danger")]}]
+    return escape_mrkdwn(f"Draft #{view.draft_id} failed: {clip(view.error or '', 200)}"), blocks

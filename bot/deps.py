@@ -1,0 +1,22 @@
+"""What the listeners need, built once by the bot's composition root (`bot.runtime`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.queue import Queue
+from storage.clock import Clock, utcnow
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    queue: Queue
+    approvers: frozenset[str]
+    destinations: tuple[str, ...]
+    max_topic_chars: int = 500
+    clock: Clock = utcnow
+
+    def may_decide(self, user_id: str) -> bool:
+        return user_id in self.approvers

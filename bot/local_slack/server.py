@@ -1,0 +1,193 @@
+"""The Slack Web API methods Signoff calls, served locally with Slack's answer shapes."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiohttp import web
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list
+    thread_ts: str | None = None
+    user: str = "B_SIGNOFF"
+    edits: int = 0
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict
+    at: float = field(default_factory=time.monotonic)
+
+
+class LocalSlack:
+    """State is kept in memory: messages by (channel, ts), ephemerals, views, reactions, every call."""
+
+    def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
+                 bot_user_id: str = "U_SIGNOFF") -> None:
+        self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
+        self.messages: dict[tuple[str, str], Message] = {}
+        self.ephemerals: list[dict] = []
+        self.responses: list[dict] = []
+        self.views: list[dict] = []
+        self.reactions: list[dict] = []
+        self.calls: list[Call] = []
+        self._faults: dict[str, list[tuple[int, dict, dict]]] = {}
+        self._clock = itertools.count(1)
+        self._base_ts = int(time.time())
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+
+    # -- test and demo controls -------------------------------------------------------------
+    def fail_next(self, method: str, *, status: int = 429, body: dict | None = None,
+                  headers: dict | None = None, times: int = 1) -> None:
+        body = body or {"ok": False, "error": "ratelimited"}
+        headers = headers or ({"Retry-After": "1"} if status == 429 else {})
+        self._faults.setdefault(method, []).extend([(status, body, headers)] * times)
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        return sorted((m for m in self.messages.values()
+                       if m.channel == channel and m.thread_ts == thread_ts), key=lambda m: float(m.ts))
+
+    def channel_messages(self, channel: str) -> list[Message]:
+        return sorted((m for m in self.messages.values() if m.channel == channel and not m.thread_ts),
+                      key=lambda m: float(m.ts))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout_s: float = 10.0) -> Any:
+        """Poll until `predicate()` is truthy; listeners finish after the ack, so tests wait."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"local Slack: condition not met within {timeout_s} s")
+            await asyncio.sleep(0.02)
+
+    # -- server -----------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._dispatch)
+        app.router.add_get("/api/{method}", self._dispatch)
+        app.router.add_post("/response/{key}", self._response_url)
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        actual = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://{host}:{actual}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def _next_ts(self) -> str:
+        return f"{self._base_ts}.{next(self._clock):06d}"
+
+    async def _args(self, request: web.Request) -> dict:
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        for key in ("blocks", "attachments", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append(Call(method, args))
+        faults = self._faults.get(method)
+        if faults:
+            status, body, headers = faults.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token", "")
+        if token != self.bot_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args))
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append({"key": request.match_info["key"], **(await request.json())})
+        return web.Response(text="ok")
+
+    # -- Web API methods (unknown arguments are ignored, as Slack does) -----------------------
+    def _m_auth_test(self, args: dict) -> dict:
+        return {"ok": True, "url": "https://local.slack/", "team": "Local", "user": "signoff",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B_SIGNOFF"}
+
+    def _m_chat_postMessage(self, args: dict) -> dict:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        ts = self._next_ts()
+        message = Message(channel, ts, args.get("text", ""), args.get("blocks") or [],
+                          args.get("thread_ts"))
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"type": "message", "text": message.text, "ts": ts, "blocks": message.blocks,
+                            "bot_id": "B_SIGNOFF", "thread_ts": message.thread_ts}}
+
+    def _m_chat_update(self, args: dict) -> dict:
+        message = self.messages.get((args.get("channel", ""), args.get("ts", "")))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.text = args.get("text", message.text)
+        if "blocks" in args:
+            message.blocks = args["blocks"] or []
+        message.edits += 1
+        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+    def _m_chat_postEphemeral(self, args: dict) -> dict:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "invalid_arguments"}
+        self.ephemerals.append(args)
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_chat_getPermalink(self, args: dict) -> dict:
+        channel, ts = args.get("channel", ""), args.get("message_ts", "")
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://local.slack/archives/{channel}/p{ts.replace('.', '')}"}
+
+    def _m_views_open(self, args: dict) -> dict:
+        view = {"id": f"V{len(self.views) + 1:06d}", **(args.get("view") or {})}
+        self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def _m_reactions_add(self, args: dict) -> dict:
+        self.reactions.append(args)
+        return {"ok": True}
+
+    def _m_conversations_open(self, args: dict) -> dict:
+        users = str(args.get("users", ""))
+        return {"ok": True, "channel": {"id": "D" + users.replace(",", "_")}}

@@ -1,0 +1,84 @@
+"""Everything Signoff runs, wired together on this machine: local Slack, bot server, arq worker.
+
+`signoff demo` and the end-to-end tests use this, so both exercise the real bot HTTP server
+(with Bolt's signature checks), a real arq worker on a real Redis, and a real database.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from typing import Any
+
+from bot.local_slack.server import LocalSlack
+from bot.local_slack.user import SlackUser
+from bot.queue import connect
+from bot.runtime import BotRuntime, start_bot
+from bot.settings import Settings, load_settings
+
+
+class LocalStack:
+    def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
+                 run_worker: bool = True, **overrides: Any) -> None:
+        self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6))
+        self.signing_secret = secrets.token_hex(16)
+        self.database_url, self.redis_url = database_url, redis_url
+        self.approvers, self.run_worker, self.overrides = approvers, run_worker, overrides
+        self.settings: Settings | None = None
+        self.bot: BotRuntime | None = None
+        self.worker: Any = None
+        self._worker_task: asyncio.Task | None = None
+
+    def settings_for(self) -> Settings:
+        values: dict[str, Any] = dict(
+            slack_bot_token=self.slack.bot_token, slack_signing_secret=self.signing_secret,
+            slack_api_url=self.slack.api_url, redis_url=self.redis_url, database_url=self.database_url,
+            signoff_approvers=list(self.approvers))
+        values.update(self.overrides)
+        return load_settings(**values)
+
+    async def start(self) -> "LocalStack":
+        await self.slack.start()
+        self.settings = self.settings_for()
+        self.bot = await start_bot(self.settings, host="127.0.0.1", port=0)
+        if self.run_worker:
+            await self.start_worker()
+        return self
+
+    async def start_worker(self) -> None:
+        from worker import build_worker
+
+        assert self.settings is not None
+        self.worker = build_worker(self.settings, connect(self.redis_url))
+        self._worker_task = asyncio.create_task(self.worker.async_run())
+
+    async def stop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.handle_sig(2)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self.worker.close(), 10)
+            if self._worker_task is not None:
+                self._worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._worker_task
+        self.worker, self._worker_task = None, None
+
+    async def stop(self) -> None:
+        await self.stop_worker()
+        if self.bot is not None:
+            await self.bot.stop()
+        await self.slack.stop()
+
+    @property
+    def bot_url(self) -> str:
+        assert self.bot is not None
+        return f"http://127.0.0.1:{self.bot.port}"
+
+    def user(self, user_id: str, channel_id: str = "C_GENERAL") -> SlackUser:
+        return SlackUser(self.slack, self.bot_url, self.signing_secret, user_id, channel_id=channel_id)
+
+    async def __aenter__(self) -> "LocalStack":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

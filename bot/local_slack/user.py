@@ -1,0 +1,87 @@
+"""A person in the local Slack: sends signed slash commands and button clicks to the bot."""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import httpx
+
+from bot.local_slack.server import LocalSlack, Message
+from bot.local_slack.signing import signed_headers
+
+_trigger = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+    def json(self) -> dict:
+        return json.loads(self.body) if self.body.startswith("{") else {"text": self.body}
+
+
+class SlackUser:
+    def __init__(self, slack: LocalSlack, bot_url: str, signing_secret: str, user_id: str,
+                 *, channel_id: str = "C_GENERAL", user_name: str | None = None) -> None:
+        self.slack, self.bot_url, self.secret = slack, bot_url.rstrip("/"), signing_secret
+        self.user_id, self.channel_id = user_id, channel_id
+        self.user_name = user_name or user_id.lower()
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> Reply:
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
+            response = await http.post(self.bot_url + "/slack/events", content=body, headers=headers)
+        return Reply(response.status_code, response.text)
+
+    async def slash(self, command: str, text: str, *, timestamp: int | None = None,
+                    secret: str | None = None, channel_id: str | None = None) -> Reply:
+        trigger = f"{next(_trigger)}.{int(time.time())}.local"
+        form = {
+            "token": "legacy-verification-token", "team_id": self.slack.team_id, "team_domain": "local",
+            "channel_id": channel_id or self.channel_id, "channel_name": "general",
+            "user_id": self.user_id, "user_name": self.user_name, "command": command, "text": text,
+            "api_app_id": "A_SIGNOFF", "is_enterprise_install": "false",
+            "response_url": f"{self.slack.url}/response/{trigger}", "trigger_id": trigger,
+        }
+        body = urlencode(form).encode()
+        return await self._post(body, signed_headers(secret or self.secret, body, timestamp=timestamp))
+
+    async def click(self, message: Message, action_id: str, *, timestamp: int | None = None,
+                    secret: str | None = None) -> Reply:
+        """Click the button `action_id` as it is rendered in `message` right now."""
+        button, block_id = _find_button(message.blocks, action_id)
+        trigger = f"{next(_trigger)}.{int(time.time())}.local"
+        payload = {
+            "type": "block_actions",
+            "user": {"id": self.user_id, "username": self.user_name, "name": self.user_name,
+                     "team_id": self.slack.team_id},
+            "api_app_id": "A_SIGNOFF", "token": "legacy-verification-token",
+            "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
+                          "is_ephemeral": False, "thread_ts": message.thread_ts},
+            "trigger_id": trigger, "team": {"id": self.slack.team_id, "domain": "local"},
+            "enterprise": None, "is_enterprise_install": False,
+            "channel": {"id": message.channel, "name": "general"},
+            "message": {"type": "message", "ts": message.ts, "text": message.text,
+                        "blocks": message.blocks, "thread_ts": message.thread_ts},
+            "response_url": f"{self.slack.url}/response/{trigger}",
+            "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
+                         "value": button.get("value", ""), "text": button.get("text"),
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self._post(body, signed_headers(secret or self.secret, body, timestamp=timestamp))
+
+
+class NoSuchButton(LookupError):
+    pass
+
+
+def _find_button(blocks: list, action_id: str) -> tuple[dict, str]:
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return element, block.get("block_id", "")
+    raise NoSuchButton(f"no button {action_id!r} in this message")

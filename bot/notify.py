@@ -1,0 +1,63 @@
+"""Messages the worker puts in Slack: the parent line, the draft in its thread, thread notes.
+
+Each posted message's `ts` is stored at once, so a job that runs again updates instead of
+posting a second copy.
+"""
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.blocks import draft_message, failed_message, parent_message
+from bot.presenters import draft_view
+from bot.text import escape_mrkdwn
+from storage import queries, runs
+
+
+async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                        draft_id: int) -> str:
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+        if draft.parent_ts:
+            return draft.parent_ts
+        text, blocks = parent_message(await draft_view(session, draft))
+    answer = await client.chat_postMessage(channel=draft.channel_id, text=text, blocks=blocks)
+    async with sessionmaker.begin() as session:
+        await runs.set_messages(session, draft_id, parent_ts=answer["ts"])
+    return answer["ts"]
+
+
+async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                         draft_id: int) -> None:
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+        if not draft.parent_ts:
+            return
+        text, blocks = parent_message(await draft_view(session, draft))
+    await client.chat_update(channel=draft.channel_id, ts=draft.parent_ts, text=text, blocks=blocks)
+
+
+async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                     draft_id: int) -> str:
+    """Post the draft as a thread reply, or update the one already posted."""
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+        view = await draft_view(session, draft)
+    text, blocks = failed_message(view) if draft.status == "failed" and not view.revision \
+        else draft_message(view)
+    if draft.message_ts:
+        await client.chat_update(channel=draft.channel_id, ts=draft.message_ts, text=text, blocks=blocks)
+        return draft.message_ts
+    answer = await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts,
+                                           text=text, blocks=blocks)
+    async with sessionmaker.begin() as session:
+        await runs.set_messages(session, draft_id, message_ts=answer["ts"])
+    return answer["ts"]
+
+
+async def say_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                        draft_id: int, text: str) -> None:
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+    await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts,
+                                  text=escape_mrkdwn(text))

@@ -1,0 +1,35 @@
+"""Turn storage rows into the views the Block Kit builders render."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.blocks import DraftView
+from storage import queries
+from storage.models import Draft, Publication
+
+
+def outcome_line(p: Publication) -> str:
+    part = f" part {p.part + 1}" if p.part else ""
+    if p.status == "published":
+        return f"{p.destination}{part}: published" + (f" {p.url}" if p.url else f" ({p.external_id})")
+    if p.status == "retrying":
+        return f"{p.destination}{part}: will retry ({p.error})"
+    if p.status == "unconfirmed":
+        return f"{p.destination}{part}: unconfirmed, check the platform before retrying ({p.error})"
+    if p.status == "failed":
+        return f"{p.destination}{part}: failed: {p.error}"
+    return f"{p.destination}{part}: publishing…"
+
+
+async def draft_view(session: AsyncSession, draft: Draft) -> DraftView:
+    revision = await queries.current_revision(session, draft)
+    problems: tuple[str, ...] = ()
+    if revision is not None and not revision.policy_ok:
+        problems = tuple(revision.details.get("policy", {}).get("problems", []))
+    outcomes = tuple(outcome_line(p) for p in await queries.publications(session, draft.id))
+    return DraftView(
+        draft_id=draft.id, topic=draft.topic, requester_id=draft.requester_id, status=draft.status,
+        destinations=tuple(draft.destinations or ()), revision=revision.number if revision else 0,
+        text=revision.text if revision else "", sha256=revision.sha256 if revision else "",
+        problems=problems, progress=draft.progress, decided_by=draft.decided_by,
+        decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes)

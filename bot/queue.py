@@ -1,0 +1,50 @@
+"""Enqueue outbox jobs on arq. Redis being down is logged, never raised: the sweep will catch up."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from redis.asyncio import ConnectionPool
+
+log = logging.getLogger("signoff.queue")
+
+QUEUE_NAME = "signoff:queue"
+
+
+def connect(url: str, *, timeout_s: float = 2.0) -> ArqRedis:
+    """A lazy pool: nothing is dialled until the first command, so a process starts without Redis."""
+    pool = ConnectionPool.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s * 3,
+                                   health_check_interval=30, retry_on_timeout=False)
+    return ArqRedis(connection_pool=pool, default_queue_name=QUEUE_NAME)
+
+
+class Queue:
+    def __init__(self, redis: ArqRedis, *, timeout_s: float = 2.0) -> None:
+        self.redis = redis
+        self.timeout_s = timeout_s
+
+    async def enqueue(self, job: str, outbox_id: int, job_id: str, *, defer_s: float | None = None) -> bool:
+        """True when arq accepted it or already has it; False when Redis could not be reached."""
+        try:
+            await asyncio.wait_for(
+                self.redis.enqueue_job(job, outbox_id, _job_id=job_id, _defer_by=defer_s),
+                self.timeout_s)
+            return True
+        except Exception as exc:  # a dead Redis must never break the caller
+            log.warning("enqueue of %s (%s) failed, the outbox sweep will retry: %s",
+                        job, job_id, exc.__class__.__name__)
+            return False
+
+    async def status(self, job_id: str) -> JobStatus:
+        return await Job(job_id, self.redis, _queue_name=QUEUE_NAME).status()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self.redis.ping(), self.timeout_s))
+        except Exception:
+            return False
+
+    async def depth(self) -> int:
+        return int(await self.redis.zcard(QUEUE_NAME))

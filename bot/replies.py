@@ -1,0 +1,62 @@
+"""Short texts the bot says to one person. Kept together so they read as one voice."""
+from __future__ import annotations
+
+from bot.text import escape_mrkdwn, mention
+from storage.decisions import Refusal
+from storage.models import Draft
+
+USAGE = "Usage: `/draft <topic>` — for example `/draft what we shipped this week`."
+
+
+def empty_topic() -> str:
+    return f"Tell me what to write about. {USAGE}"
+
+
+def topic_too_long(length: int, limit: int) -> str:
+    return (f"That topic is {length} characters; the limit is {limit}. "
+            "Shorten it (put the long material in a linked doc) and try again.")
+
+
+def accepted(draft_id: int, topic: str) -> str:
+    return f"Got it: drafting #{draft_id} about “{escape_mrkdwn(topic[:200])}”. It will appear in this channel."
+
+
+def not_saved(ref: str) -> str:
+    return f"Sorry, I could not record that request (reference `{ref}`). Nothing was queued; please try again."
+
+
+def not_an_approver(action: str) -> str:
+    return (f"You are not allowed to {action} drafts here. Ask an admin to add you to SIGNOFF_APPROVERS; "
+            "this attempt was recorded.")
+
+
+def no_approvers_configured() -> str:
+    return "No approvers are configured, so nobody can decide yet. Set SIGNOFF_APPROVERS (Slack user ids)."
+
+
+def refused(reason: Refusal, draft: Draft) -> str:
+    if reason in (Refusal.already_decided, Refusal.lost_race) and draft.decided_by:
+        verb = {"approved": "approved", "publishing": "approved", "published": "approved",
+                "partially_published": "approved", "skipped": "skipped"}.get(draft.status, draft.status)
+        return f"Draft #{draft.id} was already {verb} by {mention(draft.decided_by)}."
+    if reason in (Refusal.stale_revision, Refusal.hash_mismatch, Refusal.lost_race):
+        return (f"Draft #{draft.id} changed after this message was shown: revision {draft.current_revision} "
+                "is the current one. Look at the latest version in the thread before deciding.")
+    if reason is Refusal.needs_attention:
+        return f"Draft #{draft.id} fails a policy check; edit it before approving."
+    if reason is Refusal.not_ready:
+        return f"Draft #{draft.id} is still being written; wait for it to appear."
+    return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; nothing to decide."
+
+
+def coming_soon(action: str) -> str:
+    return (f"{action} is not available in this version yet. To change this draft, Skip it and "
+            "request a new one with `/draft`.")
+
+
+def unknown_command(command: str) -> str:
+    return f"I don't know the command `{escape_mrkdwn(command)}`. {USAGE}"
+
+
+def internal_error(ref: str) -> str:
+    return f"Something went wrong on my side (reference `{ref}`). Nothing you approved was lost; try again."

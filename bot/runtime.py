@@ -1,0 +1,57 @@
+"""The bot's composition root: settings in, a running HTTP server out."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_app
+from bot.deps import BotDeps
+from bot.queue import Queue, connect
+from bot.server import build_web_app, serve
+from bot.settings import Settings, SettingsError, require
+from bot.slack_client import build_slack_client
+from storage.db import create_engine, create_sessionmaker, is_sqlite
+from storage.migrate import upgrade
+
+log = logging.getLogger("signoff.bot")
+
+
+@dataclass
+class BotRuntime:
+    engine: AsyncEngine
+    queue: Queue
+    runner: web.AppRunner
+    port: int
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+        await self.queue.redis.aclose()
+        await self.engine.dispose()
+
+
+def check_bot_settings(settings: Settings) -> None:
+    require(settings, "slack_bot_token", "slack_signing_secret")
+    if not settings.signoff_approvers:
+        log.warning("SIGNOFF_APPROVERS is empty: nobody will be able to approve drafts")
+    if not settings.redis_url:
+        raise SettingsError("REDIS_URL is not set (use `signoff dev` for an embedded Redis)")
+
+
+async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> BotRuntime:
+    check_bot_settings(settings)
+    engine = create_engine(settings.database_url)
+    if is_sqlite(settings.database_url):
+        await upgrade(engine)
+    queue = Queue(connect(settings.redis_url or ""))
+    deps = BotDeps(sessionmaker=create_sessionmaker(engine), queue=queue,
+                   approvers=frozenset(settings.signoff_approvers),
+                   destinations=tuple(settings.signoff_destinations),
+                   max_topic_chars=settings.signoff_max_topic_chars)
+    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
+    runner, actual_port = await serve(build_web_app(app, deps), host, port)
+    log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
+    return BotRuntime(engine, queue, runner, actual_port)

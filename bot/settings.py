@@ -1,0 +1,96 @@
+"""All configuration, read once from the environment (and an optional .env) in each composition root."""
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+
+    redis_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///signoff.db"
+
+    signoff_approvers: CsvList = Field(default_factory=list)
+    signoff_destinations: CsvList = Field(default_factory=lambda: ["dryrun"])
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    signoff_max_topic_chars: int = Field(default=500, ge=10, le=3000)
+    signoff_job_lease_s: float = Field(default=20.0, gt=0)
+    signoff_sweep_interval_s: float = Field(default=10.0, gt=0)
+    signoff_run_timeout_s: float = Field(default=300.0, gt=0)
+    signoff_max_job_attempts: int = Field(default=5, ge=1)
+    signoff_poll_delay_s: float = Field(default=0.05, gt=0)
+    signoff_data_dir: str = ".signoff"
+    signoff_log_level: str = "INFO"
+
+    @field_validator("signoff_approvers", "signoff_destinations", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value[len("postgresql://"):]
+        return value
+
+    @field_validator("signoff_destinations")
+    @classmethod
+    def _some_destination(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one destination, e.g. dryrun")
+        return value
+
+    def secret(self, name: str) -> str:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else ""
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Stop with one clear line when a setting the chosen command needs is absent."""
+    for name in names:
+        if not getattr(settings, name):
+            raise SettingsError(f"{name.upper()} is not set; see README.md, 'Configuration'")

@@ -1,0 +1,114 @@
+"""Human decisions on a draft: compare-and-set, each with its audit event and any outbox job.
+
+A refused decision is a value (`Decision(ok=False, reason=…)`), not an exception: the bot turns
+it into a polite ephemeral message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit, outbox, queries
+from storage.models import Draft
+from storage.states import DraftStatus
+
+PUBLISH_JOB = "publish_draft"
+
+
+class Refusal(str, Enum):
+    already_decided = "already_decided"
+    stale_revision = "stale_revision"
+    not_ready = "not_ready"
+    needs_attention = "needs_attention"
+    hash_mismatch = "hash_mismatch"
+    lost_race = "lost_race"
+
+
+@dataclass(frozen=True)
+class Decision:
+    ok: bool
+    draft: Draft
+    reason: Refusal | None = None
+    outbox_id: int | None = None
+    job_id: str | None = None
+
+
+def _refusal_for(row: Draft, revision: int) -> Refusal | None:
+    if row.status == DraftStatus.needs_attention.value:
+        return Refusal.needs_attention
+    if row.status == DraftStatus.generating.value:
+        return Refusal.not_ready
+    if row.status != DraftStatus.pending.value:
+        return Refusal.already_decided
+    if row.current_revision != revision:
+        return Refusal.stale_revision
+    return None
+
+
+async def _compare_and_set(session: AsyncSession, row: Draft, *, from_status: str, values: dict) -> bool:
+    result = await session.execute(
+        update(Draft)
+        .where(Draft.id == row.id, Draft.status == from_status, Draft.version == row.version)
+        .values(version=row.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def _refuse(session: AsyncSession, draft_id: int, refusal: Refusal) -> Decision:
+    """Someone else changed the draft between our read and our write: show them the new state."""
+    row = await queries.draft(session, draft_id)
+    await session.refresh(row)
+    return Decision(False, row, _refusal_for(row, row.current_revision) or refusal)
+
+
+async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
+                  now: datetime) -> Decision:
+    row = await queries.draft(session, draft_id)
+    refusal = _refusal_for(row, revision)
+    if refusal:
+        return Decision(False, row, refusal)
+    current = await queries.revision(session, draft_id, revision)
+    if current is None or current.sha256 != sha256:
+        return Decision(False, row, Refusal.hash_mismatch)
+    changed = await _compare_and_set(session, row, from_status=DraftStatus.pending.value, values={
+        "status": DraftStatus.approved.value, "approved_revision": revision, "approved_sha256": sha256,
+        "decided_by": user_id, "decided_at": now, "updated_at": now})
+    if not changed:
+        return await _refuse(session, draft_id, Refusal.lost_race)
+    await audit.append(session, kind="approved", actor=user_id, now=now, draft_id=draft_id,
+                       detail={"revision": revision, "sha256": sha256})
+    job = await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now,
+                           dedupe_key=f"publish:{draft_id}:{revision}")
+    await session.refresh(row)
+    return Decision(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job))
+
+
+async def skip(session: AsyncSession, *, draft_id: int, revision: int, user_id: str, now: datetime,
+               reason: str | None = None) -> Decision:
+    row = await queries.draft(session, draft_id)
+    if row.status not in (DraftStatus.pending.value, DraftStatus.needs_attention.value,
+                          DraftStatus.failed.value):
+        return Decision(False, row, Refusal.already_decided)
+    if row.status != DraftStatus.failed.value and row.current_revision != revision:
+        return Decision(False, row, Refusal.stale_revision)
+    changed = await _compare_and_set(session, row, from_status=row.status, values={
+        "status": DraftStatus.skipped.value, "decided_by": user_id, "decided_at": now,
+        "decision_note": reason, "updated_at": now})
+    if not changed:
+        return await _refuse(session, draft_id, Refusal.lost_race)
+    await audit.append(session, kind="skipped", actor=user_id, now=now, draft_id=draft_id,
+                       detail={"revision": revision, "reason": reason})
+    await session.refresh(row)
+    return Decision(True, row)
+
+
+async def record_refusal(session: AsyncSession, *, draft_id: int | None, user_id: str, action: str,
+                         why: str, now: datetime) -> None:
+    """Unauthorised or refused attempts are part of the record too."""
+    await audit.append(session, kind="refused", actor=user_id, now=now, draft_id=draft_id,
+                       detail={"action": action, "why": why})

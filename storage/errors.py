@@ -1,0 +1,18 @@
+"""Storage errors.
+
+    StorageError            something about the database itself went wrong
+    └── UnknownDraft        a draft id that does not exist (a user typed it, or a stale button)
+
+Refused decisions are not errors: they come back as `Decision` values (see storage.decisions).
+"""
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    pass
+
+
+class UnknownDraft(StorageError):
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(f"draft {draft_id} does not exist")
+        self.draft_id = draft_id

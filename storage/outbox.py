@@ -1,0 +1,97 @@
+"""The outbox: jobs written in the same transaction as the change that needs them.
+
+A job row stays `pending` until its job function marks it `done`. Whoever runs it holds a lease
+(`lease_until`) that it renews while working; the sweep re-enqueues rows whose job never ran or
+whose lease ran out because the worker died.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxJob
+from storage.states import OutboxStatus
+
+
+def arq_job_id(job: OutboxJob) -> str:
+    return f"{job.job}:{job.id}:{job.token[:12]}:{job.attempt}"
+
+
+async def add(session: AsyncSession, *, job: str, args: dict, now: datetime,
+              dedupe_key: str | None = None, due_at: datetime | None = None) -> OutboxJob:
+    row = OutboxJob(token=uuid.uuid4().hex, job=job, args=args, dedupe_key=dedupe_key, status=OutboxStatus.pending.value,
+                    attempt=0, due_at=due_at or now, created_at=now)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get(session: AsyncSession, outbox_id: int) -> OutboxJob | None:
+    return await session.get(OutboxJob, outbox_id)
+
+
+async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> bool:
+    """Take the lease if nobody holds a live one; False means someone else has it or it is done."""
+    result = await session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.status == OutboxStatus.pending.value,
+               or_(OutboxJob.lease_until.is_(None), OutboxJob.lease_until < now))
+        .values(lease_until=now + timedelta(seconds=lease_s))
+    )
+    return result.rowcount == 1
+
+
+async def renew(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> None:
+    await session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.status == OutboxStatus.pending.value)
+        .values(lease_until=now + timedelta(seconds=lease_s))
+    )
+
+
+async def release(session: AsyncSession, outbox_id: int, *, error: str | None = None,
+                  due_at: datetime | None = None) -> None:
+    """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`."""
+    values: dict = {"lease_until": None, "last_error": error}
+    if due_at is not None:
+        values["due_at"] = due_at
+    await session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
+
+
+async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
+                 status: OutboxStatus = OutboxStatus.done, error: str | None = None) -> None:
+    await session.execute(
+        update(OutboxJob).where(OutboxJob.id == outbox_id)
+        .values(status=status.value, done_at=now, lease_until=None, last_error=error)
+    )
+
+
+async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list[OutboxJob]:
+    """Pending jobs that are due and not leased by a live worker."""
+    result = await session.scalars(
+        select(OutboxJob)
+        .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now,
+               or_(OutboxJob.lease_until.is_(None), OutboxJob.lease_until < now))
+        .order_by(OutboxJob.id).limit(limit)
+    )
+    return list(result)
+
+
+async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: int) -> bool:
+    result = await session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.attempt == expected_attempt)
+        .values(attempt=expected_attempt + 1, lease_until=None)
+    )
+    return result.rowcount == 1
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> int:
+    from sqlalchemy import func
+    return (await session.execute(
+        select(func.count()).select_from(OutboxJob)
+        .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now)
+    )).scalar_one()

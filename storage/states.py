@@ -1,0 +1,43 @@
+"""Status values stored in the database."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DraftStatus(str, Enum):
+    generating = "generating"
+    pending = "pending"
+    needs_attention = "needs_attention"
+    approved = "approved"
+    publishing = "publishing"
+    published = "published"
+    partially_published = "partially_published"
+    skipped = "skipped"
+    expired = "expired"
+    failed = "failed"
+
+
+DECIDABLE = (DraftStatus.pending,)
+OPEN = (DraftStatus.generating, DraftStatus.pending, DraftStatus.needs_attention)
+
+
+class RunStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class OutboxStatus(str, Enum):
+    pending = "pending"
+    done = "done"
+    dead = "dead"
+
+
+class PublicationStatus(str, Enum):
+    claimed = "claimed"
+    published = "published"
+    retrying = "retrying"
+    failed = "failed"
+    unconfirmed = "unconfirmed"

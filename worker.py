@@ -1,0 +1,312 @@
+"""The arq worker: job functions, the outbox sweep and the schedule. Thin glue between
+pipeline/, destinations/, storage/ and the Slack messages in bot/notify.py.
+
+Every job takes an outbox id, holds a renewable lease on that row while it works, and marks the
+row done in the end; the sweep re-enqueues rows whose job never ran or whose worker died.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from typing import Any, Awaitable, Callable
+
+import httpx
+from arq import Retry, Worker
+from arq.connections import ArqRedis
+from arq.jobs import JobStatus
+
+from bot import notify
+from bot.queue import QUEUE_NAME, Queue
+from bot.settings import Settings, load_settings
+from bot.slack_client import build_slack_client
+from destinations.base import Post, idempotency_key
+from destinations.errors import DestinationError, UnknownOutcomeError
+from destinations.registry import DestinationConfig, build_destinations
+from pipeline.base import DraftBrief, RunContext
+from pipeline.errors import PipelineError
+from pipeline.runner import run_pipeline
+from storage import outbox, publications, queries, runs
+from storage.clock import utcnow
+from storage.db import create_engine, create_sessionmaker, is_sqlite
+from storage.migrate import upgrade
+from storage.publications import ClaimOutcome
+from storage.runs import sha256_hex
+from storage.states import OutboxStatus
+
+log = logging.getLogger("signoff.worker")
+Ctx = dict[str, Any]
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+async def startup(ctx: Ctx) -> None:
+    settings: Settings = ctx.setdefault("settings", load_settings())
+    engine = create_engine(settings.database_url)
+    if is_sqlite(settings.database_url):
+        await upgrade(engine)
+    ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine)
+    ctx["clock"] = ctx.get("clock", utcnow)
+    ctx["slack"] = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
+    ctx["destinations"] = build_destinations(settings.signoff_destinations, DestinationConfig(
+        webhook_url=settings.webhook_url, webhook_secret=settings.secret("webhook_secret") or None),
+        ctx["http"])
+    ctx["queue"] = Queue(ctx["redis"])
+    ctx["sweeper"] = asyncio.create_task(_sweep_forever(ctx))
+
+
+async def shutdown(ctx: Ctx) -> None:
+    if "sweeper" in ctx:
+        ctx["sweeper"].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ctx["sweeper"]
+    if "http" in ctx:
+        await ctx["http"].aclose()
+    if "engine" in ctx:
+        await ctx["engine"].dispose()
+
+
+# -- leases ---------------------------------------------------------------------------------------
+async def _leased(ctx: Ctx, outbox_id: int, work: Callable[[dict], Awaitable[str]]) -> str:
+    settings: Settings = ctx["settings"]
+    sm, clock, lease_s = ctx["sessionmaker"], ctx["clock"], settings.signoff_job_lease_s
+    async with sm.begin() as session:
+        if not await outbox.claim(session, outbox_id, now=clock(), lease_s=lease_s):
+            return "not claimed (done, or another worker holds it)"
+        args = (await outbox.get(session, outbox_id)).args  # type: ignore[union-attr]
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease_s / 3)
+            async with sm.begin() as session:
+                await outbox.renew(session, outbox_id, now=clock(), lease_s=lease_s)
+
+    renewer = asyncio.create_task(renew())
+    try:
+        return await work(args)
+    finally:
+        renewer.cancel()
+
+
+async def _finish(ctx: Ctx, outbox_id: int, status: OutboxStatus = OutboxStatus.done,
+                  error: str | None = None) -> None:
+    async with ctx["sessionmaker"].begin() as session:
+        await outbox.finish(session, outbox_id, now=ctx["clock"](), status=status, error=error)
+
+
+async def _retry_later(ctx: Ctx, outbox_id: int, error: str, defer_s: float) -> None:
+    """arq retries the same job after `defer_s`; `due_at` keeps the sweep from doing it sooner."""
+    from datetime import timedelta
+    async with ctx["sessionmaker"].begin() as session:
+        await outbox.release(session, outbox_id, error=error,
+                             due_at=ctx["clock"]() + timedelta(seconds=defer_s))
+    raise Retry(defer=defer_s)
+
+
+# -- run a draft ----------------------------------------------------------------------------------
+async def run_draft(ctx: Ctx, outbox_id: int) -> str:
+    return await _leased(ctx, outbox_id, lambda args: _run_draft(ctx, outbox_id, args["run_id"]))
+
+
+async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
+    sm, clock, slack, settings = ctx["sessionmaker"], ctx["clock"], ctx["slack"], ctx["settings"]
+    async with sm.begin() as session:
+        run = await runs.start(session, run_id, now=clock())
+        draft_id = run.draft_id if run else (await queries.run(session, run_id)).draft_id  # type: ignore[union-attr]
+        draft = await queries.draft(session, draft_id)
+    await notify.ensure_parent(slack, sm, draft_id)
+    if run is not None:
+        brief = DraftBrief(topic=draft.topic, destinations=list(draft.destinations),
+                           limits={name: dest.capabilities.max_length
+                                   for name, dest in ctx["destinations"].items()
+                                   if name in draft.destinations},
+                           feedback=run.feedback)
+        try:
+            result = await asyncio.wait_for(
+                run_pipeline(brief, RunContext(progress=_progress_reporter(ctx, draft_id))),
+                settings.signoff_run_timeout_s)
+        except (PipelineError, asyncio.TimeoutError) as exc:
+            retryable = getattr(exc, "retryable", False)
+            if retryable and ctx.get("job_try", 1) < settings.signoff_max_job_attempts:
+                await _retry_later(ctx, outbox_id, str(exc), getattr(exc, "retry_after_s", None) or 5)
+            message = getattr(exc, "message", None) or f"the run took longer than {settings.signoff_run_timeout_s:.0f} s"
+            async with sm.begin() as session:
+                run = await queries.run(session, run_id)
+                await runs.fail(session, run, error=message, now=clock())  # type: ignore[arg-type]
+        else:
+            async with sm.begin() as session:
+                run = await queries.run(session, run_id)
+                await runs.record_revision(
+                    session, run, text=result.text, policy_ok=result.policy.ok,  # type: ignore[arg-type]
+                    details=result.model_dump(mode="json", exclude={"text", "stages"}),
+                    stages=[s.model_dump(mode="json") for s in result.stages], now=clock())
+    await notify.show_draft(slack, sm, draft_id)
+    await notify.refresh_parent(slack, sm, draft_id)
+    await _finish(ctx, outbox_id)
+    return f"draft {draft_id} shown"
+
+
+def _progress_reporter(ctx: Ctx, draft_id: int) -> Callable[[str], Awaitable[None]]:
+    last = [0.0]
+
+    async def report(phrase: str) -> None:
+        # At most about once a second: chat.update is rate limited per channel.
+        if time.monotonic() - last[0] < 1.0:
+            return
+        last[0] = time.monotonic()
+        async with ctx["sessionmaker"].begin() as session:
+            await runs.set_progress(session, draft_id, phrase, now=ctx["clock"]())
+        with contextlib.suppress(Exception):
+            await notify.refresh_parent(ctx["slack"], ctx["sessionmaker"], draft_id)
+
+    return report
+
+
+# -- publish --------------------------------------------------------------------------------------
+def backoff_s(attempt: int, retry_after_s: float | None) -> float:
+    """1, 2, 4, 8 … minutes, capped at an hour, jittered; never sooner than the platform asked."""
+    base = min(3600.0, 60.0 * 2 ** max(0, attempt - 1))
+    return max(retry_after_s or 0.0, base * random.uniform(0.8, 1.2))
+
+
+async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
+    return await _leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"]))
+
+
+async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int) -> str:
+    sm, clock = ctx["sessionmaker"], ctx["clock"]
+    async with sm.begin() as session:
+        draft = await publications.begin(session, draft_id, now=clock())
+        revision = await queries.revision(session, draft_id, draft.approved_revision) if draft else None
+    if draft is None or revision is None:
+        await _finish(ctx, outbox_id)
+        return f"draft {draft_id} is not approved; nothing to publish"
+    if sha256_hex(revision.text) != draft.approved_sha256:
+        await _finish(ctx, outbox_id, OutboxStatus.dead, "approved text does not match its hash")
+        raise RuntimeError(f"draft {draft_id}: stored text does not match the approved sha256")
+    post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
+                approved_by=draft.decided_by or "")
+    retry_in: list[float] = []
+    for name in draft.destinations:
+        await _publish_to(ctx, post, name, retry_in)
+    async with sm.begin() as session:
+        await publications.settle(session, draft_id, now=clock())
+    await notify.show_draft(ctx["slack"], sm, draft_id)
+    await notify.refresh_parent(ctx["slack"], sm, draft_id)
+    if retry_in:
+        await _retry_later(ctx, outbox_id, "a destination asked to retry", min(retry_in))
+    await _finish(ctx, outbox_id)
+    return f"draft {draft_id} published"
+
+
+async def _publish_to(ctx: Ctx, post: Post, name: str, retry_in: list[float]) -> None:
+    sm, clock = ctx["sessionmaker"], ctx["clock"]
+    destination = ctx["destinations"].get(name)
+    problems = ([f"{name} is not configured on this worker"] if destination is None
+                else destination.preflight(post))
+    parts = destination.format(post) if destination is not None and not problems else []
+    reply_to: str | None = None
+    for part in parts or [None]:
+        index = part.index if part else 0
+        async with sm.begin() as session:
+            claim = await publications.claim(
+                session, draft_id=post.draft_id, revision=post.revision, destination=name, part=index,
+                sha256=sha256_hex(part.text if part else post.text),
+                idempotency_key=idempotency_key(post.draft_id, post.revision, name, index), now=clock())
+            if claim.outcome is ClaimOutcome.go and problems:
+                await publications.failed(session, claim.publication.id, error="; ".join(problems),
+                                          retry=False, now=clock())
+                return
+            if claim.outcome is ClaimOutcome.unknown:
+                await publications.unconfirmed(session, claim.publication.id, now=clock(),
+                                               why="a previous attempt stopped during the call")
+        if claim.outcome is ClaimOutcome.done:
+            reply_to = claim.publication.external_id
+            continue
+        if claim.outcome is not ClaimOutcome.go or part is None:
+            return
+        try:
+            result = await destination.publish(post, part, idempotency_key=claim.publication.idempotency_key,  # type: ignore[union-attr]
+                                               reply_to=reply_to)
+        except DestinationError as exc:
+            async with sm.begin() as session:
+                if isinstance(exc, UnknownOutcomeError):
+                    await publications.unconfirmed(session, claim.publication.id, why=exc.message, now=clock())
+                else:
+                    await publications.failed(session, claim.publication.id, error=exc.message,
+                                              retry=exc.retryable, now=clock())
+            if exc.retryable:
+                retry_in.append(backoff_s(claim.publication.attempts, exc.retry_after_s))
+            return
+        async with sm.begin() as session:
+            await publications.succeeded(session, claim.publication.id, external_id=result.external_id,
+                                         url=result.url, now=clock())
+        reply_to = result.external_id
+
+
+# -- the outbox sweep -----------------------------------------------------------------------------
+async def sweep_outbox(ctx: Ctx) -> int:
+    """Enqueue every due outbox row whose job is not waiting in Redis; returns how many."""
+    sm, clock, queue, settings = ctx["sessionmaker"], ctx["clock"], ctx["queue"], ctx["settings"]
+    async with sm() as session:
+        rows = await outbox.due(session, now=clock())
+    enqueued = 0
+    for row in rows:
+        status = await queue.status(outbox.arq_job_id(row))
+        if status in (JobStatus.queued, JobStatus.deferred):
+            continue
+        if status is JobStatus.in_progress and row.lease_until is None:
+            continue  # picked up a moment ago, not claimed yet
+        if status in (JobStatus.complete, JobStatus.in_progress):
+            # Finished without marking the row done, or its worker died (the lease ran out).
+            if row.attempt + 1 >= settings.signoff_max_job_attempts * 2:
+                await _finish(ctx, row.id, OutboxStatus.dead, "gave up after repeated attempts")
+                continue
+            async with sm.begin() as session:
+                if not await outbox.bump_attempt(session, row.id, row.attempt):
+                    continue
+            row.attempt += 1
+        if await queue.enqueue(row.job, row.id, outbox.arq_job_id(row)):
+            enqueued += 1
+    return enqueued
+
+
+async def _sweep_forever(ctx: Ctx) -> None:
+    interval = ctx["settings"].signoff_sweep_interval_s
+    while True:
+        try:
+            count = await sweep_outbox(ctx)
+            if count:
+                log.info("outbox sweep enqueued %d job(s)", count)
+        except Exception as exc:  # Redis or the database away: try again next round
+            log.warning("outbox sweep failed: %s", exc.__class__.__name__)
+        await asyncio.sleep(interval)
+
+
+# -- arq settings ---------------------------------------------------------------------------------
+FUNCTIONS = [run_draft, publish_draft]
+
+
+class WorkerSettings:
+    """For `arq worker.WorkerSettings`; `signoff worker` builds the same thing via `build_worker`."""
+
+    functions = FUNCTIONS
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = QUEUE_NAME
+    poll_delay = 0.05
+    max_tries = 5
+    health_check_interval = 15
+
+
+def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worker:
+    options: dict[str, Any] = dict(
+        functions=FUNCTIONS, on_startup=startup, on_shutdown=shutdown, redis_pool=redis,
+        queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
+        max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
+        job_timeout=settings.signoff_run_timeout_s + 30, ctx={"settings": settings},
+        handle_signals=False)
+    options.update(overrides)
+    return Worker(**options)
