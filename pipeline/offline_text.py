@@ -16,9 +16,9 @@ HOOKS_BARE = {
 }
 BODIES_BARE = {
     "friendly": [
-        "The short version: {topic} pays off when you start small, measure what changes and share what you learn.",
+        "The short version: it pays off when you start small, measure what changes and share what you learn.",
         "What we keep coming back to: clear goals, small steps, and honest notes on what worked and what didn't.",
-        "Every small improvement compounds once the whole team can see it, and {topic} is no exception.",
+        "Every small improvement compounds once the whole team can see it, and this is no exception.",
     ],
     "professional": [
         "The practical approach: define the goal, measure the change, and document the results.",
@@ -75,6 +75,11 @@ def directives_for(tone: str, hashtags: bool, emoji: bool, feedback: str | None)
             for key, value in changes.items():
                 setattr(found, key, value)
     return found
+
+
+# Words that make poor hashtags even when frequent.
+HASHTAG_SKIP = frozenset("day days time year years people lot lots part parts best good great better "
+                         "next last first much many thoughts talk post posts news update updates".split())
 
 
 def emoji_for(text: str) -> str:

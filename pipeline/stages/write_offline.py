@@ -12,7 +12,7 @@ import re
 from pipeline.base import PipelineState, RunContext, Source
 from pipeline.bm25 import bm25_scores
 from pipeline.offline_text import (BODIES_BARE, CLOSERS, HOOKS_BARE, HOOKS_WITH_MATERIAL, LINK_LEADS,
-                                   Directives, directives_for, emoji_for)
+                                   HASHTAG_SKIP, Directives, directives_for, emoji_for)
 from pipeline.provenance import LINK, links_in
 from pipeline.shape import Budget
 from pipeline.stages.plan import plan_all
@@ -22,7 +22,8 @@ from pipeline.textutil import keywords, sentences, similarity
 def hashtags_for(texts: list[str], limit: int = 2) -> list[str]:
     tags: list[str] = []
     for word in keywords(texts, limit * 3):
-        if not word.isascii() or not word[:1].isalpha():
+        # Past-tense verbs ("#Learned") and filler nouns ("#Day") read as noise, not topics.
+        if not word.isascii() or not word[:1].isalpha() or word.lower() in HASHTAG_SKIP or word.endswith("ed"):
             continue
         tag = "#" + "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", word))
         if tag.lower() not in {t.lower() for t in tags}:
@@ -78,7 +79,7 @@ def compose(state: PipelineState, d: Directives, variant: int, budget: Budget) -
         hook = fill["Topic"] if topic.endswith(("?", "!", ".")) else fill["Topic"] + "."
     else:
         hook = _pick((HOOKS_WITH_MATERIAL if state.material else HOOKS_BARE)[d.tone], variant).format(**fill)
-    if d.emoji:
+    if d.emoji and not 0x2190 <= ord(hook[0]) <= 0x1FAFF:
         hook = f"{emoji_for(topic)} {hook}"
     body = best_sentences(state.material, topic, d.max_sentences) if state.material else \
         [_pick(BODIES_BARE[d.tone], variant + 1).format(**fill)]
