@@ -1,0 +1,155 @@
+"""`signoff` — the command line: bot, worker, dev, demo, db upgrade, audit verify."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot import logs
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("signoff")
+
+
+def _secrets(settings: Settings) -> list[str]:
+    names = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "webhook_secret")
+    return [settings.secret(n) for n in names]
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_bot(settings: Settings, host: str, port: int) -> None:
+    from bot.runtime import start_bot
+
+    runtime = await start_bot(settings, host=host, port=port)
+    try:
+        await _wait_for_stop()
+    finally:
+        await runtime.stop()
+
+
+async def run_worker(settings: Settings) -> None:
+    from bot.queue import connect
+    from bot.settings import require
+    from worker import build_worker
+
+    require(settings, "slack_bot_token", "redis_url")
+    worker = build_worker(settings, connect(settings.redis_url or ""), handle_signals=True)
+    await worker.async_run()
+
+
+async def run_dev(settings: Settings, host: str, port: int) -> None:
+    """Bot and worker in one process, with an embedded Redis when REDIS_URL is not set."""
+    from bot.queue import connect
+    from bot.redis_server import EmbeddedRedis
+    from bot.runtime import start_bot
+    from worker import build_worker
+
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(Path(settings.signoff_data_dir) / "redis")
+        settings = settings.model_copy(update={"redis_url": embedded.start()})
+        log.info("embedded Redis at %s", settings.redis_url)
+    runtime = await start_bot(settings, host=host, port=port)
+    worker = build_worker(settings, connect(settings.redis_url or ""))
+    worker_task = asyncio.create_task(worker.async_run())
+    try:
+        await _wait_for_stop()
+    finally:
+        worker.handle_sig(signal.SIGTERM)
+        with contextlib.suppress(Exception):
+            await worker.close()
+        worker_task.cancel()
+        await runtime.stop()
+        if embedded:
+            embedded.stop()
+
+
+async def db_upgrade(settings: Settings) -> None:
+    from storage.db import create_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+async def audit_verify(settings: Settings) -> int:
+    from storage import audit
+    from storage.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            report = await audit.verify(session)
+    finally:
+        await engine.dispose()
+    if report.ok:
+        print(f"audit trail intact: {report.events} events, head {report.head[:16]}")
+        return 0
+    print(f"audit trail BROKEN at event #{report.broken_at_seq}: {report.reason}", file=sys.stderr)
+    return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="signoff", description="Slack-native content desk: "
+                                "an LLM drafts, a human signs off, Signoff publishes exactly that.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in (("bot", "serve Slack requests on /slack/events (and /healthz)"),
+                       ("dev", "bot + worker in one process, embedded Redis if REDIS_URL is unset")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--host", default="0.0.0.0")
+        cmd.add_argument("--port", type=int, default=3000)
+    sub.add_parser("worker", help="run the arq worker (drafts, publishing, outbox sweep)")
+    demo = sub.add_parser("demo", help="a complete run on this machine: local Slack, no accounts needed")
+    demo.add_argument("--topic", default="what we shipped this week: faster search and a new CLI")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    audit_cmd = sub.add_parser("audit", help="the tamper-evident audit trail")
+    audit_cmd.add_argument("action", choices=["verify"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logs.configure("WARNING" if args.command == "demo" else settings.signoff_log_level,
+                       _secrets(settings))
+        if args.command == "bot":
+            asyncio.run(run_bot(settings, args.host, args.port))
+        elif args.command == "worker":
+            asyncio.run(run_worker(settings))
+        elif args.command == "dev":
+            asyncio.run(run_dev(settings, args.host, args.port))
+        elif args.command == "demo":
+            from bot.demo import run_demo
+            return asyncio.run(run_demo(settings, args.topic))
+        elif args.command == "db":
+            asyncio.run(db_upgrade(settings))
+        elif args.command == "audit":
+            return asyncio.run(audit_verify(settings))
+    except SettingsError as exc:
+        print(f"signoff: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
