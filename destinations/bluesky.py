@@ -13,7 +13,7 @@ import httpx
 from destinations.base import Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.bluesky_facets import facets
 from destinations.errors import PermanentError
-from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
 from destinations.splitting import grapheme_count, split_thread
 
@@ -118,7 +118,7 @@ class Bluesky:
                 self._session = None
                 continue
             _raise_for_status(response)
-            return response.json()
+            return json_body(response, "Bluesky")
         raise AssertionError("unreachable")
 
 

@@ -11,7 +11,7 @@ import unicodedata
 import httpx
 
 from destinations.base import Capabilities, Part, Post, PublishResult
-from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.http_errors import json_body, map_http_errors, raise_for_status
 
 MAX_TAGS = 4
 MAX_TAG_LENGTH = 30
@@ -80,7 +80,7 @@ class DevTo:
             response = await self._http.post(f"{self._base}/api/articles", json={"article": article},
                                              headers=self._headers)
         raise_for_status(response, "Dev.to")
-        created = response.json()
+        created = json_body(response, "Dev.to")
         # Dev.to has been seen to keep an article as a draft despite published=true: say so.
         return PublishResult(external_id=str(created["id"]), url=created.get("url"),
                              detail={"published": created.get("published"), "slug": created.get("slug")})

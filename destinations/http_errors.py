@@ -45,3 +45,14 @@ async def map_http_errors(platform: str) -> AsyncIterator[None]:
         raise UnknownOutcomeError(
             f"{platform} did not answer after the request was sent ({exc.__class__.__name__})"
         ) from exc
+
+
+def json_body(response: httpx.Response, platform: str) -> dict:
+    """A success whose body we cannot read still may have published: that is an unknown outcome."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise UnknownOutcomeError(f"{platform} answered {response.status_code} with a body that is not JSON") from exc
+    if not isinstance(data, dict):
+        raise UnknownOutcomeError(f"{platform} answered {response.status_code} with unexpected JSON")
+    return data

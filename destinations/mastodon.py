@@ -11,7 +11,7 @@ import re
 import httpx
 
 from destinations.base import Capabilities, Part, Post, PublishResult
-from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.splitting import split_thread
 
@@ -58,7 +58,7 @@ class Mastodon:
                 headers={**self._auth, "Idempotency-Key": idempotency_key},
             )
         _raise_for_status(response)
-        status = response.json()
+        status = json_body(response, "Mastodon")
         return PublishResult(external_id=str(status["id"]), url=status.get("url") or status.get("uri"),
                              detail={"visibility": status.get("visibility")})
 

@@ -11,7 +11,7 @@ import httpx
 
 from destinations.base import Capabilities, Part, Post, PublishResult
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
-from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.http_errors import json_body, map_http_errors, raise_for_status
 
 MAX_TEXT = 40_000
 # Slack errors after which trying again later can succeed; all others need a human.
@@ -73,7 +73,7 @@ class SlackChannel:
         async with map_http_errors("Slack"):
             response = await self._http.post(f"{self._api}/{method}", json=payload, headers=self._auth)
         raise_for_status(response, "Slack")
-        data = response.json()
+        data = json_body(response, "Slack")
         if data.get("ok"):
             return data
         error = str(data.get("error", "unknown_error"))

@@ -34,7 +34,9 @@ async def map_tweepy_errors(*, sending: bool) -> AsyncIterator[None]:
     except tweepy.HTTPException as exc:
         raise PermanentError(f"X refused the post ({exc.response.status}): {_reason(exc)}") from exc
     except aiohttp.ContentTypeError as exc:
-        # tweepy parses every error body as JSON; gateways answer 5xx/429 with HTML.
+        # tweepy parses every body as JSON; gateways answer 5xx/429 with HTML.
+        if exc.status < 300 and sending:
+            raise UnknownOutcomeError(f"X answered {exc.status} with a body that is not JSON") from exc
         if exc.status == 429 or exc.status >= 500:
             raise RetryableError(f"X error ({exc.status}) with a non-JSON body") from exc
         raise PermanentError(f"X refused the post ({exc.status}) with a non-JSON body") from exc

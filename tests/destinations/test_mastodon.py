@@ -107,3 +107,9 @@ async def test_find_published_matches_the_rendered_html_of_a_status(fake, http):
 def test_an_unknown_visibility_is_refused_at_construction():
     with pytest.raises(ValueError, match="MASTODON_VISIBILITY"):
         Mastodon("http://unused", "t", httpx.AsyncClient(), visibility="friends")
+
+
+async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(fake, http):
+    fake.fail_next(200, body="<html>ok?</html>", path="/api/v1/statuses")
+    with pytest.raises(UnknownOutcomeError):
+        await publish(Mastodon(fake.url, "mastodon-token", http), "Hello.")

@@ -141,3 +141,9 @@ async def test_debug_logs_never_contain_the_credentials(fake, caplog):
     for secret in SECRETS.values():
         assert secret not in logged and quote(secret, safe="") not in logged
     assert 'oauth_signature="' not in logged
+
+
+async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(fake):
+    fake.fail_next(201, body="<html>created?</html>", path="/2/tweets")
+    with pytest.raises(UnknownOutcomeError):
+        await publish(make_x(fake.url), "Hello.")
