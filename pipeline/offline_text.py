@@ -77,11 +77,6 @@ def directives_for(tone: str, hashtags: bool, emoji: bool, feedback: str | None)
     return found
 
 
-# Words that make poor hashtags even when frequent.
-HASHTAG_SKIP = frozenset("day days time year years people lot lots part parts best good great better "
-                         "next last first much many thoughts talk post posts news update updates".split())
-
-
 def emoji_for(text: str) -> str:
     lowered = text.lower()
     return next((icon for stem, icon in EMOJI if stem in lowered), "💡")

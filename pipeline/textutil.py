@@ -17,6 +17,11 @@ one two get got make made use using used like need know things thing way ways re
 """.split())
 
 
+# Words that make poor keywords and hashtags even when frequent.
+FILLER = frozenset("day days time year years people lot lots part parts best good great better half "
+                   "next last first much many thoughts talk post posts news update updates cut".split())
+
+
 def tokens(text: str) -> list[str]:
     """Lowercased content words with a light plural strip, so "feeds" matches "feed"."""
     out: list[str] = []
@@ -59,7 +64,8 @@ def keywords(texts: list[str], limit: int = 5) -> list[str]:
     for weight, text in zip(range(len(texts) + 2, 1, -1), texts):
         for word in _TOKEN.findall(text):
             key = word.lower()
-            if key in STOPWORDS or len(key) < 3 or key.isdigit():
+            # Two-letter acronyms (CI, AI, UX) are keywords; other short words are noise.
+            if key in STOPWORDS or key in FILLER or key.isdigit() or (len(key) < 3 and not word.isupper()):
                 continue
             counts[key] += weight
             casing.setdefault(key, word)

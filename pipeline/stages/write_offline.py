@@ -12,7 +12,7 @@ import re
 from pipeline.base import PipelineState, RunContext, Source
 from pipeline.bm25 import bm25_scores
 from pipeline.offline_text import (BODIES_BARE, CLOSERS, HOOKS_BARE, HOOKS_WITH_MATERIAL, LINK_LEADS,
-                                   HASHTAG_SKIP, Directives, directives_for, emoji_for)
+                                   Directives, directives_for, emoji_for)
 from pipeline.provenance import LINK, links_in
 from pipeline.shape import Budget
 from pipeline.stages.plan import plan_all
@@ -23,7 +23,7 @@ def hashtags_for(texts: list[str], limit: int = 2) -> list[str]:
     tags: list[str] = []
     for word in keywords(texts, limit * 3):
         # Past-tense verbs ("#Learned") and filler nouns ("#Day") read as noise, not topics.
-        if not word.isascii() or not word[:1].isalpha() or word.lower() in HASHTAG_SKIP or word.endswith("ed"):
+        if not word.isascii() or not word[:1].isalpha() or word.endswith("ed"):
             continue
         tag = "#" + "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", word))
         if tag.lower() not in {t.lower() for t in tags}:
