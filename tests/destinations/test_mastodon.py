@@ -47,8 +47,8 @@ async def test_a_thread_part_replies_to_the_previous_status(fake, http):
     assert fake.posts[1]["in_reply_to_id"] == first.external_id
 
 
-def test_a_long_post_splits_into_numbered_parts_of_at_most_500_characters():
-    dest = Mastodon("http://unused", "t", httpx.AsyncClient())
+def test_a_long_post_splits_into_numbered_parts_of_at_most_500_characters(http):
+    dest = Mastodon("http://unused", "t", http)
     parts = dest.format(make_post(" ".join(f"This is sentence number {i}." for i in range(100))))
     assert len(parts) > 1
     assert all(len(p.text) <= 500 and p.text.endswith(f"({p.index + 1}/{len(parts)})") for p in parts)
@@ -104,9 +104,9 @@ async def test_find_published_matches_the_rendered_html_of_a_status(fake, http):
     assert await dest.find_published(post, dest.format(make_post("never"))[0]) is None
 
 
-def test_an_unknown_visibility_is_refused_at_construction():
+def test_an_unknown_visibility_is_refused_at_construction(http):
     with pytest.raises(ValueError, match="MASTODON_VISIBILITY"):
-        Mastodon("http://unused", "t", httpx.AsyncClient(), visibility="friends")
+        Mastodon("http://unused", "t", http, visibility="friends")
 
 
 async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(fake, http):

@@ -6,6 +6,12 @@ import pytest
 from destinations.base import Destination
 from destinations.registry import KNOWN, DestinationConfig, MissingSetting, UnknownDestination, build_destinations
 
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
 FULL = DestinationConfig(
     webhook_url="http://hook.test", webhook_secret="s",
     x_api_key="k", x_api_secret="s", x_access_token="1-t", x_access_token_secret="ts",
@@ -15,8 +21,8 @@ FULL = DestinationConfig(
 )
 
 
-def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protocol():
-    built = build_destinations(list(KNOWN), FULL, httpx.AsyncClient())
+def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protocol(http):
+    built = build_destinations(list(KNOWN), FULL, http)
     assert set(built) == set(KNOWN)
     for name, dest in built.items():
         assert isinstance(dest, Destination)
@@ -27,23 +33,23 @@ def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protoco
     ("x", "X_ACCESS_TOKEN_SECRET"), ("mastodon", "MASTODON_TOKEN"), ("bluesky", "BLUESKY_APP_PASSWORD"),
     ("devto", "DEVTO_API_KEY"), ("slack", "SLACK_PUBLISH_CHANNEL"), ("webhook", "WEBHOOK_SECRET"),
 ])
-def test_a_missing_credential_names_its_environment_variable(name, env):
+def test_a_missing_credential_names_its_environment_variable(name, env, http):
     config = DestinationConfig(**{**FULL.__dict__, env.lower(): None})
     with pytest.raises(MissingSetting, match=env):
-        build_destinations([name], config, httpx.AsyncClient())
+        build_destinations([name], config, http)
 
 
-def test_a_bad_mastodon_visibility_is_a_clear_setting_error():
+def test_a_bad_mastodon_visibility_is_a_clear_setting_error(http):
     config = DestinationConfig(**{**FULL.__dict__, "mastodon_visibility": "everyone"})
     with pytest.raises(MissingSetting, match="MASTODON_VISIBILITY"):
-        build_destinations(["mastodon"], config, httpx.AsyncClient())
+        build_destinations(["mastodon"], config, http)
 
 
-def test_an_unknown_name_lists_the_known_ones():
+def test_an_unknown_name_lists_the_known_ones(http):
     with pytest.raises(UnknownDestination, match="linkedin"):
-        build_destinations(["myspace"], FULL, httpx.AsyncClient())
+        build_destinations(["myspace"], FULL, http)
 
 
-def test_linkedin_needs_no_settings_and_is_a_handoff():
-    built = build_destinations(["linkedin", "dryrun"], DestinationConfig(), httpx.AsyncClient())
+def test_linkedin_needs_no_settings_and_is_a_handoff(http):
+    built = build_destinations(["linkedin", "dryrun"], DestinationConfig(), http)
     assert built["linkedin"].capabilities.handoff and not built["dryrun"].capabilities.handoff
