@@ -111,7 +111,8 @@ class X:
     async def _rewrite(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
-        # The OAuth signature covers the api.twitter.com URL; X never sees the rewritten one.
+        # The OAuth signature still covers api.twitter.com: a fake or a pass-through proxy does not
+        # verify it against its own host, and the default base URL is never rewritten.
         if request.url.host == TWEEPY_HOST and self._base.host != TWEEPY_HOST:
             request.url = URL.build(
                 scheme=self._base.scheme, host=self._base.raw_host or "", port=self._base.explicit_port,
