@@ -25,8 +25,9 @@ from bot.slack_client import build_slack_client
 from destinations.base import Post, idempotency_key
 from destinations.errors import DestinationError, UnknownOutcomeError
 from destinations.registry import DestinationConfig, build_destinations
-from pipeline.base import DraftBrief, RunContext
+from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
+from pipeline.factory import PipelineConfig, build_stages
 from pipeline.runner import run_pipeline
 from storage import outbox, publications, queries, runs
 from storage.clock import utcnow
@@ -53,6 +54,7 @@ async def startup(ctx: Ctx) -> None:
     ctx["destinations"] = build_destinations(settings.signoff_destinations, DestinationConfig(
         webhook_url=settings.webhook_url, webhook_secret=settings.secret("webhook_secret") or None),
         ctx["http"])
+    ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
     ctx["sweeper"] = asyncio.create_task(_sweep_forever(ctx))
 
@@ -66,6 +68,26 @@ async def shutdown(ctx: Ctx) -> None:
         await ctx["http"].aclose()
     if "engine" in ctx:
         await ctx["engine"].dispose()
+
+
+def pipeline_config(settings: Settings) -> PipelineConfig:
+    return PipelineConfig(
+        llm_base_url=settings.llm_base_url, llm_api_key=settings.secret("llm_api_key") or None,
+        llm_model=settings.llm_model, llm_timeout_s=settings.llm_timeout_s,
+        feeds=tuple(settings.signoff_feeds), notes_dir=settings.signoff_notes_dir,
+        git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
+
+
+def brief_for(ctx: Ctx, draft: Any, feedback: str | None) -> DraftBrief:
+    """What the pipeline is asked for, including each destination's real limits and counting."""
+    chosen = {name: dest for name, dest in ctx["destinations"].items() if name in draft.destinations}
+    return DraftBrief(
+        topic=draft.topic, destinations=list(draft.destinations), feedback=feedback,
+        limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
+        capabilities={name: DestinationCapabilities(
+            max_length=dest.capabilities.max_length, length_unit=dest.capabilities.length_unit.value,
+            threads=dest.capabilities.threads, markdown=dest.capabilities.markdown)
+            for name, dest in chosen.items()})
 
 
 # -- leases ---------------------------------------------------------------------------------------
@@ -118,14 +140,11 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         draft = await queries.draft(session, draft_id)
     await notify.ensure_parent(slack, sm, draft_id)
     if run is not None:
-        brief = DraftBrief(topic=draft.topic, destinations=list(draft.destinations),
-                           limits={name: dest.capabilities.max_length
-                                   for name, dest in ctx["destinations"].items()
-                                   if name in draft.destinations},
-                           feedback=run.feedback)
+        brief = brief_for(ctx, draft, run.feedback)
         try:
             result = await asyncio.wait_for(
-                run_pipeline(brief, RunContext(progress=_progress_reporter(ctx, draft_id))),
+                run_pipeline(brief, RunContext(progress=_progress_reporter(ctx, draft_id), http=ctx["http"]),
+                             ctx["stages"]),
                 settings.signoff_run_timeout_s)
         except (PipelineError, asyncio.TimeoutError) as exc:
             retryable = getattr(exc, "retryable", False)

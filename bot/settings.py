@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
 
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    signoff_feeds: CsvList = Field(default_factory=list)
+    signoff_notes_dir: str | None = None
+    signoff_git_repo: str | None = None
+    signoff_fetch_topic_urls: bool = True
+
     signoff_max_topic_chars: int = Field(default=500, ge=10, le=3000)
     signoff_job_lease_s: float = Field(default=20.0, gt=0)
     signoff_sweep_interval_s: float = Field(default=10.0, gt=0)
@@ -43,7 +52,7 @@ class Settings(BaseSettings):
     signoff_data_dir: str = ".signoff"
     signoff_log_level: str = "INFO"
 
-    @field_validator("signoff_approvers", "signoff_destinations", mode="before")
+    @field_validator("signoff_approvers", "signoff_destinations", "signoff_feeds", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
