@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
@@ -17,14 +18,15 @@ import httpx
 from arq import Retry, Worker
 from arq.connections import ArqRedis
 from arq.jobs import JobStatus
+from pydantic import SecretStr
 
 from bot import notify
 from bot.queue import QUEUE_NAME, Queue
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
 from destinations.base import Post, idempotency_key
 from destinations.errors import DestinationError, UnknownOutcomeError
-from destinations.registry import DestinationConfig, build_destinations
+from destinations.registry import DestinationConfig, UnknownDestination, build_destinations
 from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
 from pipeline.factory import PipelineConfig, build_stages
@@ -51,9 +53,8 @@ async def startup(ctx: Ctx) -> None:
     ctx["clock"] = ctx.get("clock", utcnow)
     ctx["slack"] = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
-    ctx["destinations"] = build_destinations(settings.signoff_destinations, DestinationConfig(
-        webhook_url=settings.webhook_url, webhook_secret=settings.secret("webhook_secret") or None),
-        ctx["http"])
+    ctx["destinations"] = build_destinations(settings.signoff_destinations, destination_config(settings),
+                                             ctx["http"])
     ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
     ctx["sweeper"] = asyncio.create_task(_sweep_forever(ctx))
@@ -68,6 +69,29 @@ async def shutdown(ctx: Ctx) -> None:
         await ctx["http"].aclose()
     if "engine" in ctx:
         await ctx["engine"].dispose()
+
+
+def destination_config(settings: Settings) -> DestinationConfig:
+    """Copy every DestinationConfig field that Settings has under the same name, secrets unwrapped."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(DestinationConfig):
+        value = getattr(settings, f.name, None)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            values[f.name] = value
+    values["slack_bot_token"] = settings.secret("slack_bot_token") or None
+    values["slack_api_url"] = settings.slack_api_url
+    return DestinationConfig(**values)
+
+
+def check_destinations(settings: Settings) -> None:
+    """Fail at start, in one line, when a chosen destination is unknown or lacks a credential."""
+    try:
+        build_destinations(settings.signoff_destinations, destination_config(settings),
+                           httpx.AsyncClient())
+    except UnknownDestination as exc:
+        raise SettingsError(f"SIGNOFF_DESTINATIONS: {exc}") from None
 
 
 def pipeline_config(settings: Settings) -> PipelineConfig:

@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot import logs
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -16,8 +18,8 @@ log = logging.getLogger("signoff")
 
 
 def _secrets(settings: Settings) -> list[str]:
-    names = ("slack_bot_token", "slack_signing_secret", "slack_app_token", "webhook_secret")
-    return [settings.secret(n) for n in names]
+    return [value.get_secret_value() for value in settings.__dict__.values()
+            if isinstance(value, SecretStr) and value.get_secret_value()]
 
 
 async def _wait_for_stop() -> None:
@@ -44,7 +46,10 @@ async def run_worker(settings: Settings) -> None:
     from bot.settings import require
     from worker import build_worker
 
+    from worker import check_destinations
+
     require(settings, "slack_bot_token", "redis_url")
+    check_destinations(settings)
     worker = build_worker(settings, connect(settings.redis_url or ""), handle_signals=True)
     await worker.async_run()
 
@@ -56,6 +61,9 @@ async def run_dev(settings: Settings, host: str, port: int) -> None:
     from bot.runtime import start_bot
     from worker import build_worker
 
+    from worker import check_destinations
+
+    check_destinations(settings)
     embedded = None
     if not settings.redis_url:
         embedded = EmbeddedRedis(Path(settings.signoff_data_dir) / "redis")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,8 +26,11 @@ class BotRuntime:
     queue: Queue
     runner: web.AppRunner
     port: int
+    socket_mode: Any = None
 
     async def stop(self) -> None:
+        if self.socket_mode is not None:
+            await self.socket_mode.close_async()
         await self.runner.cleanup()
         await self.queue.redis.aclose()
         await self.engine.dispose()
@@ -53,5 +57,14 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
     runner, actual_port = await serve(build_web_app(app, deps), host, port)
-    log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
-    return BotRuntime(engine, queue, runner, actual_port)
+    socket_mode = None
+    if settings.slack_app_token:
+        # Socket Mode: Slack's requests arrive over a WebSocket; the HTTP server still serves /healthz.
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(app, settings.secret("slack_app_token"))
+        await socket_mode.connect_async()
+        log.info("connected to Slack in Socket Mode; /healthz on port %d", actual_port)
+    else:
+        log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
+    return BotRuntime(engine, queue, runner, actual_port, socket_mode)

@@ -34,6 +34,23 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
 
+    # Destinations (see README "Configuration"); names match destinations.registry.DestinationConfig.
+    x_api_key: SecretStr | None = None
+    x_api_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    x_api_url: str = "https://api.twitter.com"
+    mastodon_base_url: str | None = None
+    mastodon_token: SecretStr | None = None
+    mastodon_visibility: str = "public"
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+    bluesky_service_url: str = "https://bsky.social"
+    devto_api_key: SecretStr | None = None
+    devto_api_url: str = "https://dev.to"
+    devto_publish: bool = False
+    slack_publish_channel: str | None = None
+
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_comma_separated_lists_are_read_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("SIGNOFF_APPROVERS", " U1, U2 ,")
+    monkeypatch.setenv("SIGNOFF_DESTINATIONS", "dryrun,webhook")
+    settings = load_settings()
+    assert settings.signoff_approvers == ["U1", "U2"]
+    assert settings.signoff_destinations == ["dryrun", "webhook"]
+
+
+def test_defaults_need_nothing_installed() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///signoff.db"
+    assert settings.redis_url is None and settings.slack_api_url == "https://slack.com/api/"
+
+
+@pytest.mark.parametrize("name, value", [("DATABASE_URL", "mysql://x"), ("SLACK_API_URL", "ftp://x"),
+                                         ("SIGNOFF_JOB_LEASE_S", "soon")])
+def test_a_malformed_setting_is_named_in_one_line(monkeypatch, name, value) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def _signoff(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+
+
+def test_help_lists_the_commands() -> None:
+    result = _signoff("--help")
+    assert result.returncode == 0
+    for command in ("bot", "worker", "dev", "demo", "db", "audit"):
+        assert command in result.stdout
+
+
+def test_bot_without_slack_credentials_stops_with_one_clear_line() -> None:
+    result = _signoff("bot", "--port", "0")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "signoff: configuration error: SLACK_BOT_TOKEN is not set; see README.md, 'Configuration'"]
+
+
+def test_worker_with_an_unknown_destination_says_which(tmp_path) -> None:
+    result = _signoff("worker", SLACK_BOT_TOKEN="xoxb-test", REDIS_URL="redis://127.0.0.1:1/0",
+                      SIGNOFF_DESTINATIONS="dryrun,myspace")
+    assert result.returncode == 2
+    assert "myspace" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_then_audit_verify_on_a_fresh_database(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    upgraded = _signoff("db", "upgrade", DATABASE_URL=url)
+    assert upgraded.returncode == 0 and "revision 0001" in upgraded.stdout
+    verified = _signoff("audit", "verify", DATABASE_URL=url)
+    assert verified.returncode == 0 and "0 events" in verified.stdout
+
+
+def test_demo_runs_a_whole_conversation_on_embedded_defaults(tmp_path) -> None:
+    result = _signoff("demo", SIGNOFF_DATA_DIR=str(tmp_path / "data"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "/draft" in out and "[Approve]" in out and "not allowed" in out
+    assert "Published" in out and "intact" in out

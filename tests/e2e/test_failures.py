@@ -1,0 +1,131 @@
+"""Nothing is lost: a dead or stalled Redis, a duplicate job, a worker killed mid-run."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.local_slack.stack import LocalStack
+from bot.queue import Queue, connect
+from storage.db import create_engine, create_sessionmaker
+from storage.models import OutboxJob
+from tests.e2e.conftest import wait_for_draft
+from tests.e2e.fake_llm import FakeLLM
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StalledRedis:
+    """Accepts connections and never answers: the worst kind of Redis outage."""
+
+    def __init__(self) -> None:
+        self.server: asyncio.AbstractServer | None = None
+        self.port = 0
+
+    async def start(self) -> str:
+        async def hold(reader, writer):  # type: ignore[no-untyped-def]
+            await asyncio.sleep(60)
+        self.server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def stop(self) -> None:
+        if self.server:
+            self.server.close()
+
+
+def _threads(slack) -> list:  # type: ignore[no-untyped-def]
+    return [m for m in slack.messages.values() if m.thread_ts]
+
+
+async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url, redis_url) -> None:
+    stack = LocalStack(database_url=database_url, redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
+                       run_worker=False, signoff_sweep_interval_s=0.3)
+    async with stack:
+        reply = await stack.user("U_CAROL").slash("/draft", "written while Redis was down")
+        assert reply.status == 200 and "drafting #1" in reply.json()["text"]
+        stack.redis_url = redis_url  # Redis is back; a worker starts and its sweep finds the request
+        await stack.start_worker()
+        draft = await wait_for_draft(stack.slack, timeout_s=20)
+        assert "written while Redis was down" in str(stack.slack.messages[(draft.channel, draft.thread_ts)].blocks)
+        await asyncio.sleep(1.0)  # several more sweeps: still exactly one draft
+        assert len(_threads(stack.slack)) == 1
+
+
+async def test_a_stalled_redis_does_not_delay_the_acknowledgement(database_url) -> None:
+    stalled = StalledRedis()
+    url = await stalled.start()
+    try:
+        async with LocalStack(database_url=database_url, redis_url=url, run_worker=False) as stack:
+            reply = await stack.user("U_CAROL").slash("/draft", "Redis hangs")
+            # Bolt answers 404 when a listener has not acked within 3 s; a 200 with our text means it did.
+            assert reply.status == 200 and "drafting #1" in reply.json()["text"]
+            engine = create_engine(database_url)
+            async with create_sessionmaker(engine)() as session:
+                job = await session.get(OutboxJob, 1)
+            await engine.dispose()
+            assert job is not None and job.status == "pending", "the request is durable before the ack"
+    finally:
+        await stalled.stop()
+
+
+async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) -> None:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
+        await stack.user("U_CAROL").slash("/draft", "at least once")
+        queue = Queue(connect(redis_url))
+        await queue.enqueue("run_draft", 1, "duplicate-delivery-a")
+        await queue.enqueue("run_draft", 1, "duplicate-delivery-b")
+        await stack.start_worker()
+        await wait_for_draft(stack.slack)
+        await asyncio.sleep(1.0)
+        assert len(_threads(stack.slack)) == 1
+        assert len(stack.slack.channel_messages("C_GENERAL")) == 1
+        await queue.redis.aclose()
+
+
+def _worker_process(stack: LocalStack, llm_url: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
+           "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
+           "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
+           "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false"}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url) -> None:
+    llm = FakeLLM()
+    llm.hold = True
+    llm_url = await llm.start()
+    first = second = None
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
+            first = _worker_process(stack, llm_url)
+            await stack.user("U_CAROL").slash("/draft", "killed in the middle")
+            await stack.slack.wait_for(lambda: llm.requests, 30)  # the run is now waiting on the model
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+            killed_at = time.monotonic()
+            second = _worker_process(stack, llm_url)
+            draft = await wait_for_draft(stack.slack, timeout_s=60)
+            recovered_s = time.monotonic() - killed_at
+            await asyncio.sleep(1.5)
+            assert len(_threads(stack.slack)) == 1
+            assert len(stack.slack.channel_messages("C_GENERAL")) == 1
+            assert "We shipped faster search" in str(draft.blocks)
+            print(f"recovered {recovered_s:.1f} s after SIGKILL")
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        await llm.stop()
