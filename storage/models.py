@@ -26,12 +26,16 @@ class Draft(Base):
     progress: Mapped[str | None] = mapped_column(String(200))
     parent_ts: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
     approved_revision: Mapped[int | None] = mapped_column(Integer)
     approved_sha256: Mapped[str | None] = mapped_column(String(64))
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Scheduling: when an approved draft goes out (None = at once) and when a pending one expires.
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -131,3 +135,49 @@ class OutboxJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Approval(Base):
+    """One approver's approval of one revision; a draft may need several distinct approvers."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("draft_id", "revision", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProcessedEvent(Base):
+    """Slack retries Events API deliveries; the first insert of an event id wins."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ConfigEntry(Base):
+    """Configuration changed from Slack (`/signoff config`), per scope (a team or a channel id)."""
+
+    __tablename__ = "config_entries"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[dict] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ScheduleMark(Base):
+    """A scheduled thing that must happen once (a digest for a channel and day, a reminder)."""
+
+    __tablename__ = "schedule_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
