@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
@@ -73,19 +74,11 @@ async def run(args: argparse.Namespace) -> None:
     count = int(args.rate * args.duration)
     with tempfile.TemporaryDirectory(prefix="signoff-bench-") as tmp, embedded_redis(Path(tmp)) as redis_url:
         pg = postgres_from(args.postgres)
-        async with (scratch_postgres(pg) if pg else _nothing()) as pg_url:
+        async with (scratch_postgres(pg) if pg else contextlib.nullcontext()) as pg_url:
             database_url = pg_url or sqlite_url(Path(tmp))
             if pg_url:
                 await migrated(pg_url)  # the bot migrates SQLite by itself, not PostgreSQL
             await measure(args, count, database_url, redis_url)
-
-
-class _nothing:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
 
 
 async def measure(args: argparse.Namespace, count: int, database_url: str, redis_url: str) -> None:

@@ -205,7 +205,13 @@ class Child:
         self.process = None
 
 
-def setup_path() -> None:
-    """Scripts run as `python bench/x.py`: make the project importable from any directory."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+def parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
+    """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text)."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out

@@ -8,6 +8,8 @@ runs until its stdin closes (the benchmark exited) or --max-seconds pass.
   serve.py worker --database-url … --redis-url … --slack-api-url … --bot-token …
                                            Signoff's real arq worker
   serve.py slack                           local Slack only
+  serve.py timed-worker --kind signoff|noop --jobs N …
+                                           drain a prepared backlog, print rate, RSS, CPU, exit
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import clean_environment  # noqa: E402
+from bench.common import clean_environment, parse_overrides as _overrides  # noqa: E402
 
 
 def _emit(info: dict) -> None:
@@ -33,18 +35,6 @@ def _emit(info: dict) -> None:
 async def _until_stdin_closes(max_seconds: float) -> None:
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(asyncio.to_thread(sys.stdin.buffer.read), max_seconds)
-
-
-def _overrides(pairs: list[str]) -> dict[str, Any]:
-    """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 async def _local_slack():  # type: ignore[no-untyped-def]
@@ -109,6 +99,70 @@ async def worker(args: argparse.Namespace) -> None:
         await task
 
 
+async def timed_worker(args: argparse.Namespace) -> None:
+    """Drain a backlog that the benchmark enqueued beforehand; report the rate, RSS and CPU.
+
+    --kind signoff: Signoff's real worker (build_worker), run_draft wrapped only to time it.
+    --kind noop:    a raw arq Worker with a no-op job, on the same Redis and poll_delay.
+    """
+    import resource
+    import time
+
+    from arq import Worker
+    from arq.worker import func
+
+    from bench.common import memory_mb
+    from bot.queue import connect
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        slack_bot_token=args.bot_token or "xoxb-unused", slack_signing_secret="unused",
+        slack_api_url=args.slack_api_url or "http://127.0.0.1:9/api/", redis_url=args.redis_url,
+        database_url=args.database_url or "sqlite+aiosqlite:///unused.db", signoff_destinations=["dryrun"],
+        **_overrides(args.set))
+    spans: list[tuple[float, float]] = []
+
+    def timed(job: Any, name: str) -> Any:
+        async def wrapper(ctx: dict, *a: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await job(ctx, *a)
+            finally:
+                spans.append((started, time.perf_counter()))
+        return func(wrapper, name=name)
+
+    if args.kind == "signoff":
+        import worker as signoff
+
+        arq_worker = signoff.build_worker(settings, connect(args.redis_url), max_jobs=args.max_jobs, functions=[
+            timed(signoff.run_draft, "run_draft"), signoff.publish_draft])
+    else:
+        async def noop(ctx: dict) -> None:
+            return None
+
+        arq_worker = Worker(functions=[timed(noop, "noop")], redis_pool=connect(args.redis_url),
+                            queue_name=args.queue, poll_delay=settings.signoff_poll_delay_s,
+                            max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
+                            max_jobs=args.max_jobs, handle_signals=False)
+    task = asyncio.create_task(arq_worker.async_run())
+    _emit({"worker": args.kind})
+    deadline = time.monotonic() + args.max_seconds
+    while len(spans) < args.jobs and time.monotonic() < deadline and not task.done():
+        await asyncio.sleep(0.01)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    durations = sorted(e - s for s, e in spans)
+    _emit({"jobs": len(spans), "elapsed_s": last - first, "rate": len(spans) / (last - first),
+           "job_p50_ms": durations[len(durations) // 2] * 1000, "cpu_s": usage.ru_utime + usage.ru_stime,
+           "memory_mb": memory_mb(), "poll_delay": settings.signoff_poll_delay_s, "max_jobs": args.max_jobs})
+    arq_worker.handle_sig(2)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(arq_worker.close(), 10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
 async def slack_only(args: argparse.Namespace) -> None:
     slack = await _local_slack()
     _emit({"slack_api_url": slack.api_url, "bot_token": slack.bot_token})
@@ -116,7 +170,8 @@ async def slack_only(args: argparse.Namespace) -> None:
     await slack.stop()
 
 
-ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only}
+ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only,
+         "timed-worker": timed_worker}
 
 
 def main() -> None:
@@ -127,6 +182,10 @@ def main() -> None:
     parser.add_argument("--slack-api-url")
     parser.add_argument("--bot-token")
     parser.add_argument("--approvers", default="U_ALICE")
+    parser.add_argument("--kind", choices=("signoff", "noop"), default="signoff")
+    parser.add_argument("--jobs", type=int, default=0, help="timed-worker: how many jobs to wait for")
+    parser.add_argument("--max-jobs", type=int, default=10, help="timed-worker: arq max_jobs (arq's default 10)")
+    parser.add_argument("--queue", default="bench:noop", help="timed-worker --kind noop: arq queue name")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a Settings override, e.g. signoff_poll_delay_s=0.02")
     parser.add_argument("--max-seconds", type=float, default=900.0)

@@ -58,6 +58,7 @@ class Sent:
     latency_s: float  # from the scheduled send time to the full response
     status: int
     body: str
+    at: float = 0.0  # the scheduled send time, on the event loop's (monotonic) clock
 
 
 def new_session(limit: int = 1000) -> aiohttp.ClientSession:
@@ -71,9 +72,9 @@ async def _send(session: aiohttp.ClientSession, url: str, secret: str, body: byt
     try:
         async with session.post(url, data=body, headers=signed_headers(secret, body)) as response:
             text = await response.text()
-            return Sent(loop.time() - at, response.status, text)
+            return Sent(loop.time() - at, response.status, text, at)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        return Sent(loop.time() - at, 0, exc.__class__.__name__)
+        return Sent(loop.time() - at, 0, exc.__class__.__name__, at)
 
 
 async def open_loop(session: aiohttp.ClientSession, url: str, secret: str, bodies: list[bytes],
