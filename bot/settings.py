@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///signoff.db"
 
     signoff_approvers: CsvList = Field(default_factory=list)
+    signoff_admins: CsvList = Field(default_factory=list)
+    # Four eyes: whoever requested a draft cannot be its only approver.
+    signoff_four_eyes: bool = True
+    signoff_required_approvals: int = Field(default=1, ge=1, le=10)
     signoff_destinations: CsvList = Field(default_factory=lambda: ["dryrun"])
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -69,7 +73,8 @@ class Settings(BaseSettings):
     signoff_data_dir: str = ".signoff"
     signoff_log_level: str = "INFO"
 
-    @field_validator("signoff_approvers", "signoff_destinations", "signoff_feeds", mode="before")
+    @field_validator("signoff_approvers", "signoff_admins", "signoff_destinations", "signoff_feeds",
+                     mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)

@@ -5,15 +5,16 @@ it into a polite ephemeral message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, queries
-from storage.models import Draft
+from storage.models import Approval, Draft
 from storage.states import DraftStatus
 
 PUBLISH_JOB = "publish_draft"
@@ -26,6 +27,14 @@ class Refusal(str, Enum):
     needs_attention = "needs_attention"
     hash_mismatch = "hash_mismatch"
     lost_race = "lost_race"
+    own_draft = "own_draft"
+    already_approved_by_you = "already_approved_by_you"
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    required: int = 1
+    four_eyes: bool = True
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,9 @@ class Decision:
     reason: Refusal | None = None
     outbox_id: int | None = None
     job_id: str | None = None
+    # For multi-approver drafts: who has approved this revision so far, and whether that was enough.
+    approvers: tuple[str, ...] = field(default_factory=tuple)
+    final: bool = True
 
 
 def _refusal_for(row: Draft, revision: int) -> Refusal | None:
@@ -49,7 +61,14 @@ def _refusal_for(row: Draft, revision: int) -> Refusal | None:
     return None
 
 
-async def _compare_and_set(session: AsyncSession, row: Draft, *, from_status: str, values: dict) -> bool:
+async def locked_draft(session: AsyncSession, draft_id: int) -> Draft:
+    """The draft row, locked on PostgreSQL until commit (SQLite transactions are already serial)."""
+    row = await session.scalar(select(Draft).where(Draft.id == draft_id).with_for_update()
+                               .execution_options(populate_existing=True))
+    return row if row is not None else await queries.draft(session, draft_id)
+
+
+async def compare_and_set(session: AsyncSession, row: Draft, *, from_status: str, values: dict) -> bool:
     result = await session.execute(
         update(Draft)
         .where(Draft.id == row.id, Draft.status == from_status, Draft.version == row.version)
@@ -66,37 +85,69 @@ async def _refuse(session: AsyncSession, draft_id: int, refusal: Refusal) -> Dec
     return Decision(False, row, _refusal_for(row, row.current_revision) or refusal)
 
 
+async def approvals_of(session: AsyncSession, draft_id: int, revision: int) -> tuple[str, ...]:
+    result = await session.scalars(select(Approval.user_id).where(
+        Approval.draft_id == draft_id, Approval.revision == revision).order_by(Approval.id))
+    return tuple(result)
+
+
 async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
-                  now: datetime) -> Decision:
-    row = await queries.draft(session, draft_id)
+                  now: datetime, rule: ApprovalRule = ApprovalRule(),
+                  publish_at: datetime | None = None) -> Decision:
+    row = await locked_draft(session, draft_id)
     refusal = _refusal_for(row, revision)
     if refusal:
         return Decision(False, row, refusal)
     current = await queries.revision(session, draft_id, revision)
     if current is None or current.sha256 != sha256:
         return Decision(False, row, Refusal.hash_mismatch)
-    changed = await _compare_and_set(session, row, from_status=DraftStatus.pending.value, values={
+    before = await approvals_of(session, draft_id, revision)
+    if user_id in before:
+        return Decision(False, row, Refusal.already_approved_by_you, approvers=before)
+    if rule.four_eyes and user_id == row.requester_id and rule.required == 1:
+        return Decision(False, row, Refusal.own_draft)
+    try:
+        async with session.begin_nested():
+            session.add(Approval(draft_id=draft_id, revision=revision, user_id=user_id, created_at=now))
+    except IntegrityError:
+        return await _refuse(session, draft_id, Refusal.lost_race)
+    approvers = before + (user_id,)
+    enough = len(approvers) >= rule.required and (
+        not rule.four_eyes or any(a != row.requester_id for a in approvers))
+    if not enough:
+        if not await compare_and_set(session, row, from_status=DraftStatus.pending.value,
+                                     values={"updated_at": now}):
+            return await _refuse(session, draft_id, Refusal.lost_race)
+        await audit.append(session, kind="approval_recorded", actor=user_id, now=now, draft_id=draft_id,
+                           detail={"revision": revision, "sha256": sha256, "approvals": len(approvers),
+                                   "required": rule.required})
+        await session.refresh(row)
+        return Decision(True, row, approvers=approvers, final=False)
+    changed = await compare_and_set(session, row, from_status=DraftStatus.pending.value, values={
         "status": DraftStatus.approved.value, "approved_revision": revision, "approved_sha256": sha256,
-        "decided_by": user_id, "decided_at": now, "updated_at": now})
+        "decided_by": user_id, "decided_at": now, "updated_at": now, "publish_at": publish_at})
     if not changed:
         return await _refuse(session, draft_id, Refusal.lost_race)
     await audit.append(session, kind="approved", actor=user_id, now=now, draft_id=draft_id,
-                       detail={"revision": revision, "sha256": sha256})
+                       detail={"revision": revision, "sha256": sha256, "approvers": list(approvers),
+                               "publish_at": publish_at.isoformat() if publish_at else None})
     job = await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now,
-                           dedupe_key=f"publish:{draft_id}:{revision}")
+                           dedupe_key=f"publish:{draft_id}:{revision}", due_at=publish_at or now)
     await session.refresh(row)
-    return Decision(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job))
+    return Decision(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job), approvers=approvers)
 
 
 async def skip(session: AsyncSession, *, draft_id: int, revision: int, user_id: str, now: datetime,
                reason: str | None = None) -> Decision:
-    row = await queries.draft(session, draft_id)
-    if row.status not in (DraftStatus.pending.value, DraftStatus.needs_attention.value,
-                          DraftStatus.failed.value):
+    row = await locked_draft(session, draft_id)
+    skippable = (DraftStatus.pending.value, DraftStatus.needs_attention.value, DraftStatus.failed.value,
+                 DraftStatus.expired.value)
+    if row.status not in skippable:
         return Decision(False, row, Refusal.already_decided)
-    if row.status != DraftStatus.failed.value and row.current_revision != revision:
+    if row.status in (DraftStatus.pending.value, DraftStatus.needs_attention.value) \
+            and row.current_revision != revision:
         return Decision(False, row, Refusal.stale_revision)
-    changed = await _compare_and_set(session, row, from_status=row.status, values={
+    changed = await compare_and_set(session, row, from_status=row.status, values={
         "status": DraftStatus.skipped.value, "decided_by": user_id, "decided_at": now,
         "decision_note": reason, "updated_at": now})
     if not changed:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox
+from storage import audit, outbox, search
 from storage.models import Draft, Run
 from storage.states import DraftStatus, RunStatus
 
@@ -34,6 +34,7 @@ async def request_draft(session: AsyncSession, *, team_id: str, channel_id: str,
     await session.flush()
     await audit.append(session, kind="requested", actor=user_id, now=now, draft_id=draft.id,
                        detail={"topic": topic, "channel": channel_id, "destinations": destinations})
+    await search.index(session, draft_id=draft.id, kind="topic", body=topic)
     job = await outbox.add(session, job=RUN_JOB, args={"run_id": run.id}, now=now,
                            dedupe_key=f"run:{run.id}")
     return Accepted(draft.id, run.id, job.id, outbox.arq_job_id(job))

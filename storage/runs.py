@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, queries
+from storage import audit, queries, search
 from storage.models import Draft, Revision, Run
 from storage.states import DraftStatus, RunStatus
 
@@ -41,8 +41,13 @@ async def set_messages(session: AsyncSession, draft_id: int, *, parent_ts: str |
 
 
 async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_ok: bool, details: dict,
-                          stages: list, now: datetime) -> Revision:
-    """The run succeeded: store its text as the next revision and open the draft for decision."""
+                          stages: list, now: datetime) -> Revision | None:
+    """The run succeeded: store its text as the next revision and open the draft for decision.
+
+    None when the run was cancelled meanwhile: its result is dropped.
+    """
+    if run.status != RunStatus.running.value:
+        return None
     row = await queries.draft(session, run.draft_id)
     number = row.current_revision + 1
     revision = Revision(draft_id=row.id, number=number, text=text, sha256=sha256_hex(text),
@@ -59,12 +64,15 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
     await audit.append(session, kind="drafted", actor="signoff", now=now, draft_id=row.id, detail={
         "run": run.number, "revision": number, "sha256": revision.sha256, "policy_ok": policy_ok,
         "problems": details.get("policy", {}).get("problems", [])})
+    await search.index(session, draft_id=row.id, kind="revision", body=text)
     await session.flush()
     await session.refresh(row)
     return revision
 
 
 async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) -> None:
+    if run.status != RunStatus.running.value:
+        return
     run.status, run.finished_at, run.error = RunStatus.failed.value, now, error
     await session.execute(
         update(Draft).where(Draft.id == run.draft_id, Draft.status == DraftStatus.generating.value)

@@ -1,0 +1,88 @@
+"""Modal views: pure builders for Edit, Regenerate, Skip and Mark-as-published style dialogs."""
+from __future__ import annotations
+
+import json
+
+from bot.text import clip
+
+EDIT_VIEW = "signoff_edit_view"
+REGENERATE_VIEW = "signoff_regenerate_view"
+SKIP_VIEW = "signoff_skip_view"
+INPUT_LIMIT = 3000
+FEEDBACK_BLOCK, REASON_BLOCK, TEXT_BLOCK_PREFIX = "feedback", "reason", "text_part_"
+
+
+def metadata(draft_id: int, revision: int, channel: str, message_ts: str) -> str:
+    return json.dumps({"d": draft_id, "r": revision, "c": channel, "m": message_ts}, separators=(",", ":"))
+
+
+def parse_metadata(raw: str) -> dict:
+    data = json.loads(raw)
+    return {"draft_id": int(data["d"]), "revision": int(data["r"]), "channel": data["c"], "message_ts": data["m"]}
+
+
+def split_for_inputs(text: str, size: int = INPUT_LIMIT) -> list[str]:
+    """Exact pieces (joined with "" they give `text` back), cut after a line break where possible."""
+    parts: list[str] = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size) + 1
+        cut = cut if cut > size // 2 else size
+        parts.append(text[:cut])
+        text = text[cut:]
+    parts.append(text)
+    return parts
+
+
+def _title(text: str) -> dict:
+    return {"type": "plain_text", "text": clip(text, 24)}
+
+
+def edit_modal(draft_id: int, revision: int, text: str, meta: str) -> dict:
+    parts = split_for_inputs(text)
+    blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text":
+               f"Editing draft #{draft_id}, revision {revision}. Saving creates revision {revision + 1}; "
+               "it is checked against the same policy as written drafts."}]}]
+    for index, part in enumerate(parts):
+        label = "Text" if len(parts) == 1 else f"Text, part {index + 1} of {len(parts)}"
+        blocks.append({"type": "input", "block_id": f"{TEXT_BLOCK_PREFIX}{index}",
+                       "label": {"type": "plain_text", "text": label},
+                       "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                                   "initial_value": part, "max_length": INPUT_LIMIT}})
+    return {"type": "modal", "callback_id": EDIT_VIEW, "private_metadata": meta, "title": _title(f"Edit draft #{draft_id}"),
+            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": blocks}
+
+
+def _optional_text_modal(callback_id: str, title: str, intro: str, block_id: str, label: str,
+                         placeholder: str, submit: str, meta: str) -> dict:
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": meta, "title": _title(title),
+            "submit": {"type": "plain_text", "text": submit}, "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": intro}},
+                       {"type": "input", "block_id": block_id, "optional": True,
+                        "label": {"type": "plain_text", "text": label},
+                        "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                                    "max_length": 1000,
+                                    "placeholder": {"type": "plain_text", "text": placeholder}}}]}
+
+
+def regenerate_modal(draft_id: int, meta: str) -> dict:
+    return _optional_text_modal(REGENERATE_VIEW, f"Regenerate #{draft_id}",
+                                "A new revision will be written. Tell the writer what to change, or leave it empty.",
+                                FEEDBACK_BLOCK, "What should change?", "shorter, and mention the benchmark",
+                                "Regenerate", meta)
+
+
+def skip_modal(draft_id: int, meta: str) -> dict:
+    return _optional_text_modal(SKIP_VIEW, f"Skip draft #{draft_id}",
+                                "The draft will be closed without publishing. A reason helps the team later.",
+                                REASON_BLOCK, "Reason (optional)", "not timely any more", "Skip", meta)
+
+
+def submitted_text(values: dict) -> str:
+    keys = sorted((k for k in values if k.startswith(TEXT_BLOCK_PREFIX)), key=lambda k: int(k[len(TEXT_BLOCK_PREFIX):]))
+    return "".join(values[k]["value"].get("value") or "" for k in keys)
+
+
+def submitted_optional(values: dict, block_id: str) -> str | None:
+    value = ((values.get(block_id) or {}).get("value") or {}).get("value")
+    return value.strip() if value and value.strip() else None

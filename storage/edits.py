@@ -1,0 +1,112 @@
+"""Changing a draft's content: a human edit (a new revision now) or a regeneration (a new run).
+
+Both are compare-and-set on the revision the person was looking at, so an edit made on an
+outdated rendering is refused instead of silently overwriting a newer revision.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit, outbox, queries, search
+from storage.decisions import Refusal, compare_and_set, locked_draft
+from storage.intake import RUN_JOB
+from storage.models import Draft, OutboxJob, Revision, Run
+from storage.runs import sha256_hex
+from storage.states import DraftStatus, OutboxStatus, RunStatus
+
+EDITABLE = (DraftStatus.pending.value, DraftStatus.needs_attention.value)
+REGENERABLE = EDITABLE + (DraftStatus.failed.value, DraftStatus.expired.value)
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    ok: bool
+    draft: Draft
+    reason: Refusal | None = None
+    revision: Revision | None = None
+    previous_text: str | None = None
+    outbox_id: int | None = None
+    job_id: str | None = None
+
+
+def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) -> Refusal | None:
+    if row.status == DraftStatus.generating.value:
+        return Refusal.not_ready
+    if row.status not in allowed:
+        return Refusal.already_decided
+    if base_revision is not None and row.status in EDITABLE and row.current_revision != base_revision:
+        return Refusal.stale_revision
+    return None
+
+
+async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
+                      policy_ok: bool, problems: list[str], now: datetime) -> ContentChange:
+    row = await locked_draft(session, draft_id)
+    refusal = _refusal(row, EDITABLE, base_revision)
+    if refusal:
+        return ContentChange(False, row, refusal)
+    base = await queries.revision(session, draft_id, base_revision)
+    details = dict(base.details) if base else {}
+    details["policy"] = {"ok": policy_ok, "problems": problems}
+    revision = Revision(draft_id=draft_id, number=row.current_revision + 1, text=text, sha256=sha256_hex(text),
+                        author=user_id, policy_ok=policy_ok, details=details, created_at=now)
+    status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
+    if not await compare_and_set(session, row, from_status=row.status, values={
+            "current_revision": revision.number, "status": status.value, "updated_at": now}):
+        return ContentChange(False, row, Refusal.lost_race)
+    session.add(revision)
+    await audit.append(session, kind="edited", actor=user_id, now=now, draft_id=draft_id, detail={
+        "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
+        "policy_ok": policy_ok, "problems": problems})
+    await search.index(session, draft_id=draft_id, kind="revision", body=text)
+    await session.refresh(row)
+    return ContentChange(True, row, revision=revision, previous_text=base.text if base else None)
+
+
+async def request_regenerate(session: AsyncSession, *, draft_id: int, base_revision: int | None,
+                             feedback: str | None, user_id: str, now: datetime) -> ContentChange:
+    row = await locked_draft(session, draft_id)
+    refusal = _refusal(row, REGENERABLE, base_revision)
+    if refusal:
+        return ContentChange(False, row, refusal)
+    number = (await session.scalar(select(func.max(Run.number)).where(Run.draft_id == draft_id)) or 0) + 1
+    if not await compare_and_set(session, row, from_status=row.status, values={
+            "status": DraftStatus.generating.value, "progress": "queued", "last_error": None,
+            "updated_at": now}):
+        return ContentChange(False, row, Refusal.lost_race)
+    run = Run(draft_id=draft_id, number=number, status=RunStatus.queued.value, requested_by=user_id,
+              feedback=(feedback or "").strip() or None, created_at=now)
+    session.add(run)
+    await session.flush()
+    await audit.append(session, kind="regenerate_requested", actor=user_id, now=now, draft_id=draft_id,
+                       detail={"run": number, "from_revision": row.current_revision, "feedback": run.feedback})
+    job = await outbox.add(session, job=RUN_JOB, args={"run_id": run.id}, now=now, dedupe_key=f"run:{run.id}")
+    await session.refresh(row)
+    return ContentChange(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job))
+
+
+async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: datetime) -> ContentChange:
+    """Stop a queued or running request: its run is cancelled and its job will not post anything."""
+    row = await locked_draft(session, draft_id)
+    if row.status != DraftStatus.generating.value:
+        return ContentChange(False, row, Refusal.already_decided)
+    runs = list(await session.scalars(select(Run).where(
+        Run.draft_id == draft_id, Run.status.in_([RunStatus.queued.value, RunStatus.running.value]))))
+    for run in runs:
+        run.status, run.finished_at, run.error = RunStatus.cancelled.value, now, f"cancelled by {user_id}"
+        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key == f"run:{run.id}")
+                              .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
+    final = DraftStatus.skipped if row.current_revision == 0 else DraftStatus.pending
+    if not await compare_and_set(session, row, from_status=row.status, values={
+            "status": final.value, "progress": None, "decided_by": user_id if final is DraftStatus.skipped else None,
+            "decided_at": now if final is DraftStatus.skipped else None, "decision_note": "cancelled",
+            "updated_at": now}):
+        return ContentChange(False, row, Refusal.lost_race)
+    await audit.append(session, kind="cancelled", actor=user_id, now=now, draft_id=draft_id,
+                       detail={"runs": [r.number for r in runs]})
+    await session.refresh(row)
+    return ContentChange(True, row)
