@@ -328,6 +328,44 @@ async def _sweep_forever(ctx: Ctx) -> None:
         await asyncio.sleep(interval)
 
 
+# -- schedules ---------------------------------------------------------------------------------------
+# Thin wrappers around bot/schedule_jobs.py and bot/schedule_upkeep.py; every one is idempotent
+# (schedule marks, compare-and-set, outbox dedupe keys), so any number of workers may run them.
+async def schedules_minutely(ctx: Ctx) -> str:
+    """Expiry, reminders, digests and weekly reports; one failing step does not stop the others."""
+    from bot import schedule_jobs, schedule_upkeep
+
+    config = schedule_jobs.schedule_config(ctx["settings"])
+    args = (ctx["slack"], ctx["sessionmaker"], ctx["clock"], config)
+    done: list[str] = []
+    for step in (schedule_upkeep.expire_drafts, schedule_upkeep.send_reminders,
+                 schedule_jobs.send_digests, schedule_jobs.send_weekly_reports):
+        try:
+            done.append(f"{step.__name__}: {len(await step(*args))}")
+        except Exception:
+            log.exception("schedule step %s failed; it runs again next minute", step.__name__)
+    return "; ".join(done)
+
+
+async def scheduled_publishes(ctx: Ctx) -> str:
+    from bot.schedule_upkeep import fire_scheduled_publishes
+
+    fired = await fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"])
+    return f"{len(fired)} scheduled publish job(s) created"
+
+
+def _cron_jobs() -> list[Any]:
+    from arq import cron
+
+    # At start too, so a publish that fell due while no worker ran goes out at once.
+    return [cron(schedules_minutely, second=0, unique=True, run_at_startup=True),
+            cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True)]
+
+
+# arq keeps each CronJob's next run on the object: a worker started anew (build_worker) gets fresh ones.
+CRON_JOBS = _cron_jobs()
+
+
 # -- arq settings ---------------------------------------------------------------------------------
 FUNCTIONS = [run_draft, publish_draft]
 
@@ -336,6 +374,7 @@ class WorkerSettings:
     """For `arq worker.WorkerSettings`; `signoff worker` builds the same thing via `build_worker`."""
 
     functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
     queue_name = QUEUE_NAME
@@ -346,7 +385,7 @@ class WorkerSettings:
 
 def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worker:
     options: dict[str, Any] = dict(
-        functions=FUNCTIONS, on_startup=startup, on_shutdown=shutdown, redis_pool=redis,
+        functions=FUNCTIONS, cron_jobs=_cron_jobs(), on_startup=startup, on_shutdown=shutdown, redis_pool=redis,
         queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
         max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
         job_timeout=settings.signoff_run_timeout_s + 30, ctx={"settings": settings},

@@ -113,6 +113,36 @@ async def audit_verify(settings: Settings) -> int:
     return 1
 
 
+async def digest_now(settings: Settings, channel: str | None) -> int:
+    """Send the digest now (every channel, or one), to try a schedule; Slack refusing exits 1."""
+    from bot.schedule_jobs import schedule_config, send_digest_now
+    from bot.settings import require
+    from bot.slack_client import build_slack_client
+    from bot.slack_pace import SlackRefused
+    from storage.clock import utcnow
+    from storage.db import create_engine, create_sessionmaker, is_sqlite
+    from storage.migrate import upgrade
+
+    require(settings, "slack_bot_token")
+    engine = create_engine(settings.database_url)
+    try:
+        if is_sqlite(settings.database_url):
+            await upgrade(engine)
+        client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+        counts = await send_digest_now(client, create_sessionmaker(engine), utcnow,
+                                       schedule_config(settings), channel=channel)
+    except SlackRefused as exc:
+        print(f"signoff digest: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    for name, sent in counts.items():
+        print(f"{name}: {sent} message(s)" if sent else f"{name}: nothing pending, nothing sent")
+    if not counts:
+        print("no channel has drafts yet; name one with --channel")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="signoff", description="Slack-native content desk: "
                                 "an LLM drafts, a human signs off, Signoff publishes exactly that.")
@@ -127,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--topic", default="what we shipped this week: faster search and a new CLI")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    digest = sub.add_parser("digest", help="send the digest of pending drafts now")
+    digest.add_argument("--channel", help="only this channel id (default: every digest channel)")
     audit_cmd = sub.add_parser("audit", help="the tamper-evident audit trail")
     audit_cmd.add_argument("action", choices=["verify"])
     return p
@@ -149,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_demo(settings, args.topic))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
+        elif args.command == "digest":
+            return asyncio.run(digest_now(settings, args.channel))
         elif args.command == "audit":
             return asyncio.run(audit_verify(settings))
     except SettingsError as exc:

@@ -73,11 +73,49 @@ class Settings(BaseSettings):
     signoff_data_dir: str = ".signoff"
     signoff_log_level: str = "INFO"
 
+    # Schedules (digests, reminders, expiry); a channel's `/signoff config digest` overrides them.
+    signoff_timezone: str = "UTC"
+    signoff_digest_schedule: str = "weekdays 09:00"
+    signoff_digest_channels: CsvList = Field(default_factory=list)
+    signoff_digest_all_clear: bool = False
+    signoff_draft_ttl_h: float = Field(default=72.0, gt=0)
+    signoff_reminder_after_h: CsvList = Field(default_factory=list)
+    signoff_weekly_report: bool = False
+
     @field_validator("signoff_approvers", "signoff_admins", "signoff_destinations", "signoff_feeds",
                      mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("signoff_digest_channels", "signoff_reminder_after_h", mode="before")
+    @classmethod
+    def _schedule_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("signoff_reminder_after_h")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                assert float(item) > 0
+            except (ValueError, AssertionError):
+                raise ValueError(f"{item!r} is not a positive number of hours, e.g. 4,24") from None
+        return value
+
+    @field_validator("signoff_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from bot.timeparse import zone
+        zone(value)
+        return value
+
+    @field_validator("signoff_digest_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.timeparse import parse_schedule
+        parse_schedule(value)
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
