@@ -66,12 +66,11 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo | str) -> datetime:
     cleaned = " ".join(re.sub(r"\bat\b", " ", text.strip().lower()).split())
     if not cleaned:
         raise TimeParseError(f"say when, e.g. {EXAMPLES}")
-    relative = _RELATIVE.match(cleaned)
-    if relative:
-        return _relative(relative, now)
+    relative, iso = _RELATIVE.match(cleaned), _ISO.match(cleaned)
     today = to_local(now, tz).date()
-    iso = _ISO.match(cleaned)
-    if iso:
+    if relative:
+        result = _relative(relative, now)
+    elif iso:
         try:
             day = date.fromisoformat(iso.group(1))
         except ValueError:
@@ -81,18 +80,17 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo | str) -> datetime:
         word, _, rest = cleaned.partition(" ")
         if word == "next" and rest:
             word, _, rest = rest.partition(" ")
-        if not rest:
+        weekday = _weekday(word)
+        if not rest or (word not in ("today", "tomorrow") and weekday is None):
             raise TimeParseError(f"I could not read {text!r} as a time; try {EXAMPLES}")
         at = parse_clock(rest)
         if word in ("today", "tomorrow"):
             result = local_to_utc(today + timedelta(days=word == "tomorrow"), at, tz)
-        elif (weekday := _weekday(word)) is not None:
+        else:
             ahead = (weekday - today.weekday()) % 7
             result = local_to_utc(today + timedelta(days=ahead), at, tz)
             if result <= now:  # "monday 9am" said on a Monday at 10:00 means next week
                 result = local_to_utc(today + timedelta(days=ahead + 7), at, tz)
-        else:
-            raise TimeParseError(f"I could not read {text!r} as a time; try {EXAMPLES}")
     if result <= now:
         raise TimeParseError(f"{text!r} is in the past ({to_local(result, tz):%Y-%m-%d %H:%M %Z})")
     return result
