@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,10 @@ from storage.states import DraftStatus, OutboxStatus
 
 PUBLISH_JOB = "publish_draft"
 _APPROVED = DraftStatus.approved.value
+
+
+def _approval_key(draft_id: int, revision: int | None) -> str:
+    return f"publish:{draft_id}:{revision}"  # the key storage.decisions.approve uses
 
 
 def _fire_key(draft_id: int, revision: int | None, at: datetime) -> str:
@@ -31,7 +35,7 @@ async def schedule(session: AsyncSession, *, draft_id: int, publish_at: datetime
     row = await queries.draft(session, draft_id)
     if row.status != _APPROVED or publish_at <= now:
         return False
-    immediate = f"publish:{draft_id}:{row.approved_revision}"
+    immediate = _approval_key(draft_id, row.approved_revision)
     started = await session.scalar(select(OutboxJob.id).where(
         OutboxJob.dedupe_key == immediate, OutboxJob.lease_until.is_not(None)))
     if started is not None:
@@ -59,9 +63,12 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
     row = await queries.draft(session, draft_id)
     if row.status != _APPROVED or row.publish_at is None:
         return False
-    if await session.scalar(select(OutboxJob.id).where(
-            OutboxJob.dedupe_key == _fire_key(draft_id, row.approved_revision, row.publish_at))):
-        return False
+    held = _approval_key(draft_id, row.approved_revision)
+    if await session.scalar(select(OutboxJob.id).where(or_(
+            OutboxJob.dedupe_key == _fire_key(draft_id, row.approved_revision, row.publish_at),
+            and_(OutboxJob.dedupe_key == held, OutboxJob.status == OutboxStatus.pending.value,
+                 or_(OutboxJob.due_at <= now, OutboxJob.lease_until.is_not(None)))))):
+        return False  # fired already, or its job is due or running
     changed = await session.execute(
         update(Draft).where(Draft.id == draft_id, Draft.status == _APPROVED, Draft.version == row.version)
         .values(status=DraftStatus.pending.value, publish_at=None, approved_revision=None,
@@ -70,6 +77,9 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         return False
+    await session.execute(
+        update(OutboxJob).where(OutboxJob.dedupe_key == held, OutboxJob.status == OutboxStatus.pending.value)
+        .values(status=OutboxStatus.done.value, done_at=now, last_error="scheduled publish cancelled"))
     await audit.append(session, kind="publish_cancelled", actor=user_id, now=now, draft_id=draft_id,
                        detail={"publish_at": row.publish_at.isoformat(), "revision": row.approved_revision})
     await session.refresh(row)
@@ -85,7 +95,11 @@ async def fire_due(session: AsyncSession, *, now: datetime, limit: int = 200) ->
     jobs: list[OutboxJob] = []
     for row in rows:
         key = _fire_key(row.id, row.approved_revision, row.publish_at)
-        if await session.scalar(select(OutboxJob.id).where(OutboxJob.dedupe_key == key)):
+        # An approval may have written its job with due_at = publish_at already: the sweep owns it.
+        if await session.scalar(select(OutboxJob.id).where(
+                or_(OutboxJob.dedupe_key == key,
+                    and_(OutboxJob.dedupe_key == _approval_key(row.id, row.approved_revision),
+                         OutboxJob.status == OutboxStatus.pending.value)))):
             continue
         try:
             async with session.begin_nested():
