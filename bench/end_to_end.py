@@ -82,7 +82,9 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
         return sent, {c.args["text"]: c.at for c in posts}
     finally:
         worker.handle_sig(2)
-        await worker.close()
+        # arq's close() can re-raise a cancelled job's CancelledError; the measurement is done.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(worker.close(), 10)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await runner.cleanup()
