@@ -21,17 +21,22 @@ from arq.jobs import JobStatus
 from pydantic import SecretStr
 
 from bot import notify
+from bot.diff import change_summary, word_diff
 from bot.queue import QUEUE_NAME, Queue
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
-from destinations.base import Post, idempotency_key
+from bot.publication_blocks import PublicationView, handoff_message, label
+from destinations.base import LengthUnit, Part, Post, PublishResult, idempotency_key
+from destinations.devto import sanitize_tags, title_and_body
 from destinations.errors import DestinationError, UnknownOutcomeError
 from destinations.registry import DestinationConfig, UnknownDestination, build_destinations
+from destinations.splitting import grapheme_count
+from destinations.x import weighted_length
 from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
 from pipeline.factory import PipelineConfig, build_stages
 from pipeline.runner import run_pipeline
-from storage import outbox, publications, queries, runs
+from storage import config, outbox, publications, queries, runs
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
@@ -57,14 +62,18 @@ async def startup(ctx: Ctx) -> None:
                                              ctx["http"])
     ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
+    ctx["sweeper_stop"] = asyncio.Event()
     ctx["sweeper"] = asyncio.create_task(_sweep_forever(ctx))
 
 
 async def shutdown(ctx: Ctx) -> None:
     if "sweeper" in ctx:
-        ctx["sweeper"].cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ctx["sweeper"]
+        # Ask the sweep to stop between rounds rather than cancelling it inside a transaction.
+        ctx["sweeper_stop"].set()
+        try:
+            await asyncio.wait_for(asyncio.shield(ctx["sweeper"]), 10)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            ctx["sweeper"].cancel()
     if "http" in ctx:
         await ctx["http"].aclose()
     if "engine" in ctx:
@@ -102,11 +111,13 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
         git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
 
 
-def brief_for(ctx: Ctx, draft: Any, feedback: str | None) -> DraftBrief:
+def brief_for(ctx: Ctx, draft: Any, feedback: str | None, previous_text: str | None = None,
+              blocked_terms: list[str] | None = None) -> DraftBrief:
     """What the pipeline is asked for, including each destination's real limits and counting."""
     chosen = {name: dest for name, dest in ctx["destinations"].items() if name in draft.destinations}
     return DraftBrief(
         topic=draft.topic, destinations=list(draft.destinations), feedback=feedback,
+        previous_text=previous_text, blocked_terms=blocked_terms or [],
         limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
         capabilities={name: DestinationCapabilities(
             max_length=dest.capabilities.max_length, length_unit=dest.capabilities.length_unit.value,
@@ -162,9 +173,13 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         run = await runs.start(session, run_id, now=clock())
         draft_id = run.draft_id if run else (await queries.run(session, run_id)).draft_id  # type: ignore[union-attr]
         draft = await queries.draft(session, draft_id)
+        previous = await queries.current_revision(session, draft)
+        stored_config = await config.get_all(session, draft.team_id or "default")
     await notify.ensure_parent(slack, sm, draft_id)
+    revision = None
     if run is not None:
-        brief = brief_for(ctx, draft, run.feedback)
+        brief = brief_for(ctx, draft, run.feedback, previous.text if previous else None,
+                          list(stored_config.get("blocked_terms") or []))
         try:
             result = await asyncio.wait_for(
                 run_pipeline(brief, RunContext(progress=_progress_reporter(ctx, draft_id), http=ctx["http"]),
@@ -181,12 +196,19 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         else:
             async with sm.begin() as session:
                 run = await queries.run(session, run_id)
-                await runs.record_revision(
+                revision = await runs.record_revision(
                     session, run, text=result.text, policy_ok=result.policy.ok,  # type: ignore[arg-type]
-                    details=result.model_dump(mode="json", exclude={"text", "stages"}),
+                    details={**result.model_dump(mode="json", exclude={"text", "stages"}),
+                             "preview": preview_lines(ctx, list(draft.destinations), Post(
+                                 draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
+                                 approved_by="", title=result.title, tags=tuple(result.tags)))},
                     stages=[s.model_dump(mode="json") for s in result.stages], now=clock())
-    await notify.show_draft(slack, sm, draft_id)
+    await notify.show_draft(slack, sm, draft_id, required=settings.signoff_required_approvals)
     await notify.refresh_parent(slack, sm, draft_id)
+    if revision is not None and previous is not None:
+        await notify.say_mrkdwn_in_thread(slack, sm, draft_id, (
+            f"🔁 Revision {revision.number} replaces revision {previous.number} "
+            f"({change_summary(previous.text, revision.text)}):\n" + word_diff(previous.text, revision.text)))
     await _finish(ctx, outbox_id)
     return f"draft {draft_id} shown"
 
@@ -208,17 +230,66 @@ def _progress_reporter(ctx: Ctx, draft_id: int) -> Callable[[str], Awaitable[Non
 
 
 # -- publish --------------------------------------------------------------------------------------
+# Every part of every destination goes: claim → send → record. A claim found still `claimed` means a
+# worker died mid-call: reconcile with the platform, resend only where an idempotency key makes it
+# safe, else ask a person. A draft's publish pass always runs under its one outbox row's lease.
+MAX_PUBLISH_ATTEMPTS = 8
+MAX_RESCHEDULES = 200
+_MEASURE: dict[LengthUnit, Callable[[str], int]] = {
+    LengthUnit.x_weighted: weighted_length, LengthUnit.graphemes: grapheme_count}
+
+
 def backoff_s(attempt: int, retry_after_s: float | None) -> float:
-    """1, 2, 4, 8 … minutes, capped at an hour, jittered; never sooner than the platform asked."""
-    base = min(3600.0, 60.0 * 2 ** max(0, attempt - 1))
-    return max(retry_after_s or 0.0, base * random.uniform(0.8, 1.2))
+    """1, 2, 4, 8 … minutes, capped at an hour, jittered; a platform's own wait hint wins."""
+    if retry_after_s is not None:
+        # As long as the platform asked plus a little, so clients that were told the same do not collide.
+        return min(6 * 3600.0, max(1.0, retry_after_s) * random.uniform(1.0, 1.1))
+    return min(3600.0, 60.0 * 2 ** max(0, attempt - 1) * random.uniform(0.8, 1.2))
+
+
+def preview_lines(ctx: Ctx, names: list[str], post: Post) -> list[str]:
+    """One line per destination ("X: thread of 3 · 271/280 · …") and its preflight problems."""
+    lines: list[str] = []
+    for name in names:
+        destination, title = ctx["destinations"].get(name), label(name)
+        if destination is None:
+            lines.append(f"{title}: not configured on this worker")
+            continue
+        try:
+            lines.append(f"{title}: {_shape(destination, post)}")
+            lines += [f"⚠️ {title}: {problem}" for problem in destination.preflight(post)]
+        except Exception as exc:  # a preview must never keep a draft from being shown
+            lines.append(f"{title}: no preview ({exc.__class__.__name__})")
+    return lines
+
+
+def _shape(destination: Any, post: Post) -> str:
+    caps = destination.capabilities
+    if caps.markdown and caps.max_length is None:  # an article: its title and tags are what can go wrong
+        tags = len(sanitize_tags(post.tags))
+        return ("title" if title_and_body(post)[0] else "no title") + f" + {tags} tag{'' if tags == 1 else 's'}"
+    if caps.max_length is None:
+        return f"{len(post.text)} characters"
+    parts, measure = destination.format(post), _MEASURE.get(caps.length_unit, len)
+    sizes = " · ".join(f"{measure(p.text)}/{caps.max_length}" for p in parts)
+    shape = (f"thread of {len(parts)} · " if len(parts) > 1 else "") + sizes
+    shape += " graphemes" if caps.length_unit is LengthUnit.graphemes else ""
+    return ("hand-off · " if _is_handoff(destination) else "") + shape
+
+
+def _is_handoff(destination: Any) -> bool:
+    return bool(getattr(destination, "handoff", False) or destination.capabilities.handoff)
 
 
 async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
-    return await _leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"]))
+    later: list[float] = []
+    done = await _leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"], later))
+    if later:  # after the lease is given back, so the renewer cannot take it again
+        await _reschedule(ctx, outbox_id, later[0])
+    return done
 
 
-async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int) -> str:
+async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[float]) -> str:
     sm, clock = ctx["sessionmaker"], ctx["clock"]
     async with sm.begin() as session:
         draft = await publications.begin(session, draft_id, now=clock())
@@ -229,19 +300,34 @@ async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int) -> str:
     if sha256_hex(revision.text) != draft.approved_sha256:
         await _finish(ctx, outbox_id, OutboxStatus.dead, "approved text does not match its hash")
         raise RuntimeError(f"draft {draft_id}: stored text does not match the approved sha256")
+    details = revision.details or {}
     post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
-                approved_by=draft.decided_by or "")
+                approved_by=draft.decided_by or "", title=details.get("title"),
+                tags=tuple(details.get("tags") or ()))
     retry_in: list[float] = []
     for name in draft.destinations:
         await _publish_to(ctx, post, name, retry_in)
     async with sm.begin() as session:
         await publications.settle(session, draft_id, now=clock())
-    await notify.show_draft(ctx["slack"], sm, draft_id)
+        waiting = [p for p in await queries.publications(session, draft_id) if p.status == "retrying"]
+    await notify.show_draft(ctx["slack"], sm, draft_id, required=ctx["settings"].signoff_required_approvals)
     await notify.refresh_parent(ctx["slack"], sm, draft_id)
-    if retry_in:
-        await _retry_later(ctx, outbox_id, "a destination asked to retry", min(retry_in))
+    if waiting:
+        # attempts == 0: a person pressed Retry while this pass ran; go again at once.
+        later.append(0.0 if any(p.attempts == 0 for p in waiting) else min(retry_in or [60.0]))
+        return f"draft {draft_id}: {len(waiting)} part(s) will be retried"
     await _finish(ctx, outbox_id)
     return f"draft {draft_id} published"
+
+
+async def _reschedule(ctx: Ctx, outbox_id: int, defer_s: float) -> None:
+    """The same outbox row runs again after `defer_s`: its due_at and arq's defer are one number."""
+    async with ctx["sessionmaker"].begin() as session:
+        row = await publications.reschedule_job(session, outbox_id, now=ctx["clock"](), defer_s=defer_s,
+                                                max_attempts=MAX_RESCHEDULES)
+        job_id = outbox.arq_job_id(row) if row is not None else None
+    if job_id is not None:
+        await ctx["queue"].enqueue("publish_draft", outbox_id, job_id, defer_s=defer_s or None)
 
 
 async def _publish_to(ctx: Ctx, post: Post, name: str, retry_in: list[float]) -> None:
@@ -261,32 +347,113 @@ async def _publish_to(ctx: Ctx, post: Post, name: str, retry_in: list[float]) ->
             if claim.outcome is ClaimOutcome.go and problems:
                 await publications.failed(session, claim.publication.id, error="; ".join(problems),
                                           retry=False, now=clock())
-                return
-            if claim.outcome is ClaimOutcome.unknown:
-                await publications.unconfirmed(session, claim.publication.id, now=clock(),
-                                               why="a previous attempt stopped during the call")
         if claim.outcome is ClaimOutcome.done:
             reply_to = claim.publication.external_id
             continue
-        if claim.outcome is not ClaimOutcome.go or part is None:
+        if claim.outcome is ClaimOutcome.go and problems:
+            await _tell(ctx, post.draft_id, f"{label(name)}: not published: {'; '.join(problems)}")
+        if claim.outcome is ClaimOutcome.settled or part is None or problems:
             return
-        try:
-            result = await destination.publish(post, part, idempotency_key=claim.publication.idempotency_key,  # type: ignore[union-attr]
-                                               reply_to=reply_to)
-        except DestinationError as exc:
+        if _is_handoff(destination):
+            await _hand_off(ctx, post, name, part, claim.publication)
+            return
+        if index and reply_to is None:
+            # The previous part was marked by hand without an id we can reply to: never break the chain.
             async with sm.begin() as session:
-                if isinstance(exc, UnknownOutcomeError):
-                    await publications.unconfirmed(session, claim.publication.id, why=exc.message, now=clock())
-                else:
-                    await publications.failed(session, claim.publication.id, error=exc.message,
-                                              retry=exc.retryable, now=clock())
-            if exc.retryable:
-                retry_in.append(backoff_s(claim.publication.attempts, exc.retry_after_s))
+                await publications.failed(session, claim.publication.id, retry=False, now=clock(),
+                                          error="the previous part's id is unknown; post the rest by hand")
             return
-        async with sm.begin() as session:
-            await publications.succeeded(session, claim.publication.id, external_id=result.external_id,
-                                         url=result.url, now=clock())
+        if claim.outcome is ClaimOutcome.unknown:
+            result = await _reconcile(ctx, destination, post, part, claim.publication, reply_to, retry_in,
+                                      "a previous attempt stopped during the call")
+        else:
+            result = await _send(ctx, destination, post, part, claim.publication, reply_to, retry_in)
+        if result is None:
+            return
         reply_to = result.external_id
+
+
+async def _send(ctx: Ctx, destination: Any, post: Post, part: Part, pub: Any, reply_to: str | None,
+                retry_in: list[float], *, resend: bool = False) -> PublishResult | None:
+    sm, clock = ctx["sessionmaker"], ctx["clock"]
+    try:
+        result = await destination.publish(post, part, idempotency_key=pub.idempotency_key, reply_to=reply_to)
+    except UnknownOutcomeError as exc:
+        if resend:
+            return await _ask(ctx, post, part, pub, f"{exc.message}, twice")
+        return await _reconcile(ctx, destination, post, part, pub, reply_to, retry_in, exc.message)
+    except DestinationError as exc:
+        retry = exc.retryable and pub.attempts < MAX_PUBLISH_ATTEMPTS
+        wait_s = backoff_s(pub.attempts, exc.retry_after_s) if retry else None
+        error = (f"{exc.message}; attempt {pub.attempts} of {MAX_PUBLISH_ATTEMPTS}, next in {_humane(wait_s)}"
+                 if wait_s is not None else
+                 f"{exc.message} (gave up after {pub.attempts} attempts)" if exc.retryable else exc.message)
+        async with sm.begin() as session:
+            await publications.failed(session, pub.id, error=error, retry=retry, now=clock(), retry_in_s=wait_s)
+        if wait_s is not None:
+            retry_in.append(wait_s)
+        else:
+            await _tell(ctx, post.draft_id, f"{label(pub.destination)}{_part(part)}: failed: {error}")
+        return None
+    async with sm.begin() as session:
+        await publications.succeeded(session, pub.id, external_id=result.external_id, url=result.url, now=clock())
+    return result
+
+
+async def _reconcile(ctx: Ctx, destination: Any, post: Post, part: Part, pub: Any, reply_to: str | None,
+                     retry_in: list[float], why: str) -> PublishResult | None:
+    """The request may have reached the platform: look for it before anything else."""
+    finder, found, checked = getattr(destination, "find_published", None), None, ""
+    if finder is not None:
+        try:
+            found = await finder(post, part)
+            checked = "; not among the account's recent posts"
+        except DestinationError as exc:
+            checked = f"; checking the account failed: {exc.message}"
+    if found is not None:
+        async with ctx["sessionmaker"].begin() as session:
+            await publications.succeeded(session, pub.id, external_id=found.external_id, url=found.url,
+                                         now=ctx["clock"](), how="reconciled")
+        return found
+    if destination.capabilities.safe_to_retry_unknown:
+        async with ctx["sessionmaker"].begin() as session:
+            await publications.resending(session, pub.id, why=why + checked, now=ctx["clock"]())
+        return await _send(ctx, destination, post, part, pub, reply_to, retry_in, resend=True)
+    return await _ask(ctx, post, part, pub, why + checked)
+
+
+async def _ask(ctx: Ctx, post: Post, part: Part, pub: Any, why: str) -> None:
+    async with ctx["sessionmaker"].begin() as session:
+        await publications.unconfirmed(session, pub.id, why=why, now=ctx["clock"]())
+    await _tell(ctx, post.draft_id, (
+        f"{label(pub.destination)}{_part(part)}: I cannot tell whether it was published ({why}). "
+        "Check the account, then choose Retry, Mark as published or Skip on the draft."))
+
+
+async def _hand_off(ctx: Ctx, post: Post, name: str, part: Part, pub: Any) -> None:
+    """Posted before the row says `handoff`: a crash in between shows the text twice, never zero times."""
+    async with ctx["sessionmaker"]() as session:
+        draft = await queries.draft(session, post.draft_id)
+    text, blocks = handoff_message(post.draft_id, PublicationView(pub.id, name, part.index, "handoff"), part.text)
+    await ctx["slack"].chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=text,
+                                        blocks=blocks)
+    async with ctx["sessionmaker"].begin() as session:
+        await publications.handed_off(session, pub.id, now=ctx["clock"]())
+
+
+async def _tell(ctx: Ctx, draft_id: int, text: str) -> None:
+    try:
+        await notify.say_in_thread(ctx["slack"], ctx["sessionmaker"], draft_id, text)
+    except Exception as exc:  # the draft message shows the same state; a lost note is not lost work
+        log.warning("could not post a note on draft %s: %s", draft_id, exc.__class__.__name__)
+
+
+def _part(part: Part | None) -> str:
+    return f" part {part.index + 1}" if part and part.index else ""
+
+
+def _humane(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 # -- the outbox sweep -----------------------------------------------------------------------------
@@ -317,21 +484,38 @@ async def sweep_outbox(ctx: Ctx) -> int:
 
 
 async def _sweep_forever(ctx: Ctx) -> None:
-    interval = ctx["settings"].signoff_sweep_interval_s
-    while True:
+    interval, stop = ctx["settings"].signoff_sweep_interval_s, ctx["sweeper_stop"]
+    while not stop.is_set():
         try:
             count = await sweep_outbox(ctx)
             if count:
                 log.info("outbox sweep enqueued %d job(s)", count)
         except Exception as exc:  # Redis or the database away: try again next round
             log.warning("outbox sweep failed: %s", exc.__class__.__name__)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 # -- schedules ---------------------------------------------------------------------------------------
 # Thin wrappers around bot/schedule_jobs.py and bot/schedule_upkeep.py; every one is idempotent
 # (schedule marks, compare-and-set, outbox dedupe keys), so any number of workers may run them.
+async def _let_finish(work: Awaitable[Any], grace_s: float = 5.0) -> Any:
+    """A shutdown cancels running jobs; give a cron run a moment to end its transaction, because
+    an aiosqlite connection cancelled mid-transaction may never close (and keeps its lock)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, grace_s)
+        raise
+
+
 async def schedules_minutely(ctx: Ctx) -> str:
+    return await _let_finish(_schedules_minutely(ctx))
+
+
+async def _schedules_minutely(ctx: Ctx) -> str:
     """Expiry, reminders, digests and weekly reports; one failing step does not stop the others."""
     from bot import schedule_jobs, schedule_upkeep
 
@@ -350,15 +534,15 @@ async def schedules_minutely(ctx: Ctx) -> str:
 async def scheduled_publishes(ctx: Ctx) -> str:
     from bot.schedule_upkeep import fire_scheduled_publishes
 
-    fired = await fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"])
+    fired = await _let_finish(fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"]))
     return f"{len(fired)} scheduled publish job(s) created"
 
 
 def _cron_jobs() -> list[Any]:
     from arq import cron
 
-    # At start too, so a publish that fell due while no worker ran goes out at once.
-    return [cron(schedules_minutely, second=0, unique=True, run_at_startup=True),
+    # Publishes also at start, so one that fell due while no worker ran goes out at once.
+    return [cron(schedules_minutely, second=0, unique=True),
             cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True)]
 
 

@@ -1,93 +1,93 @@
-"""Button clicks on a draft message: who may decide, then one compare-and-set transaction."""
+"""Button clicks on a draft message. Every handler acks first; modals open before any slow work
+(a trigger_id lives 3 s); decisions are one compare-and-set transaction in storage."""
 from __future__ import annotations
 
 import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import action_ids, replies
-from bot.blocks import draft_message, parse_button_value
+from bot import action_ids, modals, replies
+from bot.blocks import parse_button_value
 from bot.deps import BotDeps
-from bot.presenters import draft_view
-from storage import decisions
+from bot.interaction import permitted, team_of, tell, where
+from bot.notify import show_draft
+from storage import decisions, queries
+from storage.edits import EDITABLE, REGENERABLE
 
 log = logging.getLogger("signoff.bot.actions")
 
 
-def _where(body: dict) -> tuple[str, str, str | None]:
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-    message = body.get("message") or {}
-    return channel, message.get("ts", ""), message.get("thread_ts") or container.get("thread_ts")
-
-
-async def _tell(client, body: dict, text: str) -> None:  # type: ignore[no-untyped-def]
-    channel, _, thread_ts = _where(body)
-    await client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text,
-                                    thread_ts=thread_ts)
-
-
-async def _authorised(deps: BotDeps, client, body: dict, action: str, draft_id: int) -> bool:  # type: ignore[no-untyped-def]
-    user = body["user"]["id"]
-    if deps.may_decide(user):
-        return True
-    why = "no approvers configured" if not deps.approvers else "not an approver"
-    async with deps.sessionmaker.begin() as session:
-        await decisions.record_refusal(session, draft_id=draft_id, user_id=user, action=action, why=why,
-                                       now=deps.clock())
-    await _tell(client, body, replies.no_approvers_configured() if not deps.approvers
-                else replies.not_an_approver(action))
-    return False
-
-
-async def _rerender(deps: BotDeps, client, channel: str, ts: str, draft) -> None:  # type: ignore[no-untyped-def]
-    async with deps.sessionmaker() as session:
-        text, blocks = draft_message(await draft_view(session, draft))
-    await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-
-
 def register(app: AsyncApp, deps: BotDeps) -> None:
+    async def context_of(body: dict, client, action: str, *, requester_may: bool = False):  # type: ignore[no-untyped-def]
+        draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
+        channel, ts, thread_ts = where(body)
+        async with deps.sessionmaker() as session:
+            draft = await queries.draft(session, draft_id)
+        config = await permitted(deps, client, user=body["user"]["id"], team=team_of(body), action=action,
+                                 draft_id=draft_id, channel=channel, thread_ts=thread_ts,
+                                 requester=draft.requester_id if requester_may else None)
+        return config, draft, revision, sha256, channel, ts, thread_ts
+
     @app.action(action_ids.APPROVE)
     async def on_approve(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
-        if not await _authorised(deps, client, body, "approve", draft_id):
+        config, draft, revision, sha256, channel, ts, thread_ts = await context_of(body, client, "approve")
+        if config is None:
             return
+        user = body["user"]["id"]
         async with deps.sessionmaker.begin() as session:
-            decision = await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha256,
-                                               user_id=body["user"]["id"], now=deps.clock())
+            decision = await decisions.approve(session, draft_id=draft.id, revision=revision, sha256=sha256,
+                                               user_id=user, now=deps.clock(), rule=deps.rule)
         if not decision.ok:
-            await _tell(client, body, replies.refused(decision.reason, decision.draft))
+            await tell(client, channel, user, replies.refused(decision.reason, decision.draft), thread_ts)
             return
         # Re-render before enqueueing, so the worker's later updates are never overwritten by ours.
-        channel, ts, _ = _where(body)
         try:
-            await _rerender(deps, client, channel, ts, decision.draft)
+            await show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required)
         finally:
-            await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+            if decision.final and decision.outbox_id and decision.draft.publish_at is None:
+                await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id or "")
+        if not decision.final:
+            await tell(client, channel, user, replies.approval_counted(len(decision.approvers),
+                                                                       deps.rule.required), thread_ts)
 
     @app.action(action_ids.SKIP)
     async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        draft_id, revision, _ = parse_button_value(body["actions"][0]["value"])
-        if not await _authorised(deps, client, body, "skip", draft_id):
-            return
-        async with deps.sessionmaker.begin() as session:
-            decision = await decisions.skip(session, draft_id=draft_id, revision=revision,
-                                            user_id=body["user"]["id"], now=deps.clock())
-        if not decision.ok:
-            await _tell(client, body, replies.refused(decision.reason, decision.draft))
-            return
-        channel, ts, _ = _where(body)
-        await _rerender(deps, client, channel, ts, decision.draft)
+        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "skip",
+                                                                              requester_may=True)
+        if config is not None:
+            meta = modals.metadata(draft.id, revision, channel, ts)
+            await client.views_open(trigger_id=body["trigger_id"], view=modals.skip_modal(draft.id, meta))
 
     @app.action(action_ids.EDIT)
     async def on_edit(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        await _tell(client, body, replies.coming_soon("Editing"))
+        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "edit",
+                                                                              requester_may=True)
+        if config is None:
+            return
+        user = body["user"]["id"]
+        if draft.status not in EDITABLE or draft.current_revision != revision:
+            await tell(client, channel, user, replies.cannot_change(draft, revision, "edit"), thread_ts)
+            return
+        async with deps.sessionmaker() as session:
+            current = await queries.revision(session, draft.id, revision)
+        meta = modals.metadata(draft.id, revision, channel, ts)
+        await client.views_open(trigger_id=body["trigger_id"],
+                                view=modals.edit_modal(draft.id, revision, current.text if current else "", meta))
 
     @app.action(action_ids.REGENERATE)
     async def on_regenerate(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        await _tell(client, body, replies.coming_soon("Regenerating"))
+        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "regenerate",
+                                                                              requester_may=True)
+        if config is None:
+            return
+        if draft.status not in REGENERABLE or (draft.status in EDITABLE and draft.current_revision != revision):
+            await tell(client, channel, body["user"]["id"], replies.cannot_change(draft, revision, "regenerate"),
+                       thread_ts)
+            return
+        meta = modals.metadata(draft.id, revision, channel, ts)
+        await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import action_ids
+from bot.publication_blocks import PublicationView, preview_blocks, publication_blocks
 from bot.text import chunks, clip, escape_mrkdwn, mention
 
 SECTION_LIMIT = 3000
@@ -38,6 +39,10 @@ class DraftView:
     decided_at: datetime | None = None
     error: str | None = None
     outcomes: tuple[str, ...] = ()
+    publications: tuple[PublicationView, ...] = ()
+    preview: tuple[str, ...] = ()
+    approvals: tuple[str, ...] = ()
+    required: int = 1
 
 
 def button_value(draft_id: int, revision: int, sha256: str) -> str:
@@ -90,6 +95,7 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
             f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
     blocks.append(_context(" · ".join(meta)))
+    blocks += preview_blocks(view.preview)
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
         blocks.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
@@ -102,12 +108,22 @@ def _decision_area(view: DraftView) -> list[dict]:
         value = button_value(view.draft_id, view.revision, view.sha256)
         buttons = []
         if view.status == "pending":
-            buttons.append(_button("Approve", action_ids.APPROVE, value, style="primary"))
+            approve = _button("Approve", action_ids.APPROVE, value, style="primary")
+            approve["confirm"] = _confirm_approval(view)
+            buttons.append(approve)
         buttons += [_button("Edit", action_ids.EDIT, value),
                     _button("Regenerate", action_ids.REGENERATE, value),
                     _button("Skip", action_ids.SKIP, value, style="danger")]
-        return [{"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
-                 "elements": buttons}]
+        area: list[dict] = []
+        if view.required > 1 or view.approvals:
+            who = ", ".join(mention(a) for a in view.approvals) or "nobody yet"
+            area.append(_context(f"{len(view.approvals)} of {view.required} approvals ({who})"))
+        area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
+                     "elements": buttons})
+        return area
+    if view.status == "generating" and view.revision:
+        return [_context(f"⏳ Writing revision {view.revision + 1}"
+                         + (f" · {escape_mrkdwn(view.progress)}" if view.progress else "") + "…")]
     lines = []
     when = _when(view.decided_at)
     who = f" by {mention(view.decided_by)}" if view.decided_by else ""
@@ -120,7 +136,17 @@ def _decision_area(view: DraftView) -> list[dict]:
     lines += [escape_mrkdwn(o) for o in view.outcomes]
     if view.error:
         lines.append(f"Reason: {escape_mrkdwn(clip(view.error, 500))}")
-    return [_section(clip("\n".join(lines), SECTION_LIMIT))]
+    return [_section(clip("\n".join(lines), SECTION_LIMIT))] + publication_blocks(view.publications)
+
+
+def _confirm_approval(view: DraftView) -> dict:
+    where = ", ".join(view.destinations)
+    return {"title": {"type": "plain_text", "text": "Approve this draft?"},
+            "text": {"type": "plain_text", "text": clip(
+                f"Revision {view.revision} ({len(view.text)} characters) will be published to {where} "
+                "exactly as shown.", 300)},
+            "confirm": {"type": "plain_text", "text": "Approve"},
+            "deny": {"type": "plain_text", "text": "Not yet"}}
 
 
 def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:

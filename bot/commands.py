@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import replies
 from bot.deps import BotDeps
+from bot.effective import effective
 from storage import intake
 
 log = logging.getLogger("signoff.bot.commands")
@@ -31,9 +32,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             return
         try:
             async with deps.sessionmaker.begin() as session:
+                config = await effective(deps, session, command.get("team_id", ""))
                 accepted = await intake.request_draft(
                     session, team_id=command.get("team_id", ""), channel_id=command["channel_id"],
-                    user_id=command["user_id"], topic=topic, destinations=list(deps.destinations),
+                    user_id=command["user_id"], topic=topic, destinations=list(config.destinations),
                     now=deps.clock())
         except Exception:
             ref = uuid.uuid4().hex[:8]

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.queue import Queue
 from storage.clock import Clock, utcnow
+from storage.decisions import ApprovalRule
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class BotDeps:
     destinations: tuple[str, ...]
     max_topic_chars: int = 500
     clock: Clock = utcnow
+    admins: frozenset[str] = frozenset()
+    rule: ApprovalRule = ApprovalRule()
 
     def may_decide(self, user_id: str) -> bool:
         return user_id in self.approvers

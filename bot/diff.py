@@ -12,8 +12,13 @@ _TOKENS = re.compile(r"\s+|[^\s]+")
 def word_diff(old: str, new: str, *, limit: int = 2500) -> str:
     """Removed words as ~strike~, added words as *bold*; unchanged stretches shortened to "…"."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if matcher.ratio() < 0.4:
+        # Mostly rewritten: interleaved word changes would be noise, so show before and after.
+        half = limit // 2 - 10
+        return f"~{escape_mrkdwn(clip(old.strip(), half))}~\n*{escape_mrkdwn(clip(new.strip(), half))}*"
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             same = "".join(a[i1:i2])
             out.append(escape_mrkdwn(same if len(same) <= 60 else same[:25] + " … " + same[-25:]))

@@ -5,6 +5,7 @@ posting a second copy.
 """
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,12 @@ async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker
     answer = await client.chat_postMessage(channel=draft.channel_id, text=text, blocks=blocks)
     async with sessionmaker.begin() as session:
         await runs.set_messages(session, draft_id, parent_ts=answer["ts"])
+    try:
+        link = await client.chat_getPermalink(channel=draft.channel_id, message_ts=answer["ts"])
+        async with sessionmaker.begin() as session:
+            await runs.set_messages(session, draft_id, permalink=link["permalink"])
+    except SlackApiError:
+        pass  # a link is a convenience; digests fall back to naming the channel
     return answer["ts"]
 
 
@@ -38,11 +45,11 @@ async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmake
 
 
 async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                     draft_id: int) -> str:
+                     draft_id: int, *, required: int = 1) -> str:
     """Post the draft as a thread reply, or update the one already posted."""
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
-        view = await draft_view(session, draft)
+        view = await draft_view(session, draft, required=required)
     text, blocks = failed_message(view) if draft.status == "failed" and not view.revision \
         else draft_message(view)
     if draft.message_ts:
@@ -61,3 +68,11 @@ async def say_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker
         draft = await queries.draft(session, draft_id)
     await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts,
                                   text=escape_mrkdwn(text))
+
+
+async def say_mrkdwn_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                               draft_id: int, mrkdwn: str) -> None:
+    """`mrkdwn` must already be escaped (built by our own builders)."""
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+    await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=mrkdwn[:3000])

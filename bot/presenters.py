@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import DraftView
+from bot.publication_blocks import PublicationView
 from storage import queries
+from storage.decisions import approvals_of
 from storage.models import Draft, Publication
 
 
@@ -21,15 +23,33 @@ def outcome_line(p: Publication) -> str:
     return f"{p.destination}{part}: publishing…"
 
 
-async def draft_view(session: AsyncSession, draft: Draft) -> DraftView:
+async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) -> DraftView:
     revision = await queries.current_revision(session, draft)
     problems: tuple[str, ...] = ()
     if revision is not None and not revision.policy_ok:
         problems = tuple(revision.details.get("policy", {}).get("problems", []))
-    outcomes = tuple(outcome_line(p) for p in await queries.publications(session, draft.id))
+    outcomes: tuple[str, ...] = ()  # the publication blocks show one line per part instead
+    publications = publication_views(draft, await queries.publications(session, draft.id))
+    preview = tuple(revision.details.get("preview") or ()) if revision is not None else ()
     return DraftView(
         draft_id=draft.id, topic=draft.topic, requester_id=draft.requester_id, status=draft.status,
         destinations=tuple(draft.destinations or ()), revision=revision.number if revision else 0,
         text=revision.text if revision else "", sha256=revision.sha256 if revision else "",
         problems=problems, progress=draft.progress, decided_by=draft.decided_by,
-        decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes)
+        decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes, required=required,
+        publications=publications, preview=preview,
+        approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
+
+
+def publication_views(draft: Draft, rows: list[Publication]) -> tuple[PublicationView, ...]:
+    """In the order the destinations were chosen; a destination with no row yet shows as queued."""
+    chosen = list(draft.destinations or ())
+    order = chosen + sorted({r.destination for r in rows} - set(chosen))
+    views: list[PublicationView] = []
+    for name in order:
+        mine = sorted((r for r in rows if r.destination == name), key=lambda r: r.part)
+        if not mine and draft.status in ("approved", "publishing"):
+            views.append(PublicationView(0, name, 0, "queued"))
+        views += [PublicationView(r.id, r.destination, r.part, r.status, r.url, r.external_id, r.error)
+                  for r in mine]
+    return tuple(views)

@@ -42,6 +42,11 @@ def refused(reason: Refusal, draft: Draft) -> str:
     if reason in (Refusal.stale_revision, Refusal.hash_mismatch, Refusal.lost_race):
         return (f"Draft #{draft.id} changed after this message was shown: revision {draft.current_revision} "
                 "is the current one. Look at the latest version in the thread before deciding.")
+    if reason is Refusal.own_draft:
+        return (f"You requested draft #{draft.id}, so another approver has to approve it "
+                "(four-eyes rule). Ask a colleague to take a look.")
+    if reason is Refusal.already_approved_by_you:
+        return f"You already approved draft #{draft.id}; it is waiting for another approver."
     if reason is Refusal.needs_attention:
         return f"Draft #{draft.id} fails a policy check; edit it before approving."
     if reason is Refusal.not_ready:
@@ -49,9 +54,26 @@ def refused(reason: Refusal, draft: Draft) -> str:
     return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; nothing to decide."
 
 
-def coming_soon(action: str) -> str:
-    return (f"{action} is not available in this version yet. To change this draft, Skip it and "
-            "request a new one with `/draft`.")
+def approval_counted(have: int, need: int) -> str:
+    return f"Your approval is recorded: {have} of {need} approvals. It will be published when enough approvers agree."
+
+
+def cannot_change(draft: Draft, revision: int, action: str) -> str:
+    if draft.status == "generating":
+        return f"Draft #{draft.id} is being written right now; wait for the new revision."
+    if draft.status in ("pending", "needs_attention") and draft.current_revision != revision:
+        return (f"This message shows revision {revision}, but draft #{draft.id} is at revision "
+                f"{draft.current_revision} now. Use the latest message in the thread.")
+    return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}, so it cannot be {action}d any more."
+
+
+def feedback_ignored() -> str:
+    return ("Thanks! Only approvers and the person who asked for this draft can rewrite it by replying, "
+            "so I left the draft as it is.")
+
+
+def unchanged() -> str:
+    return "Nothing changed, so no new revision was made."
 
 
 def unknown_command(command: str) -> str:

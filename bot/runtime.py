@@ -14,6 +14,7 @@ from bot.queue import Queue, connect
 from bot.server import build_web_app, serve
 from bot.settings import Settings, SettingsError, require
 from bot.slack_client import build_slack_client
+from storage.decisions import ApprovalRule
 from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
 
@@ -53,7 +54,10 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     deps = BotDeps(sessionmaker=create_sessionmaker(engine), queue=queue,
                    approvers=frozenset(settings.signoff_approvers),
                    destinations=tuple(settings.signoff_destinations),
-                   max_topic_chars=settings.signoff_max_topic_chars)
+                   max_topic_chars=settings.signoff_max_topic_chars,
+                   admins=frozenset(settings.signoff_admins),
+                   rule=ApprovalRule(required=settings.signoff_required_approvals,
+                                     four_eyes=settings.signoff_four_eyes))
     client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
     runner, actual_port = await serve(build_web_app(app, deps), host, port)

@@ -1,13 +1,15 @@
 """Publication rows: claimed before the network call, so no part is ever sent twice blindly.
 
-Row states: claimed → published | retrying | failed | unconfirmed. A row found still `claimed` by a
-later attempt means a worker died mid-call: the outcome is unknown and the row becomes
-`unconfirmed` until a human (or a reconciliation with the platform) settles it.
+Row states: claimed → published | retrying | failed | unconfirmed | handoff; a person may also
+mark a row published or skipped (storage/publication_decisions.py). A row found still `claimed` by
+a later attempt means a worker died mid-call: the outcome is unknown, so the worker reconciles with
+the platform or marks it `unconfirmed` until a human settles it.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import select, update
@@ -15,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, queries
-from storage.models import Draft, Publication
-from storage.states import DraftStatus, PublicationStatus
+from storage.models import Draft, OutboxJob, Publication
+from storage.states import DraftStatus, OutboxStatus, PublicationStatus
 
 
 class ClaimOutcome(str, Enum):
@@ -84,7 +86,8 @@ async def _load(session: AsyncSession, publication_id: int) -> Publication:
 
 
 async def succeeded(session: AsyncSession, publication_id: int, *, external_id: str | None,
-                    url: str | None, now: datetime, actor: str = "signoff") -> None:
+                    url: str | None, now: datetime, actor: str = "signoff", how: str | None = None) -> None:
+    """`how` says how we know when it is not the platform's own answer ("reconciled", "marked")."""
     publication = await _load(session, publication_id)
     publication.status, publication.external_id, publication.url = (
         PublicationStatus.published.value, external_id, url)
@@ -92,19 +95,20 @@ async def succeeded(session: AsyncSession, publication_id: int, *, external_id: 
     await audit.append(session, kind="published", actor=actor, now=now, draft_id=publication.draft_id,
                        detail={"destination": publication.destination, "part": publication.part,
                                "revision": publication.revision, "sha256": publication.sha256,
-                               "external_id": external_id, "url": url})
+                               "external_id": external_id, "url": url, **({"how": how} if how else {})})
     await session.flush()
 
 
 async def failed(session: AsyncSession, publication_id: int, *, error: str, retry: bool,
-                 now: datetime) -> None:
+                 now: datetime, retry_in_s: float | None = None) -> None:
     publication = await _load(session, publication_id)
     publication.status = (PublicationStatus.retrying if retry else PublicationStatus.failed).value
     publication.error, publication.finished_at = error[:1000], None if retry else now
     kind = "publish_retry" if retry else "publish_failed"
     await audit.append(session, kind=kind, actor="signoff", now=now, draft_id=publication.draft_id,
                        detail={"destination": publication.destination, "part": publication.part,
-                               "attempt": publication.attempts, "error": error[:500]})
+                               "attempt": publication.attempts, "error": error[:500],
+                               **({"retry_in_s": round(retry_in_s, 1)} if retry_in_s is not None else {})})
     await session.flush()
 
 
@@ -118,14 +122,54 @@ async def unconfirmed(session: AsyncSession, publication_id: int, *, why: str, n
     await session.flush()
 
 
+async def handed_off(session: AsyncSession, publication_id: int, *, now: datetime) -> None:
+    """The formatted text is in the thread; the row waits for a person to post it and say so."""
+    publication = await _load(session, publication_id)
+    publication.status = PublicationStatus.handoff.value
+    await audit.append(session, kind="publish_handoff", actor="signoff", now=now, draft_id=publication.draft_id,
+                       detail={"destination": publication.destination, "part": publication.part,
+                               "sha256": publication.sha256})
+    await session.flush()
+
+
+async def resending(session: AsyncSession, publication_id: int, *, why: str, now: datetime) -> None:
+    """Recorded before a resend after an unknown outcome (only where the idempotency key makes it safe)."""
+    publication = await _load(session, publication_id)
+    await audit.append(session, kind="publish_resend", actor="signoff", now=now, draft_id=publication.draft_id,
+                       detail={"destination": publication.destination, "part": publication.part,
+                               "idempotency_key": publication.idempotency_key, "why": why[:500]})
+
+
+async def reschedule_job(session: AsyncSession, outbox_id: int, *, now: datetime, defer_s: float,
+                         max_attempts: int) -> OutboxJob | None:
+    """Run the same publish row again at now + defer_s under a new arq job id (a fresh token: arq
+    keeps finished job ids for an hour). The sweep will not pick it up before `due_at` either."""
+    row = await session.get(OutboxJob, outbox_id)
+    if row is None or row.status != OutboxStatus.pending.value:
+        return None
+    if row.attempt >= max_attempts:
+        row.status, row.done_at, row.last_error = OutboxStatus.dead.value, now, "rescheduled too often"
+        await session.flush()
+        return None
+    row.token, row.attempt, row.lease_until = uuid.uuid4().hex, row.attempt + 1, None
+    row.due_at = now + timedelta(seconds=defer_s)
+    await session.flush()
+    return row
+
+
+WAITING = (PublicationStatus.retrying, PublicationStatus.claimed, PublicationStatus.handoff)
+
+
 async def settle(session: AsyncSession, draft_id: int, *, now: datetime) -> Draft:
-    """Derive the draft's final status from its publication rows once no part is still retrying."""
+    """Derive the draft's final status from its publication rows once no part is still waiting."""
     rows = await queries.publications(session, draft_id)
     statuses = {PublicationStatus(r.status) for r in rows}
     row = await queries.draft(session, draft_id)
-    if PublicationStatus.retrying in statuses or PublicationStatus.claimed in statuses:
+    if statuses & set(WAITING):
         return row
-    if statuses == {PublicationStatus.published}:
+    if statuses and statuses == {PublicationStatus.skipped}:
+        final = DraftStatus.skipped
+    elif statuses == {PublicationStatus.published}:
         final = DraftStatus.published
     elif PublicationStatus.published in statuses:
         final = DraftStatus.partially_published

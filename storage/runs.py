@@ -34,8 +34,9 @@ async def set_progress(session: AsyncSession, draft_id: int, phrase: str, *, now
 
 
 async def set_messages(session: AsyncSession, draft_id: int, *, parent_ts: str | None = None,
-                       message_ts: str | None = None) -> None:
-    values = {k: v for k, v in (("parent_ts", parent_ts), ("message_ts", message_ts)) if v}
+                       message_ts: str | None = None, permalink: str | None = None) -> None:
+    values = {k: v for k, v in (("parent_ts", parent_ts), ("message_ts", message_ts),
+                                ("permalink", permalink)) if v}
     if values:
         await session.execute(update(Draft).where(Draft.id == draft_id).values(**values))
 

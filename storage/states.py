@@ -41,3 +41,5 @@ class PublicationStatus(str, Enum):
     retrying = "retrying"
     failed = "failed"
     unconfirmed = "unconfirmed"
+    handoff = "handoff"             # waiting for a person to post it by hand (LinkedIn)
+    skipped = "skipped"             # a person chose not to publish this part

@@ -55,6 +55,11 @@ class LocalSlack:
         headers = headers or ({"Retry-After": "1"} if status == 429 else {})
         self._faults.setdefault(method, []).extend([(status, body, headers)] * times)
 
+    def add_user_message(self, channel: str, text: str, *, user: str, thread_ts: str | None = None) -> str:
+        ts = self._next_ts()
+        self.messages[(channel, ts)] = Message(channel, ts, text, [], thread_ts, user=user)
+        return ts
+
     def thread(self, channel: str, thread_ts: str) -> list[Message]:
         return sorted((m for m in self.messages.values()
                        if m.channel == channel and m.thread_ts == thread_ts), key=lambda m: float(m.ts))

@@ -52,8 +52,16 @@ class LocalStack:
         self.worker = build_worker(self.settings, connect(self.redis_url))
         self._worker_task = asyncio.create_task(self.worker.async_run())
 
-    async def stop_worker(self) -> None:
+    async def stop_worker(self, grace_s: float = 10.0) -> None:
+        """Stop picking jobs, let running ones finish (a job cancelled mid-transaction can leave
+        SQLite locked for the next test), then shut the worker down."""
         if self.worker is not None:
+            self.worker.allow_pick_jobs = False
+            deadline = asyncio.get_running_loop().time() + grace_s
+            while any(not t.done() for t in self.worker.tasks.values()):
+                if asyncio.get_running_loop().time() > deadline:
+                    break
+                await asyncio.sleep(0.05)
             self.worker.handle_sig(2)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self.worker.close(), 10)

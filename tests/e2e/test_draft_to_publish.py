@@ -50,6 +50,9 @@ async def test_skip_closes_the_draft_without_publishing(stack, database_url) -> 
     await stack.user("U_CAROL").slash("/draft", "a post we will not need")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_BOB").click(draft, action_ids.SKIP)
+    (modal,) = await stack.slack.wait_for(lambda: stack.slack.views, 10)
+    reply = await stack.user("U_BOB").submit_view(modal, {"reason": "not timely any more"})
+    assert reply.status == 200
     await stack.slack.wait_for(lambda: shows(draft, "Skipped"), 10)
     assert shows(draft, "<@U_BOB>")
     assert await _rows(database_url, Publication) == []

@@ -1,0 +1,139 @@
+"""Buttons on a publication part: Retry, Mark as published / posted (a modal asks for the link), Skip.
+
+Only approvers may use them; anyone else gets an ephemeral refusal that is recorded. Each decision
+is one compare-and-set transaction (storage/publication_decisions.py); a Retry then enqueues the
+draft's publish job.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import notify, publish_action_ids as ids
+from bot.deps import BotDeps
+from bot.publication_blocks import label, mark_modal, parse_button_value, parse_modal_metadata
+from bot.text import escape_mrkdwn, mention
+from storage import publication_decisions as decide
+from storage.models import Publication
+
+log = logging.getLogger("signoff.bot.publish_actions")
+_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def _where(body: dict) -> tuple[str, str, str | None]:
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+    message = body.get("message") or {}
+    return channel, message.get("ts", ""), message.get("thread_ts") or container.get("thread_ts")
+
+
+async def _tell(client, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+
+async def _allowed(deps: BotDeps, client, user: str, channel: str, thread_ts: str | None,  # type: ignore[no-untyped-def]
+                   action: str, publication_id: int) -> bool:
+    if deps.may_decide(user):
+        return True
+    why = "no approvers configured" if not deps.approvers else "not an approver"
+    async with deps.sessionmaker.begin() as session:
+        await decide.record_refusal(session, publication_id=publication_id, user_id=user, action=action,
+                                    why=why, now=deps.clock())
+    await _tell(client, channel, user, f"Only approvers may {action} a publication; this attempt was recorded.",
+                thread_ts)
+    return False
+
+
+async def _refresh(deps: BotDeps, client, publication: Publication) -> None:  # type: ignore[no-untyped-def]
+    await notify.show_draft(client, deps.sessionmaker, publication.draft_id)
+    await notify.refresh_parent(client, deps.sessionmaker, publication.draft_id)
+
+
+def _refused(action: str, decision: decide.PublicationDecision) -> str:
+    p = decision.publication
+    what = f"{label(p.destination)}{f' part {p.part + 1}' if p.part else ''}" if p else "that publication"
+    return f"Could not {action} {what}: {decision.reason or 'it changed meanwhile'}."
+
+
+def register(app: AsyncApp, deps: BotDeps) -> None:
+    @app.action(ids.RETRY)
+    async def on_retry(ack, body, client) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
+        channel, _, thread_ts = _where(body)
+        if not await _allowed(deps, client, user, channel, thread_ts, "retry", publication_id):
+            return
+        async with deps.sessionmaker.begin() as session:
+            decision = await decide.retry(session, publication_id=publication_id, user_id=user, now=deps.clock())
+        if not decision.ok:
+            await _tell(client, channel, user, _refused("retry", decision), thread_ts)
+            return
+        try:
+            await _refresh(deps, client, decision.publication)
+        finally:
+            if decision.outbox_id is not None and decision.job_id is not None:
+                await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+
+    @app.action(ids.SKIP)
+    async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
+        channel, _, thread_ts = _where(body)
+        if not await _allowed(deps, client, user, channel, thread_ts, "skip", publication_id):
+            return
+        async with deps.sessionmaker.begin() as session:
+            decision = await decide.skip(session, publication_id=publication_id, user_id=user, now=deps.clock())
+        if not decision.ok:
+            await _tell(client, channel, user, _refused("skip", decision), thread_ts)
+            return
+        await _refresh(deps, client, decision.publication)
+
+    @app.action(ids.MARK)
+    async def on_mark(ack, body, client) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
+        channel, ts, thread_ts = _where(body)
+        if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id):
+            return
+        async with deps.sessionmaker() as session:
+            row = await session.get(Publication, publication_id)
+        if row is None:
+            return
+        # The trigger id lives 3 s: open the modal before anything slow.
+        await client.views_open(trigger_id=body["trigger_id"], view=mark_modal(
+            row.id, row.destination, row.part, channel=channel, message_ts=ts, handoff=row.status == "handoff"))
+
+    @app.view(ids.MARK_VIEW)
+    async def on_mark_submitted(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
+        url = (((view.get("state") or {}).get("values") or {}).get(ids.URL_BLOCK, {})
+               .get(ids.URL_INPUT, {}).get("value") or "").strip()
+        if not _URL.match(url) or len(url) > 1000:
+            await ack(response_action="errors",
+                      errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
+            return
+        await ack()
+        publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
+        user = body["user"]["id"]
+        if not await _allowed(deps, client, user, channel, None, "mark", publication_id):
+            return
+        async with deps.sessionmaker.begin() as session:
+            decision = await decide.mark_published(session, publication_id=publication_id, user_id=user,
+                                                   url=url, now=deps.clock())
+            draft = await decide.draft_of(session, publication_id)
+        if not decision.ok:
+            await _tell(client, channel, user, _refused("mark", decision))
+            return
+        try:
+            await _refresh(deps, client, decision.publication)
+        finally:
+            if decision.outbox_id is not None and decision.job_id is not None:
+                await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+        if draft is not None and message_ts and message_ts != draft.message_ts:
+            # Clicked on a hand-off message: replace its button with who posted it where.
+            await client.chat_update(channel=channel, ts=message_ts, text=escape_mrkdwn(f"Posted: {url}"),
+                                     blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": (
+                                         f"Posted on {escape_mrkdwn(label(decision.publication.destination))} "
+                                         f"by {mention(user)}: {escape_mrkdwn(url)}")}}])

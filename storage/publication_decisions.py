@@ -1,0 +1,148 @@
+"""Human decisions on one publication part: Retry, Mark as published, Skip.
+
+Each is a compare-and-set on the publication row (`UPDATE … WHERE status IN …`) with its audit
+event in the same transaction, so two people clicking at once produce one decision and one
+refusal. A refused decision is a value, not an exception.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit, outbox, publications, queries
+from storage.models import Draft, OutboxJob, Publication
+from storage.states import DraftStatus, OutboxStatus, PublicationStatus as S
+
+PUBLISH_JOB = "publish_draft"  # the worker's job function (storage.decisions uses the same name)
+RETRY_FROM = (S.failed, S.unconfirmed, S.retrying)
+MARK_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
+SKIP_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
+# A settled draft goes back to publishing while a person decides about one of its parts.
+REOPEN_FROM = (DraftStatus.failed, DraftStatus.partially_published, DraftStatus.skipped)
+
+
+@dataclass(frozen=True)
+class PublicationDecision:
+    ok: bool
+    publication: Publication | None
+    reason: str | None = None
+    outbox_id: int | None = None
+    job_id: str | None = None
+
+
+def _detail(p: Publication, **extra: object) -> dict:
+    return {"destination": p.destination, "part": p.part, "revision": p.revision, **extra}
+
+
+async def _compare_and_set(session: AsyncSession, publication_id: int, allowed: tuple[S, ...],
+                           values: dict) -> tuple[Publication | None, str | None]:
+    row = await session.get(Publication, publication_id)
+    if row is None:
+        return None, "that publication does not exist"
+    before = row.status
+    result = await session.execute(
+        update(Publication).where(Publication.id == publication_id,
+                                  Publication.status.in_([s.value for s in allowed]))
+        .values(**values).execution_options(synchronize_session=False))
+    await session.refresh(row)
+    if result.rowcount != 1:
+        return row, f"it is {row.status.replace('_', ' ')} now"
+    return row, before
+
+
+async def _reopen(session: AsyncSession, draft_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Draft).where(Draft.id == draft_id, Draft.status.in_([s.value for s in REOPEN_FROM]))
+        .values(status=DraftStatus.publishing.value, version=Draft.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False))
+
+
+async def retry(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> PublicationDecision:
+    """Back to `retrying` with a fresh attempt budget; the draft's publish job runs again now."""
+    row, before = await _compare_and_set(session, publication_id, RETRY_FROM,
+                                         {"status": S.retrying.value, "attempts": 0, "error": None,
+                                          "finished_at": None})
+    if row is None or row.status != S.retrying.value or before not in [s.value for s in RETRY_FROM]:
+        return PublicationDecision(False, row, before)
+    await audit.append(session, kind="publish_retry_requested", actor=user_id, now=now, draft_id=row.draft_id,
+                       detail=_detail(row, was=before))
+    await _reopen(session, row.draft_id, now)
+    job = await _publish_job_now(session, row.draft_id, now)
+    return PublicationDecision(True, row, outbox_id=job.id if job else None,
+                               job_id=outbox.arq_job_id(job) if job else None)
+
+
+async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) -> OutboxJob | None:
+    """One pending publish row per draft, so its lease keeps two passes from running at once.
+
+    Returns the row to enqueue, or None when a worker holds it right now (that pass sees the
+    retrying row when it ends and runs again).
+    """
+    pending = await session.scalar(
+        select(OutboxJob).where(OutboxJob.job == PUBLISH_JOB, OutboxJob.status == OutboxStatus.pending.value,
+                                OutboxJob.args["draft_id"].as_integer() == draft_id)
+        .order_by(OutboxJob.id).limit(1))
+    if pending is None:
+        return await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now)
+    if pending.lease_until is not None and pending.lease_until > now:
+        return None
+    await session.execute(update(OutboxJob).where(OutboxJob.id == pending.id).values(due_at=now))
+    if not await outbox.bump_attempt(session, pending.id, pending.attempt):
+        return None
+    await session.refresh(pending)
+    return pending
+
+
+async def mark_published(session: AsyncSession, *, publication_id: int, user_id: str, url: str,
+                         now: datetime) -> PublicationDecision:
+    """A person says it is live (or posted it by hand, for a hand-off) and gives the link.
+
+    A publish pass runs next: the rest of a thread continues and the draft settles there.
+    """
+    external_id = _id_from_url(url)
+    row, before = await _compare_and_set(session, publication_id, MARK_FROM,
+                                         {"status": S.published.value, "url": url, "error": None,
+                                          "external_id": external_id, "finished_at": now})
+    if row is None or before not in [s.value for s in MARK_FROM]:
+        return PublicationDecision(False, row, before)
+    await audit.append(session, kind="published", actor=user_id, now=now, draft_id=row.draft_id,
+                       detail=_detail(row, sha256=row.sha256, external_id=external_id, url=url,
+                                      how="marked by hand", was=before))
+    await _reopen(session, row.draft_id, now)
+    job = await _publish_job_now(session, row.draft_id, now)
+    return PublicationDecision(True, row, outbox_id=job.id if job else None,
+                               job_id=outbox.arq_job_id(job) if job else None)
+
+
+def _id_from_url(url: str) -> str | None:
+    # X and Mastodon post links end with the post's numeric id, which the next thread part replies to.
+    last = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+    return last if last.isdigit() else None
+
+
+async def skip(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> PublicationDecision:
+    """This destination part is abandoned; later parts of its thread are never sent."""
+    row, before = await _compare_and_set(session, publication_id, SKIP_FROM,
+                                         {"status": S.skipped.value, "finished_at": now})
+    if row is None or before not in [s.value for s in SKIP_FROM]:
+        return PublicationDecision(False, row, before)
+    await audit.append(session, kind="publish_skipped", actor=user_id, now=now, draft_id=row.draft_id,
+                       detail=_detail(row, was=before))
+    await _reopen(session, row.draft_id, now)
+    await publications.settle(session, row.draft_id, now=now)
+    return PublicationDecision(True, row)
+
+
+async def record_refusal(session: AsyncSession, *, publication_id: int, user_id: str, action: str,
+                         why: str, now: datetime) -> None:
+    row = await session.get(Publication, publication_id)
+    await audit.append(session, kind="refused", actor=user_id, now=now, draft_id=row.draft_id if row else None,
+                       detail={"action": action, "why": why, "publication_id": publication_id})
+
+
+async def draft_of(session: AsyncSession, publication_id: int) -> Draft | None:
+    row = await session.get(Publication, publication_id)
+    return await queries.draft(session, row.draft_id) if row else None

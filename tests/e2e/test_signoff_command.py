@@ -1,0 +1,80 @@
+"""`/signoff` answers quickly and privately, from the database."""
+from __future__ import annotations
+
+from bot import action_ids
+from bot.local_slack.stack import LocalStack
+from tests.e2e.conftest import shows, wait_for_draft
+
+
+async def ask(stack, text: str, user: str = "U_CAROL") -> str:  # type: ignore[no-untyped-def]
+    reply = await stack.user(user).slash("/signoff", text)
+    assert reply.status == 200
+    body = reply.json()
+    assert body["response_type"] == "ephemeral"
+    return body["text"]
+
+
+async def test_help_and_unknown_subcommands_show_the_commands(stack) -> None:
+    assert "/signoff pending" in await ask(stack, "")
+    assert "/signoff pending" in await ask(stack, "frobnicate now")
+
+
+async def test_pending_lists_waiting_drafts_with_permalinks(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "first topic")
+    await wait_for_draft(stack.slack, 1)
+    text = await ask(stack, "pending")
+    assert "1 draft waiting" in text and "#1 <https://local.slack/archives/C_GENERAL/p" in text
+    assert "Nothing is waiting for you" in await ask(stack, "pending mine", user="U_CAROL")
+    assert "#1" in await ask(stack, "pending mine", user="U_ALICE")
+
+
+async def test_status_and_history_tell_the_story_of_a_draft(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "story")
+    draft = await wait_for_draft(stack.slack)
+    await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
+    await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
+    status = await ask(stack, "status 1")
+    assert "Status: *published*" in status and "dryrun part 1: published" in status
+    history = await ask(stack, "history #1")
+    for fragment in ("requested · by <@U_CAROL>", "drafted · by Signoff", "approved · by <@U_ALICE>", "*Runs*",
+                     "run 1 succeeded: collect"):
+        assert fragment in history
+    assert "no draft #99" in await ask(stack, "status 99")
+    assert "Usage" in await ask(stack, "history abc")
+
+
+async def test_search_finds_drafts_by_their_words(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "kubernetes autoscaling tips")
+    await wait_for_draft(stack.slack, 1)
+    await stack.user("U_CAROL").slash("/draft", "pancake recipes for the team offsite")
+    await wait_for_draft(stack.slack, 2)
+    text = await ask(stack, "search autoscaling")
+    assert "#1" in text and "#2" not in text
+    assert "Nothing matches" in await ask(stack, "search zeppelin")
+
+
+async def test_cancel_stops_a_request_that_is_still_queued(database_url, redis_url) -> None:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
+        await stack.user("U_CAROL").slash("/draft", "never mind")
+        assert "not allowed" in await ask(stack, "cancel 1", user="U_MALLORY")
+        assert "Cancelled" in await ask(stack, "cancel 1", user="U_CAROL")
+        await stack.start_worker()
+        text = await ask(stack, "status 1")
+        assert "skipped" in text
+        assert not [m for m in stack.slack.messages.values() if m.thread_ts]
+
+
+async def test_only_admins_change_config_and_changes_take_effect(database_url, redis_url) -> None:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",),
+                          signoff_admins=["U_ADMIN"]) as stack:
+        assert "Only admins" in await ask(stack, "config set approvers U_BOB", user="U_ALICE")
+        assert "Saved" in await ask(stack, "config set approvers <@U_BOB|bob>", user="U_ADMIN")
+        assert "approvers: U_BOB" in await ask(stack, "config")
+        assert "Choose among" in await ask(stack, "config set destinations x", user="U_ADMIN")
+        await stack.user("U_CAROL").slash("/draft", "who decides now")
+        draft = await wait_for_draft(stack.slack)
+        await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
+        note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
+        assert "not allowed" in note[0]["text"]
+        await stack.user("U_BOB").click(draft, action_ids.APPROVE)
+        await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
