@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot import action_ids
 from bot.local_slack.stack import LocalStack
-from bot.queue import connect
+from bot.queue import QUEUE_NAME, connect
 from storage import decisions, queries, scheduled_publish, schedules
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker
@@ -44,6 +44,13 @@ async def restart_worker(stack: LocalStack, *, ahead: timedelta = timedelta(0)) 
     stack._worker_task = asyncio.create_task(stack.worker.async_run())
 
 
+async def run_minutely_cron(stack: LocalStack) -> None:
+    """Ask the running worker for its minutely cron job now, instead of waiting for second 0."""
+    redis = connect(stack.redis_url)
+    await redis.enqueue_job("cron:schedules_minutely", _queue_name=QUEUE_NAME)
+    await redis.aclose()
+
+
 async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack, db) -> None:
     for topic in ("first topic", "second topic", "third topic"):
         await stack.user("U_CAROL").slash("/draft", topic)
@@ -53,7 +60,7 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
     async with db.begin() as session:
         await schedules.set_channel_config(session, channel_id="C_GENERAL", value={"schedule": "daily 00:00"},
                                            user_id="U_ALICE", now=utcnow())
-    await restart_worker(stack)
+    await run_minutely_cron(stack)
     digest = await stack.slack.wait_for(lambda: [m for m in stack.slack.channel_messages("C_GENERAL")
                                                  if "waiting for approval" in m.text], 15)
     assert len(digest) == 1 and digest[0].text == "2 drafts are waiting for approval"
@@ -70,7 +77,7 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, 
     as_shown = copy.deepcopy(draft)  # the rendering an approver still has on screen
     async with db.begin() as session:
         await session.execute(update(Draft).values(expires_at=utcnow() - timedelta(seconds=1)))
-    await restart_worker(stack)
+    await run_minutely_cron(stack)
     await stack.slack.wait_for(lambda: shows(draft, "Expired"), 15)
     assert not any(b["type"] == "actions" for b in draft.blocks)
     await stack.user("U_ALICE").click(as_shown, action_ids.APPROVE)
