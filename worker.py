@@ -21,6 +21,7 @@ from arq.jobs import JobStatus
 from pydantic import SecretStr
 
 from bot import notify
+from bot.diff import change_summary, word_diff
 from bot.queue import QUEUE_NAME, Queue
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
@@ -35,7 +36,7 @@ from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
 from pipeline.factory import PipelineConfig, build_stages
 from pipeline.runner import run_pipeline
-from storage import outbox, publications, queries, runs
+from storage import config, outbox, publications, queries, runs
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
@@ -61,14 +62,18 @@ async def startup(ctx: Ctx) -> None:
                                              ctx["http"])
     ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
+    ctx["sweeper_stop"] = asyncio.Event()
     ctx["sweeper"] = asyncio.create_task(_sweep_forever(ctx))
 
 
 async def shutdown(ctx: Ctx) -> None:
     if "sweeper" in ctx:
-        ctx["sweeper"].cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ctx["sweeper"]
+        # Ask the sweep to stop between rounds rather than cancelling it inside a transaction.
+        ctx["sweeper_stop"].set()
+        try:
+            await asyncio.wait_for(asyncio.shield(ctx["sweeper"]), 10)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            ctx["sweeper"].cancel()
     if "http" in ctx:
         await ctx["http"].aclose()
     if "engine" in ctx:
@@ -106,11 +111,13 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
         git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
 
 
-def brief_for(ctx: Ctx, draft: Any, feedback: str | None) -> DraftBrief:
+def brief_for(ctx: Ctx, draft: Any, feedback: str | None, previous_text: str | None = None,
+              blocked_terms: list[str] | None = None) -> DraftBrief:
     """What the pipeline is asked for, including each destination's real limits and counting."""
     chosen = {name: dest for name, dest in ctx["destinations"].items() if name in draft.destinations}
     return DraftBrief(
         topic=draft.topic, destinations=list(draft.destinations), feedback=feedback,
+        previous_text=previous_text, blocked_terms=blocked_terms or [],
         limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
         capabilities={name: DestinationCapabilities(
             max_length=dest.capabilities.max_length, length_unit=dest.capabilities.length_unit.value,
@@ -166,9 +173,13 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         run = await runs.start(session, run_id, now=clock())
         draft_id = run.draft_id if run else (await queries.run(session, run_id)).draft_id  # type: ignore[union-attr]
         draft = await queries.draft(session, draft_id)
+        previous = await queries.current_revision(session, draft)
+        stored_config = await config.get_all(session, draft.team_id or "default")
     await notify.ensure_parent(slack, sm, draft_id)
+    revision = None
     if run is not None:
-        brief = brief_for(ctx, draft, run.feedback)
+        brief = brief_for(ctx, draft, run.feedback, previous.text if previous else None,
+                          list(stored_config.get("blocked_terms") or []))
         try:
             result = await asyncio.wait_for(
                 run_pipeline(brief, RunContext(progress=_progress_reporter(ctx, draft_id), http=ctx["http"]),
@@ -185,15 +196,19 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         else:
             async with sm.begin() as session:
                 run = await queries.run(session, run_id)
-                await runs.record_revision(
+                revision = await runs.record_revision(
                     session, run, text=result.text, policy_ok=result.policy.ok,  # type: ignore[arg-type]
                     details={**result.model_dump(mode="json", exclude={"text", "stages"}),
                              "preview": preview_lines(ctx, list(draft.destinations), Post(
                                  draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                                  approved_by="", title=result.title, tags=tuple(result.tags)))},
                     stages=[s.model_dump(mode="json") for s in result.stages], now=clock())
-    await notify.show_draft(slack, sm, draft_id)
+    await notify.show_draft(slack, sm, draft_id, required=settings.signoff_required_approvals)
     await notify.refresh_parent(slack, sm, draft_id)
+    if revision is not None and previous is not None:
+        await notify.say_mrkdwn_in_thread(slack, sm, draft_id, (
+            f"🔁 Revision {revision.number} replaces revision {previous.number} "
+            f"({change_summary(previous.text, revision.text)}):\n" + word_diff(previous.text, revision.text)))
     await _finish(ctx, outbox_id)
     return f"draft {draft_id} shown"
 
@@ -295,7 +310,7 @@ async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[fl
     async with sm.begin() as session:
         await publications.settle(session, draft_id, now=clock())
         waiting = [p for p in await queries.publications(session, draft_id) if p.status == "retrying"]
-    await notify.show_draft(ctx["slack"], sm, draft_id)
+    await notify.show_draft(ctx["slack"], sm, draft_id, required=ctx["settings"].signoff_required_approvals)
     await notify.refresh_parent(ctx["slack"], sm, draft_id)
     if waiting:
         # attempts == 0: a person pressed Retry while this pass ran; go again at once.
@@ -469,21 +484,38 @@ async def sweep_outbox(ctx: Ctx) -> int:
 
 
 async def _sweep_forever(ctx: Ctx) -> None:
-    interval = ctx["settings"].signoff_sweep_interval_s
-    while True:
+    interval, stop = ctx["settings"].signoff_sweep_interval_s, ctx["sweeper_stop"]
+    while not stop.is_set():
         try:
             count = await sweep_outbox(ctx)
             if count:
                 log.info("outbox sweep enqueued %d job(s)", count)
         except Exception as exc:  # Redis or the database away: try again next round
             log.warning("outbox sweep failed: %s", exc.__class__.__name__)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 # -- schedules ---------------------------------------------------------------------------------------
 # Thin wrappers around bot/schedule_jobs.py and bot/schedule_upkeep.py; every one is idempotent
 # (schedule marks, compare-and-set, outbox dedupe keys), so any number of workers may run them.
+async def _let_finish(work: Awaitable[Any], grace_s: float = 5.0) -> Any:
+    """A shutdown cancels running jobs; give a cron run a moment to end its transaction, because
+    an aiosqlite connection cancelled mid-transaction may never close (and keeps its lock)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, grace_s)
+        raise
+
+
 async def schedules_minutely(ctx: Ctx) -> str:
+    return await _let_finish(_schedules_minutely(ctx))
+
+
+async def _schedules_minutely(ctx: Ctx) -> str:
     """Expiry, reminders, digests and weekly reports; one failing step does not stop the others."""
     from bot import schedule_jobs, schedule_upkeep
 
@@ -502,15 +534,15 @@ async def schedules_minutely(ctx: Ctx) -> str:
 async def scheduled_publishes(ctx: Ctx) -> str:
     from bot.schedule_upkeep import fire_scheduled_publishes
 
-    fired = await fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"])
+    fired = await _let_finish(fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"]))
     return f"{len(fired)} scheduled publish job(s) created"
 
 
 def _cron_jobs() -> list[Any]:
     from arq import cron
 
-    # At start too, so a publish that fell due while no worker ran goes out at once.
-    return [cron(schedules_minutely, second=0, unique=True, run_at_startup=True),
+    # Publishes also at start, so one that fell due while no worker ran goes out at once.
+    return [cron(schedules_minutely, second=0, unique=True),
             cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True)]
 
 

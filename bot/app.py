@@ -7,7 +7,7 @@ import uuid
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import actions, commands, replies
+from bot import actions, commands, events, replies, signoff_command, views
 from bot import publish_actions
 from bot.deps import BotDeps
 
@@ -18,6 +18,9 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> 
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
                    raise_error_for_unhandled_request=False)
     actions.register(app, deps)
+    views.register(app, deps)
+    events.register(app, deps)
+    signoff_command.register(app, deps)
     commands.register(app, deps)
     publish_actions.register(app, deps)
 

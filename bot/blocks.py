@@ -41,6 +41,8 @@ class DraftView:
     outcomes: tuple[str, ...] = ()
     publications: tuple[PublicationView, ...] = ()
     preview: tuple[str, ...] = ()
+    approvals: tuple[str, ...] = ()
+    required: int = 1
 
 
 def button_value(draft_id: int, revision: int, sha256: str) -> str:
@@ -106,12 +108,22 @@ def _decision_area(view: DraftView) -> list[dict]:
         value = button_value(view.draft_id, view.revision, view.sha256)
         buttons = []
         if view.status == "pending":
-            buttons.append(_button("Approve", action_ids.APPROVE, value, style="primary"))
+            approve = _button("Approve", action_ids.APPROVE, value, style="primary")
+            approve["confirm"] = _confirm_approval(view)
+            buttons.append(approve)
         buttons += [_button("Edit", action_ids.EDIT, value),
                     _button("Regenerate", action_ids.REGENERATE, value),
                     _button("Skip", action_ids.SKIP, value, style="danger")]
-        return [{"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
-                 "elements": buttons}]
+        area: list[dict] = []
+        if view.required > 1 or view.approvals:
+            who = ", ".join(mention(a) for a in view.approvals) or "nobody yet"
+            area.append(_context(f"{len(view.approvals)} of {view.required} approvals ({who})"))
+        area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
+                     "elements": buttons})
+        return area
+    if view.status == "generating" and view.revision:
+        return [_context(f"⏳ Writing revision {view.revision + 1}"
+                         + (f" · {escape_mrkdwn(view.progress)}" if view.progress else "") + "…")]
     lines = []
     when = _when(view.decided_at)
     who = f" by {mention(view.decided_by)}" if view.decided_by else ""
@@ -125,6 +137,16 @@ def _decision_area(view: DraftView) -> list[dict]:
     if view.error:
         lines.append(f"Reason: {escape_mrkdwn(clip(view.error, 500))}")
     return [_section(clip("\n".join(lines), SECTION_LIMIT))] + publication_blocks(view.publications)
+
+
+def _confirm_approval(view: DraftView) -> dict:
+    where = ", ".join(view.destinations)
+    return {"title": {"type": "plain_text", "text": "Approve this draft?"},
+            "text": {"type": "plain_text", "text": clip(
+                f"Revision {view.revision} ({len(view.text)} characters) will be published to {where} "
+                "exactly as shown.", 300)},
+            "confirm": {"type": "plain_text", "text": "Approve"},
+            "deny": {"type": "plain_text", "text": "Not yet"}}
 
 
 def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import DraftView
 from bot.publication_blocks import PublicationView
 from storage import queries
+from storage.decisions import approvals_of
 from storage.models import Draft, Publication
 
 
@@ -22,7 +23,7 @@ def outcome_line(p: Publication) -> str:
     return f"{p.destination}{part}: publishing…"
 
 
-async def draft_view(session: AsyncSession, draft: Draft) -> DraftView:
+async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) -> DraftView:
     revision = await queries.current_revision(session, draft)
     problems: tuple[str, ...] = ()
     if revision is not None and not revision.policy_ok:
@@ -35,8 +36,9 @@ async def draft_view(session: AsyncSession, draft: Draft) -> DraftView:
         destinations=tuple(draft.destinations or ()), revision=revision.number if revision else 0,
         text=revision.text if revision else "", sha256=revision.sha256 if revision else "",
         problems=problems, progress=draft.progress, decided_by=draft.decided_by,
-        decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes,
-        publications=publications, preview=preview)
+        decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes, required=required,
+        publications=publications, preview=preview,
+        approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
 
 
 def publication_views(draft: Draft, rows: list[Publication]) -> tuple[PublicationView, ...]:

@@ -97,6 +97,26 @@ class SlackUser:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self._post(body, signed_headers(self.secret, body))
 
+    async def reply_in_thread(self, channel: str, thread_ts: str, text: str, *,
+                              event_id: str | None = None, retry_num: int | None = None) -> Reply:
+        """Post a thread reply as this user; Slack delivers it to the bot as an Events API event."""
+        ts = self.slack.add_user_message(channel, text, user=self.user_id, thread_ts=thread_ts) \
+            if retry_num is None else thread_ts
+        event_id = event_id or f"Ev{next(_trigger):08d}"
+        envelope = {
+            "token": "legacy-verification-token", "team_id": self.slack.team_id, "api_app_id": "A_SIGNOFF",
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "event": {"type": "message", "channel": channel, "user": self.user_id, "text": text, "ts": ts,
+                      "thread_ts": thread_ts, "channel_type": "channel", "event_ts": ts},
+            "authorizations": [{"team_id": self.slack.team_id, "user_id": self.slack.bot_user_id,
+                                "is_bot": True, "enterprise_id": None, "is_enterprise_install": False}],
+        }
+        body = json.dumps(envelope).encode()
+        headers = signed_headers(self.secret, body, content_type="application/json")
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        return await self._post(body, headers)
+
 
 class NoSuchButton(LookupError):
     pass
