@@ -43,6 +43,7 @@ class DraftView:
     preview: tuple[str, ...] = ()
     approvals: tuple[str, ...] = ()
     required: int = 1
+    publish_at: datetime | None = None
 
 
 def button_value(draft_id: int, revision: int, sha256: str) -> str:
@@ -129,6 +130,8 @@ def _decision_area(view: DraftView) -> list[dict]:
     who = f" by {mention(view.decided_by)}" if view.decided_by else ""
     if view.status in APPROVED_STATES:
         lines.append(f"*✅ Approved*{who}{when} (revision {view.revision})")
+        if view.status == "approved" and view.publish_at:
+            lines.append(f"🗓️ Publishes{_when(view.publish_at)} (cancel with `/signoff cancel {view.draft_id}`)")
         if view.status != "approved":
             lines.append(f"*{STATUS_LABELS[view.status]}*")
     else:

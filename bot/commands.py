@@ -4,12 +4,15 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 
 from bot import replies
 from bot.deps import BotDeps
+from bot.draft_options import parse_draft_text
 from bot.effective import effective
+from pipeline.stages.policy import hidden_characters
 from storage import intake
 
 log = logging.getLogger("signoff.bot.commands")
@@ -20,29 +23,44 @@ def clean_topic(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
+def topic_problem(topic: str, max_chars: int) -> str | None:
+    if not topic:
+        return replies.empty_topic()
+    if len(topic) > max_chars:
+        return replies.topic_too_long(len(topic), max_chars)
+    hidden = hidden_characters(topic)
+    if hidden:
+        return replies.hidden_characters(hidden)
+    return None
+
+
 def register(app: AsyncApp, deps: BotDeps) -> None:
     @app.command("/draft")
     async def on_draft(ack, command) -> None:  # type: ignore[no-untyped-def]
-        topic = clean_topic(command.get("text", ""))
-        if not topic:
-            await ack(response_type="ephemeral", text=replies.empty_topic())
-            return
-        if len(topic) > deps.max_topic_chars:
-            await ack(response_type="ephemeral", text=replies.topic_too_long(len(topic), deps.max_topic_chars))
+        now, user = deps.clock(), command["user_id"]
+        request = parse_draft_text(clean_topic(command.get("text", "")), allowed=deps.destinations,
+                                   now=now, tz=deps.timezone)
+        problem = request.problem or topic_problem(request.topic, deps.max_topic_chars)
+        if problem:
+            await ack(response_type="ephemeral", text=problem)
             return
         try:
             async with deps.sessionmaker.begin() as session:
+                recent = await intake.requests_since(session, user, now - timedelta(hours=1))
+                if recent >= deps.drafts_per_hour:
+                    await ack(response_type="ephemeral", text=replies.too_many_drafts(deps.drafts_per_hour))
+                    return
                 config = await effective(deps, session, command.get("team_id", ""))
                 accepted = await intake.request_draft(
                     session, team_id=command.get("team_id", ""), channel_id=command["channel_id"],
-                    user_id=command["user_id"], topic=topic, destinations=list(config.destinations),
-                    now=deps.clock())
+                    user_id=user, topic=request.topic, now=now, publish_at=request.publish_at,
+                    destinations=list(request.destinations or config.destinations))
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("could not record /draft (ref %s)", ref)
             await ack(response_type="ephemeral", text=replies.not_saved(ref))
             return
-        await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, topic))
+        await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic))
         await deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id)
 
     # Registered last: any other command routed to this app gets an answer instead of silence.

@@ -20,6 +20,8 @@ class BotDeps:
     clock: Clock = utcnow
     admins: frozenset[str] = frozenset()
     rule: ApprovalRule = ApprovalRule()
+    timezone: str = "UTC"
+    drafts_per_hour: int = 20
 
     def may_decide(self, user_id: str) -> bool:
         return user_id in self.approvers

@@ -37,6 +37,7 @@ async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) 
         text=revision.text if revision else "", sha256=revision.sha256 if revision else "",
         problems=problems, progress=draft.progress, decided_by=draft.decided_by,
         decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes, required=required,
+        publish_at=draft.publish_at,
         publications=publications, preview=preview,
         approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
 

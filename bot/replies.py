@@ -17,6 +17,16 @@ def topic_too_long(length: int, limit: int) -> str:
             "Shorten it (put the long material in a linked doc) and try again.")
 
 
+def too_many_drafts(limit: int) -> str:
+    return (f"You have asked for {limit} drafts in the last hour, which is the limit here. "
+            "Try again a little later, or ask an admin to raise SIGNOFF_DRAFTS_PER_HOUR.")
+
+
+def hidden_characters(codes: list[str]) -> str:
+    return ("Your topic contains invisible or direction-changing characters (" + ", ".join(codes[:5]) +
+            "), which can hide what a text really says. Please retype it without them.")
+
+
 def accepted(draft_id: int, topic: str) -> str:
     return f"Got it: drafting #{draft_id} about “{escape_mrkdwn(topic[:200])}”. It will appear in this channel."
 

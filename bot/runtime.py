@@ -57,7 +57,8 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
                    max_topic_chars=settings.signoff_max_topic_chars,
                    admins=frozenset(settings.signoff_admins),
                    rule=ApprovalRule(required=settings.signoff_required_approvals,
-                                     four_eyes=settings.signoff_four_eyes))
+                                     four_eyes=settings.signoff_four_eyes),
+                   timezone=settings.signoff_timezone, drafts_per_hour=settings.signoff_drafts_per_hour)
     client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
     runner, actual_port = await serve(build_web_app(app, deps), host, port)

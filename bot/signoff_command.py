@@ -83,7 +83,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                 return replies.not_an_approver("cancel")
             change = await edits.cancel(session, draft_id=draft_id, user_id=user, now=deps.clock())
         if not change.ok:
-            return f"Draft #{draft_id} is not being written right now ({change.draft.status.replace('_', ' ')}); nothing to cancel."
+            return (f"Draft #{draft_id} is {change.draft.status.replace('_', ' ')}: neither being written nor "
+                    "scheduled, so there is nothing to cancel.")
+        if change.draft.decision_note == "scheduled publication cancelled":
+            return f"Cancelled: draft #{draft_id} will not be published."
         return f"Cancelled: draft #{draft_id} will not be written."
 
     async def search(deps: BotDeps, command: dict, args: list[str]) -> str:

@@ -123,6 +123,9 @@ async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256
                                    "required": rule.required})
         await session.refresh(row)
         return Decision(True, row, approvers=approvers, final=False)
+    # A time asked for with `/draft --at` holds; a time already past means "now".
+    publish_at = publish_at or row.publish_at
+    publish_at = publish_at if publish_at and publish_at > now else None
     changed = await compare_and_set(session, row, from_status=DraftStatus.pending.value, values={
         "status": DraftStatus.approved.value, "approved_revision": revision, "approved_sha256": sha256,
         "decided_by": user_id, "decided_at": now, "updated_at": now, "publish_at": publish_at})

@@ -90,8 +90,11 @@ async def request_regenerate(session: AsyncSession, *, draft_id: int, base_revis
 
 
 async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: datetime) -> ContentChange:
-    """Stop a queued or running request: its run is cancelled and its job will not post anything."""
+    """Stop a queued or running request (its run is cancelled and its job will not post anything),
+    or a scheduled publication that has not fired yet."""
     row = await locked_draft(session, draft_id)
+    if row.status == DraftStatus.approved.value and row.publish_at and row.publish_at > now:
+        return await _cancel_scheduled(session, row, user_id, now)
     if row.status != DraftStatus.generating.value:
         return ContentChange(False, row, Refusal.already_decided)
     runs = list(await session.scalars(select(Run).where(
@@ -108,5 +111,19 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
         return ContentChange(False, row, Refusal.lost_race)
     await audit.append(session, kind="cancelled", actor=user_id, now=now, draft_id=draft_id,
                        detail={"runs": [r.number for r in runs]})
+    await session.refresh(row)
+    return ContentChange(True, row)
+
+
+async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now: datetime) -> ContentChange:
+    if not await compare_and_set(session, row, from_status=DraftStatus.approved.value, values={
+            "status": DraftStatus.skipped.value, "decision_note": "scheduled publication cancelled",
+            "updated_at": now}):
+        return ContentChange(False, row, Refusal.lost_race)
+    await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key.like(f"publish:{row.id}:%"),
+                                                  OutboxJob.status == OutboxStatus.pending.value)
+                          .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
+    await audit.append(session, kind="schedule_cancelled", actor=user_id, now=now, draft_id=row.id,
+                       detail={"publish_at": row.publish_at.isoformat() if row.publish_at else None})
     await session.refresh(row)
     return ContentChange(True, row)
