@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Four eyes: whoever requested a draft cannot be its only approver.
     signoff_four_eyes: bool = True
     signoff_required_approvals: int = Field(default=1, ge=1, le=10)
+    signoff_drafts_per_hour: int = Field(default=20, ge=1)
     signoff_destinations: CsvList = Field(default_factory=lambda: ["dryrun"])
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
