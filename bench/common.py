@@ -205,9 +205,15 @@ class Child:
         self.process = None
 
 
+# Benchmarks send hundreds of /draft from a few users; the per-user hourly limit (default 20)
+# would refuse all but the first 20. A --set of the same key still wins.
+BENCH_DEFAULTS: dict[str, object] = {"signoff_drafts_per_hour": 1_000_000}
+
+
 def parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
-    """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text)."""
-    out: dict[str, object] = {}
+    """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text),
+    on top of BENCH_DEFAULTS."""
+    out: dict[str, object] = dict(BENCH_DEFAULTS)
     for pair in pairs:
         key, _, value = pair.partition("=")
         try:
