@@ -1,8 +1,10 @@
 """The bot's HTTP server: Slack requests on /slack/events, health on /healthz."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -10,15 +12,32 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from bot.deps import BotDeps
-from storage import outbox
+from bot.metrics import CONTENT_TYPE, Metrics, request_kind
+from storage import outbox, stats
 
 log = logging.getLogger("signoff.bot.server")
 
 
-def build_web_app(app: AsyncApp, deps: BotDeps) -> web.Application:
+def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) -> web.Application:
+    metrics = metrics or Metrics()
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        started = time.perf_counter()
+        bolt_request = await to_bolt_request(request)
+        response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        metrics.observe(request_kind(bolt_request.raw_body), response.status, started)
+        return response
+
+    async def metrics_page(_: web.Request) -> web.Response:
+        snap, depth = None, None
+        try:
+            async with deps.sessionmaker() as session:
+                snap = await stats.snapshot(session, now=deps.clock())
+        except Exception as exc:
+            log.warning("metrics: database unavailable (%s)", exc.__class__.__name__)
+        with contextlib.suppress(Exception):
+            depth = await deps.queue.depth()
+        return web.Response(body=metrics.render(snap, depth), headers={"Content-Type": CONTENT_TYPE})
 
     async def healthz(_: web.Request) -> web.Response:
         report: dict = {"database": False, "redis": await deps.queue.ping(), "outbox_backlog": None}
@@ -36,6 +55,7 @@ def build_web_app(app: AsyncApp, deps: BotDeps) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", slack_events)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics_page)
     return web_app
 
 

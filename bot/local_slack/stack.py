@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import SecretStr
 
 from bot.local_slack.server import LocalSlack
 from bot.local_slack.user import SlackUser
@@ -18,6 +20,9 @@ from bot.settings import Settings, load_settings
 
 
 class LocalStack:
+    # Every stack made in this process, so a test harness can check what each one sent and logged.
+    created: ClassVar[list["LocalStack"]] = []
+
     def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
                  run_worker: bool = True, **overrides: Any) -> None:
         self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6))
@@ -28,6 +33,13 @@ class LocalStack:
         self.bot: BotRuntime | None = None
         self.worker: Any = None
         self._worker_task: asyncio.Task | None = None
+        LocalStack.created.append(self)
+
+    def secrets(self) -> list[str]:
+        """Every secret value this stack's settings hold (for leak checks)."""
+        settings = self.settings or self.settings_for()
+        return [v.get_secret_value() for v in settings.__dict__.values()
+                if isinstance(v, SecretStr) and v.get_secret_value()]
 
     def settings_for(self) -> Settings:
         values: dict[str, Any] = dict(

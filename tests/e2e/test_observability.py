@@ -1,0 +1,33 @@
+"""/metrics and /healthz tell an operator what is going on."""
+from __future__ import annotations
+
+import httpx
+
+from bot import action_ids
+from bot.metrics import request_kind
+from tests.e2e.conftest import shows, wait_for_draft
+
+
+def test_request_kinds_are_read_from_raw_slack_bodies() -> None:
+    assert request_kind("token=x&command=%2Fdraft&text=hi") == "command:/draft"
+    assert request_kind('payload=%7B%22type%22%3A%22block_actions%22%7D') == "block_actions"
+    assert request_kind('{"type": "event_callback", "event": {}}') == "event"
+
+
+async def test_metrics_report_requests_drafts_decisions_and_publications(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "metrics")
+    draft = await wait_for_draft(stack.slack)
+    await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
+    await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
+    async with httpx.AsyncClient(trust_env=False) as http:
+        response = await http.get(stack.bot_url + "/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    for line in ('signoff_slack_requests_total{kind="command:/draft",status="200"} 1.0',
+                 'signoff_slack_requests_total{kind="block_actions",status="200"} 1.0',
+                 'signoff_drafts{status="published"} 1.0', 'signoff_decisions{kind="approved"} 1.0',
+                 'signoff_publications{destination="dryrun",status="published"} 1.0',
+                 'signoff_runs{status="succeeded"} 1.0', 'signoff_outbox_backlog '):
+        assert line in text, line
+    assert 'signoff_stage_duration_seconds{quantile="0.5",stage="write_offline"}' in text
+    assert "signoff_slack_ack_seconds_bucket" in text
