@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import contextlib
 import logging
 import signal
@@ -143,6 +144,31 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
     return 0
 
 
+async def audit_export(settings: Settings, output: str | None) -> int:
+    """JSON lines in chain order, each with its hashes, so an archive can be verified on its own."""
+    from sqlalchemy import select
+
+    from storage.db import create_engine, create_sessionmaker
+    from storage.models import AuditEvent
+
+    engine = create_engine(settings.database_url)
+    target = open(output, "w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        async with create_sessionmaker(engine)() as session:
+            async for e in await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+                target.write(json.dumps({"seq": e.seq, "draft_id": e.draft_id, "actor": e.actor, "kind": e.kind,
+                                         "detail": e.detail, "created_at": e.created_at.isoformat(),
+                                         "prev_hash": e.prev_hash, "hash": e.hash}, ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        if output:
+            target.close()
+        await engine.dispose()
+    print(f"exported {count} audit events" + (f" to {output}" if output else ""), file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="signoff", description="Slack-native content desk: "
                                 "an LLM drafts, a human signs off, Signoff publishes exactly that.")
@@ -160,7 +186,8 @@ def parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="send the digest of pending drafts now")
     digest.add_argument("--channel", help="only this channel id (default: every digest channel)")
     audit_cmd = sub.add_parser("audit", help="the tamper-evident audit trail")
-    audit_cmd.add_argument("action", choices=["verify"])
+    audit_cmd.add_argument("action", choices=["verify", "export"])
+    audit_cmd.add_argument("--output", "-o", help="export: write JSON lines here (default: standard output)")
     return p
 
 
@@ -183,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(db_upgrade(settings))
         elif args.command == "digest":
             return asyncio.run(digest_now(settings, args.channel))
+        elif args.command == "audit" and args.action == "export":
+            return asyncio.run(audit_export(settings, args.output))
         elif args.command == "audit":
             return asyncio.run(audit_verify(settings))
     except SettingsError as exc:

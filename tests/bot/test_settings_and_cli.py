@@ -71,3 +71,18 @@ def test_demo_runs_a_whole_conversation_on_embedded_defaults(tmp_path) -> None:
     out = result.stdout
     assert "/draft" in out and "[Approve]" in out and "not allowed" in out
     assert "Published" in out and "intact" in out
+
+
+def test_audit_export_writes_the_chain_as_json_lines(tmp_path) -> None:
+    import json
+
+    demo = _signoff("demo", SIGNOFF_DATA_DIR=str(tmp_path / "data"))
+    assert demo.returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'demo.db'}"
+    out = tmp_path / "audit.jsonl"
+    result = _signoff("audit", "export", "--output", str(out), DATABASE_URL=url)
+    assert result.returncode == 0 and "exported" in result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["seq"] for e in lines] == list(range(1, len(lines) + 1))
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:]))
+    assert lines[0]["kind"] == "requested"
