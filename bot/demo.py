@@ -18,6 +18,7 @@ from storage import audit
 from storage.db import create_engine, create_sessionmaker
 
 REQUESTER, APPROVER, BYSTANDER = "U_CAROL", "U_ALICE", "U_DAVE"
+NOTES = Path(__file__).parent / "demo_notes"  # a team's notes folder, so the offline writer has material
 NAMES = {REQUESTER: "carol", APPROVER: "alice", BYSTANDER: "dave"}
 
 
@@ -67,10 +68,12 @@ async def run_demo(settings: Settings, topic: str) -> int:
         redis_url = embedded.start()
     database_url = f"sqlite+aiosqlite:///{db_path}"
     print("Signoff demo: local Slack, " + (f"embedded Redis ({find_redis_server()})" if embedded
-          else f"Redis at {redis_url}") + f", SQLite at {db_path}, offline writer, dry-run destination.\n")
+          else f"Redis at {redis_url}") + f", SQLite at {db_path}, offline writer reading {NOTES},"
+          " dry-run destination.\n")
     try:
         async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=(APPROVER,),
-                              signoff_destinations=["dryrun"]) as stack:
+                              signoff_destinations=["dryrun"], signoff_notes_dir=str(NOTES),
+                              signoff_fetch_topic_urls=False) as stack:
             await _conversation(stack, topic)
     finally:
         if embedded:
