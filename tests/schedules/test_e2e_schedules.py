@@ -62,7 +62,7 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
                                            user_id="U_ALICE", now=utcnow())
     await run_minutely_cron(stack)
     digest = await stack.slack.wait_for(lambda: [m for m in stack.slack.channel_messages("C_GENERAL")
-                                                 if "waiting for approval" in m.text], 15)
+                                                 if "waiting for approval" in m.text], 30)
     assert len(digest) == 1 and digest[0].text == "2 drafts are waiting for approval"
     links = [b["text"]["text"].split("\n")[0] for b in digest[0].blocks
              if b["type"] == "section" and b["text"]["text"].startswith("*#")]
@@ -78,7 +78,7 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, 
     async with db.begin() as session:
         await session.execute(update(Draft).values(expires_at=utcnow() - timedelta(seconds=1)))
     await run_minutely_cron(stack)
-    await stack.slack.wait_for(lambda: shows(draft, "Expired"), 15)
+    await stack.slack.wait_for(lambda: shows(draft, "Expired"), 30)
     assert not any(b["type"] == "actions" for b in draft.blocks)
     await stack.user("U_ALICE").click(as_shown, action_ids.APPROVE)
     (refusal,) = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
