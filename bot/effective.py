@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.deps import BotDeps
 from storage import config
 
-CONFIG_KEYS = ("approvers", "destinations", "blocked_terms", "digest")
 
 
 @dataclass(frozen=True)
@@ -17,7 +16,6 @@ class Effective:
     admins: frozenset[str]
     destinations: tuple[str, ...]
     blocked_terms: tuple[str, ...]
-    digest: str | None
 
     def may_decide(self, user_id: str) -> bool:
         return user_id in self.approvers
@@ -32,5 +30,4 @@ async def effective(deps: BotDeps, session: AsyncSession, team_id: str) -> Effec
         approvers=frozenset(stored.get("approvers") or deps.approvers),
         admins=deps.admins,
         destinations=tuple(stored.get("destinations") or deps.destinations),
-        blocked_terms=tuple(stored.get("blocked_terms") or ()),
-        digest=stored.get("digest"))
+        blocked_terms=tuple(stored.get("blocked_terms") or ()))

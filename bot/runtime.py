@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,11 +29,14 @@ class BotRuntime:
     runner: web.AppRunner
     port: int
     socket_mode: Any = None
+    http: aiohttp.ClientSession | None = None
 
     async def stop(self) -> None:
         if self.socket_mode is not None:
             await self.socket_mode.close_async()
         await self.runner.cleanup()
+        if self.http is not None:
+            await self.http.close()
         await self.queue.redis.aclose()
         await self.engine.dispose()
 
@@ -59,7 +63,8 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
                    rule=ApprovalRule(required=settings.signoff_required_approvals,
                                      four_eyes=settings.signoff_four_eyes),
                    timezone=settings.signoff_timezone, drafts_per_hour=settings.signoff_drafts_per_hour)
-    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    http = aiohttp.ClientSession(trust_env=True)
+    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, session=http)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
     runner, actual_port = await serve(build_web_app(app, deps), host, port)
     socket_mode = None
@@ -72,4 +77,4 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
         log.info("connected to Slack in Socket Mode; /healthz on port %d", actual_port)
     else:
         log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
-    return BotRuntime(engine, queue, runner, actual_port, socket_mode)
+    return BotRuntime(engine, queue, runner, actual_port, socket_mode, http)

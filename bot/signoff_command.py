@@ -9,7 +9,8 @@ from slack_bolt.async_app import AsyncApp
 from bot import replies, reports
 from bot.deps import BotDeps
 from bot.effective import effective
-from storage import audit, config, edits, listing, queries
+from bot.timeparse import TimeParseError, parse_schedule
+from storage import audit, config, edits, listing, queries, schedules
 from storage.decisions import approvals_of, record_refusal
 from storage.errors import UnknownDraft
 
@@ -100,9 +101,11 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         async with deps.sessionmaker.begin() as session:
             current = await effective(deps, session, team)
             if not args or args[0] == "show":
+                channel_digest = (await schedules.channel_configs(session)).get(command["channel_id"], {})
                 return reports.config_text({"approvers": sorted(current.approvers), "admins": sorted(current.admins),
                                             "destinations": current.destinations,
-                                            "blocked terms": current.blocked_terms, "digest": current.digest,
+                                            "blocked terms": current.blocked_terms,
+                                            "digest (this channel)": channel_digest.get("schedule") or "default",
                                             "required approvals": deps.rule.required,
                                             "four eyes": "on" if deps.rule.four_eyes else "off"})
             if args[0] != "set" or len(args) < 3 or args[1] not in SETTABLE:
@@ -115,6 +118,11 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             value, problem = _parse_value(key, raw, deps)
             if problem:
                 return problem
+            if key == "digest":
+                # Digests are scheduled per channel: this channel's schedule changes.
+                await schedules.set_channel_config(session, channel_id=command["channel_id"],
+                                                   value={"schedule": value}, user_id=user, now=deps.clock())
+                return f"Saved: the digest for this channel runs {raw}. The change is in the audit trail."
             await config.set_value(session, scope=team, key=key, value=value, user_id=user, now=deps.clock())
         return f"Saved: {key} = {raw}. The change is in the audit trail."
 
@@ -139,4 +147,9 @@ def _parse_value(key: str, raw: str, deps: BotDeps) -> tuple[object, str | None]
         return names, None
     if key == "blocked_terms":
         return [t.strip() for t in raw.split(",") if t.strip()], None
+    if key == "digest":
+        try:
+            parse_schedule(raw)
+        except TimeParseError as exc:
+            return None, f"Digest schedule: {exc}"
     return raw.strip(), None

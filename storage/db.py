@@ -1,7 +1,9 @@
 """Engine and sessionmaker factories. Built only in the composition roots, never at import time."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -24,8 +26,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    # WAL lets the bot read while the worker writes; BEGIN IMMEDIATE takes the write lock at the
-    # start of a transaction, so a compare-and-set never fails half-way with SQLITE_BUSY_SNAPSHOT.
+    # WAL lets the bot read while the worker writes. Write transactions (`sessionmaker.begin()`)
+    # start with BEGIN IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the
+    # first read, so a compare-and-set never fails half-way with SQLITE_BUSY_SNAPSHOT. Read-only
+    # sessions use a plain BEGIN and never wait for writers.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
@@ -38,8 +42,21 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+WRITE = "signoff_write"
+
+
+class Sessionmaker(async_sessionmaker[AsyncSession]):
+    """`begin()` marks the session's connection as a writer before its transaction starts."""
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        async with super().begin() as session:
+            await session.connection(execution_options={WRITE: True})
+            yield session
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return Sessionmaker(engine, expire_on_commit=False)

@@ -42,7 +42,7 @@ async def set_messages(session: AsyncSession, draft_id: int, *, parent_ts: str |
 
 
 async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_ok: bool, details: dict,
-                          stages: list, now: datetime) -> Revision | None:
+                          stages: list, now: datetime, expires_at: datetime | None = None) -> Revision | None:
     """The run succeeded: store its text as the next revision and open the draft for decision.
 
     None when the run was cancelled meanwhile: its result is dropped.
@@ -59,7 +59,8 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
     await session.execute(
         update(Draft).where(Draft.id == row.id)
         .values(current_revision=number, status=status.value, version=Draft.version + 1,
-                progress=None, last_error=None, updated_at=now)
+                progress=None, last_error=None, updated_at=now,
+                **({"expires_at": expires_at} if expires_at else {}))
         .execution_options(synchronize_session=False))
     run.status, run.finished_at, run.stages = RunStatus.succeeded.value, now, stages
     await audit.append(session, kind="drafted", actor="signoff", now=now, draft_id=row.id, detail={

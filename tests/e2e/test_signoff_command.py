@@ -78,3 +78,10 @@ async def test_only_admins_change_config_and_changes_take_effect(database_url, r
         assert "not allowed" in note[0]["text"]
         await stack.user("U_BOB").click(draft, action_ids.APPROVE)
         await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
+
+
+async def test_admin_sets_this_channels_digest_schedule(database_url, redis_url) -> None:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, signoff_admins=["U_ADMIN"]) as stack:
+        assert "Digest schedule" in await ask(stack, "config set digest someday", user="U_ADMIN")
+        assert "runs weekdays 08:30" in await ask(stack, "config set digest weekdays 08:30", user="U_ADMIN")
+        assert "digest (this channel): weekdays 08:30" in await ask(stack, "config")
