@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     signoff_four_eyes: bool = True
     signoff_required_approvals: int = Field(default=1, ge=1, le=10)
     signoff_drafts_per_hour: int = Field(default=20, ge=1)
+    signoff_audit_channel: str | None = None
     signoff_destinations: CsvList = Field(default_factory=lambda: ["dryrun"])
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
