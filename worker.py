@@ -282,16 +282,17 @@ def _is_handoff(destination: Any) -> bool:
 
 
 async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
-    later: list[float] = []
+    later: list[float] = []  # [defer_s, the row's attempt when this pass started]
     done = await _leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"], later))
     if later:  # after the lease is given back, so the renewer cannot take it again
-        await _reschedule(ctx, outbox_id, later[0])
+        await _reschedule(ctx, outbox_id, later[0], int(later[1]))
     return done
 
 
 async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[float]) -> str:
     sm, clock = ctx["sessionmaker"], ctx["clock"]
     async with sm.begin() as session:
+        started_attempt = (await outbox.get(session, outbox_id)).attempt  # type: ignore[union-attr]
         draft = await publications.begin(session, draft_id, now=clock())
         revision = await queries.revision(session, draft_id, draft.approved_revision) if draft else None
     if draft is None or revision is None:
@@ -314,17 +315,21 @@ async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[fl
     await notify.refresh_parent(ctx["slack"], sm, draft_id)
     if waiting:
         # attempts == 0: a person pressed Retry while this pass ran; go again at once.
-        later.append(0.0 if any(p.attempts == 0 for p in waiting) else min(retry_in or [60.0]))
+        later += [0.0 if any(p.attempts == 0 for p in waiting) else min(retry_in or [60.0]), started_attempt]
         return f"draft {draft_id}: {len(waiting)} part(s) will be retried"
-    await _finish(ctx, outbox_id)
+    async with sm.begin() as session:
+        if not await publications.finish_pass(session, outbox_id, started_attempt=started_attempt, now=clock()):
+            later += [0.0, started_attempt]  # a Retry or a Mark arrived after we looked
+            return f"draft {draft_id}: asked again during this pass"
     return f"draft {draft_id} published"
 
 
-async def _reschedule(ctx: Ctx, outbox_id: int, defer_s: float) -> None:
+async def _reschedule(ctx: Ctx, outbox_id: int, defer_s: float, started_attempt: int) -> None:
     """The same outbox row runs again after `defer_s`: its due_at and arq's defer are one number."""
     async with ctx["sessionmaker"].begin() as session:
-        row = await publications.reschedule_job(session, outbox_id, now=ctx["clock"](), defer_s=defer_s,
-                                                max_attempts=MAX_RESCHEDULES)
+        row, defer_s = await publications.reschedule_job(session, outbox_id, now=ctx["clock"](), defer_s=defer_s,
+                                                         started_attempt=started_attempt,
+                                                         max_attempts=MAX_RESCHEDULES)
         job_id = outbox.arq_job_id(row) if row is not None else None
     if job_id is not None:
         await ctx["queue"].enqueue("publish_draft", outbox_id, job_id, defer_s=defer_s or None)

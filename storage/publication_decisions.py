@@ -78,22 +78,23 @@ async def retry(session: AsyncSession, *, publication_id: int, user_id: str, now
 async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) -> OutboxJob | None:
     """One pending publish row per draft, so its lease keeps two passes from running at once.
 
-    Returns the row to enqueue, or None when a worker holds it right now (that pass sees the
-    retrying row when it ends and runs again).
+    Bumping `attempt` tells a pass that holds the row right now to run again instead of finishing
+    it (storage.publications.finish_pass). Returns the row to enqueue, or None when a worker holds it.
     """
     pending = await session.scalar(
         select(OutboxJob).where(OutboxJob.job == PUBLISH_JOB, OutboxJob.status == OutboxStatus.pending.value,
                                 OutboxJob.args["draft_id"].as_integer() == draft_id)
         .order_by(OutboxJob.id).limit(1))
-    if pending is None:
-        return await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now)
-    if pending.lease_until is not None and pending.lease_until > now:
-        return None
-    await session.execute(update(OutboxJob).where(OutboxJob.id == pending.id).values(due_at=now))
-    if not await outbox.bump_attempt(session, pending.id, pending.attempt):
-        return None
-    await session.refresh(pending)
-    return pending
+    if pending is not None:
+        held = pending.lease_until is not None and pending.lease_until > now
+        bumped = await session.execute(
+            update(OutboxJob).where(OutboxJob.id == pending.id, OutboxJob.attempt == pending.attempt,
+                                    OutboxJob.status == OutboxStatus.pending.value)
+            .values(attempt=pending.attempt + 1, due_at=now).execution_options(synchronize_session=False))
+        if bumped.rowcount == 1:
+            await session.refresh(pending)
+            return None if held else pending
+    return await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now)
 
 
 async def mark_published(session: AsyncSession, *, publication_id: int, user_id: str, url: str,

