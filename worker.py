@@ -14,6 +14,7 @@ import random
 import time
 from typing import Any, Awaitable, Callable
 
+import aiohttp
 import httpx
 from arq import Retry, Worker
 from arq.connections import ArqRedis
@@ -42,6 +43,7 @@ from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
 from storage.publications import ClaimOutcome
 from storage.runs import sha256_hex
+from storage.schedules import expires_at_for
 from storage.states import OutboxStatus
 
 log = logging.getLogger("signoff.worker")
@@ -56,7 +58,9 @@ async def startup(ctx: Ctx) -> None:
         await upgrade(engine)
     ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine)
     ctx["clock"] = ctx.get("clock", utcnow)
-    ctx["slack"] = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    ctx["slack_http"] = aiohttp.ClientSession(trust_env=True)
+    ctx["slack"] = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url,
+                                      session=ctx["slack_http"])
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
     ctx["destinations"] = build_destinations(settings.signoff_destinations, destination_config(settings),
                                              ctx["http"])
@@ -76,6 +80,8 @@ async def shutdown(ctx: Ctx) -> None:
             ctx["sweeper"].cancel()
     if "http" in ctx:
         await ctx["http"].aclose()
+    if "slack_http" in ctx:
+        await ctx["slack_http"].close()
     if "engine" in ctx:
         await ctx["engine"].dispose()
 
@@ -202,7 +208,8 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
                              "preview": preview_lines(ctx, list(draft.destinations), Post(
                                  draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                                  approved_by="", title=result.title, tags=tuple(result.tags)))},
-                    stages=[s.model_dump(mode="json") for s in result.stages], now=clock())
+                    stages=[s.model_dump(mode="json") for s in result.stages], now=clock(),
+                    expires_at=expires_at_for(clock(), settings.signoff_draft_ttl_h))
     await notify.show_draft(slack, sm, draft_id, required=settings.signoff_required_approvals)
     await notify.refresh_parent(slack, sm, draft_id)
     if revision is not None and previous is not None:
