@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import random
 import time
 from typing import Any, Awaitable, Callable
 
@@ -26,13 +25,13 @@ from bot.diff import change_summary, word_diff
 from bot.queue import QUEUE_NAME, Queue
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
-from bot.publication_blocks import PublicationView, handoff_message, label
-from destinations.base import LengthUnit, Part, Post, PublishResult, idempotency_key
-from destinations.devto import sanitize_tags, title_and_body
+from bot.publication_blocks import PublicationView, label
+from destinations.backoff import backoff_s, humane
+from destinations.base import Part, Post, PublishResult, idempotency_key
 from destinations.errors import DestinationError, UnknownOutcomeError
+from destinations.preview import is_handoff
+from destinations.preview import preview_lines as destination_preview
 from destinations.registry import DestinationConfig, UnknownDestination, build_destinations
-from destinations.splitting import grapheme_count
-from destinations.x import weighted_length
 from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
 from pipeline.factory import PipelineConfig, build_stages
@@ -242,50 +241,10 @@ def _progress_reporter(ctx: Ctx, draft_id: int) -> Callable[[str], Awaitable[Non
 # safe, else ask a person. A draft's publish pass always runs under its one outbox row's lease.
 MAX_PUBLISH_ATTEMPTS = 8
 MAX_RESCHEDULES = 200
-_MEASURE: dict[LengthUnit, Callable[[str], int]] = {
-    LengthUnit.x_weighted: weighted_length, LengthUnit.graphemes: grapheme_count}
-
-
-def backoff_s(attempt: int, retry_after_s: float | None) -> float:
-    """1, 2, 4, 8 … minutes, capped at an hour, jittered; a platform's own wait hint wins."""
-    if retry_after_s is not None:
-        # As long as the platform asked plus a little, so clients that were told the same do not collide.
-        return min(6 * 3600.0, max(1.0, retry_after_s) * random.uniform(1.0, 1.1))
-    return min(3600.0, 60.0 * 2 ** max(0, attempt - 1) * random.uniform(0.8, 1.2))
 
 
 def preview_lines(ctx: Ctx, names: list[str], post: Post) -> list[str]:
-    """One line per destination ("X: thread of 3 · 271/280 · …") and its preflight problems."""
-    lines: list[str] = []
-    for name in names:
-        destination, title = ctx["destinations"].get(name), label(name)
-        if destination is None:
-            lines.append(f"{title}: not configured on this worker")
-            continue
-        try:
-            lines.append(f"{title}: {_shape(destination, post)}")
-            lines += [f"⚠️ {title}: {problem}" for problem in destination.preflight(post)]
-        except Exception as exc:  # a preview must never keep a draft from being shown
-            lines.append(f"{title}: no preview ({exc.__class__.__name__})")
-    return lines
-
-
-def _shape(destination: Any, post: Post) -> str:
-    caps = destination.capabilities
-    if caps.markdown and caps.max_length is None:  # an article: its title and tags are what can go wrong
-        tags = len(sanitize_tags(post.tags))
-        return ("title" if title_and_body(post)[0] else "no title") + f" + {tags} tag{'' if tags == 1 else 's'}"
-    if caps.max_length is None:
-        return f"{len(post.text)} characters"
-    parts, measure = destination.format(post), _MEASURE.get(caps.length_unit, len)
-    sizes = " · ".join(f"{measure(p.text)}/{caps.max_length}" for p in parts)
-    shape = (f"thread of {len(parts)} · " if len(parts) > 1 else "") + sizes
-    shape += " graphemes" if caps.length_unit is LengthUnit.graphemes else ""
-    return ("hand-off · " if _is_handoff(destination) else "") + shape
-
-
-def _is_handoff(destination: Any) -> bool:
-    return bool(getattr(destination, "handoff", False) or destination.capabilities.handoff)
+    return destination_preview(ctx["destinations"], names, post, label)
 
 
 async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
@@ -366,7 +325,7 @@ async def _publish_to(ctx: Ctx, post: Post, name: str, retry_in: list[float]) ->
             await _tell(ctx, post.draft_id, f"{label(name)}: not published: {'; '.join(problems)}")
         if claim.outcome is ClaimOutcome.settled or part is None or problems:
             return
-        if _is_handoff(destination):
+        if is_handoff(destination):
             await _hand_off(ctx, post, name, part, claim.publication)
             return
         if index and reply_to is None:
@@ -397,7 +356,7 @@ async def _send(ctx: Ctx, destination: Any, post: Post, part: Part, pub: Any, re
     except DestinationError as exc:
         retry = exc.retryable and pub.attempts < MAX_PUBLISH_ATTEMPTS
         wait_s = backoff_s(pub.attempts, exc.retry_after_s) if retry else None
-        error = (f"{exc.message}; attempt {pub.attempts} of {MAX_PUBLISH_ATTEMPTS}, next in {_humane(wait_s)}"
+        error = (f"{exc.message}; attempt {pub.attempts} of {MAX_PUBLISH_ATTEMPTS}, next in {humane(wait_s)}"
                  if wait_s is not None else
                  f"{exc.message} (gave up after {pub.attempts} attempts)" if exc.retryable else exc.message)
         async with sm.begin() as session:
@@ -444,28 +403,20 @@ async def _ask(ctx: Ctx, post: Post, part: Part, pub: Any, why: str) -> None:
 
 async def _hand_off(ctx: Ctx, post: Post, name: str, part: Part, pub: Any) -> None:
     """Posted before the row says `handoff`: a crash in between shows the text twice, never zero times."""
-    async with ctx["sessionmaker"]() as session:
-        draft = await queries.draft(session, post.draft_id)
-    text, blocks = handoff_message(post.draft_id, PublicationView(pub.id, name, part.index, "handoff"), part.text)
-    await ctx["slack"].chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=text,
-                                        blocks=blocks)
+    await notify.post_handoff(ctx["slack"], ctx["sessionmaker"], post.draft_id,
+                              PublicationView(pub.id, name, part.index, "handoff"), part.text)
     async with ctx["sessionmaker"].begin() as session:
         await publications.handed_off(session, pub.id, now=ctx["clock"]())
 
 
 async def _tell(ctx: Ctx, draft_id: int, text: str) -> None:
-    try:
-        await notify.say_in_thread(ctx["slack"], ctx["sessionmaker"], draft_id, text)
-    except Exception as exc:  # the draft message shows the same state; a lost note is not lost work
-        log.warning("could not post a note on draft %s: %s", draft_id, exc.__class__.__name__)
+    await notify.note_in_thread(ctx["slack"], ctx["sessionmaker"], draft_id, text)
 
 
 def _part(part: Part | None) -> str:
     return f" part {part.index + 1}" if part and part.index else ""
 
 
-def _humane(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 # -- the outbox sweep -----------------------------------------------------------------------------

@@ -5,14 +5,19 @@ posting a second copy.
 """
 from __future__ import annotations
 
+import logging
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import draft_message, failed_message, parent_message
+from bot.publication_blocks import PublicationView, handoff_message
 from bot.presenters import draft_view
 from bot.text import escape_mrkdwn
 from storage import queries, runs
+
+log = logging.getLogger("signoff.notify")
 
 
 async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
@@ -76,3 +81,21 @@ async def say_mrkdwn_in_thread(client: AsyncWebClient, sessionmaker: async_sessi
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
     await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=mrkdwn[:3000])
+
+
+async def note_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
+                         draft_id: int, text: str) -> None:
+    """A best-effort note: the draft message shows the same state, so a lost note loses no work."""
+    try:
+        await say_in_thread(client, sessionmaker, draft_id, text)
+    except Exception as exc:
+        log.warning("could not post a note on draft %s: %s", draft_id, exc.__class__.__name__)
+
+
+async def post_handoff(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int,
+                       publication: PublicationView, text: str) -> None:
+    """The ready-to-copy block for a destination a person posts to by hand (LinkedIn)."""
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, draft_id)
+    fallback, blocks = handoff_message(draft_id, publication, text)
+    await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=fallback, blocks=blocks)
