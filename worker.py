@@ -434,7 +434,9 @@ async def sweep_outbox(ctx: Ctx) -> int:
             continue  # picked up a moment ago, not claimed yet
         if status in (JobStatus.complete, JobStatus.in_progress):
             # Finished without marking the row done, or its worker died (the lease ran out).
-            if row.attempt + 1 >= settings.signoff_max_job_attempts * 2:
+            # Publish rows are rescheduled by design (backoff), so only runs have a small cap here.
+            cap = MAX_RESCHEDULES if row.job == "publish_draft" else settings.signoff_max_job_attempts * 2
+            if row.attempt + 1 >= cap:
                 await _finish(ctx, row.id, OutboxStatus.dead, "gave up after repeated attempts")
                 continue
             async with sm.begin() as session:

@@ -43,7 +43,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             return
         # Re-render before enqueueing, so the worker's later updates are never overwritten by ours.
         try:
-            await show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required)
+            await show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required, clicked_ts=ts)
         finally:
             if decision.final and decision.outbox_id and decision.draft.publish_at is None:
                 await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id or "")

@@ -87,20 +87,19 @@ def parent_message(view: DraftView) -> tuple[str, list[dict]]:
 def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     """The thread reply with the draft, exactly as it would be published, and the decision buttons."""
     header = f"Draft #{view.draft_id} · revision {view.revision}"
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}]
-    body_sections = [_section(part, plain=True) for part in chunks(view.text, SECTION_LIMIT)]
-    room = MAX_BLOCKS - 6
-    if len(body_sections) > room:
-        body_sections = body_sections[:room] + [_context("_The draft is too long to show whole here._")]
-    blocks += body_sections
     meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
             f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
-    blocks.append(_context(" · ".join(meta)))
-    blocks += preview_blocks(view.preview)
+    after: list[dict] = [_context(" · ".join(meta))] + preview_blocks(view.preview)
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
-        blocks.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
-    blocks += _decision_area(view)
+        after.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
+    after += _decision_area(view)
+    # Whatever the text's length, the message stays within Slack's 50 blocks: the body gives way.
+    body = [_section(part, plain=True) for part in chunks(view.text, SECTION_LIMIT)]
+    room = MAX_BLOCKS - 1 - len(after)
+    if len(body) > room:
+        body = body[:room - 1] + [_context("_The draft is too long to show whole here; Edit shows all of it._")]
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}, *body, *after]
     return escape_mrkdwn(f"{header}: {clip(view.text, 300)}"), blocks
 
 

@@ -50,11 +50,16 @@ async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmake
 
 
 async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                     draft_id: int, *, required: int = 1) -> str:
-    """Post the draft as a thread reply, or update the one already posted."""
+                     draft_id: int, *, required: int = 1, clicked_ts: str | None = None) -> str:
+    """Post the draft as a thread reply, or update the one already posted. `clicked_ts` is the
+    message a person just clicked: it is the draft message even if its ts is not stored yet."""
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
         view = await draft_view(session, draft, required=required)
+    if clicked_ts and not draft.message_ts:
+        async with sessionmaker.begin() as session:
+            await runs.set_messages(session, draft_id, message_ts=clicked_ts)
+        draft.message_ts = clicked_ts
     text, blocks = failed_message(view) if draft.status == "failed" and not view.revision \
         else draft_message(view)
     if draft.message_ts:

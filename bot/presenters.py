@@ -10,19 +10,6 @@ from storage.decisions import approvals_of
 from storage.models import Draft, Publication
 
 
-def outcome_line(p: Publication) -> str:
-    part = f" part {p.part + 1}" if p.part else ""
-    if p.status == "published":
-        return f"{p.destination}{part}: published" + (f" {p.url}" if p.url else f" ({p.external_id})")
-    if p.status == "retrying":
-        return f"{p.destination}{part}: will retry ({p.error})"
-    if p.status == "unconfirmed":
-        return f"{p.destination}{part}: unconfirmed, check the platform before retrying ({p.error})"
-    if p.status == "failed":
-        return f"{p.destination}{part}: failed: {p.error}"
-    return f"{p.destination}{part}: publishing…"
-
-
 async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) -> DraftView:
     revision = await queries.current_revision(session, draft)
     problems: tuple[str, ...] = ()

@@ -53,7 +53,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
             return
         await ack()
-        await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required)
+        await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
+                         clicked_ts=meta["message_ts"])
         await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
                                    f"✏️ <@{body['user']['id']}> edited draft #{change.draft.id} → revision "
                                    f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
@@ -91,7 +92,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                       errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)})
             return
         await ack()
-        await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required)
+        await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
+                         clicked_ts=meta["message_ts"])
         await refresh_parent(client, deps.sessionmaker, decision.draft.id)
 
 

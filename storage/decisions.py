@@ -6,7 +6,7 @@ it into a polite ephemeral message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import select, update
@@ -18,6 +18,7 @@ from storage.models import Approval, Draft
 from storage.states import DraftStatus
 
 PUBLISH_JOB = "publish_draft"
+SWEEP_GRACE_S = 3
 
 
 class Refusal(str, Enum):
@@ -134,8 +135,11 @@ async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256
     await audit.append(session, kind="approved", actor=user_id, now=now, draft_id=draft_id,
                        detail={"revision": revision, "sha256": sha256, "approvers": list(approvers),
                                "publish_at": publish_at.isoformat() if publish_at else None})
+    # The bot enqueues at once, after re-rendering the message; the short delay keeps the outbox
+    # sweep from starting the job first and having its final render overwritten by the bot's.
     job = await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now,
-                           dedupe_key=f"publish:{draft_id}:{revision}", due_at=publish_at or now)
+                           dedupe_key=f"publish:{draft_id}:{revision}",
+                           due_at=publish_at or now + timedelta(seconds=SWEEP_GRACE_S))
     await session.refresh(row)
     return Decision(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job), approvers=approvers)
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from bot.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
