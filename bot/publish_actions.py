@@ -13,6 +13,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import notify, publish_action_ids as ids
 from bot.deps import BotDeps
+from bot.effective import effective
+from bot.interaction import team_of, tell, where
 from bot.publication_blocks import label, mark_modal, parse_button_value, parse_modal_metadata
 from bot.text import escape_mrkdwn, mention
 from storage import publication_decisions as decide
@@ -22,33 +24,24 @@ log = logging.getLogger("signoff.bot.publish_actions")
 _URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
-def _where(body: dict) -> tuple[str, str, str | None]:
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-    message = body.get("message") or {}
-    return channel, message.get("ts", ""), message.get("thread_ts") or container.get("thread_ts")
-
-
-async def _tell(client, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    if channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
-
-
 async def _allowed(deps: BotDeps, client, user: str, channel: str, thread_ts: str | None,  # type: ignore[no-untyped-def]
-                   action: str, publication_id: int) -> bool:
-    if deps.may_decide(user):
+                   action: str, publication_id: int, team: str = "") -> bool:
+    async with deps.sessionmaker() as session:
+        config = await effective(deps, session, team)
+    if config.may_decide(user):
         return True
-    why = "no approvers configured" if not deps.approvers else "not an approver"
+    why = "no approvers configured" if not config.approvers else "not an approver"
     async with deps.sessionmaker.begin() as session:
         await decide.record_refusal(session, publication_id=publication_id, user_id=user, action=action,
                                     why=why, now=deps.clock())
-    await _tell(client, channel, user, f"Only approvers may {action} a publication; this attempt was recorded.",
-                thread_ts)
+    if channel:
+        await tell(client, channel, user, f"Only approvers may {action} a publication; this attempt was recorded.",
+                   thread_ts)
     return False
 
 
 async def _refresh(deps: BotDeps, client, publication: Publication) -> None:  # type: ignore[no-untyped-def]
-    await notify.show_draft(client, deps.sessionmaker, publication.draft_id)
+    await notify.show_draft(client, deps.sessionmaker, publication.draft_id, required=deps.rule.required)
     await notify.refresh_parent(client, deps.sessionmaker, publication.draft_id)
 
 
@@ -59,44 +52,38 @@ def _refused(action: str, decision: decide.PublicationDecision) -> str:
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
-    @app.action(ids.RETRY)
-    async def on_retry(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
+    async def decide_on(body, client, action: str, change, enqueue: bool) -> None:  # type: ignore[no-untyped-def]
         publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, _, thread_ts = _where(body)
-        if not await _allowed(deps, client, user, channel, thread_ts, "retry", publication_id):
+        channel, _, thread_ts = where(body)
+        if not await _allowed(deps, client, user, channel, thread_ts, action, publication_id, team_of(body)):
             return
         async with deps.sessionmaker.begin() as session:
-            decision = await decide.retry(session, publication_id=publication_id, user_id=user, now=deps.clock())
+            decision = await change(session, publication_id=publication_id, user_id=user, now=deps.clock())
         if not decision.ok:
-            await _tell(client, channel, user, _refused("retry", decision), thread_ts)
+            await tell(client, channel, user, _refused(action, decision), thread_ts)
             return
         try:
             await _refresh(deps, client, decision.publication)
         finally:
-            if decision.outbox_id is not None and decision.job_id is not None:
+            if enqueue and decision.outbox_id is not None and decision.job_id is not None:
                 await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+
+    @app.action(ids.RETRY)
+    async def on_retry(ack, body, client) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        await decide_on(body, client, "retry", decide.retry, enqueue=True)
 
     @app.action(ids.SKIP)
     async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, _, thread_ts = _where(body)
-        if not await _allowed(deps, client, user, channel, thread_ts, "skip", publication_id):
-            return
-        async with deps.sessionmaker.begin() as session:
-            decision = await decide.skip(session, publication_id=publication_id, user_id=user, now=deps.clock())
-        if not decision.ok:
-            await _tell(client, channel, user, _refused("skip", decision), thread_ts)
-            return
-        await _refresh(deps, client, decision.publication)
+        await decide_on(body, client, "skip", decide.skip, enqueue=False)
 
     @app.action(ids.MARK)
     async def on_mark(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
         publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, ts, thread_ts = _where(body)
-        if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id):
+        channel, ts, thread_ts = where(body)
+        if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id, team_of(body)):
             return
         async with deps.sessionmaker() as session:
             row = await session.get(Publication, publication_id)
@@ -117,14 +104,16 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         await ack()
         publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
-        if not await _allowed(deps, client, user, channel, None, "mark", publication_id):
+        if not await _allowed(deps, client, user, channel, None, "mark", publication_id,
+                              (body.get("team") or {}).get("id", "")):
             return
         async with deps.sessionmaker.begin() as session:
             decision = await decide.mark_published(session, publication_id=publication_id, user_id=user,
                                                    url=url, now=deps.clock())
             draft = await decide.draft_of(session, publication_id)
         if not decision.ok:
-            await _tell(client, channel, user, _refused("mark", decision))
+            if channel:
+                await tell(client, channel, user, _refused("mark", decision))
             return
         try:
             await _refresh(deps, client, decision.publication)

@@ -44,29 +44,28 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                             if mine else listing.waiting(session))
         return reports.pending_list(drafts, deps.clock(), mine=mine)
 
-    async def status(deps: BotDeps, command: dict, args: list[str]) -> str:
+    async def about_one_draft(args: list[str], usage: str, answer) -> str:  # type: ignore[no-untyped-def]
         draft_id = _draft_id(args)
         if draft_id is None:
-            return "Usage: `/signoff status <id>`, e.g. `/signoff status 12`."
+            return usage
         async with deps.sessionmaker() as session:
             try:
                 draft = await queries.draft(session, draft_id)
             except UnknownDraft:
                 return f"There is no draft #{draft_id}."
-            return reports.status(draft, await queries.publications(session, draft_id),
-                                  await approvals_of(session, draft_id, draft.current_revision), deps.clock())
+            return await answer(session, draft)
+
+    async def status(deps: BotDeps, command: dict, args: list[str]) -> str:
+        async def answer(session, draft):  # type: ignore[no-untyped-def]
+            return reports.status(draft, await queries.publications(session, draft.id),
+                                  await approvals_of(session, draft.id, draft.current_revision), deps.clock())
+        return await about_one_draft(args, "Usage: `/signoff status <id>`, e.g. `/signoff status 12`.", answer)
 
     async def history(deps: BotDeps, command: dict, args: list[str]) -> str:
-        draft_id = _draft_id(args)
-        if draft_id is None:
-            return "Usage: `/signoff history <id>`."
-        async with deps.sessionmaker() as session:
-            try:
-                draft = await queries.draft(session, draft_id)
-            except UnknownDraft:
-                return f"There is no draft #{draft_id}."
-            return reports.history(draft, await audit.events_for(session, draft_id),
-                                   await listing.runs_of(session, draft_id))
+        async def answer(session, draft):  # type: ignore[no-untyped-def]
+            return reports.history(draft, await audit.events_for(session, draft.id),
+                                   await listing.runs_of(session, draft.id))
+        return await about_one_draft(args, "Usage: `/signoff history <id>`.", answer)
 
     async def cancel(deps: BotDeps, command: dict, args: list[str]) -> str:
         draft_id, user = _draft_id(args), command["user_id"]
