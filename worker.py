@@ -20,7 +20,7 @@ from arq.connections import ArqRedis
 from arq.jobs import JobStatus
 from pydantic import SecretStr
 
-from bot import notify
+from bot import log_context, notify
 from bot.diff import change_summary, word_diff
 from bot.queue import QUEUE_NAME, Queue
 from bot.settings import Settings, SettingsError, load_settings
@@ -169,14 +169,17 @@ async def _retry_later(ctx: Ctx, outbox_id: int, error: str, defer_s: float) -> 
 
 # -- run a draft ----------------------------------------------------------------------------------
 async def run_draft(ctx: Ctx, outbox_id: int) -> str:
+    log_context.bind(outbox_id=outbox_id, job="run_draft")
     return await _leased(ctx, outbox_id, lambda args: _run_draft(ctx, outbox_id, args["run_id"]))
 
 
 async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
+    log_context.bind(run_id=run_id)
     sm, clock, slack, settings = ctx["sessionmaker"], ctx["clock"], ctx["slack"], ctx["settings"]
     async with sm.begin() as session:
         run = await runs.start(session, run_id, now=clock())
         draft_id = run.draft_id if run else (await queries.run(session, run_id)).draft_id  # type: ignore[union-attr]
+        log_context.bind(draft_id=draft_id)
         draft = await queries.draft(session, draft_id)
         previous = await queries.current_revision(session, draft)
         stored_config = await config.get_all(session, draft.team_id or "default")
@@ -248,6 +251,7 @@ def preview_lines(ctx: Ctx, names: list[str], post: Post) -> list[str]:
 
 
 async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
+    log_context.bind(outbox_id=outbox_id, job="publish_draft")
     later: list[float] = []  # [defer_s, the row's attempt when this pass started]
     done = await _leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"], later))
     if later:  # after the lease is given back, so the renewer cannot take it again
@@ -256,6 +260,7 @@ async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
 
 
 async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[float]) -> str:
+    log_context.bind(draft_id=draft_id)
     sm, clock = ctx["sessionmaker"], ctx["clock"]
     async with sm.begin() as session:
         started_attempt = (await outbox.get(session, outbox_id)).attempt  # type: ignore[union-attr]

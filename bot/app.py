@@ -7,6 +7,7 @@ import uuid
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import log_context
 from bot import actions, commands, events, replies, signoff_command, views
 from bot import publish_actions
 from bot.deps import BotDeps
@@ -17,6 +18,13 @@ log = logging.getLogger("signoff.bot")
 def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
                    raise_error_for_unhandled_request=False)
+    @app.middleware
+    async def with_log_context(body, next) -> None:  # type: ignore[no-untyped-def]
+        user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
+        log_context.bind(request_id=uuid.uuid4().hex[:12], user_id=user,
+                         kind=body.get("command") or body.get("type"))
+        await next()
+
     actions.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)

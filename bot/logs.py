@@ -7,6 +7,8 @@ import re
 import sys
 from typing import Iterable
 
+from bot.log_context import ContextFilter
+
 _SECRET_PATTERNS = [
     re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
@@ -42,7 +44,7 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    FIELDS = ("request_id", "run_id", "draft_id", "user_id")
+    FIELDS = ("request_id", "kind", "job", "run_id", "draft_id", "outbox_id", "user_id")
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
@@ -58,6 +60,7 @@ def configure(level: str = "INFO", secrets: Iterable[str] = (), *, json_lines: b
     use_json = (not sys.stderr.isatty()) if json_lines is None else json_lines
     handler.setFormatter(JsonFormatter() if use_json else
                          logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
