@@ -7,6 +7,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from bot import action_ids, modals, replies
+from bot.background import acked
 from bot.blocks import parse_button_value
 from bot.deps import BotDeps
 from bot.interaction import permitted, team_of, tell, where
@@ -28,9 +29,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                                  requester=draft.requester_id if requester_may else None)
         return config, draft, revision, sha256, channel, ts, thread_ts
 
-    @app.action(action_ids.APPROVE)
-    async def on_approve(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
+    async def approve(body: dict, client) -> None:  # type: ignore[no-untyped-def]
         config, draft, revision, sha256, channel, ts, thread_ts = await context_of(body, client, "approve")
         if config is None:
             return
@@ -51,18 +50,14 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await tell(client, channel, user, replies.approval_counted(len(decision.approvers),
                                                                        deps.rule.required), thread_ts)
 
-    @app.action(action_ids.SKIP)
-    async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
+    async def skip(body: dict, client) -> None:  # type: ignore[no-untyped-def]
         config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "skip",
                                                                               requester_may=True)
         if config is not None:
             meta = modals.metadata(draft.id, revision, channel, ts)
             await client.views_open(trigger_id=body["trigger_id"], view=modals.skip_modal(draft.id, meta))
 
-    @app.action(action_ids.EDIT)
-    async def on_edit(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
+    async def edit(body: dict, client) -> None:  # type: ignore[no-untyped-def]
         config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "edit",
                                                                               requester_may=True)
         if config is None:
@@ -77,9 +72,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         await client.views_open(trigger_id=body["trigger_id"],
                                 view=modals.edit_modal(draft.id, revision, current.text if current else "", meta))
 
-    @app.action(action_ids.REGENERATE)
-    async def on_regenerate(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
+    async def regenerate(body: dict, client) -> None:  # type: ignore[no-untyped-def]
         config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "regenerate",
                                                                               requester_may=True)
         if config is None:
@@ -91,3 +84,6 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         meta = modals.metadata(draft.id, revision, channel, ts)
         await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
 
+    for action_id, work in ((action_ids.APPROVE, approve), (action_ids.SKIP, skip), (action_ids.EDIT, edit),
+                            (action_ids.REGENERATE, regenerate)):
+        app.action(action_id)(acked(deps.background, work))

@@ -16,7 +16,7 @@ log = logging.getLogger("signoff.bot")
 
 
 def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True,
                    raise_error_for_unhandled_request=False)
     @app.middleware
     async def with_log_context(body, next) -> None:  # type: ignore[no-untyped-def]

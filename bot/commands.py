@@ -61,7 +61,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_type="ephemeral", text=replies.not_saved(ref))
             return
         await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic))
-        await deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id)
+        deps.background.spawn(deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id), "enqueue")
 
     # Registered last: any other command routed to this app gets an answer instead of silence.
     @app.command(re.compile(r".*"))

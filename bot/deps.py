@@ -1,10 +1,11 @@
 """What the listeners need, built once by the bot's composition root (`bot.runtime`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.queue import Queue
 from storage.clock import Clock, utcnow
 from storage.decisions import ApprovalRule
@@ -22,6 +23,7 @@ class BotDeps:
     rule: ApprovalRule = ApprovalRule()
     timezone: str = "UTC"
     drafts_per_hour: int = 20
+    background: Background = field(default_factory=Background)
 
     def may_decide(self, user_id: str) -> bool:
         return user_id in self.approvers

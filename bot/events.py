@@ -20,6 +20,10 @@ log = logging.getLogger("signoff.bot.events")
 def register(app: AsyncApp, deps: BotDeps) -> None:
     @app.event("message")
     async def on_message(body, event, client) -> None:  # type: ignore[no-untyped-def]
+        # Slack retries events not answered within 3 s: answer first, work after.
+        deps.background.spawn(take_feedback(body, event, client), "thread reply")
+
+    async def take_feedback(body: dict, event: dict, client) -> None:  # type: ignore[no-untyped-def]
         thread_ts, user = event.get("thread_ts"), event.get("user")
         if not thread_ts or not user or event.get("subtype") or event.get("bot_id"):
             return  # not a person's thread reply (edits, joins, our own posts)

@@ -71,16 +71,19 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
     @app.action(ids.RETRY)
     async def on_retry(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        await decide_on(body, client, "retry", decide.retry, enqueue=True)
+        deps.background.spawn(decide_on(body, client, "retry", decide.retry, enqueue=True), "retry")
 
     @app.action(ids.SKIP)
     async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
-        await decide_on(body, client, "skip", decide.skip, enqueue=False)
+        deps.background.spawn(decide_on(body, client, "skip", decide.skip, enqueue=False), "skip part")
 
     @app.action(ids.MARK)
     async def on_mark(ack, body, client) -> None:  # type: ignore[no-untyped-def]
         await ack()
+        deps.background.spawn(open_mark_modal(body, client), "mark")
+
+    async def open_mark_modal(body: dict, client) -> None:  # type: ignore[no-untyped-def]
         publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
         channel, ts, thread_ts = where(body)
         if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id, team_of(body)):
@@ -102,6 +105,9 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                       errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
             return
         await ack()
+        deps.background.spawn(mark(body, view, client, url), "mark submitted")
+
+    async def mark(body: dict, view: dict, client, url: str) -> None:  # type: ignore[no-untyped-def]
         publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         if not await _allowed(deps, client, user, channel, None, "mark", publication_id,

@@ -30,11 +30,14 @@ class BotRuntime:
     port: int
     socket_mode: Any = None
     http: aiohttp.ClientSession | None = None
+    deps: BotDeps | None = None
 
     async def stop(self) -> None:
         if self.socket_mode is not None:
             await self.socket_mode.close_async()
         await self.runner.cleanup()
+        if self.deps is not None:
+            await self.deps.background.drain()
         if self.http is not None:
             await self.http.close()
         await self.queue.redis.aclose()
@@ -77,4 +80,4 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
         log.info("connected to Slack in Socket Mode; /healthz on port %d", actual_port)
     else:
         log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
-    return BotRuntime(engine, queue, runner, actual_port, socket_mode, http)
+    return BotRuntime(engine, queue, runner, actual_port, socket_mode, http, deps)

@@ -39,7 +39,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             base = await queries.revision(session, meta["draft_id"], meta["revision"])
         if base is not None and base.text == text:
             await ack()
-            await tell(client, meta["channel"], body["user"]["id"], replies.unchanged())
+            deps.background.spawn(tell(client, meta["channel"], body["user"]["id"], replies.unchanged()))
             return
         verdict = check_edit(text, base.details if base else {}, list(config.blocked_terms))
         if not verdict.ok:
@@ -53,12 +53,16 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
             return
         await ack()
-        await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
-                         clicked_ts=meta["message_ts"])
-        await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
-                                   f"✏️ <@{body['user']['id']}> edited draft #{change.draft.id} → revision "
-                                   f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
-                                   + word_diff(change.previous_text or "", text))
+
+        async def show_edit() -> None:
+            await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
+                             clicked_ts=meta["message_ts"])
+            await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
+                                       f"✏️ <@{body['user']['id']}> edited draft #{change.draft.id} → revision "
+                                       f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
+                                       + word_diff(change.previous_text or "", text))
+
+        deps.background.spawn(show_edit(), "edit")
 
     @app.view(modals.REGENERATE_VIEW)
     async def on_regenerate(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +79,7 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                       errors={modals.FEEDBACK_BLOCK: replies.cannot_change(change.draft, meta["revision"], "regenerate")})
             return
         await ack()
-        await start_regeneration(deps, client, change)
+        deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
 
     @app.view(modals.SKIP_VIEW)
     async def on_skip(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
@@ -92,9 +96,13 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                       errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)})
             return
         await ack()
-        await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
-                         clicked_ts=meta["message_ts"])
-        await refresh_parent(client, deps.sessionmaker, decision.draft.id)
+
+        async def show_skip() -> None:
+            await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
+                             clicked_ts=meta["message_ts"])
+            await refresh_parent(client, deps.sessionmaker, decision.draft.id)
+
+        deps.background.spawn(show_skip(), "skip")
 
 
 async def start_regeneration(deps: BotDeps, client, change: edits.ContentChange) -> None:  # type: ignore[no-untyped-def]
