@@ -72,3 +72,11 @@ async def test_healthz_reports_database_and_redis(stack) -> None:
         response = await http.get(stack.bot_url + "/healthz")
     assert response.status_code == 200
     assert response.json()["database"] is True and response.json()["redis"] is True
+
+
+async def test_an_oversized_request_body_is_refused_before_any_work(stack, database_url) -> None:
+    async with httpx.AsyncClient(trust_env=False) as http:
+        response = await http.post(stack.bot_url + "/slack/events", content=b"text=" + b"x" * (2 * 1024 * 1024),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert await _draft_count(database_url) == 0
