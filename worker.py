@@ -196,7 +196,9 @@ async def _run_draft(ctx: Ctx, outbox_id: int, run_id: int) -> str:
         except (PipelineError, asyncio.TimeoutError) as exc:
             retryable = getattr(exc, "retryable", False)
             if retryable and ctx.get("job_try", 1) < settings.signoff_max_job_attempts:
-                await _retry_later(ctx, outbox_id, str(exc), getattr(exc, "retry_after_s", None) or 5)
+                # 5, 10, 20, 40 s … unless the model said how long to wait.
+                wait_s = getattr(exc, "retry_after_s", None) or min(300.0, 5.0 * 2 ** (ctx.get("job_try", 1) - 1))
+                await _retry_later(ctx, outbox_id, str(exc), wait_s)
             message = getattr(exc, "message", None) or f"the run took longer than {settings.signoff_run_timeout_s:.0f} s"
             async with sm.begin() as session:
                 run = await queries.run(session, run_id)

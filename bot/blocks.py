@@ -41,6 +41,9 @@ class DraftView:
     outcomes: tuple[str, ...] = ()
     publications: tuple[PublicationView, ...] = ()
     preview: tuple[str, ...] = ()
+    sources: tuple[tuple[str, str | None], ...] = ()  # (title, url)
+    score: float | None = None
+    score_reasons: tuple[str, ...] = ()
     approvals: tuple[str, ...] = ()
     required: int = 1
     publish_at: datetime | None = None
@@ -89,7 +92,7 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     header = f"Draft #{view.draft_id} · revision {view.revision}"
     meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
             f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
-    after: list[dict] = [_context(" · ".join(meta))] + preview_blocks(view.preview)
+    after: list[dict] = [_context(" · ".join(meta))] + context_blocks(view) + preview_blocks(view.preview)
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
         after.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
@@ -101,6 +104,23 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
         body = body[:room - 1] + [_context("_The draft is too long to show whole here; Edit shows all of it._")]
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}, *body, *after]
     return escape_mrkdwn(f"{header}: {clip(view.text, 300)}"), blocks
+
+
+def _source_link(title: str, url: str | None) -> str:
+    label = escape_mrkdwn(clip(" ".join(title.split()) or "source", 60)).replace("|", "¦")
+    safe = url and url.startswith(("http://", "https://")) and not any(c in url for c in "<>| ")
+    return f"<{url}|{label}>" if safe else label
+
+
+def context_blocks(view: DraftView) -> list[dict]:
+    """What the approver decides with: the sources the draft drew on and its critique score."""
+    lines = []
+    if view.sources:
+        lines.append("*Sources* " + " · ".join(_source_link(t, u) for t, u in view.sources[:5]))
+    if view.score is not None:
+        reasons = "; ".join(escape_mrkdwn(r) for r in view.score_reasons[:3])
+        lines.append(f"*Score* {view.score:.1f}/10" + (f" — {reasons}" if reasons else ""))
+    return [_context("\n".join(lines))] if lines else []
 
 
 def _decision_area(view: DraftView) -> list[dict]:

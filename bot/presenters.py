@@ -25,7 +25,7 @@ async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) 
         problems=problems, progress=draft.progress, decided_by=draft.decided_by,
         decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes, required=required,
         publish_at=draft.publish_at,
-        publications=publications, preview=preview,
+        publications=publications, preview=preview, **_context_of(revision.details if revision else {}),
         approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
 
 
@@ -41,3 +41,11 @@ def publication_views(draft: Draft, rows: list[Publication]) -> tuple[Publicatio
         views += [PublicationView(r.id, r.destination, r.part, r.status, r.url, r.external_id, r.error)
                   for r in mine]
     return tuple(views)
+
+
+def _context_of(details: dict) -> dict:
+    critique = details.get("critique") or {}
+    sources = tuple((str(src.get("title") or ""), src.get("url")) for src in details.get("sources") or []
+                    if isinstance(src, dict))
+    return {"sources": sources, "score": critique.get("score"),
+            "score_reasons": tuple(critique.get("reasons") or ())}

@@ -66,10 +66,19 @@ def _event_line(event: AuditEvent) -> str:
     return " · ".join(bits)
 
 
+def _stage(stage: dict) -> str:
+    text = f"{stage['name']} {stage['duration_ms']:.0f} ms"
+    extras = [stage["model"]] if stage.get("model") else []
+    if stage.get("tokens_in") is not None or stage.get("tokens_out") is not None:
+        extras.append(f"{stage.get('tokens_in') or 0}→{stage.get('tokens_out') or 0} tokens")
+    extras += [f"⚠️ {w}" for w in (stage.get("warnings") or [])[:2]]
+    return text + (f" ({', '.join(extras)})" if extras else "")
+
+
 def _run_line(run: Run) -> str:
-    stages = " · ".join(f"{s['name']} {s['duration_ms']:.0f} ms" + (f" ({s['model']})" if s.get("model") else "")
-                        for s in (run.stages or []))
-    return f"run {run.number} {run.status}: {escape_mrkdwn(stages or (run.error or '—'))}"
+    stages = " · ".join(_stage(s) for s in (run.stages or []))
+    feedback = f" — feedback: {clip(run.feedback, 80)}" if run.feedback else ""
+    return f"run {run.number} {run.status}: {escape_mrkdwn(stages or (run.error or '—'))}{escape_mrkdwn(feedback)}"
 
 
 def history(draft: Draft, events: list[AuditEvent], runs: list[Run]) -> str:

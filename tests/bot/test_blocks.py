@@ -69,3 +69,13 @@ def test_chunks_split_on_line_breaks_and_keep_everything() -> None:
     parts = chunks(text, 3000)
     assert all(len(p) <= 3000 for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_sources_and_score_are_shown_and_links_cannot_be_spoofed() -> None:
+    _, blocks = draft_message(view(sources=(("Release notes", "https://example.com/r"),
+                                            ("Evil <!here>", "http://x|<!channel>")),
+                                   score=7.25, score_reasons=("clear hook", "uses 80% of the limit")))
+    text = str(blocks)
+    assert "<https://example.com/r|Release notes>" in text
+    assert "<!here>" not in text and "<!channel>" not in text
+    assert "*Score* 7.2/10 — clear hook; uses 80% of the limit" in text

@@ -85,3 +85,21 @@ async def test_admin_sets_this_channels_digest_schedule(database_url, redis_url)
         assert "Digest schedule" in await ask(stack, "config set digest someday", user="U_ADMIN")
         assert "runs weekdays 08:30" in await ask(stack, "config set digest weekdays 08:30", user="U_ADMIN")
         assert "digest (this channel): weekdays 08:30" in await ask(stack, "config")
+
+
+async def test_history_shows_the_models_token_counts_for_an_llm_run(database_url, redis_url) -> None:
+    from tests.e2e.fake_llm import FakeLLM
+
+    llm = FakeLLM(reply="We shipped faster search this week.")
+    url = await llm.start()
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=url,
+                              llm_api_key="sk-local-test-key", llm_model="local-model",
+                              signoff_fetch_topic_urls=False) as stack:
+            await stack.user("U_CAROL").slash("/draft", "faster search")
+            draft = await wait_for_draft(stack.slack)
+            assert "We shipped faster search this week." in str(draft.blocks)
+            history = await ask(stack, "history 1")
+            assert "(local, 10→8 tokens" in history  # the model the endpoint reported, and its usage
+    finally:
+        await llm.stop()
