@@ -158,7 +158,13 @@ def _decision_area(view: DraftView) -> list[dict]:
     lines += [escape_mrkdwn(o) for o in view.outcomes]
     if view.error:
         lines.append(f"Reason: {escape_mrkdwn(clip(view.error, 500))}")
-    return [_section(clip("\n".join(lines), SECTION_LIMIT))] + publication_blocks(view.publications)
+    area = [_section(clip("\n".join(lines), SECTION_LIMIT))] + publication_blocks(view.publications)
+    if view.status in ("expired", "failed"):
+        # Not the end: a new revision can still be written (and an expired draft revived).
+        value = button_value(view.draft_id, view.revision, view.sha256)
+        area.append({"type": "actions", "block_id": f"revive-{view.draft_id}-{view.revision}",
+                     "elements": [_button("Regenerate", action_ids.REGENERATE, value)]})
+    return area
 
 
 def _confirm_approval(view: DraftView) -> dict:

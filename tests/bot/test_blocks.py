@@ -79,3 +79,10 @@ def test_sources_and_score_are_shown_and_links_cannot_be_spoofed() -> None:
     assert "<https://example.com/r|Release notes>" in text
     assert "<!here>" not in text and "<!channel>" not in text
     assert "*Score* 7.2/10 — clear hook; uses 80% of the limit" in text
+
+
+def test_expired_and_failed_drafts_offer_only_regenerate() -> None:
+    for status in ("expired", "failed"):
+        _, blocks = draft_message(view(status=status))
+        (actions,) = [b for b in blocks if b["type"] == "actions"]
+        assert [e["action_id"] for e in actions["elements"]] == [action_ids.REGENERATE]

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from bot import action_ids
 from bot.local_slack.stack import LocalStack
+from bot.notify import show_draft
+from bot.slack_client import build_slack_client
+from storage import schedules
+from storage.clock import utcnow
 from tests.e2e.conftest import shows, wait_for_draft
 
 
@@ -143,3 +148,17 @@ async def test_decided_drafts_refuse_changes_from_an_old_message(stack, action) 
         await stack.user("U_BOB").click(stale, action)
         note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
         assert "cannot be" in note[0]["text"]
+
+
+async def test_an_expired_draft_is_revived_by_regenerate(stack, sessionmaker) -> None:
+    await stack.user("U_CAROL").slash("/draft", "slow decisions")
+    draft = await wait_for_draft(stack.slack)
+    async with sessionmaker.begin() as session:  # three days and a bit later
+        assert await schedules.expire_due(session, now=utcnow() + timedelta(hours=100), ttl_h=72)
+    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url), sessionmaker, 1)
+    assert shows(draft, "Expired")
+    modal = await open_modal(stack, "U_ALICE", draft, action_ids.REGENERATE)
+    await stack.user("U_ALICE").submit_view(modal, {"feedback": "still relevant, refresh it"})
+    await stack.slack.wait_for(lambda: shows(draft, "Draft #1 · revision 2"), 15)
+    assert any(e["action_id"] == action_ids.APPROVE for b in draft.blocks if b["type"] == "actions"
+               for e in b["elements"])
