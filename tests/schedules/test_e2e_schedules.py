@@ -79,7 +79,9 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, 
         await session.execute(update(Draft).values(expires_at=utcnow() - timedelta(seconds=1)))
     await run_minutely_cron(stack)
     await stack.slack.wait_for(lambda: shows(draft, "Expired"), 30)
-    assert not any(b["type"] == "actions" for b in draft.blocks)
+    # The decision buttons are gone; only Regenerate (to revive it) remains.
+    assert [e["action_id"] for b in draft.blocks if b["type"] == "actions" for e in b["elements"]] == [
+        "signoff_regenerate"]
     await stack.user("U_ALICE").click(as_shown, action_ids.APPROVE)
     (refusal,) = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert refusal["text"] == "Draft #1 is expired; nothing to decide."

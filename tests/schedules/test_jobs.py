@@ -131,6 +131,8 @@ async def test_an_expired_draft_message_loses_its_buttons_and_says_so(sessionmak
                              author="pipeline", details={}, created_at=NOW))
     assert await expire_drafts(client, sessionmaker, clock, CONFIG) == [draft_id]
     message = slack.messages[("C_GENERAL", posted["ts"])]
-    assert not any(b["type"] == "actions" for b in message.blocks)
+    # The decision buttons are gone; only Regenerate (to revive it) remains.
+    assert [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]] == [
+        "signoff_regenerate"]
     assert "Expired" in str(message.blocks)
     assert await expire_drafts(client, sessionmaker, clock, CONFIG) == []
