@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 
 @dataclass
@@ -33,8 +33,11 @@ class LocalSlack:
     """State is kept in memory: messages by (channel, ts), ephemerals, views, reactions, every call."""
 
     def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
-                 bot_user_id: str = "U_SIGNOFF") -> None:
+                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local") -> None:
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
+        self.app_token = app_token
+        self.sockets: list[web.WebSocketResponse] = []
+        self._socket_replies: dict[str, asyncio.Future] = {}
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[dict] = []
         self.responses: list[dict] = []
@@ -88,6 +91,7 @@ class LocalSlack:
         app.router.add_post("/api/{method}", self._dispatch)
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -131,6 +135,10 @@ class LocalSlack:
             status, body, headers = faults.pop(0)
             return web.json_response(body, status=status, headers=headers)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token", "")
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"})
         if token != self.bot_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
@@ -141,6 +149,34 @@ class LocalSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append({"key": request.match_info["key"], **(await request.json())})
         return web.Response(text="ok")
+
+    # -- Socket Mode: Slack's side of the WebSocket ---------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": len(self.sockets),
+                                "connection_info": {"app_id": "A_SIGNOFF"}})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                reply = json.loads(message.data)
+                waiting = self._socket_replies.pop(reply.get("envelope_id", ""), None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(reply.get("payload") or {})
+        self.sockets.remove(socket)
+        return socket
+
+    async def socket_request(self, kind: str, payload: dict, timeout_s: float = 5.0) -> dict:
+        """Deliver a request over Socket Mode ("slash_commands", "interactive", "events_api") and
+        return the payload of the app's acknowledgement."""
+        if not self.sockets:
+            raise ConnectionError("no app is connected in Socket Mode")
+        envelope_id = f"env-{next(self._clock)}"
+        self._socket_replies[envelope_id] = asyncio.get_running_loop().create_future()
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                          "accepts_response_payload": kind != "events_api",
+                                          "retry_attempt": 0, "retry_reason": ""})
+        return await asyncio.wait_for(self._socket_replies[envelope_id], timeout_s)
 
     # -- Web API methods (unknown arguments are ignored, as Slack does) -----------------------
     def _m_auth_test(self, args: dict) -> dict:

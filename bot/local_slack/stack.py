@@ -24,11 +24,13 @@ class LocalStack:
     created: ClassVar[list["LocalStack"]] = []
 
     def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
-                 run_worker: bool = True, **overrides: Any) -> None:
-        self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6))
+                 run_worker: bool = True, socket_mode: bool = False, **overrides: Any) -> None:
+        self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6),
+                                app_token="xapp-local-" + secrets.token_hex(6))
         self.signing_secret = secrets.token_hex(16)
         self.database_url, self.redis_url = database_url, redis_url
         self.approvers, self.run_worker, self.overrides = approvers, run_worker, overrides
+        self.socket_mode = socket_mode
         self.settings: Settings | None = None
         self.bot: BotRuntime | None = None
         self.worker: Any = None
@@ -46,6 +48,8 @@ class LocalStack:
             slack_bot_token=self.slack.bot_token, slack_signing_secret=self.signing_secret,
             slack_api_url=self.slack.api_url, redis_url=self.redis_url, database_url=self.database_url,
             signoff_approvers=list(self.approvers))
+        if self.socket_mode:
+            values["slack_app_token"] = self.slack.app_token
         values.update(self.overrides)
         return load_settings(**values)
 

@@ -49,6 +49,15 @@ class SlackUser:
         body = urlencode(form).encode()
         return await self._post(body, signed_headers(secret or self.secret, body, timestamp=timestamp))
 
+    async def slash_over_socket(self, command: str, text: str) -> dict:
+        """The same slash command, delivered the Socket Mode way; returns the app's ack payload."""
+        payload = {"token": "legacy-verification-token", "team_id": self.slack.team_id, "team_domain": "local",
+                   "channel_id": self.channel_id, "channel_name": "general", "user_id": self.user_id,
+                   "user_name": self.user_name, "command": command, "text": text, "api_app_id": "A_SIGNOFF",
+                   "is_enterprise_install": "false", "trigger_id": f"{next(_trigger)}.{int(time.time())}.local",
+                   "response_url": f"{self.slack.url}/response/socket"}
+        return await self.slack.socket_request("slash_commands", payload)
+
     async def click(self, message: Message, action_id: str, *, timestamp: int | None = None,
                     secret: str | None = None) -> Reply:
         """Click the button `action_id` as it is rendered in `message` right now."""
