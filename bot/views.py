@@ -108,7 +108,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
 async def start_regeneration(deps: BotDeps, client, change: edits.ContentChange) -> None:  # type: ignore[no-untyped-def]
     """Show that a new revision is coming, then hand the run to the worker."""
     try:
-        await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required)
+        # Only update a draft message that exists: if the worker has not stored its ts yet, it
+        # will post the message itself, and posting here too would make two.
+        if change.draft.message_ts:
+            await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required)
         await refresh_parent(client, deps.sessionmaker, change.draft.id)
     finally:
         await deps.queue.enqueue(intake.RUN_JOB, change.outbox_id or 0, change.job_id or "")
