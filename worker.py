@@ -545,6 +545,8 @@ def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worke
         queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
         max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
         job_timeout=settings.signoff_run_timeout_s + 30, ctx={"settings": settings},
-        handle_signals=False)
+        # On SIGTERM stop taking jobs and give running ones 10 s; a run cut short after that is
+        # taken over by another worker once its lease lapses.
+        handle_signals=False, job_completion_wait=10)
     options.update(overrides)
     return Worker(**options)

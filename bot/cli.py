@@ -52,7 +52,12 @@ async def run_worker(settings: Settings) -> None:
     require(settings, "slack_bot_token", "redis_url")
     check_destinations(settings)
     worker = build_worker(settings, connect(settings.redis_url or ""), handle_signals=True)
-    await worker.async_run()
+    try:
+        await worker.async_run()
+    except asyncio.CancelledError:
+        pass  # SIGINT/SIGTERM: arq let running jobs finish (up to 10 s) and cancelled its main task
+    finally:
+        await worker.close()
 
 
 async def run_dev(settings: Settings, host: str, port: int) -> None:

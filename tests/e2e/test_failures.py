@@ -128,3 +128,27 @@ async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url
                 process.terminate()
                 process.wait(10)
         await llm.stop()
+
+
+async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url, redis_url) -> None:
+    llm = FakeLLM()
+    llm.hold = True
+    llm_url = await llm.start()
+    first = second = None
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
+            first = _worker_process(stack, llm_url)
+            await stack.user("U_CAROL").slash("/draft", "stopped for a deploy")
+            await stack.slack.wait_for(lambda: llm.requests, 30)
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
+            second = _worker_process(stack, llm_url)
+            await wait_for_draft(stack.slack, timeout_s=60)
+            await asyncio.sleep(1.0)
+            assert len(_threads(stack.slack)) == 1
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        await llm.stop()
