@@ -15,7 +15,7 @@ from storage.decisions import ApprovalRule
 class BotDeps:
     sessionmaker: async_sessionmaker[AsyncSession]
     queue: Queue
-    approvers: frozenset[str]
+    approvers: frozenset[str]  # from the environment; bot.effective applies /signoff config on top
     destinations: tuple[str, ...]
     max_topic_chars: int = 500
     clock: Clock = utcnow
@@ -24,6 +24,3 @@ class BotDeps:
     timezone: str = "UTC"
     drafts_per_hour: int = 20
     background: Background = field(default_factory=Background)
-
-    def may_decide(self, user_id: str) -> bool:
-        return user_id in self.approvers
