@@ -60,7 +60,8 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             log.exception("could not record /draft (ref %s)", ref)
             await ack(response_type="ephemeral", text=replies.not_saved(ref))
             return
-        await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic))
+        await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic,
+                                                                   request.publish_at, request.destinations or ()))
         deps.background.spawn(deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id), "enqueue")
 
     # Registered last: any other command routed to this app gets an answer instead of silence.

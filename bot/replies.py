@@ -1,6 +1,8 @@
 """Short texts the bot says to one person. Kept together so they read as one voice."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.text import escape_mrkdwn, mention
 from storage.decisions import Refusal
 from storage.models import Draft
@@ -27,8 +29,15 @@ def hidden_characters(codes: list[str]) -> str:
             "), which can hide what a text really says. Please retype it without them.")
 
 
-def accepted(draft_id: int, topic: str) -> str:
-    return f"Got it: drafting #{draft_id} about “{escape_mrkdwn(topic[:200])}”. It will appear in this channel."
+def accepted(draft_id: int, topic: str, publish_at: datetime | None = None, destinations: tuple[str, ...] = ()) -> str:
+    text = f"Got it: drafting #{draft_id} about “{escape_mrkdwn(topic[:200])}”. It will appear in this channel."
+    if destinations:
+        text += f" Destinations: {escape_mrkdwn(', '.join(destinations))}."
+    if publish_at is not None:
+        stamp = int((publish_at - datetime(1970, 1, 1)).total_seconds())
+        text += (f" Once approved it will be published <!date^{stamp}^{{date_short_pretty}} at {{time}}|"
+                 f"at {publish_at:%Y-%m-%d %H:%M} UTC>.")
+    return text
 
 
 def not_saved(ref: str) -> str:

@@ -24,7 +24,7 @@ async def test_to_picks_destinations_for_one_request(database_url, redis_url) ->
     async with LocalStack(database_url=database_url, redis_url=redis_url,
                           signoff_destinations=["dryrun", "linkedin"]) as stack:
         reply = await stack.user("U_CAROL").slash("/draft", "only a dry run --to dryrun")
-        assert "drafting #1" in reply.json()["text"]
+        assert "drafting #1" in reply.json()["text"] and "Destinations: dryrun." in reply.json()["text"]
         refused = await stack.user("U_CAROL").slash("/draft", "somewhere else --to myspace")
         assert "myspace is not one of them" in refused.json()["text"]
     (draft,) = await _drafts(database_url)
@@ -33,7 +33,7 @@ async def test_to_picks_destinations_for_one_request(database_url, redis_url) ->
 
 async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack, database_url) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", 'launch post --at "in 2h"')
-    assert "drafting #1" in reply.json()["text"]
+    assert "drafting #1" in reply.json()["text"] and "Once approved it will be published <!date^" in reply.json()["text"]
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
     await stack.slack.wait_for(lambda: shows(draft, "Publishes"), 10)

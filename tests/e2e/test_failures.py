@@ -152,3 +152,11 @@ async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(databa
                 process.terminate()
                 process.wait(10)
         await llm.stop()
+
+
+async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack) -> None:
+    stack.slack.fail_next("chat.postMessage", status=429, headers={"Retry-After": "1"}, times=2)
+    await stack.user("U_CAROL").slash("/draft", "slack is busy")
+    await wait_for_draft(stack.slack, timeout_s=20)
+    assert len(stack.slack.calls_to("chat.postMessage")) >= 4  # two refused, then parent and draft
+    assert len(_threads(stack.slack)) == 1
