@@ -160,3 +160,22 @@ async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack)
     await wait_for_draft(stack.slack, timeout_s=20)
     assert len(stack.slack.calls_to("chat.postMessage")) >= 4  # two refused, then parent and draft
     assert len(_threads(stack.slack)) == 1
+
+
+async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_url, redis_url) -> None:
+    llm = FakeLLM()
+    llm.hold = True
+    llm_url = await llm.start()
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm_url,
+                              llm_api_key="sk-local-test", signoff_run_timeout_s=1.5,
+                              signoff_fetch_topic_urls=False) as stack:
+            await stack.user("U_CAROL").slash("/draft", "the model is slow today")
+            failed = await stack.slack.wait_for(
+                lambda: next((m for m in stack.slack.messages.values()
+                              if m.thread_ts and "could not be written" in str(m.blocks)), None), 20)
+            assert "the run took longer than 2 s" in str(failed.blocks)
+            buttons = [e["action_id"] for b in failed.blocks if b["type"] == "actions" for e in b["elements"]]
+            assert "signoff_regenerate" in buttons
+    finally:
+        await llm.stop()
