@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
+from bot.redis_server import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("signoff")
@@ -222,9 +224,22 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"signoff: configuration error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError, EmbeddedRedisError) as exc:
+        # A service that is not there is an operator's problem to fix, not a traceback to read.
+        print(f"signoff: cannot start: {_unreachable(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _unreachable(exc: BaseException) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+    if isinstance(exc, EmbeddedRedisError):
+        return f"embedded Redis: {detail}"
+    if isinstance(exc, SQLAlchemyError) or "Connect call failed" in detail:
+        return f"the database (DATABASE_URL) is not reachable: {detail}"
+    return detail
 
 
 if __name__ == "__main__":

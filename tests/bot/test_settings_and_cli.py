@@ -86,3 +86,10 @@ def test_audit_export_writes_the_chain_as_json_lines(tmp_path) -> None:
     assert [e["seq"] for e in lines] == list(range(1, len(lines) + 1))
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:]))
     assert lines[0]["kind"] == "requested"
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
+    result = _signoff("db", "upgrade", DATABASE_URL="postgresql://postgres@127.0.0.1:1/nowhere")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("signoff: cannot start: the database (DATABASE_URL) is not reachable")
+    assert "Traceback" not in result.stderr
