@@ -5,5 +5,6 @@ APPROVE = "signoff_approve"
 EDIT = "signoff_edit"
 REGENERATE = "signoff_regenerate"
 SKIP = "signoff_skip"
+SCHEDULE = "signoff_schedule"
 
-DRAFT_BUTTONS = (APPROVE, EDIT, REGENERATE, SKIP)
+DRAFT_BUTTONS = (APPROVE, SCHEDULE, EDIT, REGENERATE, SKIP)

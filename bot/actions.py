@@ -84,6 +84,18 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         meta = modals.metadata(draft.id, revision, channel, ts)
         await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
 
+    async def schedule(body: dict, client) -> None:  # type: ignore[no-untyped-def]
+        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "approve")
+        if config is None:
+            return
+        if draft.status != "pending" or draft.current_revision != revision:
+            await tell(client, channel, body["user"]["id"], replies.cannot_change(draft, revision, "schedule"),
+                       thread_ts)
+            return
+        meta = modals.metadata(draft.id, revision, channel, ts)
+        await client.views_open(trigger_id=body["trigger_id"],
+                                view=modals.schedule_modal(draft.id, revision, deps.timezone, meta))
+
     for action_id, work in ((action_ids.APPROVE, approve), (action_ids.SKIP, skip), (action_ids.EDIT, edit),
-                            (action_ids.REGENERATE, regenerate)):
+                            (action_ids.REGENERATE, regenerate), (action_ids.SCHEDULE, schedule)):
         app.action(action_id)(acked(deps.background, work))

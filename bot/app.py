@@ -27,6 +27,7 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> 
 
     actions.register(app, deps)
     views.register(app, deps)
+    views.register_schedule(app, deps)
     events.register(app, deps)
     signoff_command.register(app, deps)
     commands.register(app, deps)

@@ -130,7 +130,7 @@ def _decision_area(view: DraftView) -> list[dict]:
         if view.status == "pending":
             approve = _button("Approve", action_ids.APPROVE, value, style="primary")
             approve["confirm"] = _confirm_approval(view)
-            buttons.append(approve)
+            buttons += [approve, _button("Schedule…", action_ids.SCHEDULE, value)]
         buttons += [_button("Edit", action_ids.EDIT, value),
                     _button("Regenerate", action_ids.REGENERATE, value),
                     _button("Skip", action_ids.SKIP, value, style="danger")]

@@ -8,8 +8,9 @@ from bot.text import clip
 EDIT_VIEW = "signoff_edit_view"
 REGENERATE_VIEW = "signoff_regenerate_view"
 SKIP_VIEW = "signoff_skip_view"
+SCHEDULE_VIEW = "signoff_schedule_view"
 INPUT_LIMIT = 3000
-FEEDBACK_BLOCK, REASON_BLOCK, TEXT_BLOCK_PREFIX = "feedback", "reason", "text_part_"
+FEEDBACK_BLOCK, REASON_BLOCK, WHEN_BLOCK, TEXT_BLOCK_PREFIX = "feedback", "reason", "when", "text_part_"
 
 
 def metadata(draft_id: int, revision: int, channel: str, message_ts: str) -> str:
@@ -76,6 +77,19 @@ def skip_modal(draft_id: int, meta: str) -> dict:
     return _optional_text_modal(SKIP_VIEW, f"Skip draft #{draft_id}",
                                 "The draft will be closed without publishing. A reason helps the team later.",
                                 REASON_BLOCK, "Reason (optional)", "not timely any more", "Skip", meta)
+
+
+def schedule_modal(draft_id: int, revision: int, timezone: str, meta: str) -> dict:
+    """Approve now, publish later: the time is read in the workspace's timezone."""
+    return {"type": "modal", "callback_id": SCHEDULE_VIEW, "private_metadata": meta,
+            "title": _title(f"Schedule #{draft_id}"), "submit": {"type": "plain_text", "text": "Approve"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
+                        f"Approve revision {revision} now and publish it at the time below ({timezone}). "
+                        f"Until then `/signoff cancel {draft_id}` stops it."}},
+                       {"type": "input", "block_id": WHEN_BLOCK, "label": {"type": "plain_text", "text": "When"},
+                        "element": {"type": "plain_text_input", "action_id": "value", "max_length": 100,
+                                    "placeholder": {"type": "plain_text", "text": "tomorrow 09:30"}}}]}
 
 
 def submitted_text(values: dict) -> str:

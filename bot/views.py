@@ -13,6 +13,7 @@ from bot.edit_policy import check_edit
 from bot.effective import effective
 from bot.interaction import permitted, tell
 from bot.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
+from bot.timeparse import TimeParseError, parse_when
 from storage import decisions, edits, intake, queries
 
 log = logging.getLogger("signoff.bot.views")
@@ -103,6 +104,45 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await refresh_parent(client, deps.sessionmaker, decision.draft.id)
 
         deps.background.spawn(show_skip(), "skip")
+
+
+def register_schedule(app: AsyncApp, deps: BotDeps) -> None:
+    @app.view(modals.SCHEDULE_VIEW)
+    async def on_schedule(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
+        meta = modals.parse_metadata(view["private_metadata"])
+        async with deps.sessionmaker() as session:
+            draft = await queries.draft(session, meta["draft_id"])
+            config = await effective(deps, session, (body.get("team") or {}).get("id", ""))
+        user, now = body["user"]["id"], deps.clock()
+        if not config.may_decide(user):
+            await ack(response_action="errors", errors={modals.WHEN_BLOCK: replies.not_an_approver("approve")})
+            return
+        try:
+            when = parse_when(modals.submitted_optional(view["state"]["values"], modals.WHEN_BLOCK) or "",
+                              now=now, tz=deps.timezone)
+        except TimeParseError as exc:
+            await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
+            return
+        if when <= now:
+            await ack(response_action="errors", errors={modals.WHEN_BLOCK: "Pick a time in the future."})
+            return
+        revision = await _revision_sha(deps, draft.id, meta["revision"])
+        async with deps.sessionmaker.begin() as session:
+            decision = await decisions.approve(session, draft_id=draft.id, revision=meta["revision"], sha256=revision,
+                                               user_id=user, now=now, rule=deps.rule, publish_at=when)
+        if not decision.ok:
+            await ack(response_action="errors",
+                      errors={modals.WHEN_BLOCK: replies.refused(decision.reason, decision.draft)})
+            return
+        await ack()
+        deps.background.spawn(show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required,
+                                         clicked_ts=meta["message_ts"]), "schedule")
+
+
+async def _revision_sha(deps: BotDeps, draft_id: int, number: int) -> str:
+    async with deps.sessionmaker() as session:
+        revision = await queries.revision(session, draft_id, number)
+    return revision.sha256 if revision else ""
 
 
 async def start_regeneration(deps: BotDeps, client, change: edits.ContentChange) -> None:  # type: ignore[no-untyped-def]

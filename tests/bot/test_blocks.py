@@ -23,7 +23,7 @@ def test_mention_only_renders_things_shaped_like_user_ids() -> None:
     assert mention("<!here>") == "&lt;!here&gt;"
 
 
-def test_pending_draft_has_four_buttons_naming_the_revision_and_hash() -> None:
+def test_pending_draft_has_its_decision_buttons_naming_the_revision_and_hash() -> None:
     _, blocks = draft_message(view())
     (actions,) = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions["elements"]] == list(action_ids.DRAFT_BUTTONS)

@@ -68,3 +68,18 @@ async def test_topic_with_direction_changing_characters_is_refused(stack, databa
     ok = await stack.user("U_CAROL").slash("/draft", "family 👨‍👩‍👧 emoji are fine")
     assert "drafting #1" in ok.json()["text"]
     assert len(await _drafts(database_url)) == 1
+
+
+async def test_schedule_button_approves_now_and_publishes_later(stack, database_url) -> None:
+    await stack.user("U_CAROL").slash("/draft", "announce it on Monday")
+    draft = await wait_for_draft(stack.slack)
+    await stack.user("U_ALICE").click(draft, action_ids.SCHEDULE)
+    (modal,) = await stack.slack.wait_for(lambda: stack.slack.views, 10)
+    refused = await stack.user("U_ALICE").submit_view(modal, {"when": "whenever"})
+    assert "could not read" in refused.json()["errors"]["when"]
+    accepted = await stack.user("U_ALICE").submit_view(modal, {"when": "in 3h"})
+    assert accepted.status == 200 and accepted.body == ""
+    await stack.slack.wait_for(lambda: shows(draft, "Publishes"), 10)
+    (row,) = await _drafts(database_url)
+    assert row.status == "approved" and row.publish_at is not None and row.decided_by == "U_ALICE"
+    assert await _drafts(database_url, Publication) == []

@@ -21,7 +21,7 @@ async def _rows(database_url: str, model):  # type: ignore[no-untyped-def]
         await engine.dispose()
 
 
-async def test_draft_appears_in_a_thread_with_the_four_buttons(stack) -> None:
+async def test_draft_appears_in_a_thread_with_its_decision_buttons(stack) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", "what we shipped this week")
     assert reply.status == 200
     assert "drafting #1" in reply.json()["text"]
