@@ -26,11 +26,9 @@ from bot.queue import QUEUE_NAME, Queue
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
 from bot.publication_blocks import PublicationView, label
-from destinations.backoff import backoff_s, humane
-from destinations.base import Part, Post, PublishResult, idempotency_key
-from destinations.errors import DestinationError, UnknownOutcomeError
-from destinations.preview import is_handoff
+from destinations.base import Post, PublishResult, idempotency_key
 from destinations.preview import preview_lines as destination_preview
+from destinations.publisher import ClaimedPart, Publisher
 from destinations.registry import DestinationConfig, UnknownDestination, build_destinations
 from pipeline.base import DestinationCapabilities, DraftBrief, RunContext
 from pipeline.errors import PipelineError
@@ -40,7 +38,6 @@ from storage import config, outbox, publications, queries, runs
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import upgrade
-from storage.publications import ClaimOutcome
 from storage.runs import sha256_hex
 from storage.schedules import expires_at_for
 from storage.states import OutboxStatus
@@ -244,7 +241,6 @@ def _progress_reporter(ctx: Ctx, draft_id: int) -> Callable[[str], Awaitable[Non
 # Every part of every destination goes: claim → send → record. A claim found still `claimed` means a
 # worker died mid-call: reconcile with the platform, resend only where an idempotency key makes it
 # safe, else ask a person. A draft's publish pass always runs under its one outbox row's lease.
-MAX_PUBLISH_ATTEMPTS = 8
 MAX_RESCHEDULES = 200
 
 
@@ -278,9 +274,10 @@ async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[fl
     post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
                 approved_by=draft.decided_by or "", title=details.get("title"),
                 tags=tuple(details.get("tags") or ()))
-    retry_in: list[float] = []
+    publisher = Publisher(StorageLedger(ctx, post), label=label)
     for name in draft.destinations:
-        await _publish_to(ctx, post, name, retry_in)
+        await publisher.publish(ctx["destinations"].get(name), name, post)
+    retry_in = publisher.retry_in
     async with sm.begin() as session:
         await publications.settle(session, draft_id, now=clock())
         waiting = [p for p in await queries.publications(session, draft_id) if p.status == "retrying"]
@@ -308,122 +305,50 @@ async def _reschedule(ctx: Ctx, outbox_id: int, defer_s: float, started_attempt:
         await ctx["queue"].enqueue("publish_draft", outbox_id, job_id, defer_s=defer_s or None)
 
 
-async def _publish_to(ctx: Ctx, post: Post, name: str, retry_in: list[float]) -> None:
-    sm, clock = ctx["sessionmaker"], ctx["clock"]
-    destination = ctx["destinations"].get(name)
-    problems = ([f"{name} is not configured on this worker"] if destination is None
-                else destination.preflight(post))
-    parts = destination.format(post) if destination is not None and not problems else []
-    reply_to: str | None = None
-    for part in parts or [None]:
-        index = part.index if part else 0
-        async with sm.begin() as session:
+class StorageLedger:
+    """Where destinations.publisher records what happened: storage rows, audit events, Slack notes."""
+
+    def __init__(self, ctx: Ctx, post: Post) -> None:
+        self.sm, self.clock, self.slack, self.post = ctx["sessionmaker"], ctx["clock"], ctx["slack"], post
+
+    async def claim(self, destination: str, index: int, text: str) -> ClaimedPart:
+        post = self.post
+        async with self.sm.begin() as session:
             claim = await publications.claim(
-                session, draft_id=post.draft_id, revision=post.revision, destination=name, part=index,
-                sha256=sha256_hex(part.text if part else post.text),
-                idempotency_key=idempotency_key(post.draft_id, post.revision, name, index), now=clock())
-            if claim.outcome is ClaimOutcome.go and problems:
-                await publications.failed(session, claim.publication.id, error="; ".join(problems),
-                                          retry=False, now=clock())
-        if claim.outcome is ClaimOutcome.done:
-            reply_to = claim.publication.external_id
-            continue
-        if claim.outcome is ClaimOutcome.go and problems:
-            await _tell(ctx, post.draft_id, f"{label(name)}: not published: {'; '.join(problems)}")
-        if claim.outcome is ClaimOutcome.settled or part is None or problems:
-            return
-        if is_handoff(destination):
-            await _hand_off(ctx, post, name, part, claim.publication)
-            return
-        if index and reply_to is None:
-            # The previous part was marked by hand without an id we can reply to: never break the chain.
-            async with sm.begin() as session:
-                await publications.failed(session, claim.publication.id, retry=False, now=clock(),
-                                          error="the previous part's id is unknown; post the rest by hand")
-            return
-        if claim.outcome is ClaimOutcome.unknown:
-            result = await _reconcile(ctx, destination, post, part, claim.publication, reply_to, retry_in,
-                                      "a previous attempt stopped during the call")
-        else:
-            result = await _send(ctx, destination, post, part, claim.publication, reply_to, retry_in)
-        if result is None:
-            return
-        reply_to = result.external_id
+                session, draft_id=post.draft_id, revision=post.revision, destination=destination, part=index,
+                sha256=sha256_hex(text), idempotency_key=idempotency_key(post.draft_id, post.revision,
+                                                                         destination, index), now=self.clock())
+        row = claim.publication
+        return ClaimedPart(claim.outcome.value, row.id, destination, index, row.idempotency_key, row.attempts,
+                           row.external_id)
 
+    async def succeeded(self, part: ClaimedPart, result: PublishResult, *, how: str = "published") -> None:
+        async with self.sm.begin() as session:
+            await publications.succeeded(session, part.publication_id, external_id=result.external_id,
+                                         url=result.url, now=self.clock(), how=how)
 
-async def _send(ctx: Ctx, destination: Any, post: Post, part: Part, pub: Any, reply_to: str | None,
-                retry_in: list[float], *, resend: bool = False) -> PublishResult | None:
-    sm, clock = ctx["sessionmaker"], ctx["clock"]
-    try:
-        result = await destination.publish(post, part, idempotency_key=pub.idempotency_key, reply_to=reply_to)
-    except UnknownOutcomeError as exc:
-        if resend:
-            return await _ask(ctx, post, part, pub, f"{exc.message}, twice")
-        return await _reconcile(ctx, destination, post, part, pub, reply_to, retry_in, exc.message)
-    except DestinationError as exc:
-        retry = exc.retryable and pub.attempts < MAX_PUBLISH_ATTEMPTS
-        wait_s = backoff_s(pub.attempts, exc.retry_after_s) if retry else None
-        error = (f"{exc.message}; attempt {pub.attempts} of {MAX_PUBLISH_ATTEMPTS}, next in {humane(wait_s)}"
-                 if wait_s is not None else
-                 f"{exc.message} (gave up after {pub.attempts} attempts)" if exc.retryable else exc.message)
-        async with sm.begin() as session:
-            await publications.failed(session, pub.id, error=error, retry=retry, now=clock(), retry_in_s=wait_s)
-        if wait_s is not None:
-            retry_in.append(wait_s)
-        else:
-            await _tell(ctx, post.draft_id, f"{label(pub.destination)}{_part(part)}: failed: {error}")
-        return None
-    async with sm.begin() as session:
-        await publications.succeeded(session, pub.id, external_id=result.external_id, url=result.url, now=clock())
-    return result
+    async def failed(self, part: ClaimedPart, error: str, *, retry_in_s: float | None) -> None:
+        async with self.sm.begin() as session:
+            await publications.failed(session, part.publication_id, error=error, retry=retry_in_s is not None,
+                                      now=self.clock(), retry_in_s=retry_in_s)
 
+    async def resending(self, part: ClaimedPart, why: str) -> None:
+        async with self.sm.begin() as session:
+            await publications.resending(session, part.publication_id, why=why, now=self.clock())
 
-async def _reconcile(ctx: Ctx, destination: Any, post: Post, part: Part, pub: Any, reply_to: str | None,
-                     retry_in: list[float], why: str) -> PublishResult | None:
-    """The request may have reached the platform: look for it before anything else."""
-    finder, found, checked = getattr(destination, "find_published", None), None, ""
-    if finder is not None:
-        try:
-            found = await finder(post, part)
-            checked = "; not among the account's recent posts"
-        except DestinationError as exc:
-            checked = f"; checking the account failed: {exc.message}"
-    if found is not None:
-        async with ctx["sessionmaker"].begin() as session:
-            await publications.succeeded(session, pub.id, external_id=found.external_id, url=found.url,
-                                         now=ctx["clock"](), how="reconciled")
-        return found
-    if destination.capabilities.safe_to_retry_unknown:
-        async with ctx["sessionmaker"].begin() as session:
-            await publications.resending(session, pub.id, why=why + checked, now=ctx["clock"]())
-        return await _send(ctx, destination, post, part, pub, reply_to, retry_in, resend=True)
-    return await _ask(ctx, post, part, pub, why + checked)
+    async def unconfirmed(self, part: ClaimedPart, why: str) -> None:
+        async with self.sm.begin() as session:
+            await publications.unconfirmed(session, part.publication_id, why=why, now=self.clock())
 
+    async def hand_off(self, part: ClaimedPart, text: str) -> None:
+        """Posted before the row says `handoff`: a crash in between shows the text twice, never zero times."""
+        await notify.post_handoff(self.slack, self.sm, self.post.draft_id,
+                                  PublicationView(part.publication_id, part.destination, part.index, "handoff"), text)
+        async with self.sm.begin() as session:
+            await publications.handed_off(session, part.publication_id, now=self.clock())
 
-async def _ask(ctx: Ctx, post: Post, part: Part, pub: Any, why: str) -> None:
-    async with ctx["sessionmaker"].begin() as session:
-        await publications.unconfirmed(session, pub.id, why=why, now=ctx["clock"]())
-    await _tell(ctx, post.draft_id, (
-        f"{label(pub.destination)}{_part(part)}: I cannot tell whether it was published ({why}). "
-        "Check the account, then choose Retry, Mark as published or Skip on the draft."))
-
-
-async def _hand_off(ctx: Ctx, post: Post, name: str, part: Part, pub: Any) -> None:
-    """Posted before the row says `handoff`: a crash in between shows the text twice, never zero times."""
-    await notify.post_handoff(ctx["slack"], ctx["sessionmaker"], post.draft_id,
-                              PublicationView(pub.id, name, part.index, "handoff"), part.text)
-    async with ctx["sessionmaker"].begin() as session:
-        await publications.handed_off(session, pub.id, now=ctx["clock"]())
-
-
-async def _tell(ctx: Ctx, draft_id: int, text: str) -> None:
-    await notify.note_in_thread(ctx["slack"], ctx["sessionmaker"], draft_id, text)
-
-
-def _part(part: Part | None) -> str:
-    return f" part {part.index + 1}" if part and part.index else ""
-
-
+    async def note(self, text: str) -> None:
+        await notify.note_in_thread(self.slack, self.sm, self.post.draft_id, text)
 
 
 # -- the outbox sweep -----------------------------------------------------------------------------
