@@ -11,6 +11,7 @@ from bot.digest import reminder_message
 from bot.queue import Queue
 from bot.schedule_jobs import ScheduleConfig, Sessionmaker, with_permalinks
 from bot.slack_pace import PacedPoster, SlackRefused
+from storage import config as stored_config
 from storage import outbox, scheduled_publish, schedules
 from storage.clock import Clock
 from storage.schedules import Waiting
@@ -41,14 +42,19 @@ async def send_reminders(client: AsyncWebClient, sessionmaker: Sessionmaker, clo
     """One DM per approver listing drafts that crossed a waiting threshold they were not yet
     reminded of; each (draft, threshold, approver) at most once."""
     thresholds = sorted(config.reminder_after_h)
-    if not thresholds or not config.approvers:
+    if not thresholds:
         return {}
     now = clock()
     async with sessionmaker() as session:
+        # Approvers chosen with `/signoff config set approvers` replace the environment's.
+        chosen = [user for users in await stored_config.values_for(session, "approvers") for user in users or []]
         items = await schedules.waiting_drafts(session, ttl_h=config.ttl_h,
                                                older_than=now - timedelta(hours=thresholds[0]))
+    approvers = tuple(dict.fromkeys(chosen)) or config.approvers
+    if not approvers:
+        return {}
     poster, reminded = PacedPoster(client, pace_s=config.pace_s), {}
-    for user in config.approvers:
+    for user in approvers:
         crossed = {item.draft_id: [_key(item, h, user) for h in thresholds
                                    if now - item.created_at >= timedelta(hours=h)] for item in items}
         async with sessionmaker.begin() as session:

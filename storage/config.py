@@ -28,3 +28,9 @@ async def set_value(session: AsyncSession, *, scope: str, key: str, value: Any, 
     await audit.append(session, kind="config_changed", actor=user_id, now=now,
                        detail={"scope": scope, "key": key, "from": old, "to": value})
     await session.flush()
+
+
+async def values_for(session: AsyncSession, key: str) -> list[Any]:
+    """`key`'s value in every scope that set it (e.g. approvers chosen per workspace)."""
+    rows = await session.scalars(select(ConfigEntry).where(ConfigEntry.key == key))
+    return [row.value.get("value") for row in rows]

@@ -12,6 +12,7 @@ from storage import schedules
 from storage.models import Revision
 from storage.runs import sha256_hex
 from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
+from storage import config as stored_config
 
 CONFIG = ScheduleConfig(timezone="Europe/Berlin", digest_schedule="weekdays 09:00", pace_s=0.01)
 
@@ -136,3 +137,13 @@ async def test_an_expired_draft_message_loses_its_buttons_and_says_so(sessionmak
         "signoff_regenerate"]
     assert "Expired" in str(message.blocks)
     assert await expire_drafts(client, sessionmaker, clock, CONFIG) == []
+
+
+async def test_reminders_go_to_the_approvers_chosen_in_slack_when_there_are_some(sessionmaker, slack, client,
+                                                                                clock) -> None:
+    config = replace(CONFIG, reminder_after_h=(4,), approvers=("U_ALICE",))
+    async with sessionmaker.begin() as session:
+        await stored_config.set_value(session, scope="T_LOCAL", key="approvers", value=["U_CAROL"],
+                                      user_id="U_ADMIN", now=NOW)
+    old = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=5))
+    assert await send_reminders(client, sessionmaker, clock, config) == {"U_CAROL": [old]}
