@@ -132,20 +132,29 @@ async def send_digests(client: AsyncWebClient, sessionmaker: Sessionmaker, clock
         if day is None:
             continue
         key = f"digest:{channel}:{day.isoformat()}"
-        async with sessionmaker.begin() as session:
-            if not await schedules.claim_mark(session, key, now=clock(), lease_s=cfg.mark_lease_s):
-                continue
-        try:
-            messages = await digest_for(client, sessionmaker, clock, channel, cfg)
-            await _send_parts(poster, sessionmaker, clock, key, channel, messages)
-        except SlackRefused as exc:
-            # The claim stays unfinished: it is taken over and retried once its lease lapses.
-            log.warning("digest for %s not sent, will retry: %s", channel, exc.message)
-            continue
-        async with sessionmaker.begin() as session:
-            await schedules.finish_mark(session, key, now=clock())
-        sent.append(channel)
+        async def build(channel: str = channel, cfg: ScheduleConfig = cfg) -> list:
+            return await digest_for(client, sessionmaker, clock, channel, cfg)
+
+        if await _send_once(poster, sessionmaker, clock, key, channel, cfg, build, "digest"):
+            sent.append(channel)
     return sent
+
+
+async def _send_once(poster: PacedPoster, sessionmaker: Sessionmaker, clock: Clock, key: str, channel: str,
+                     cfg: ScheduleConfig, build, what: str) -> bool:  # type: ignore[no-untyped-def]
+    """Claim `key`, build and send the messages, finish the mark: once, whatever the number of workers."""
+    async with sessionmaker.begin() as session:
+        if not await schedules.claim_mark(session, key, now=clock(), lease_s=cfg.mark_lease_s):
+            return False
+    try:
+        await _send_parts(poster, sessionmaker, clock, key, channel, await build())
+    except SlackRefused as exc:
+        # The claim stays unfinished: it is taken over and retried once its lease lapses.
+        log.warning("%s for %s not sent, will retry: %s", what, channel, exc.message)
+        return False
+    async with sessionmaker.begin() as session:
+        await schedules.finish_mark(session, key, now=clock())
+    return True
 
 
 async def send_digest_now(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
@@ -178,18 +187,11 @@ async def send_weekly_reports(client: AsyncWebClient, sessionmaker: Sessionmaker
             continue
         year, week, _ = day.isocalendar()
         key = f"weekly:{channel}:{year}-W{week:02d}"
-        async with sessionmaker.begin() as session:
-            if not await schedules.claim_mark(session, key, now=clock(), lease_s=cfg.mark_lease_s):
-                continue
-        async with sessionmaker() as session:
-            stats = await weekly.weekly_stats(session, channel_id=channel, until=clock())
-        try:
-            await _send_parts(poster, sessionmaker, clock, key, channel,
-                              [weekly_report_message(stats, tz=cfg.tz)])
-        except SlackRefused as exc:
-            log.warning("weekly report for %s not sent, will retry: %s", channel, exc.message)
-            continue
-        async with sessionmaker.begin() as session:
-            await schedules.finish_mark(session, key, now=clock())
-        sent.append(channel)
+        async def report(channel: str = channel, cfg: ScheduleConfig = cfg) -> list:
+            async with sessionmaker() as session:
+                stats = await weekly.weekly_stats(session, channel_id=channel, until=clock())
+            return [weekly_report_message(stats, tz=cfg.tz)]
+
+        if await _send_once(poster, sessionmaker, clock, key, channel, cfg, report, "weekly report"):
+            sent.append(channel)
     return sent

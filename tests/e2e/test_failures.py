@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -101,57 +102,56 @@ def _worker_process(stack: LocalStack, llm_url: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url) -> None:
+@contextlib.asynccontextmanager
+async def interrupted_run(database_url: str, redis_url: str, topic: str):  # type: ignore[no-untyped-def]
+    """A worker process whose run is waiting on a model that does not answer; every process it
+    and the test start is stopped at the end."""
     llm = FakeLLM()
     llm.hold = True
     llm_url = await llm.start()
-    first = second = None
+    processes: list[subprocess.Popen] = []
+
+    def start_worker() -> subprocess.Popen:
+        processes.append(_worker_process(stack, llm_url))
+        return processes[-1]
+
     try:
         async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
-            first = _worker_process(stack, llm_url)
-            await stack.user("U_CAROL").slash("/draft", "killed in the middle")
+            first = start_worker()
+            await stack.user("U_CAROL").slash("/draft", topic)
             await stack.slack.wait_for(lambda: llm.requests, 30)  # the run is now waiting on the model
-            first.send_signal(signal.SIGKILL)
-            first.wait(10)
-            killed_at = time.monotonic()
-            second = _worker_process(stack, llm_url)
-            draft = await wait_for_draft(stack.slack, timeout_s=60)
-            recovered_s = time.monotonic() - killed_at
-            await asyncio.sleep(1.5)
-            assert len(_threads(stack.slack)) == 1
-            assert len(stack.slack.channel_messages("C_GENERAL")) == 1
-            assert "We shipped faster search" in str(draft.blocks)
-            print(f"recovered {recovered_s:.1f} s after SIGKILL")
+            yield stack, first, start_worker
     finally:
-        for process in (first, second):
-            if process and process.poll() is None:
+        for process in processes:
+            if process.poll() is None:
                 process.terminate()
                 process.wait(10)
         await llm.stop()
+
+
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url) -> None:
+    async with interrupted_run(database_url, redis_url, "killed in the middle") as (stack, first, start_worker):
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        killed_at = time.monotonic()
+        start_worker()
+        draft = await wait_for_draft(stack.slack, timeout_s=60)
+        recovered_s = time.monotonic() - killed_at
+        await asyncio.sleep(1.5)
+        assert len(_threads(stack.slack)) == 1
+        assert len(stack.slack.channel_messages("C_GENERAL")) == 1
+        assert "We shipped faster search" in str(draft.blocks)
+        print(f"recovered {recovered_s:.1f} s after SIGKILL")
 
 
 async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url, redis_url) -> None:
-    llm = FakeLLM()
-    llm.hold = True
-    llm_url = await llm.start()
-    first = second = None
-    try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
-            first = _worker_process(stack, llm_url)
-            await stack.user("U_CAROL").slash("/draft", "stopped for a deploy")
-            await stack.slack.wait_for(lambda: llm.requests, 30)
-            first.send_signal(signal.SIGTERM)
-            assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
-            second = _worker_process(stack, llm_url)
-            await wait_for_draft(stack.slack, timeout_s=60)
-            await asyncio.sleep(1.0)
-            assert len(_threads(stack.slack)) == 1
-    finally:
-        for process in (first, second):
-            if process and process.poll() is None:
-                process.terminate()
-                process.wait(10)
-        await llm.stop()
+    async with interrupted_run(database_url, redis_url, "stopped for a deploy") as (stack, first, start_worker):
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
+        start_worker()
+        await wait_for_draft(stack.slack, timeout_s=60)
+        await asyncio.sleep(1.0)
+        assert len(_threads(stack.slack)) == 1
 
 
 async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack) -> None:
