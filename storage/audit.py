@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
@@ -29,23 +29,26 @@ def chain_hash(prev_hash: str, content: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + content).hexdigest()
 
 
+# Built once (appends are on every decision's path). The UPDATE is what takes the lock.
+_TAKE_HEAD = (update(AuditHead.__table__).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+              .returning(AuditHead.seq, AuditHead.hash))
+_INSERT_EVENT = insert(AuditEvent.__table__)
+
+
 async def append(session: AsyncSession, *, kind: str, actor: str, now: datetime,
                  draft_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+    """Chain one event onto the head, in the caller's transaction. Two statements: the UPDATE takes
+    the head's row lock (PostgreSQL; SQLite writers are serial) and returns what we chain onto; the
+    INSERT's trigger (migration 0003) moves the head to the new event."""
     detail = detail or {}
-    # The UPDATE takes the row lock on PostgreSQL; the returned values are the ones we chain onto.
-    head = (await session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    )).one()
+    head = (await session.execute(_TAKE_HEAD)).one()
     seq, prev_hash = head.seq, head.hash
-    created_at = now
-    digest = chain_hash(prev_hash, canonical(seq, draft_id, actor, kind, detail, created_at))
-    event = AuditEvent(seq=seq, draft_id=draft_id, actor=actor, kind=kind, detail=detail,
-                       created_at=created_at, prev_hash=prev_hash, hash=digest)
-    session.add(event)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    await session.flush()
-    return event
+    digest = chain_hash(prev_hash, canonical(seq, draft_id, actor, kind, detail, now))
+    values = dict(seq=seq, draft_id=draft_id, actor=actor, kind=kind, detail=detail, created_at=now,
+                  prev_hash=prev_hash, hash=digest)
+    # A Core insert: the event is never changed after this, so the session need not track it.
+    await session.execute(_INSERT_EVENT, values)
+    return AuditEvent(**values)
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.models import ConfigEntry
 
 
+# Read on every /draft: built once, and plain rows rather than tracked objects.
+_SCOPE_VALUES = select(ConfigEntry.key, ConfigEntry.value).where(ConfigEntry.scope == bindparam("scope"))
+
+
 async def get_all(session: AsyncSession, scope: str) -> dict[str, Any]:
-    rows = await session.scalars(select(ConfigEntry).where(ConfigEntry.scope == scope))
-    return {row.key: row.value.get("value") for row in rows}
+    rows = await session.execute(_SCOPE_VALUES, {"scope": scope})
+    return {key: value.get("value") for key, value in rows}
 
 
 async def set_value(session: AsyncSession, *, scope: str, key: str, value: Any, user_id: str,

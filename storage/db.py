@@ -1,6 +1,7 @@
 """Engine and sessionmaker factories. Built only in the composition roots, never at import time."""
 from __future__ import annotations
 
+import contextlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -8,6 +9,8 @@ from typing import AsyncIterator
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.sqlite_writers import WriterQueue
 
 
 def is_sqlite(url: str) -> bool:
@@ -49,14 +52,22 @@ WRITE = "signoff_write"
 
 
 class Sessionmaker(async_sessionmaker[AsyncSession]):
-    """`begin()` marks the session's connection as a writer before its transaction starts."""
+    """`begin()` marks the session's connection as a writer before its transaction starts; on a
+    SQLite file it first waits its turn in the writer queue (storage/sqlite_writers.py)."""
+
+    writers: WriterQueue | None = None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
-        async with super().begin() as session:
-            await session.connection(execution_options={WRITE: True})
-            yield session
+        async with self.writers.turn() if self.writers else contextlib.nullcontext():
+            async with super().begin() as session:
+                await session.connection(execution_options={WRITE: True})
+                yield session
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return Sessionmaker(engine, expire_on_commit=False)
+    sessionmaker = Sessionmaker(engine, expire_on_commit=False)
+    database = make_url(str(engine.url)).database if is_sqlite(str(engine.url)) else None
+    if database and database != ":memory:":
+        sessionmaker.writers = WriterQueue(str(Path(database).expanduser().resolve()))
+    return sessionmaker

@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Update, and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, outbox, queries
-from storage.models import Approval, Draft
+from storage.errors import UnknownDraft
+from storage.models import Approval, Draft, Revision
 from storage.states import DraftStatus
 
 PUBLISH_JOB = "publish_draft"
@@ -69,14 +71,26 @@ async def locked_draft(session: AsyncSession, draft_id: int) -> Draft:
     return row if row is not None else await queries.draft(session, draft_id)
 
 
+@lru_cache(maxsize=64)
+def _compare_and_set_statement(columns: tuple[str, ...]) -> Update:
+    """One statement per set of written columns, built once (there are a handful of such sets)."""
+    return (update(Draft.__table__)
+            .where(Draft.id == bindparam("match_id"), Draft.status == bindparam("match_status"),
+                   Draft.version == bindparam("match_version"))
+            .values({column: bindparam(column) for column in columns}))
+
+
 async def compare_and_set(session: AsyncSession, row: Draft, *, from_status: str, values: dict) -> bool:
-    result = await session.execute(
-        update(Draft)
-        .where(Draft.id == row.id, Draft.status == from_status, Draft.version == row.version)
-        .values(version=row.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    """Write `values` only if nobody changed the draft since `row` was read. On success `row` shows
+    the written values (as if refreshed, without the extra SELECT)."""
+    values = {"version": row.version + 1, **values}
+    result = await session.execute(_compare_and_set_statement(tuple(sorted(values))), {
+        "match_id": row.id, "match_status": from_status, "match_version": row.version, **values})
+    if result.rowcount != 1:
+        return False
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    return True
 
 
 async def _refuse(session: AsyncSession, draft_id: int, refusal: Refusal) -> Decision:
@@ -92,26 +106,50 @@ async def approvals_of(session: AsyncSession, draft_id: int, revision: int) -> t
     return tuple(result)
 
 
+# Built once: the approval path runs these on every click (building and cache-keying a statement
+# costs about as much as executing it on SQLite).
+_APPROVAL_COUNT = (select(func.count()).where(Approval.draft_id == Draft.id,
+                                              Approval.revision == bindparam("revision"))
+                   .scalar_subquery())
+_LOCKED_FOR_APPROVAL = (
+    select(Draft, Revision.sha256, _APPROVAL_COUNT)
+    .outerjoin(Revision, and_(Revision.draft_id == Draft.id, Revision.number == bindparam("revision")))
+    .where(Draft.id == bindparam("draft_id"))
+    .with_for_update(of=Draft)
+    .execution_options(populate_existing=True)
+)
+_INSERT_APPROVAL = insert(Approval.__table__)
+
+
+async def _locked_for_approval(session: AsyncSession, draft_id: int, revision: int
+                               ) -> tuple[Draft, str | None, int]:
+    """The locked draft, the SHA-256 of `revision` (None if there is no such revision) and how many
+    approvals that revision has: one round trip for everything an approval checks."""
+    found = (await session.execute(_LOCKED_FOR_APPROVAL, {"draft_id": draft_id, "revision": revision})
+             ).one_or_none()
+    if found is None:
+        raise UnknownDraft(draft_id)
+    return found[0], found[1], found[2]
+
+
 async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
                   now: datetime, rule: ApprovalRule = ApprovalRule(),
                   publish_at: datetime | None = None) -> Decision:
-    row = await locked_draft(session, draft_id)
+    row, stored_sha256, approval_count = await _locked_for_approval(session, draft_id, revision)
     refusal = _refusal_for(row, revision)
     if refusal:
         return Decision(False, row, refusal)
-    current = await queries.revision(session, draft_id, revision)
-    if current is None or current.sha256 != sha256:
+    if stored_sha256 is None or stored_sha256 != sha256:
         return Decision(False, row, Refusal.hash_mismatch)
-    before = await approvals_of(session, draft_id, revision)
+    before = await approvals_of(session, draft_id, revision) if approval_count else ()
     if user_id in before:
         return Decision(False, row, Refusal.already_approved_by_you, approvers=before)
     if rule.four_eyes and user_id == row.requester_id and rule.required == 1:
         return Decision(False, row, Refusal.own_draft)
-    try:
-        async with session.begin_nested():
-            session.add(Approval(draft_id=draft_id, revision=revision, user_id=user_id, created_at=now))
-    except IntegrityError:
-        return await _refuse(session, draft_id, Refusal.lost_race)
+    # No savepoint needed: the draft row lock (SQLite: the write lock) serialises approvals of one
+    # draft, and `before` was read under it, so this insert cannot meet a duplicate.
+    await session.execute(_INSERT_APPROVAL, {"draft_id": draft_id, "revision": revision, "user_id": user_id,
+                                             "created_at": now})
     approvers = before + (user_id,)
     enough = len(approvers) >= rule.required and (
         not rule.four_eyes or any(a != row.requester_id for a in approvers))
@@ -122,7 +160,6 @@ async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256
         await audit.append(session, kind="approval_recorded", actor=user_id, now=now, draft_id=draft_id,
                            detail={"revision": revision, "sha256": sha256, "approvals": len(approvers),
                                    "required": rule.required})
-        await session.refresh(row)
         return Decision(True, row, approvers=approvers, final=False)
     # A time asked for with `/draft --at` holds; a time already past means "now".
     publish_at = publish_at or row.publish_at
@@ -140,7 +177,6 @@ async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256
     job = await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now,
                            dedupe_key=f"publish:{draft_id}:{revision}",
                            due_at=publish_at or now + timedelta(seconds=SWEEP_GRACE_S))
-    await session.refresh(row)
     return Decision(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job), approvers=approvers)
 
 
@@ -161,7 +197,6 @@ async def skip(session: AsyncSession, *, draft_id: int, revision: int, user_id: 
         return await _refuse(session, draft_id, Refusal.lost_race)
     await audit.append(session, kind="skipped", actor=user_id, now=now, draft_id=draft_id,
                        detail={"revision": revision, "reason": reason})
-    await session.refresh(row)
     return Decision(True, row)
 
 

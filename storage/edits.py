@@ -63,7 +63,6 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
         "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
         "policy_ok": policy_ok, "problems": problems})
     await search.index(session, draft_id=draft_id, kind="revision", body=text)
-    await session.refresh(row)
     return ContentChange(True, row, revision=revision, previous_text=base.text if base else None)
 
 
@@ -85,7 +84,6 @@ async def request_regenerate(session: AsyncSession, *, draft_id: int, base_revis
     await audit.append(session, kind="regenerate_requested", actor=user_id, now=now, draft_id=draft_id,
                        detail={"run": number, "from_revision": row.current_revision, "feedback": run.feedback})
     job = await outbox.add(session, job=RUN_JOB, args={"run_id": run.id}, now=now, dedupe_key=f"run:{run.id}")
-    await session.refresh(row)
     return ContentChange(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job))
 
 
@@ -111,7 +109,6 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
         return ContentChange(False, row, Refusal.lost_race)
     await audit.append(session, kind="cancelled", actor=user_id, now=now, draft_id=draft_id,
                        detail={"runs": [r.number for r in runs]})
-    await session.refresh(row)
     return ContentChange(True, row)
 
 
@@ -125,5 +122,4 @@ async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now
                           .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
     await audit.append(session, kind="schedule_cancelled", actor=user_id, now=now, draft_id=row.id,
                        detail={"publish_at": row.publish_at.isoformat() if row.publish_at else None})
-    await session.refresh(row)
     return ContentChange(True, row)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxJob
 from storage.states import OutboxStatus
+
+
+_INSERT_JOB = insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
 
 
 def arq_job_id(job: OutboxJob) -> str:
@@ -22,32 +25,36 @@ def arq_job_id(job: OutboxJob) -> str:
 
 async def add(session: AsyncSession, *, job: str, args: dict, now: datetime,
               dedupe_key: str | None = None, due_at: datetime | None = None) -> OutboxJob:
-    row = OutboxJob(token=uuid.uuid4().hex, job=job, args=args, dedupe_key=dedupe_key, status=OutboxStatus.pending.value,
-                    attempt=0, due_at=due_at or now, created_at=now)
-    session.add(row)
-    await session.flush()
-    return row
+    """The new job row, written with a Core insert (on every /draft and approval): the returned
+    object is a detached copy for reading its id, token and attempt, not tracked by the session."""
+    values = dict(token=uuid.uuid4().hex, job=job, args=args, dedupe_key=dedupe_key,
+                  status=OutboxStatus.pending.value, attempt=0, due_at=due_at or now, created_at=now)
+    job_id = (await session.execute(_INSERT_JOB, values)).scalar_one()
+    return OutboxJob(id=job_id, **values)
 
 
 async def get(session: AsyncSession, outbox_id: int) -> OutboxJob | None:
     return await session.get(OutboxJob, outbox_id)
 
 
-async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> bool:
-    """Take the lease if nobody holds a live one; False means someone else has it or it is done."""
-    result = await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == outbox_id, OutboxJob.status == OutboxStatus.pending.value,
-               or_(OutboxJob.lease_until.is_(None), OutboxJob.lease_until < now))
+async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> dict | None:
+    """Take the lease if nobody holds a live one and return the job's args; None means someone else
+    has it or it is done. One statement: the compare-and-set hands back what the job needs."""
+    outbox = OutboxJob.__table__
+    return (await session.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value,
+               or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now))
         .values(lease_until=now + timedelta(seconds=lease_s))
-    )
-    return result.rowcount == 1
+        .returning(outbox.c.args)
+    )).scalar_one_or_none()
 
 
 async def renew(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> None:
+    outbox = OutboxJob.__table__
     await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == outbox_id, OutboxJob.status == OutboxStatus.pending.value)
+        update(outbox)
+        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value)
         .values(lease_until=now + timedelta(seconds=lease_s))
     )
 
@@ -63,8 +70,9 @@ async def release(session: AsyncSession, outbox_id: int, *, error: str | None = 
 
 async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
                  status: OutboxStatus = OutboxStatus.done, error: str | None = None) -> None:
+    outbox = OutboxJob.__table__
     await session.execute(
-        update(OutboxJob).where(OutboxJob.id == outbox_id)
+        update(outbox).where(outbox.c.id == outbox_id)
         .values(status=status.value, done_at=now, lease_until=None, last_error=error)
     )
 

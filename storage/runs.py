@@ -1,14 +1,21 @@
-"""A pipeline run's life: started, then a new revision or a failure, each with its audit event."""
+"""A pipeline run's life: started, then a new revision or a failure, each with its audit event.
+
+Every draft goes through here, so each step is a few Core statements: compare-and-set on the run's
+status (`UPDATE … WHERE status = 'running' RETURNING …`) instead of loading rows to check them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage import audit, queries, search
+from storage import audit, search
 from storage.models import Draft, Revision, Run
 from storage.states import DraftStatus, RunStatus
+
+_runs, _drafts = Run.__table__, Draft.__table__
 
 
 def sha256_hex(text: str) -> str:
@@ -17,19 +24,20 @@ def sha256_hex(text: str) -> str:
 
 
 async def start(session: AsyncSession, run_id: int, *, now: datetime) -> Run | None:
-    """Mark the run running; None when it already finished (a duplicate delivery of the job)."""
-    run = await queries.run(session, run_id)
-    if run is None or run.status in (RunStatus.succeeded.value, RunStatus.failed.value,
-                                     RunStatus.cancelled.value):
-        return None
-    if run.status == RunStatus.queued.value:
-        run.status, run.started_at = RunStatus.running.value, now
-        await session.flush()
-    return run
+    """Mark the run running; None when it already finished (a duplicate delivery of the job).
+    A run found `running` is returned as it is: its worker died and this one takes over."""
+    started = (await session.execute(
+        update(Run).where(Run.id == run_id, Run.status == RunStatus.queued.value)
+        .values(status=RunStatus.running.value, started_at=now).returning(Run)
+        .execution_options(synchronize_session=False))).scalar_one_or_none()
+    if started is not None:
+        return started
+    run = await session.get(Run, run_id)
+    return run if run is not None and run.status == RunStatus.running.value else None
 
 
 async def set_progress(session: AsyncSession, draft_id: int, phrase: str, *, now: datetime) -> None:
-    await session.execute(update(Draft).where(Draft.id == draft_id)
+    await session.execute(update(_drafts).where(_drafts.c.id == draft_id)
                           .values(progress=phrase[:200], updated_at=now))
 
 
@@ -38,49 +46,76 @@ async def set_messages(session: AsyncSession, draft_id: int, *, parent_ts: str |
     values = {k: v for k, v in (("parent_ts", parent_ts), ("message_ts", message_ts),
                                 ("permalink", permalink)) if v}
     if values:
-        await session.execute(update(Draft).where(Draft.id == draft_id).values(**values))
+        await session.execute(update(_drafts).where(_drafts.c.id == draft_id).values(**values))
 
 
 async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_ok: bool, details: dict,
                           stages: list, now: datetime, expires_at: datetime | None = None) -> Revision | None:
     """The run succeeded: store its text as the next revision and open the draft for decision.
 
-    None when the run was cancelled meanwhile: its result is dropped.
+    None when the run is no longer running (cancelled meanwhile): its result is dropped.
     """
-    if run.status != RunStatus.running.value:
+    current = await _lock_draft(session, run.draft_id)
+    run_number = await _end_run(session, run, RunStatus.succeeded, now=now, stages=stages)
+    if run_number is None:
         return None
-    row = await queries.draft(session, run.draft_id)
-    number = row.current_revision + 1
-    revision = Revision(draft_id=row.id, number=number, text=text, sha256=sha256_hex(text),
+    number = current + 1
+    revision = Revision(draft_id=run.draft_id, number=number, text=text, sha256=sha256_hex(text),
                         author="pipeline", run_id=run.id, policy_ok=policy_ok, details=details,
                         created_at=now)
     session.add(revision)
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     await session.execute(
-        update(Draft).where(Draft.id == row.id)
-        .values(current_revision=number, status=status.value, version=Draft.version + 1,
+        update(_drafts).where(_drafts.c.id == run.draft_id)
+        .values(current_revision=number, status=status.value, version=_drafts.c.version + 1,
                 progress=None, last_error=None, updated_at=now,
-                **({"expires_at": expires_at} if expires_at else {}))
-        .execution_options(synchronize_session=False))
-    run.status, run.finished_at, run.stages = RunStatus.succeeded.value, now, stages
-    await audit.append(session, kind="drafted", actor="signoff", now=now, draft_id=row.id, detail={
-        "run": run.number, "revision": number, "sha256": revision.sha256, "policy_ok": policy_ok,
+                **({"expires_at": expires_at} if expires_at else {})))
+    await audit.append(session, kind="drafted", actor="signoff", now=now, draft_id=run.draft_id, detail={
+        "run": run_number, "revision": number, "sha256": revision.sha256, "policy_ok": policy_ok,
         "problems": details.get("policy", {}).get("problems", [])})
-    await search.index(session, draft_id=row.id, kind="revision", body=text)
+    await search.index(session, draft_id=run.draft_id, kind="revision", body=text)
     await session.flush()
-    await session.refresh(row)
+    await _refresh_if_held(session, run.draft_id)
     return revision
 
 
 async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) -> None:
-    if run.status != RunStatus.running.value:
+    await _lock_draft(session, run.draft_id)
+    run_number = await _end_run(session, run, RunStatus.failed, now=now, error=error)
+    if run_number is None:
         return
-    run.status, run.finished_at, run.error = RunStatus.failed.value, now, error
     await session.execute(
-        update(Draft).where(Draft.id == run.draft_id, Draft.status == DraftStatus.generating.value)
-        .values(status=DraftStatus.failed.value, version=Draft.version + 1, progress=None,
-                last_error=error, updated_at=now)
-        .execution_options(synchronize_session=False))
+        update(_drafts).where(_drafts.c.id == run.draft_id, _drafts.c.status == DraftStatus.generating.value)
+        .values(status=DraftStatus.failed.value, version=_drafts.c.version + 1, progress=None,
+                last_error=error, updated_at=now))
     await audit.append(session, kind="failed", actor="signoff", now=now, draft_id=run.draft_id,
-                       detail={"run": run.number, "error": error})
+                       detail={"run": run_number, "error": error})
     await session.flush()
+
+
+async def _lock_draft(session: AsyncSession, draft_id: int) -> int:
+    """Lock the draft row before the run's (cancel does too: one order, no deadlock on PostgreSQL);
+    returns its current revision number."""
+    return (await session.execute(
+        select(_drafts.c.current_revision).where(_drafts.c.id == draft_id).with_for_update())).scalar_one()
+
+
+async def _end_run(session: AsyncSession, run: Run, status: RunStatus, *, now: datetime,
+                   **values: object) -> int | None:
+    """running → `status`, compare-and-set; the run's number, or None when it was no longer running."""
+    number = (await session.execute(
+        update(_runs).where(_runs.c.id == run.id, _runs.c.status == RunStatus.running.value)
+        .values(status=status.value, finished_at=now, **values)
+        .returning(_runs.c.number))).scalar_one_or_none()
+    if number is not None:
+        # The caller's instance shows what was written, without the session writing it again.
+        for key, value in {"status": status.value, "finished_at": now, **values}.items():
+            set_committed_value(run, key, value)
+    return number
+
+
+async def _refresh_if_held(session: AsyncSession, draft_id: int) -> None:
+    """A caller that loaded the draft in this session sees the new revision, as before."""
+    held = session.identity_map.get(session.identity_key(Draft, draft_id))
+    if held is not None:
+        await session.refresh(held)

@@ -1,0 +1,103 @@
+"""A run's steps and the outbox lease are compare-and-set statements; on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from storage import edits, intake, outbox, queries, runs
+from storage.audit import events_for
+from storage.states import OutboxStatus
+
+NOW = datetime(2026, 11, 22, 12, 0)
+
+
+async def requested(sessionmaker) -> intake.Accepted:  # type: ignore[no-untyped-def]
+    async with sessionmaker.begin() as session:
+        return await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
+                                          topic="release notes", destinations=["dryrun"], now=NOW)
+
+
+async def started(sessionmaker, run_id: int):  # type: ignore[no-untyped-def]
+    async with sessionmaker.begin() as session:
+        return await runs.start(session, run_id, now=NOW)
+
+
+async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    async with sessionmaker.begin() as session:
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=20) == {"run_id": accepted.run_id}
+    async with sessionmaker.begin() as session:
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=5), lease_s=20) is None
+    async with sessionmaker.begin() as session:  # the first worker died: its lease ran out
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=21), lease_s=20)
+        await outbox.finish(session, accepted.outbox_id, now=NOW)
+    async with sessionmaker.begin() as session:
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(hours=1), lease_s=20) is None
+        assert (await outbox.get(session, accepted.outbox_id)).status == OutboxStatus.done.value  # type: ignore[union-attr]
+
+
+async def test_a_run_is_started_once_taken_over_while_running_and_refused_once_finished(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    first = await started(sessionmaker, accepted.run_id)
+    assert (first.status, first.started_at, first.draft_id) == ("running", NOW, accepted.draft_id)
+    assert (await started(sessionmaker, accepted.run_id)).status == "running"  # a second worker takes over
+    async with sessionmaker.begin() as session:
+        assert await runs.record_revision(session, first, text="Hello", policy_ok=True, details={}, stages=[],
+                                          now=NOW) is not None
+    assert await started(sessionmaker, accepted.run_id) is None
+    assert await started(sessionmaker, 999_999) is None
+
+
+async def test_a_run_in_its_own_transactions_records_the_next_revision_with_its_audit_event(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    run = await started(sessionmaker, accepted.run_id)
+    async with sessionmaker.begin() as session:
+        revision = await runs.record_revision(session, run, text="Hello world", policy_ok=False,
+                                              details={"policy": {"problems": ["too short"]}}, stages=[{"name": "x"}],
+                                              now=NOW, expires_at=NOW + timedelta(hours=48))
+    assert (revision.number, run.status, run.stages) == (1, "succeeded", [{"name": "x"}])
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, accepted.draft_id)
+        assert (draft.status, draft.current_revision, draft.version, draft.progress) == ("needs_attention", 1, 2, None)
+        assert draft.expires_at == NOW + timedelta(hours=48)
+        assert (await queries.run(session, accepted.run_id)).status == "succeeded"  # type: ignore[union-attr]
+        drafted = [e for e in await events_for(session, accepted.draft_id) if e.kind == "drafted"]
+        assert [(e.detail["run"], e.detail["revision"], e.detail["problems"]) for e in drafted] == [(1, 1, ["too short"])]
+
+
+async def test_a_draft_loaded_in_the_same_session_shows_the_new_revision(sessionmaker) -> None:
+    async with sessionmaker.begin() as session:
+        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
+                                              topic="t", destinations=["dryrun"], now=NOW)
+        draft = await queries.draft(session, accepted.draft_id)
+        run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run.status == "running"
+        await runs.record_revision(session, run, text="Hi", policy_ok=True, details={}, stages=[], now=NOW)
+        assert (draft.status, draft.current_revision) == ("pending", 1)
+
+
+async def test_the_result_of_a_cancelled_run_is_dropped(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    run = await started(sessionmaker, accepted.run_id)
+    async with sessionmaker.begin() as session:
+        assert (await edits.cancel(session, draft_id=accepted.draft_id, user_id="U_REQ", now=NOW)).ok
+    async with sessionmaker.begin() as session:
+        assert await runs.record_revision(session, run, text="late", policy_ok=True, details={}, stages=[],
+                                          now=NOW) is None
+        await runs.fail(session, run, error="late too", now=NOW)
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, accepted.draft_id)
+        assert (draft.status, draft.current_revision, draft.last_error) == ("skipped", 0, None)
+        assert (await queries.run(session, accepted.run_id)).status == "cancelled"  # type: ignore[union-attr]
+        assert not [e for e in await events_for(session, accepted.draft_id) if e.kind in ("drafted", "failed")]
+
+
+async def test_a_failed_run_fails_its_generating_draft_once(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    run = await started(sessionmaker, accepted.run_id)
+    for _ in range(2):
+        async with sessionmaker.begin() as session:
+            await runs.fail(session, run, error="the model is down", now=NOW)
+    async with sessionmaker() as session:
+        draft = await queries.draft(session, accepted.draft_id)
+        assert (draft.status, draft.last_error, draft.version) == ("failed", "the model is down", 2)
+        assert [e.kind for e in await events_for(session, accepted.draft_id)] == ["requested", "failed"]
