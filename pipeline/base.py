@@ -25,6 +25,7 @@ class LengthUnit(str, Enum):
     characters = "characters"
     graphemes = "graphemes"
     x_weighted = "x_weighted"
+    mastodon = "mastodon"  # characters, with every http(s) link counted as 23
 
 
 class DestinationCapabilities(BaseModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from twitter_text import parse_tweet
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 from pipeline.base import LengthUnit
 
@@ -41,7 +41,21 @@ def measure(text: str, unit: LengthUnit | str = LengthUnit.characters) -> int:
         return parse_tweet(text).weightedLength
     if unit is LengthUnit.graphemes:
         return count_graphemes(text)
+    if unit is LengthUnit.mastodon:
+        return mastodon_length(text)
     return len(text)
+
+
+MASTODON_LINK_LENGTH = 23
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon counts every http(s) link as 23 characters however long (twitter-text's URL rules).
+    The same rule as destinations/splitting.py: the writer and the publisher must agree, and the
+    two packages do not import each other."""
+    links = extract_urls_with_indices(text, extract_urls_without_protocol=False)
+    return len(text) - sum(end - start for start, end in (link["indices"] for link in links)) \
+        + MASTODON_LINK_LENGTH * len(links)
 
 
 def fits(text: str, limit: int | None, unit: LengthUnit | str = LengthUnit.characters) -> bool:

@@ -14,7 +14,8 @@ SYSTEM = (
     "or @handle only if it appears verbatim in the sources or the topic."
 )
 _UNITS = {LengthUnit.characters: "characters", LengthUnit.graphemes: "characters (an emoji counts as one)",
-          LengthUnit.x_weighted: "X-weighted characters (every link counts 23, emoji and CJK count 2)"}
+          LengthUnit.x_weighted: "X-weighted characters (every link counts 23, emoji and CJK count 2)",
+          LengthUnit.mastodon: "characters (every link counts 23)"}
 
 
 def _length_rule(budget: Budget) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[\"'“(\[]?[A-Z0-9\u3040-\u9fff])")
@@ -24,6 +25,13 @@ FILLER = frozenset("day days time year years people lot lots part parts best goo
 
 def tokens(text: str) -> list[str]:
     """Lowercased content words with a light plural strip, so "feeds" matches "feed"."""
+    return list(_tokens(text))
+
+
+# Every run ranks and compares the same notes and commits again: their words are kept for the
+# most recent texts (bounded, a few MB at most).
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for word in _TOKEN.findall(text.lower()):
         if word in STOPWORDS or (len(word) < 2 and word.isascii()):
@@ -31,7 +39,7 @@ def tokens(text: str) -> list[str]:
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         out.append(word)
-    return out
+    return tuple(out)
 
 
 def sentences(text: str) -> list[str]:
@@ -42,11 +50,12 @@ def sentences(text: str) -> list[str]:
     return parts
 
 
-def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
-    words = tokens(text)
+@lru_cache(maxsize=256)
+def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
+    words = _tokens(text)
     if len(words) < size:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+        return frozenset({words}) if words else frozenset()
+    return frozenset(words[i:i + size] for i in range(len(words) - size + 1))
 
 
 def similarity(a: str, b: str) -> float:

@@ -18,7 +18,8 @@ _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202a", "\u202
               "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f",
               "\u061c", "\u00ad", "\u180e"}
 _UNIT_NAMES = {LengthUnit.characters: "characters", LengthUnit.graphemes: "characters",
-               LengthUnit.x_weighted: "(X-weighted length)"}
+               LengthUnit.x_weighted: "(X-weighted length)",
+               LengthUnit.mastodon: "characters (a link counts 23)"}
 # A zero-width joiner between two emoji is how 👨‍👩‍👧 is spelled, not a hidden character.
 _EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
 

@@ -24,6 +24,15 @@ def test_x_length_is_counted_the_way_x_counts_it():
     assert check_draft(brief, "a" * 280, []).ok
 
 
+def test_mastodon_length_counts_a_link_as_23_characters():
+    brief = DraftBrief(topic="t", capabilities={"mastodon": DestinationCapabilities(
+        max_length=60, length_unit=LengthUnit.mastodon)})
+    link = "https://tokio.rs/blog/" + "long-path/" * 10
+    assert check_draft(brief, "Read " + link, [SOURCE.model_copy(update={"url": link})]).ok
+    verdict = check_draft(brief, "x" * 40 + " " + link, [SOURCE.model_copy(update={"url": link})])
+    assert verdict.problems == ["Too long for mastodon: 64/60 characters (a link counts 23)."]
+
+
 def test_limits_without_capabilities_still_count_characters():
     verdict = check_draft(DraftBrief(topic="t", limits={"mastodon": 10}), "eleven chars", [])
     assert verdict.problems == ["Too long for mastodon: 12/10 characters."]
