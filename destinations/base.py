@@ -13,10 +13,15 @@ from enum import Enum
 from typing import Protocol, runtime_checkable
 
 
+# The one preflight problem every destination shares.
+EMPTY_TEXT = "the text is empty"
+
+
 class LengthUnit(str, Enum):
     characters = "characters"
     graphemes = "graphemes"
     x_weighted = "x_weighted"
+    mastodon = "mastodon"  # characters, with every http(s) link counted as 23
 
 
 @dataclass(frozen=True)

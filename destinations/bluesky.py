@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 
-from destinations.base import Capabilities, LengthUnit, Part, Post, PublishResult
-from destinations.bluesky_facets import facets
-from destinations.errors import PermanentError
+from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
+from destinations.bluesky_facets import facets, mentioned_handles
+from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
-from destinations.splitting import grapheme_count, split_thread
+from destinations.splitting import grapheme_count, thread_parts
 
 POST = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
@@ -47,11 +47,10 @@ class Bluesky:
         self._session: dict[str, Any] | None = None
 
     def format(self, post: Post) -> list[Part]:
-        texts = split_thread(post.text, MAX_GRAPHEMES, bluesky_length)
-        return [Part(index=i, text=t) for i, t in enumerate(texts)]
+        return thread_parts(post.text, MAX_GRAPHEMES, bluesky_length)
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else ["the text is empty"]
+        return [] if post.text.strip() else [EMPTY_TEXT]
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
@@ -60,7 +59,7 @@ class Bluesky:
             "$type": POST, "text": part.text,
             "createdAt": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
         }
-        if found := facets(part.text):
+        if found := facets(part.text, await self._resolve(mentioned_handles(part.text))):
             record["facets"] = found
         if reply_to:
             record["reply"] = await self._reply_refs(reply_to)
@@ -84,6 +83,25 @@ class Bluesky:
                                      url=f"https://bsky.app/profile/{session['handle']}/post/{rkey}",
                                      detail={"cid": item["cid"], "reconciled": True})
         return None
+
+    async def _resolve(self, handles: list[str]) -> dict[str, str]:
+        """handle → DID for the mentioned handles that exist. Nothing is posted yet, so a failure
+        to ask is retryable (even a timeout); a handle the PDS cannot resolve stays plain text."""
+        dids: dict[str, str] = {}
+        for handle in handles[:20]:
+            try:
+                async with map_http_errors("Bluesky"):
+                    response = await self._http.get(self._xrpc + "com.atproto.identity.resolveHandle",
+                                                    params={"handle": handle})
+            except UnknownOutcomeError as exc:
+                raise RetryableError(f"Bluesky did not resolve @{handle} in time") from exc
+            if 400 <= response.status_code < 500 and response.status_code != 429:
+                continue
+            _raise_for_status(response)
+            did = json_body(response, "Bluesky").get("did")
+            if isinstance(did, str) and did.startswith("did:"):
+                dids[handle] = did
+        return dids
 
     async def _reply_refs(self, parent_uri: str) -> dict[str, Any]:
         repo, collection, rkey = parent_uri.removeprefix("at://").split("/", 2)

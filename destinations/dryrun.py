@@ -1,7 +1,7 @@
 """A destination that publishes nothing: it records what would have been sent."""
 from __future__ import annotations
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 
 
 class DryRun:
@@ -15,7 +15,7 @@ class DryRun:
         return [Part(index=0, text=post.text)]
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else ["the text is empty"]
+        return [] if post.text.strip() else [EMPTY_TEXT]
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.errors import PermanentError
 
 MAX_LENGTH = 3000
@@ -39,7 +39,7 @@ class LinkedIn:
 
     def preflight(self, post: Post) -> list[str]:
         if not post.text.strip():
-            return ["the text is empty"]
+            return [EMPTY_TEXT]
         length = len(self.format(post)[0].text)
         if length > MAX_LENGTH:
             return [f"LinkedIn allows {MAX_LENGTH} characters; this post has {length} with its hashtags"]

@@ -10,10 +10,10 @@ import re
 
 import httpx
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
-from destinations.splitting import split_thread
+from destinations.splitting import mastodon_length, thread_parts
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.I)
@@ -32,19 +32,17 @@ class Mastodon:
         self._auth = {"Authorization": f"Bearer {token}"}
         self._http = http
         self._visibility = visibility
-        # Counted in code points: never fewer than Mastodon's count (URLs count 23 there).
         self.capabilities = Capabilities(
-            max_length=max_chars, threads=True, idempotency_keys=True,
+            max_length=max_chars, length_unit=LengthUnit.mastodon, threads=True, idempotency_keys=True,
             # 300 API calls per 5 minutes per account.
             rate_limit_per_min=60, safe_to_retry_unknown=True,
         )
 
     def format(self, post: Post) -> list[Part]:
-        texts = split_thread(post.text, self.capabilities.max_length or 500)
-        return [Part(index=i, text=t) for i, t in enumerate(texts)]
+        return thread_parts(post.text, self.capabilities.max_length or 500, mastodon_length)
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else ["the text is empty"]
+        return [] if post.text.strip() else [EMPTY_TEXT]
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

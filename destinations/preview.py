@@ -6,11 +6,12 @@ from typing import Any, Callable, Mapping
 
 from destinations.base import Destination, LengthUnit, Post
 from destinations.devto import sanitize_tags, title_and_body
-from destinations.splitting import grapheme_count
+from destinations.splitting import grapheme_count, mastodon_length
 from destinations.x import weighted_length
 
 _MEASURE: dict[LengthUnit, Callable[[str], int]] = {
-    LengthUnit.x_weighted: weighted_length, LengthUnit.graphemes: grapheme_count}
+    LengthUnit.x_weighted: weighted_length, LengthUnit.graphemes: grapheme_count,
+    LengthUnit.mastodon: mastodon_length}
 
 
 def is_handoff(destination: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 
@@ -45,7 +45,7 @@ class SlackChannel:
 
     def preflight(self, post: Post) -> list[str]:
         if not post.text.strip():
-            return ["the text is empty"]
+            return [EMPTY_TEXT]
         if len(escape(post.text)) > MAX_TEXT:
             return [f"Slack cuts messages after {MAX_TEXT} characters"]
         return []

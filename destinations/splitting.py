@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from twitter_text import extract_urls_with_indices
+
+from destinations.base import Part
+
 try:
     import regex as _regex
 except ImportError:  # without it we split on code points, which is never longer than graphemes
@@ -32,8 +36,24 @@ def grapheme_count(text: str) -> int:
     return len(graphemes(text))
 
 
+MASTODON_LINK_LENGTH = 23
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon counts every http(s) link as 23 characters, however long (twitter-text's URL rules,
+    as Mastodon uses them); the rest in code points, never fewer than Mastodon's count."""
+    links = extract_urls_with_indices(text, extract_urls_without_protocol=False)
+    return len(text) - sum(end - start for start, end in (link["indices"] for link in links)) \
+        + MASTODON_LINK_LENGTH * len(links)
+
+
 def numbering(index: int, total: int) -> str:
     return f" ({index}/{total})"
+
+
+def thread_parts(text: str, limit: int, measure: Measure = len) -> list[Part]:
+    """`split_thread` as the numbered Parts a threaded destination's `format` returns."""
+    return [Part(index=i, text=t) for i, t in enumerate(split_thread(text, limit, measure))]
 
 
 def split_thread(text: str, limit: int, measure: Measure = len) -> list[str]:

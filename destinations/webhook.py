@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.http_errors import map_http_errors, raise_for_status
 
 
@@ -26,7 +26,7 @@ class Webhook:
     def preflight(self, post: Post) -> list[str]:
         problems = []
         if not post.text.strip():
-            problems.append("the text is empty")
+            problems.append(EMPTY_TEXT)
         if not self._url.startswith(("http://", "https://")):
             problems.append("WEBHOOK_URL is not an http(s) URL")
         return problems

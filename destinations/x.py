@@ -16,8 +16,8 @@ from tweepy.asynchronous import AsyncClient
 from twitter_text import parse_tweet
 from yarl import URL
 
-from destinations.base import Capabilities, LengthUnit, Part, Post, PublishResult
-from destinations.splitting import split_thread
+from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
+from destinations.splitting import thread_parts
 from destinations.x_errors import map_tweepy_errors
 from destinations.x_logging import redact_tweepy_logs
 
@@ -62,12 +62,11 @@ class X:
         redact_tweepy_logs(self._credentials)
 
     def format(self, post: Post) -> list[Part]:
-        texts = split_thread(post.text, MAX_WEIGHTED_LENGTH, weighted_length)
-        return [Part(index=i, text=t) for i, t in enumerate(texts)]
+        return thread_parts(post.text, MAX_WEIGHTED_LENGTH, weighted_length)
 
     def preflight(self, post: Post) -> list[str]:
         if not post.text.strip():
-            return ["the text is empty"]
+            return [EMPTY_TEXT]
         problems = []
         for part in self.format(post):
             if not parse_tweet(part.text).valid:

@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from destinations.bluesky import Bluesky
-from destinations.bluesky_facets import facets
+from destinations.bluesky_facets import facets, mentioned_handles
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.splitting import grapheme_count
 from tests.destinations.fakes.bluesky import FakeBluesky, rate_limited
@@ -133,3 +133,31 @@ async def test_a_timeout_after_sending_is_an_unknown_outcome(fake, http):
     fake.fail_next(kind="hang", path="/xrpc/com.atproto.repo.createRecord")
     with pytest.raises(UnknownOutcomeError):
         await publish(dest, "Slow.")
+
+
+def test_mentions_are_found_only_where_a_handle_starts_a_word():
+    text = "Thanks @Alice.bsky.social and (@bob.example.com). Mail me@example.com, not @localhost or @x."
+    assert mentioned_handles(text) == ["alice.bsky.social", "bob.example.com"]
+
+
+def test_a_mention_facet_names_the_did_and_covers_the_handle_in_utf8_bytes():
+    text = "🎉 Thanks @alice.bsky.social."
+    [mention] = facets(text, {"alice.bsky.social": "did:plc:alice"})
+    assert linked(text, mention) == "@alice.bsky.social"
+    assert mention["features"] == [{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:alice"}]
+    assert facets(text) == []  # unresolved: plain text
+
+
+async def test_publish_resolves_mentions_and_leaves_unknown_handles_as_text(fake, http):
+    await publish(make(fake, http), "Shipped with @alice.bsky.social and @nobody.example.com today.")
+    [record] = fake.posts
+    mentions = [f for f in record["facets"] if f["features"][0]["$type"].endswith("#mention")]
+    assert [(linked(record["text"], f), f["features"][0]["did"]) for f in mentions] == [
+        ("@alice.bsky.social", fake.known_handles["alice.bsky.social"])]
+
+
+async def test_a_failure_to_resolve_a_mention_is_retryable_and_posts_nothing(fake, http):
+    fake.fail_next(kind="drop", path="/xrpc/com.atproto.identity.resolveHandle")
+    with pytest.raises(RetryableError):
+        await publish(make(fake, http), "Thanks @alice.bsky.social")
+    assert fake.posts == []

@@ -6,6 +6,8 @@ import pytest
 from destinations.base import idempotency_key
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.mastodon import Mastodon
+from destinations.preview import shape
+from destinations.splitting import mastodon_length
 from tests.destinations.fakes.mastodon import FakeMastodon, rate_limited
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port
@@ -113,3 +115,17 @@ async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(fake, htt
     fake.fail_next(200, body="<html>ok?</html>", path="/api/v1/statuses")
     with pytest.raises(UnknownOutcomeError):
         await publish(Mastodon(fake.url, "mastodon-token", http), "Hello.")
+
+
+def test_a_link_counts_23_characters_as_on_mastodon(http):
+    dest = Mastodon("http://unused", "t", http)
+    link = "https://example.com/" + "a-very-long-path/" * 12
+    text = "x" * 440 + " " + link  # 661 code points, 464 as Mastodon counts
+    assert mastodon_length(text) == 464
+    assert [p.text for p in dest.format(make_post(text))] == [text]
+    assert shape(dest, make_post(text)) == "464/500"
+
+
+def test_a_link_without_a_scheme_or_with_trailing_punctuation_is_never_undercounted():
+    assert mastodon_length("see example.com") == len("see example.com")
+    assert mastodon_length("see https://example.com/a.") == len("see ") + 23 + 1

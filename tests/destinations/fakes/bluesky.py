@@ -45,6 +45,7 @@ class FakeBluesky(FakeServer):
         self.sessions = 0
         self._tokens: set[str] = set()
         self._seq = itertools.count(1)
+        self.known_handles = {"alice.bsky.social": "did:plc:alice0000000000000000000"}
 
     @property
     def posts(self) -> list[dict]:
@@ -58,7 +59,14 @@ class FakeBluesky(FakeServer):
         app.router.add_post("/xrpc/com.atproto.repo.createRecord", self.create_record)
         app.router.add_get("/xrpc/com.atproto.repo.getRecord", self.get_record)
         app.router.add_get("/xrpc/com.atproto.repo.listRecords", self.list_records)
+        app.router.add_get("/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle)
         app.router.add_get("/xrpc/app.bsky.feed.getAuthorFeed", self.author_feed)
+
+    async def resolve_handle(self, request: web.Request) -> web.Response:
+        did = self.known_handles.get(request.query.get("handle", "").lower())
+        if did is None:
+            return xrpc_error(400, "InvalidRequest", "Unable to resolve handle")
+        return web.json_response({"did": did})
 
     async def create_session(self, request: web.Request) -> web.Response:
         body = await request.json()
