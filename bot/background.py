@@ -7,6 +7,7 @@ work to `Background.spawn`, and returns; `drain` lets that work finish before th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any, Awaitable, Callable, Coroutine
 
@@ -40,3 +41,16 @@ def acked(background: Background, work: Callable[[dict, Any], Awaitable[None]]):
         background.spawn(work(body, client), getattr(work, "__name__", "listener"))
 
     return listener
+
+
+async def let_finish(work: Awaitable[Any], grace_s: float = 5.0) -> Any:
+    """`work`, which a cancellation of the caller (a worker shutting down) does not cut short for up
+    to `grace_s`: an aiosqlite connection cancelled mid-transaction may never close (and keeps
+    SQLite's write lock)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, grace_s)
+        raise

@@ -47,9 +47,8 @@ async def run_bot(settings: Settings, host: str, port: int) -> None:
 async def run_worker(settings: Settings) -> None:
     from bot.queue import connect
     from bot.settings import require
+    from bot.worker_config import check_destinations
     from worker import build_worker
-
-    from worker import check_destinations
 
     require(settings, "slack_bot_token", "redis_url")
     check_destinations(settings)
@@ -62,14 +61,34 @@ async def run_worker(settings: Settings) -> None:
         await worker.close()
 
 
+async def check_worker(settings: Settings) -> int:
+    """`signoff worker --check`: exit 0 when a worker has reported to Redis lately (for probes)."""
+    from bot.queue import HEALTH_CHECK_INTERVAL_S, Queue, connect
+    from bot.settings import require
+
+    require(settings, "redis_url")
+    redis = connect(settings.redis_url or "")
+    try:
+        health = await Queue(redis).worker_health()
+    except Exception as exc:
+        print(f"signoff: Redis (REDIS_URL) is not reachable: {exc.__class__.__name__}", file=sys.stderr)
+        return 1
+    finally:
+        await redis.aclose()
+    if health is None:
+        print(f"signoff: no worker has reported in the last {HEALTH_CHECK_INTERVAL_S + 1} s", file=sys.stderr)
+        return 1
+    print(f"worker alive: {health}")
+    return 0
+
+
 async def run_dev(settings: Settings, host: str, port: int) -> None:
     """Bot and worker in one process, with an embedded Redis when REDIS_URL is not set."""
     from bot.queue import connect
     from bot.redis_server import EmbeddedRedis
     from bot.runtime import start_bot
+    from bot.worker_config import check_destinations
     from worker import build_worker
-
-    from worker import check_destinations
 
     check_destinations(settings)
     embedded = None
@@ -185,7 +204,9 @@ def parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--host", default="0.0.0.0")
         cmd.add_argument("--port", type=int, default=3000)
-    sub.add_parser("worker", help="run the arq worker (drafts, publishing, outbox sweep)")
+    worker = sub.add_parser("worker", help="run the arq worker (drafts, publishing, outbox sweep)")
+    worker.add_argument("--check", action="store_true",
+                        help="do not run: exit 0 if a worker reported to Redis lately, else 1")
     demo = sub.add_parser("demo", help="a complete run on this machine: local Slack, no accounts needed")
     demo.add_argument("--topic", default="what we shipped this week: faster search and a new CLI")
     db = sub.add_parser("db", help="database maintenance")
@@ -206,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                        _secrets(settings))
         if args.command == "bot":
             asyncio.run(run_bot(settings, args.host, args.port))
+        elif args.command == "worker" and args.check:
+            return asyncio.run(check_worker(settings))
         elif args.command == "worker":
             asyncio.run(run_worker(settings))
         elif args.command == "dev":

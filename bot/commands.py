@@ -45,12 +45,16 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_type="ephemeral", text=problem)
             return
         try:
-            async with deps.sessionmaker.begin() as session:
+            # Reads first, without the write lock (SQLite: a plain BEGIN never waits for the worker's
+            # writes), so the write transaction below is only the inserts. Two requests from one user
+            # at the same instant may both pass the limit; it is a courtesy limit, not a quota.
+            async with deps.sessionmaker() as session:
                 recent = await intake.requests_since(session, user, now - timedelta(hours=1))
-                if recent >= deps.drafts_per_hour:
-                    await ack(response_type="ephemeral", text=replies.too_many_drafts(deps.drafts_per_hour))
-                    return
                 config = await effective(deps, session, command.get("team_id", ""))
+            if recent >= deps.drafts_per_hour:
+                await ack(response_type="ephemeral", text=replies.too_many_drafts(deps.drafts_per_hour))
+                return
+            async with deps.sessionmaker.begin() as session:
                 accepted = await intake.request_draft(
                     session, team_id=command.get("team_id", ""), channel_id=command["channel_id"],
                     user_id=user, topic=request.topic, now=now, publish_at=request.publish_at,

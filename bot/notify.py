@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import draft_message, failed_message, parent_message
 from bot.publication_blocks import PublicationView, handoff_message
-from bot.presenters import draft_view
+from bot.presenters import draft_view, parent_view
 from bot.text import escape_mrkdwn
 from storage import queries, runs
 
@@ -24,9 +24,9 @@ async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker
                         draft_id: int) -> str:
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
-        if draft.parent_ts:
-            return draft.parent_ts
-        text, blocks = parent_message(await draft_view(session, draft))
+    if draft.parent_ts:
+        return draft.parent_ts
+    text, blocks = parent_message(parent_view(draft))
     answer = await client.chat_postMessage(channel=draft.channel_id, text=text, blocks=blocks)
     async with sessionmaker.begin() as session:
         await runs.set_messages(session, draft_id, parent_ts=answer["ts"])
@@ -43,9 +43,9 @@ async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmake
                          draft_id: int) -> None:
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
-        if not draft.parent_ts:
-            return
-        text, blocks = parent_message(await draft_view(session, draft))
+    if not draft.parent_ts:
+        return
+    text, blocks = parent_message(parent_view(draft))
     await client.chat_update(channel=draft.channel_id, ts=draft.parent_ts, text=text, blocks=blocks)
 
 

@@ -49,3 +49,10 @@ def _context_of(details: dict) -> dict:
                     if isinstance(src, dict))
     return {"sources": sources, "score": critique.get("score"),
             "score_reasons": tuple(critique.get("reasons") or ())}
+
+
+def parent_view(draft: Draft) -> DraftView:
+    """The parent line shows topic, requester, status and progress: the draft row alone, no queries."""
+    return DraftView(draft_id=draft.id, topic=draft.topic, requester_id=draft.requester_id, status=draft.status,
+                     destinations=tuple(draft.destinations or ()), revision=draft.current_revision,
+                     progress=draft.progress)

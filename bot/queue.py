@@ -5,12 +5,17 @@ import asyncio
 import logging
 
 from arq.connections import ArqRedis
+from arq.constants import health_check_key_suffix
 from arq.jobs import Job, JobStatus
 from redis.asyncio import ConnectionPool
 
 log = logging.getLogger("signoff.queue")
 
 QUEUE_NAME = "signoff:queue"
+# arq's worker writes a one-line summary here every `health_check_interval` seconds, with a TTL a
+# second longer; the key is gone when no worker has been alive for that long.
+HEALTH_CHECK_KEY = QUEUE_NAME + health_check_key_suffix
+HEALTH_CHECK_INTERVAL_S = 15
 
 
 def connect(url: str, *, timeout_s: float = 2.0) -> ArqRedis:
@@ -45,6 +50,12 @@ class Queue:
             return bool(await asyncio.wait_for(self.redis.ping(), self.timeout_s))
         except Exception:
             return False
+
+    async def worker_health(self) -> str | None:
+        """arq's health line of a live worker (`… j_complete=… queued=…`), None if none reported lately;
+        raises when Redis cannot be reached."""
+        raw = await asyncio.wait_for(self.redis.get(HEALTH_CHECK_KEY), self.timeout_s)
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     async def depth(self) -> int:
         return int(await self.redis.zcard(QUEUE_NAME))

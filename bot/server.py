@@ -40,7 +40,12 @@ def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) 
         return web.Response(body=metrics.render(snap, depth), headers={"Content-Type": CONTENT_TYPE})
 
     async def healthz(_: web.Request) -> web.Response:
-        report: dict = {"database": False, "redis": await deps.queue.ping(), "outbox_backlog": None}
+        report: dict = {"database": False, "redis": await deps.queue.ping(), "outbox_backlog": None,
+                        "worker": None}
+        if report["redis"]:
+            # Reported, not judged: the bot answers Slack without a worker (requests wait in the outbox).
+            with contextlib.suppress(Exception):
+                report["worker"] = await deps.queue.worker_health()
         try:
             async with deps.sessionmaker() as session:
                 await session.execute(text("SELECT 1"))

@@ -2,47 +2,15 @@
 and the local Slack standing in for Slack's side of the wire."""
 from __future__ import annotations
 
-import json
-import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 import pytest
-from sqlalchemy import text
 
 from bot.local_slack.server import LocalSlack, Message
 from bot.local_slack.stack import LocalStack
-from storage.db import create_engine
-
-
-@pytest.fixture(autouse=True)
-async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture):
-    """After every end-to-end test: no secret of any stack appears in a log line (raw, before any
-    redaction), an audit row, or anything sent to the local Slack."""
-    caplog.set_level(logging.DEBUG)
-    LocalStack.created.clear()
-    yield
-    for stack in LocalStack.created:
-        secrets = stack.secrets()
-        slack = stack.slack
-        sent = [m.text + json.dumps(m.blocks) for m in slack.messages.values()]
-        sent += [json.dumps(x) for x in slack.ephemerals + slack.views + slack.responses + slack.reactions]
-        logged = [r.getMessage() + (r.exc_text or "") for r in caplog.records]
-        audit = await _audit_rows(stack.database_url)
-        for secret in secrets:
-            for where, items in (("Slack", sent), ("logs", logged), ("audit trail", audit)):
-                leaked = [item for item in items if secret in item]
-                assert not leaked, f"a secret appeared in the {where}: {leaked[0][:200]}"
-
-
-async def _audit_rows(database_url: str) -> list[str]:
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT actor, kind, detail FROM audit_events"))
-            return [json.dumps([str(c) for c in row]) for row in rows]
-    except Exception:
-        return []
-    finally:
-        await engine.dispose()
+from tests.e2e.fake_llm import FakeLLM
+from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 
 @pytest.fixture
@@ -50,6 +18,22 @@ async def stack(database_url: str, redis_url: str):
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_sweep_interval_s=0.5) as running:
         yield running
+
+
+@asynccontextmanager
+async def stack_with_a_silent_model(database_url: str, redis_url: str, *,
+                                    run_timeout_s: float) -> AsyncIterator[LocalStack]:
+    """A stack whose model (a local OpenAI-compatible server) takes the request and never answers."""
+    llm = FakeLLM()
+    llm.hold = True
+    llm_url = await llm.start()
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm_url,
+                              llm_api_key="sk-local-test", signoff_run_timeout_s=run_timeout_s,
+                              signoff_fetch_topic_urls=False) as stack:
+            yield stack
+    finally:
+        await llm.stop()
 
 
 async def wait_for_draft(slack: LocalSlack, draft_no: int = 1, timeout_s: float = 15) -> Message:

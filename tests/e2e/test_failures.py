@@ -15,7 +15,7 @@ from bot.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
-from tests.e2e.conftest import wait_for_draft
+from tests.e2e.conftest import stack_with_a_silent_model, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
 
 
@@ -163,19 +163,11 @@ async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack)
 
 
 async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_url, redis_url) -> None:
-    llm = FakeLLM()
-    llm.hold = True
-    llm_url = await llm.start()
-    try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm_url,
-                              llm_api_key="sk-local-test", signoff_run_timeout_s=1.5,
-                              signoff_fetch_topic_urls=False) as stack:
-            await stack.user("U_CAROL").slash("/draft", "the model is slow today")
-            failed = await stack.slack.wait_for(
-                lambda: next((m for m in stack.slack.messages.values()
-                              if m.thread_ts and "could not be written" in str(m.blocks)), None), 20)
-            assert "the run took longer than 2 s" in str(failed.blocks)
-            buttons = [e["action_id"] for b in failed.blocks if b["type"] == "actions" for e in b["elements"]]
-            assert "signoff_regenerate" in buttons
-    finally:
-        await llm.stop()
+    async with stack_with_a_silent_model(database_url, redis_url, run_timeout_s=1.5) as stack:
+        await stack.user("U_CAROL").slash("/draft", "the model is slow today")
+        failed = await stack.slack.wait_for(
+            lambda: next((m for m in stack.slack.messages.values()
+                          if m.thread_ts and "could not be written" in str(m.blocks)), None), 20)
+        assert "the run took longer than 2 s" in str(failed.blocks)
+        buttons = [e["action_id"] for b in failed.blocks if b["type"] == "actions" for e in b["elements"]]
+        assert "signoff_regenerate" in buttons

@@ -1,6 +1,11 @@
 """/metrics and /healthz tell an operator what is going on."""
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+
 import httpx
 
 from bot import action_ids
@@ -31,3 +36,27 @@ async def test_metrics_report_requests_drafts_decisions_and_publications(stack) 
         assert line in text, line
     assert 'signoff_stage_duration_seconds{quantile="0.5",stage="write_offline"}' in text
     assert "signoff_slack_ack_seconds_bucket" in text
+
+
+async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, redis_url) -> None:
+    async with httpx.AsyncClient(trust_env=False) as http:
+        for _ in range(50):
+            report = (await http.get(stack.bot_url + "/healthz")).json()
+            if report["worker"]:
+                break
+            await asyncio.sleep(0.1)
+    assert report["status"] == "ok" and "j_complete=" in report["worker"]
+    alive = await asyncio.to_thread(_signoff_worker_check, redis_url)
+    assert alive.returncode == 0 and alive.stdout.startswith("worker alive:")
+
+    await stack.stop_worker()  # arq deletes its health key on a clean shutdown
+    async with httpx.AsyncClient(trust_env=False) as http:
+        report = (await http.get(stack.bot_url + "/healthz")).json()
+    assert report["status"] == "ok" and report["worker"] is None  # the bot still takes requests
+    gone = await asyncio.to_thread(_signoff_worker_check, redis_url)
+    assert gone.returncode == 1 and gone.stderr.strip() == "signoff: no worker has reported in the last 16 s"
+
+
+def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", "worker", "--check"], capture_output=True, text=True,
+                          env={**os.environ, "REDIS_URL": redis_url}, timeout=60)

@@ -17,6 +17,7 @@ from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, OutboxJob, Publication
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
+from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 # Three sentences of about 200 characters: one post on Mastodon/Bluesky, a thread of 3 on X.
 SENTENCE = ("Signoff {n} keeps every decision in a hash-chained audit trail, so a reviewer can always see "

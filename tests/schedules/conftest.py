@@ -9,6 +9,7 @@ import pytest
 from bot.local_slack.server import LocalSlack
 from bot.slack_client import build_slack_client
 from storage.models import Draft
+from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 MONDAY_0900_UTC = datetime(2026, 3, 2, 9, 0)
 

@@ -1,0 +1,49 @@
+"""The worker's schedule: arq cron jobs over bot/schedule_jobs.py and bot/schedule_upkeep.py.
+
+Every step is idempotent (schedule marks, compare-and-set, outbox dedupe keys), so any number of
+workers may run them.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.background import let_finish
+
+log = logging.getLogger("signoff.worker.schedule")
+Ctx = dict[str, Any]
+
+
+async def schedules_minutely(ctx: Ctx) -> str:
+    return await let_finish(_schedules_minutely(ctx))
+
+
+async def _schedules_minutely(ctx: Ctx) -> str:
+    """Expiry, reminders, digests and weekly reports; one failing step does not stop the others."""
+    from bot import schedule_jobs, schedule_upkeep
+
+    config = schedule_jobs.schedule_config(ctx["settings"])
+    args = (ctx["slack"], ctx["sessionmaker"], ctx["clock"], config)
+    done: list[str] = []
+    for step in (schedule_upkeep.expire_drafts, schedule_upkeep.send_reminders,
+                 schedule_jobs.send_digests, schedule_jobs.send_weekly_reports):
+        try:
+            done.append(f"{step.__name__}: {len(await step(*args))}")
+        except Exception:
+            log.exception("schedule step %s failed; it runs again next minute", step.__name__)
+    return "; ".join(done)
+
+
+async def scheduled_publishes(ctx: Ctx) -> str:
+    from bot.schedule_upkeep import fire_scheduled_publishes
+
+    fired = await let_finish(fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"]))
+    return f"{len(fired)} scheduled publish job(s) created"
+
+
+def cron_jobs() -> list[Any]:
+    from arq import cron
+
+    # Publishes also at start, so one that fell due while no worker ran goes out at once.
+    return [cron(schedules_minutely, second=0, unique=True),
+            cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True)]
