@@ -37,6 +37,16 @@ async def _until_stdin_closes(max_seconds: float) -> None:
         await asyncio.wait_for(asyncio.to_thread(sys.stdin.buffer.read), max_seconds)
 
 
+async def _stop(arq_worker: Any, task: asyncio.Task) -> None:
+    """Stop an arq worker as SIGINT would, then its task."""
+    arq_worker.handle_sig(2)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(arq_worker.close(), 10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
 async def _local_slack():  # type: ignore[no-untyped-def]
     from bot.local_slack.server import LocalSlack
 
@@ -91,12 +101,7 @@ async def worker(args: argparse.Namespace) -> None:
     task = asyncio.create_task(arq_worker.async_run())
     _emit({"worker": "started"})
     await _until_stdin_closes(args.max_seconds)
-    arq_worker.handle_sig(2)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(arq_worker.close(), 10)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    await _stop(arq_worker, task)
 
 
 async def timed_worker(args: argparse.Namespace) -> None:
@@ -155,12 +160,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
     _emit({"jobs": len(spans), "elapsed_s": last - first, "rate": len(spans) / (last - first),
            "job_p50_ms": durations[len(durations) // 2] * 1000, "cpu_s": usage.ru_utime + usage.ru_stime,
            "memory_mb": memory_mb(), "poll_delay": settings.signoff_poll_delay_s, "max_jobs": args.max_jobs})
-    arq_worker.handle_sig(2)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(arq_worker.close(), 10)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    await _stop(arq_worker, task)
 
 
 async def slack_only(args: argparse.Namespace) -> None:

@@ -6,12 +6,14 @@ job start), timed inside the worker process. Each worker runs in its own process
 timed-worker), so its resident memory (VmRSS / VmHWM) and CPU time are its own. The local Slack
 Web API the Signoff worker posts to runs in a third process.
 
-Target: Signoff ≥ 0.6× the raw arq rate.
+Target: Signoff ≥ 0.6× the raw arq rate. `--count N` also prints SQL statements, commits and Slack Web
+API calls per draft, counted on a worker run in this process.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import sys
 import tempfile
@@ -57,6 +59,67 @@ async def enqueue_noops(redis_url: str, count: int, queue_name: str) -> None:
         await redis.aclose()
 
 
+class WorkCounter:
+    """Counts what a worker does per draft: SQL statements, transactions, Slack Web API calls."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def watch_engine(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _statement(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+            self.counts["statements"] += 1
+            words = statement.split()
+            self.counts["sql: " + " ".join(words[:3] if words[0].upper() == "INSERT" else words[:2])] += 1
+
+        @event.listens_for(engine.sync_engine, "commit")
+        def _commit(conn) -> None:  # type: ignore[no-untyped-def]
+            self.counts["commits"] += 1
+
+        @event.listens_for(engine.sync_engine, "rollback")
+        def _rollback(conn) -> None:  # type: ignore[no-untyped-def]
+            self.counts["rollbacks (read sessions ending)"] += 1
+
+    def watch_slack(self, client) -> None:  # type: ignore[no-untyped-def]
+        call = client.api_call
+
+        async def counted(api_method: str, **kwargs):  # type: ignore[no-untyped-def]
+            self.counts["Slack calls"] += 1
+            self.counts["slack: " + api_method] += 1
+            return await call(api_method, **kwargs)
+        client.api_call = counted
+
+
+async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts: int) -> dict[str, float]:
+    """Signoff's real worker in this process, in burst mode, over a fresh backlog; cron jobs off."""
+    import worker as signoff
+    from bench.common import parse_overrides
+    from bot.queue import connect
+    from bot.settings import load_settings
+
+    await enqueue_drafts(database_url, redis_url, drafts)
+    counter = WorkCounter()
+    settings = load_settings(slack_bot_token=slack["bot_token"], slack_signing_secret="unused",
+                             slack_api_url=slack["slack_api_url"], redis_url=redis_url, database_url=database_url,
+                             signoff_destinations=["dryrun"], **parse_overrides([]))
+
+    async def startup(ctx: dict) -> None:
+        await signoff.startup(ctx)
+        counter.watch_engine(ctx["engine"])
+        counter.watch_slack(ctx["slack"])
+
+    arq_worker = signoff.build_worker(settings, connect(redis_url), burst=True, on_startup=startup, cron_jobs=[])
+    try:
+        await arq_worker.async_run()
+    finally:
+        await arq_worker.close()
+    if arq_worker.jobs_complete != drafts:
+        raise RuntimeError(f"{arq_worker.jobs_complete} of {drafts} drafts completed")
+    return {key: value / drafts for key, value in sorted(counter.counts.items())}
+
+
 async def timed(*args: str) -> dict:
     child = Child("timed-worker", *args)
     try:
@@ -81,6 +144,9 @@ async def run(args: argparse.Namespace) -> None:
                 ours = await timed("--kind", "signoff", "--jobs", str(args.drafts), "--database-url", database_url,
                                    "--redis-url", redis_url, "--slack-api-url", info["slack_api_url"],
                                    "--bot-token", info["bot_token"], *sets)
+                if args.count:
+                    print(f"counting the work of {args.count} more drafts in this process …", file=sys.stderr)
+                    counts = await count_per_draft(database_url, redis_url, info, args.count)
             finally:
                 slack.stop()
             print(f"enqueueing {args.noops} no-op jobs …", file=sys.stderr)
@@ -88,6 +154,9 @@ async def run(args: argparse.Namespace) -> None:
             base = await timed("--kind", "noop", "--jobs", str(args.noops), "--queue", "bench:noop",
                                "--redis-url", redis_url, *sets)
     report(args, base, ours, database_url)
+    if args.count:
+        print(f"\nPer draft ({args.count} drafts, worker in the benchmark's process, default settings):\n")
+        print(markdown_table(["what", "per draft"], [[key, f"{value:.2f}"] for key, value in counts.items()]))
 
 
 def report(args: argparse.Namespace, base: dict, ours: dict, database_url: str) -> None:
@@ -117,6 +186,9 @@ def main() -> None:
                         "(or BENCH_DATABASE_URL); default: a temp SQLite file")
     parser.add_argument("--max-jobs", type=int, default=10,
                         help="arq max_jobs for both workers (arq's default, and Signoff's, is 10)")
+    parser.add_argument("--count", type=int, default=0, metavar="N",
+                        help="also run N more drafts through a worker in this process and print SQL statements, "
+                        "commits and Slack Web API calls per draft (default settings; --set is not applied)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="Settings override for both workers, e.g. signoff_poll_delay_s=0.02")
     args = parser.parse_args()
