@@ -210,8 +210,7 @@ def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worke
         queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
         max_tries=settings.signoff_max_job_attempts, health_check_interval=HEALTH_CHECK_INTERVAL_S,
         job_timeout=settings.signoff_run_timeout_s + 30, ctx={"settings": settings},
-        # On SIGTERM stop taking jobs and give running ones 10 s; a run cut short after that is
-        # taken over by another worker once its lease lapses.
-        handle_signals=False, job_completion_wait=10)
+        # Signals are ours: bot/worker_runner.py stops the worker (running jobs get a grace period).
+        handle_signals=False)
     options.update(overrides)
     return Worker(**options)

@@ -49,6 +49,7 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     from arq.worker import func
 
     from bench.bare import bare_app, web_app
+    from bot import worker_runner
     from bot.local_slack.server import LocalSlack
     from bot.queue import connect
     from bot.server import serve
@@ -70,7 +71,7 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     runner, port = await serve(web_app(bare_app(client, "floor-secret", after_ack=enqueue)), "127.0.0.1", 0)
     worker = Worker(functions=[func(post, name="post")], redis_pool=connect(redis_url), queue_name="bench:floor",
                     poll_delay=poll_delay, health_check_interval=15, handle_signals=False)
-    task = asyncio.create_task(worker.async_run())
+    task = worker_runner.start(worker)
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
         async with new_session() as http:
@@ -81,12 +82,8 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
                                  args.requests, args.timeout)
         return sent, {c.args["text"]: c.at for c in posts}
     finally:
-        worker.handle_sig(2)
-        # arq's close() can re-raise a cancelled job's CancelledError; the measurement is done.
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(worker.close(), 10)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        with contextlib.suppress(Exception):  # the measurement is done
+            await worker_runner.stop(worker, task)
         await runner.cleanup()
         await queue.aclose()
         await slack.stop()

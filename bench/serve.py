@@ -25,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import clean_environment, parse_overrides as _overrides  # noqa: E402
+from bot import worker_runner  # noqa: E402
 
 
 def _emit(info: dict) -> None:
@@ -38,13 +39,8 @@ async def _until_stdin_closes(max_seconds: float) -> None:
 
 
 async def _stop(arq_worker: Any, task: asyncio.Task) -> None:
-    """Stop an arq worker as SIGINT would, then its task."""
-    arq_worker.handle_sig(2)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(arq_worker.close(), 10)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    with contextlib.suppress(Exception):  # the measurement is done; a failed close changes nothing
+        await worker_runner.stop(arq_worker, task)
 
 
 async def _local_slack():  # type: ignore[no-untyped-def]
@@ -98,7 +94,7 @@ async def worker(args: argparse.Namespace) -> None:
         redis_url=args.redis_url, database_url=args.database_url, signoff_destinations=["dryrun"],
         **_overrides(args.set))
     arq_worker = build_worker(settings, connect(args.redis_url))
-    task = asyncio.create_task(arq_worker.async_run())
+    task = worker_runner.start(arq_worker)
     _emit({"worker": "started"})
     await _until_stdin_closes(args.max_seconds)
     await _stop(arq_worker, task)
@@ -149,7 +145,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
                             queue_name=args.queue, poll_delay=settings.signoff_poll_delay_s,
                             max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
                             max_jobs=args.max_jobs, handle_signals=False)
-    task = asyncio.create_task(arq_worker.async_run())
+    task = worker_runner.start(arq_worker)
     _emit({"worker": args.kind})
     deadline = time.monotonic() + args.max_seconds
     while len(spans) < args.jobs and time.monotonic() < deadline and not task.done():

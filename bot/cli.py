@@ -47,18 +47,23 @@ async def run_bot(settings: Settings, host: str, port: int) -> None:
 async def run_worker(settings: Settings) -> None:
     from bot.queue import connect
     from bot.settings import require
+    from bot import worker_runner
     from bot.worker_config import check_destinations
     from worker import build_worker
 
     require(settings, "slack_bot_token", "redis_url")
     check_destinations(settings)
-    worker = build_worker(settings, connect(settings.redis_url or ""), handle_signals=True)
+    worker = build_worker(settings, connect(settings.redis_url or ""))
+    main = worker_runner.start(worker)
+    stop_requested = asyncio.ensure_future(_wait_for_stop())
     try:
-        await worker.async_run()
-    except asyncio.CancelledError:
-        pass  # SIGINT/SIGTERM: arq let running jobs finish (up to 10 s) and cancelled its main task
+        await asyncio.wait([main, stop_requested], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await worker.close()
+        stop_requested.cancel()
+        # SIGINT/SIGTERM: running jobs get worker_runner.GRACE_S to finish, then the worker stops.
+        await worker_runner.stop(worker, main)
+    if not main.cancelled() and main.exception() is not None:
+        raise main.exception()  # type: ignore[misc]  # e.g. Redis unreachable at start
 
 
 async def check_worker(settings: Settings) -> int:
@@ -86,6 +91,7 @@ async def run_dev(settings: Settings, host: str, port: int) -> None:
     """Bot and worker in one process, with an embedded Redis when REDIS_URL is not set."""
     from bot.queue import connect
     from bot.redis_server import EmbeddedRedis
+    from bot import worker_runner
     from bot.runtime import start_bot
     from bot.worker_config import check_destinations
     from worker import build_worker
@@ -98,14 +104,12 @@ async def run_dev(settings: Settings, host: str, port: int) -> None:
         log.info("embedded Redis at %s", settings.redis_url)
     runtime = await start_bot(settings, host=host, port=port)
     worker = build_worker(settings, connect(settings.redis_url or ""))
-    worker_task = asyncio.create_task(worker.async_run())
+    worker_task = worker_runner.start(worker)
     try:
         await _wait_for_stop()
     finally:
-        worker.handle_sig(signal.SIGTERM)
         with contextlib.suppress(Exception):
-            await worker.close()
-        worker_task.cancel()
+            await worker_runner.stop(worker, worker_task)
         await runtime.stop()
         if embedded:
             embedded.stop()

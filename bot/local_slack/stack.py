@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
+from bot import worker_runner
 from bot.local_slack.server import LocalSlack
 from bot.local_slack.user import SlackUser
 from bot.queue import connect
@@ -66,25 +66,13 @@ class LocalStack:
 
         assert self.settings is not None
         self.worker = build_worker(self.settings, connect(self.redis_url))
-        self._worker_task = asyncio.create_task(self.worker.async_run())
+        self._worker_task = worker_runner.start(self.worker)
 
-    async def stop_worker(self, grace_s: float = 10.0) -> None:
-        """Stop picking jobs, let running ones finish (a job cancelled mid-transaction can leave
-        SQLite locked for the next test), then shut the worker down."""
-        if self.worker is not None:
-            self.worker.allow_pick_jobs = False
-            deadline = asyncio.get_running_loop().time() + grace_s
-            while any(not t.done() for t in self.worker.tasks.values()):
-                if asyncio.get_running_loop().time() > deadline:
-                    break
-                await asyncio.sleep(0.05)
-            self.worker.handle_sig(2)
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self.worker.close(), 10)
-            if self._worker_task is not None:
-                self._worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._worker_task
+    async def stop_worker(self) -> None:
+        """Let running jobs finish (a job cancelled mid-transaction can leave SQLite locked for the
+        next test), then shut the worker down."""
+        if self.worker is not None and self._worker_task is not None:
+            await worker_runner.stop(self.worker, self._worker_task)
         self.worker, self._worker_task = None, None
 
     async def stop(self) -> None:

@@ -93,44 +93,66 @@ async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) ->
         await queue.redis.aclose()
 
 
-def _worker_process(stack: LocalStack, llm_url: str) -> subprocess.Popen:
+def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
            "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false"}
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen, log_path: str) -> None:
+    """SIGTERM, then the worker's own grace (arq waits up to 10 s for running jobs, the sweep up to
+    10 s more); a worker still alive after that is a failure, with its log to show why."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            tail = log.read()[-4000:]
+        raise AssertionError(f"the worker did not stop within 30 s of SIGTERM; its log ends:\n{tail}") from None
 
 
 @contextlib.asynccontextmanager
-async def interrupted_run(database_url: str, redis_url: str, topic: str):  # type: ignore[no-untyped-def]
+async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir):  # type: ignore[no-untyped-def]
     """A worker process whose run is waiting on a model that does not answer; every process it
-    and the test start is stopped at the end."""
+    and the test start is stopped (while the local Slack still answers) at the end."""
     llm = FakeLLM()
     llm.hold = True
     llm_url = await llm.start()
-    processes: list[subprocess.Popen] = []
+    processes: list[tuple[subprocess.Popen, str]] = []
 
     def start_worker() -> subprocess.Popen:
-        processes.append(_worker_process(stack, llm_url))
-        return processes[-1]
+        log_path = str(log_dir / f"worker-{len(processes) + 1}.log")
+        processes.append((_worker_process(stack, llm_url, log_path), log_path))
+        return processes[-1][0]
 
     try:
         async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
-            first = start_worker()
-            await stack.user("U_CAROL").slash("/draft", topic)
-            await stack.slack.wait_for(lambda: llm.requests, 30)  # the run is now waiting on the model
-            yield stack, first, start_worker
+            try:
+                first = start_worker()
+                await stack.user("U_CAROL").slash("/draft", topic)
+                await stack.slack.wait_for(lambda: llm.requests, 30)  # the run is now waiting on the model
+                yield stack, first, start_worker
+            finally:
+                # In a thread: the loop must keep serving the local Slack while the workers stop.
+                for process, log_path in processes:
+                    await asyncio.to_thread(_stop, process, log_path)
     finally:
-        for process in processes:
+        for process, _ in processes:
             if process.poll() is None:
-                process.terminate()
-                process.wait(10)
+                process.kill()
         await llm.stop()
 
 
-async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url) -> None:
-    async with interrupted_run(database_url, redis_url, "killed in the middle") as (stack, first, start_worker):
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url, tmp_path) -> None:
+    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first, start_worker):
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed_at = time.monotonic()
@@ -144,8 +166,8 @@ async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url
         print(f"recovered {recovered_s:.1f} s after SIGKILL")
 
 
-async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url, redis_url) -> None:
-    async with interrupted_run(database_url, redis_url, "stopped for a deploy") as (stack, first, start_worker):
+async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url, redis_url, tmp_path) -> None:
+    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first, start_worker):
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
         start_worker()

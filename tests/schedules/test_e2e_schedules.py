@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import action_ids
+from bot import action_ids, worker_runner
 from bot.local_slack.stack import LocalStack
 from bot.queue import QUEUE_NAME, connect
 from storage import decisions, queries, scheduled_publish, schedules
@@ -41,7 +41,7 @@ async def restart_worker(stack: LocalStack, *, ahead: timedelta = timedelta(0)) 
     await stack.stop_worker()
     stack.worker = build_worker(stack.settings, connect(stack.redis_url),
                                 ctx={"settings": stack.settings, "clock": lambda: utcnow() + ahead})
-    stack._worker_task = asyncio.create_task(stack.worker.async_run())
+    stack._worker_task = worker_runner.start(stack.worker)
 
 
 async def run_minutely_cron(stack: LocalStack) -> None:
