@@ -1,7 +1,8 @@
 """The append-only, hash-chained audit trail.
 
 Each event's hash covers its canonical content and the previous event's hash. Appends take the
-`audit_head` row lock first, so two transactions never chain onto the same predecessor.
+`audit_head` row lock, so two transactions never chain onto the same predecessor (and the unique
+`prev_hash` would refuse the second if they did).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import LargeBinary, String, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
@@ -25,30 +26,64 @@ def canonical(seq: int, draft_id: int | None, actor: str, kind: str, detail: dic
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def canonical_prefix(draft_id: int | None, actor: str, kind: str, detail: dict, created_at: datetime) -> bytes:
+    """`canonical` up to its sequence number: "seq" sorts after every other key, so
+    canonical(seq, …) == prefix + b"<seq>}" and the database can finish the hash once it knows seq."""
+    body = {"draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail,
+            "created_at": created_at.isoformat(timespec="microseconds")}
+    return (json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[:-1]
+            + ',"seq":').encode()
+
+
 def chain_hash(prev_hash: str, content: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + content).hexdigest()
 
 
-# Built once (appends are on every decision's path). The UPDATE is what takes the lock.
-_TAKE_HEAD = (update(AuditHead.__table__).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-              .returning(AuditHead.seq, AuditHead.hash))
-_INSERT_EVENT = insert(AuditEvent.__table__)
+def chain_hash_of_prefix(prev_hash: str, prefix: bytes, seq: int) -> str:
+    """The hash of the event numbered `seq` whose canonical prefix is `prefix`: what the
+    `signoff_chain_hash` SQL function computes (registered per connection on SQLite, created by
+    migration 0005 on PostgreSQL)."""
+    return chain_hash(prev_hash, prefix + f"{seq}}}".encode())
+
+
+# One statement per append, built once (appends are on every decision's path): the next event is
+# selected from the head row (FOR UPDATE: on PostgreSQL concurrent appends queue on the head's row
+# lock; SQLite writers are serial) with its hash computed in the database, and the INSERT's trigger
+# (migration 0003) moves the head to it.
+_HEAD = AuditHead.__table__.c
+_EVENTS = AuditEvent.__table__
+_NEXT_EVENT = (
+    select(_HEAD.seq + 1,
+           bindparam("draft_id", type_=_EVENTS.c.draft_id.type),
+           bindparam("actor", type_=_EVENTS.c.actor.type),
+           bindparam("kind", type_=_EVENTS.c.kind.type),
+           bindparam("detail", type_=_EVENTS.c.detail.type),
+           bindparam("created_at", type_=_EVENTS.c.created_at.type),
+           _HEAD.hash,
+           func.signoff_chain_hash(_HEAD.hash, bindparam("prefix", type_=LargeBinary), _HEAD.seq + 1,
+                                   type_=String))
+    .where(_HEAD.id == 1)
+    .with_for_update()
+)
+_APPEND = (insert(_EVENTS)
+           .from_select(["seq", "draft_id", "actor", "kind", "detail", "created_at", "prev_hash", "hash"],
+                        _NEXT_EVENT)
+           .returning(_EVENTS.c.seq, _EVENTS.c.prev_hash, _EVENTS.c.hash))
 
 
 async def append(session: AsyncSession, *, kind: str, actor: str, now: datetime,
                  draft_id: int | None = None, detail: dict | None = None) -> AuditEvent:
-    """Chain one event onto the head, in the caller's transaction. Two statements: the UPDATE takes
-    the head's row lock (PostgreSQL; SQLite writers are serial) and returns what we chain onto; the
-    INSERT's trigger (migration 0003) moves the head to the new event."""
+    """Chain one event onto the head, in the caller's transaction, in one statement."""
     detail = detail or {}
-    head = (await session.execute(_TAKE_HEAD)).one()
-    seq, prev_hash = head.seq, head.hash
-    digest = chain_hash(prev_hash, canonical(seq, draft_id, actor, kind, detail, now))
-    values = dict(seq=seq, draft_id=draft_id, actor=actor, kind=kind, detail=detail, created_at=now,
-                  prev_hash=prev_hash, hash=digest)
-    # A Core insert: the event is never changed after this, so the session need not track it.
-    await session.execute(_INSERT_EVENT, values)
-    return AuditEvent(**values)
+    prefix = canonical_prefix(draft_id, actor, kind, detail, now)
+    seq, prev_hash, digest = (await session.execute(_APPEND, {
+        "draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail, "created_at": now,
+        "prefix": prefix})).one()
+    # The database did the hashing; a mismatch (say, an encoding surprise) must not enter the chain.
+    if digest != chain_hash_of_prefix(prev_hash, prefix, seq):
+        raise RuntimeError(f"audit event #{seq}: the database computed a different chain hash")
+    return AuditEvent(seq=seq, draft_id=draft_id, actor=actor, kind=kind, detail=detail, created_at=now,
+                      prev_hash=prev_hash, hash=digest)
 
 
 @dataclass(frozen=True)

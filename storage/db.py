@@ -42,10 +42,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # audit.append hashes in SQL; PostgreSQL has the function from migration 0005.
+        dbapi_connection.create_function("signoff_chain_hash", 3, _sqlite_chain_hash, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def _sqlite_chain_hash(prev_hash: str, prefix: bytes, seq: int) -> str:
+    from storage.audit import chain_hash_of_prefix
+
+    return chain_hash_of_prefix(prev_hash, bytes(prefix), seq)
 
 
 WRITE = "signoff_write"

@@ -74,9 +74,12 @@ async def locked_draft(session: AsyncSession, draft_id: int) -> Draft:
 @lru_cache(maxsize=64)
 def _compare_and_set_statement(columns: tuple[str, ...]) -> Update:
     """One statement per set of written columns, built once (there are a handful of such sets)."""
+    # Table columns, not ORM attributes: an ORM-annotated UPDATE takes SQLAlchemy's much slower
+    # "bulk ORM update" path (session synchronisation) for no benefit here.
+    drafts = Draft.__table__.c
     return (update(Draft.__table__)
-            .where(Draft.id == bindparam("match_id"), Draft.status == bindparam("match_status"),
-                   Draft.version == bindparam("match_version"))
+            .where(drafts.id == bindparam("match_id"), drafts.status == bindparam("match_status"),
+                   drafts.version == bindparam("match_version"))
             .values({column: bindparam(column) for column in columns}))
 
 

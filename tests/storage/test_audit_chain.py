@@ -67,3 +67,18 @@ async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker) -
     with pytest.raises(DBAPIError, match="append-only"):
         async with sessionmaker.begin() as session:
             await session.execute(text("DELETE FROM audit_events"))
+
+
+@pytest.mark.parametrize("draft_id, actor, detail", [
+    (None, "system", {}),
+    (7, "U_ÅSA", {"text": "emoji 👩‍💻 and \u202ebidi\u202c and zero\u200bwidth", "z": [1, {"y": None}]}),
+    (123456789, 'quote " back\\slash', {"seq": 99, "prefix": "}"}),
+])
+def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id, actor, detail) -> None:
+    """append() hashes in SQL from canonical_prefix + the sequence number; verify() hashes
+    canonical(): the two must be the same bytes for any content."""
+    for seq in (1, 10, 123456):
+        whole = audit.canonical(seq, draft_id, actor, "kind", detail, T0)
+        prefix = audit.canonical_prefix(draft_id, actor, "kind", detail, T0)
+        assert whole == prefix + f"{seq}}}".encode()
+        assert audit.chain_hash_of_prefix("a" * 64, prefix, seq) == audit.chain_hash("a" * 64, whole)
