@@ -6,6 +6,8 @@ Pending drafts with a revision are set up first the way the worker makes them (i
 runs.start, runs.record_revision). SQLite always; PostgreSQL too with --postgres URL (or
 BENCH_DATABASE_URL): a scratch database is created on that server and dropped afterwards.
 --concurrency N runs N writers at once (decisions on distinct drafts), as N bot processes would.
+The three kinds run in interleaved rounds (100 of each, then the next 100 …), so a load change on a
+shared machine falls on both sides of the ratio.
 
 Target: approve ≥ 0.5× the raw insert rate.
 
@@ -63,7 +65,7 @@ async def timed_writers(work, items: list, concurrency: int) -> float:  # type: 
     return time.perf_counter() - started
 
 
-async def measure(database_url: str, count: int, concurrency: int) -> dict:
+async def measure(database_url: str, count: int, concurrency: int, rounds: int = 10) -> dict:
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 
     from storage import decisions
@@ -99,14 +101,21 @@ async def measure(database_url: str, count: int, concurrency: int) -> dict:
                 await session.execute(scratch.insert().values(actor="U_ALICE", kind="audit", created_at=utcnow()))
                 await session.execute(scratch.insert().values(actor="U_ALICE", kind="outbox", created_at=utcnow()))
 
-        # Warm both paths (pool connections, compiled-statement caches) before timing.
+        # Warm every path (pool connections, compiled-statement caches) before timing.
         await timed_writers(insert, list(range(20)), concurrency)
-        raw_s = await timed_writers(insert, list(range(count)), concurrency)
-        three_s = await timed_writers(three_writes, list(range(count)), concurrency)
-        approve_s = await timed_writers(approve, targets, concurrency)
+        await timed_writers(three_writes, list(range(20)), concurrency)
+        # Interleaved rounds: on a shared machine the load drifts within a run, and timing each kind
+        # in one block would let the drift land on one side of the ratio.
+        elapsed = {"raw": 0.0, "three": 0.0, "approve": 0.0}
+        size = -(-count // rounds)
+        for start in range(0, count, size):
+            chunk = list(range(start, min(count, start + size)))
+            elapsed["raw"] += await timed_writers(insert, chunk, concurrency)
+            elapsed["three"] += await timed_writers(three_writes, chunk, concurrency)
+            elapsed["approve"] += await timed_writers(approve, [targets[i] for i in chunk], concurrency)
         if refused:
             raise RuntimeError(f"{len(refused)} approvals were refused, e.g. {refused[0]}")
-        return {"raw": count / raw_s, "three": count / three_s, "approve": count / approve_s}
+        return {kind: count / seconds for kind, seconds in elapsed.items()}
     finally:
         await engine.dispose()
 
