@@ -52,7 +52,7 @@ async def run_worker(settings: Settings) -> None:
     from worker import build_worker
 
     require(settings, "slack_bot_token", "redis_url")
-    check_destinations(settings)
+    await check_destinations(settings)
     worker = build_worker(settings, connect(settings.redis_url or ""))
     main = worker_runner.start(worker)
     stop_requested = asyncio.ensure_future(_wait_for_stop())
@@ -96,7 +96,7 @@ async def run_dev(settings: Settings, host: str, port: int) -> None:
     from bot.worker_config import check_destinations
     from worker import build_worker
 
-    check_destinations(settings)
+    await check_destinations(settings)
     embedded = None
     if not settings.redis_url:
         embedded = EmbeddedRedis(Path(settings.signoff_data_dir) / "redis")

@@ -28,13 +28,13 @@ def destination_config(settings: Settings) -> DestinationConfig:
     return DestinationConfig(**values)
 
 
-def check_destinations(settings: Settings) -> None:
+async def check_destinations(settings: Settings) -> None:
     """Fail at start, in one line, when a chosen destination is unknown or lacks a credential."""
-    try:
-        # Building makes no request; the client is never used.
-        build_destinations(settings.signoff_destinations, destination_config(settings), httpx.AsyncClient())
-    except UnknownDestination as exc:
-        raise SettingsError(f"SIGNOFF_DESTINATIONS: {exc}") from None
+    async with httpx.AsyncClient() as unused:  # building makes no request
+        try:
+            build_destinations(settings.signoff_destinations, destination_config(settings), unused)
+        except UnknownDestination as exc:
+            raise SettingsError(f"SIGNOFF_DESTINATIONS: {exc}") from None
 
 
 def pipeline_config(settings: Settings) -> PipelineConfig:
