@@ -27,9 +27,10 @@ from bot.outbox_sweep import sweep_forever
 from bot.publication_blocks import label
 from bot.publish_job import publish_draft
 from bot.queue import HEALTH_CHECK_INTERVAL_S, QUEUE_NAME, Queue
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
 from bot.worker_config import brief_for, destination_config, pipeline_config
+from bot.worker_metrics import WorkerMetrics, instrumented, serve as serve_metrics
 from bot.worker_schedule import cron_jobs
 from destinations.base import Post
 from destinations.preview import preview_lines as destination_preview
@@ -69,6 +70,14 @@ async def startup(ctx: Ctx) -> None:
                                              ctx["http"])
     ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
+    ctx["metrics"] = WorkerMetrics()
+    if settings.signoff_worker_metrics_port is not None:
+        try:
+            ctx["metrics_server"], ctx["metrics_port"] = await serve_metrics(
+                ctx["metrics"], settings.signoff_worker_metrics_port)
+        except OSError as exc:
+            raise SettingsError(f"SIGNOFF_WORKER_METRICS_PORT: cannot listen on port "
+                                f"{settings.signoff_worker_metrics_port} ({exc.strerror or exc})") from None
     ctx["sweeper_stop"] = asyncio.Event()
     ctx["sweeper"] = asyncio.create_task(sweep_forever(
         ctx["sessionmaker"], ctx["clock"], ctx["queue"], max_run_attempts=settings.signoff_max_job_attempts,
@@ -83,6 +92,8 @@ async def shutdown(ctx: Ctx) -> None:
             await asyncio.wait_for(asyncio.shield(ctx["sweeper"]), 10)
         except (asyncio.TimeoutError, asyncio.CancelledError):
             ctx["sweeper"].cancel()
+    if "metrics_server" in ctx:
+        await ctx["metrics_server"].cleanup()
     if "http" in ctx:
         await ctx["http"].aclose()
     if "slack_http" in ctx:
@@ -139,6 +150,9 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
             async with sm.begin() as session:
                 await runs.fail(session, run, error=message, now=clock())
         else:
+            if (metrics := ctx.get("metrics")) is not None:
+                for stage in result.stages:
+                    metrics.stage_seconds.labels(stage.name).observe(stage.duration_ms / 1000)
             unapproved = Post(draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                               approved_by="", title=result.title, tags=tuple(result.tags))
             preview = destination_preview(ctx["destinations"], list(draft.destinations), unapproved, label)
@@ -188,7 +202,7 @@ CRON_JOBS = cron_jobs()
 
 
 # -- arq settings ---------------------------------------------------------------------------------
-FUNCTIONS = [run_draft, publish_draft]
+FUNCTIONS = [instrumented(run_draft), instrumented(publish_draft)]
 
 
 class WorkerSettings:

@@ -2,6 +2,7 @@
 audit events in storage, and notes in the draft's Slack thread."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Callable
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notify
 from bot.publication_blocks import PublicationView
+from bot.worker_metrics import WorkerMetrics
 from destinations.base import Post, PublishResult, idempotency_key
 from destinations.publisher import ClaimedPart
 from storage import publications
@@ -18,8 +20,15 @@ from storage.runs import sha256_hex
 
 class StorageLedger:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Callable[[], datetime],
-                 slack: AsyncWebClient, post: Post) -> None:
+                 slack: AsyncWebClient, post: Post, metrics: WorkerMetrics | None = None) -> None:
         self.sm, self.clock, self.slack, self.post = sessionmaker, clock, slack, post
+        self.metrics = metrics
+        self._claimed_at: dict[int, float] = {}  # publication id → when its call could start
+
+    def _observe(self, part: ClaimedPart, outcome: str) -> None:
+        started = self._claimed_at.pop(part.publication_id, None)
+        if self.metrics is not None and started is not None:
+            self.metrics.publish_seconds.labels(part.destination, outcome).observe(time.perf_counter() - started)
 
     async def claim(self, destination: str, index: int, text: str) -> ClaimedPart:
         post = self.post
@@ -29,15 +38,18 @@ class StorageLedger:
                 sha256=sha256_hex(text), idempotency_key=idempotency_key(post.draft_id, post.revision,
                                                                          destination, index), now=self.clock())
         row = claim.publication
+        self._claimed_at[row.id] = time.perf_counter()
         return ClaimedPart(claim.outcome.value, row.id, destination, index, row.idempotency_key, row.attempts,
                            row.external_id)
 
     async def succeeded(self, part: ClaimedPart, result: PublishResult, *, how: str = "published") -> None:
+        self._observe(part, how)
         async with self.sm.begin() as session:
             await publications.succeeded(session, part.publication_id, external_id=result.external_id,
                                          url=result.url, now=self.clock(), how=how)
 
     async def failed(self, part: ClaimedPart, error: str, *, retry_in_s: float | None) -> None:
+        self._observe(part, "failed" if retry_in_s is None else "retrying")
         async with self.sm.begin() as session:
             await publications.failed(session, part.publication_id, error=error, retry=retry_in_s is not None,
                                       now=self.clock(), retry_in_s=retry_in_s)
@@ -47,11 +59,13 @@ class StorageLedger:
             await publications.resending(session, part.publication_id, why=why, now=self.clock())
 
     async def unconfirmed(self, part: ClaimedPart, why: str) -> None:
+        self._observe(part, "unconfirmed")
         async with self.sm.begin() as session:
             await publications.unconfirmed(session, part.publication_id, why=why, now=self.clock())
 
     async def hand_off(self, part: ClaimedPart, text: str) -> None:
         """Posted before the row says `handoff`: a crash in between shows the text twice, never zero times."""
+        self._observe(part, "handoff")
         await notify.post_handoff(self.slack, self.sm, self.post.draft_id,
                                   PublicationView(part.publication_id, part.destination, part.index, "handoff"), text)
         async with self.sm.begin() as session:

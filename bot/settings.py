@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     signoff_run_timeout_s: float = Field(default=300.0, gt=0)
     signoff_max_job_attempts: int = Field(default=5, ge=1)
     signoff_poll_delay_s: float = Field(default=0.05, gt=0)
+    signoff_worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     signoff_data_dir: str = ".signoff"
     signoff_log_level: str = "INFO"
 

@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot import action_ids
+from bot.local_slack.stack import LocalStack
 from bot.metrics import request_kind
 from tests.e2e.conftest import shows, wait_for_draft
 
@@ -36,6 +38,49 @@ async def test_metrics_report_requests_drafts_decisions_and_publications(stack) 
         assert line in text, line
     assert 'signoff_stage_duration_seconds{quantile="0.5",stage="write_offline"}' in text
     assert "signoff_slack_ack_seconds_bucket" in text
+
+
+def _samples(text: str) -> dict[tuple[str, tuple], float]:
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+async def test_the_worker_serves_its_own_metrics_when_given_a_port(database_url, redis_url) -> None:
+    async with LocalStack(database_url=database_url, redis_url=redis_url,
+                          signoff_worker_metrics_port=0) as stack:
+        await stack.user("U_CAROL").slash("/draft", "worker metrics")
+        draft = await wait_for_draft(stack.slack)
+        await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
+        await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
+        await asyncio.sleep(0.2)  # the publish job counts itself as it returns, after the last render
+        async with httpx.AsyncClient(trust_env=False) as http:
+            response = await http.get(f"http://127.0.0.1:{stack.worker.ctx['metrics_port']}/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    samples = _samples(response.text)
+    assert samples[("signoff_worker_jobs_total", (("function", "run_draft"), ("outcome", "done")))] == 1
+    assert samples[("signoff_worker_jobs_total", (("function", "publish_draft"), ("outcome", "done")))] == 1
+    assert samples[("signoff_worker_queue_wait_seconds_count", (("function", "run_draft"),))] == 1
+    assert samples[("signoff_worker_job_seconds_count", (("function", "publish_draft"),))] == 1
+    assert samples[("signoff_worker_stage_seconds_count", (("stage", "write_offline"),))] == 1
+    assert samples[("signoff_worker_publish_seconds_count",
+                    (("destination", "dryrun"), ("outcome", "published")))] == 1
+
+
+async def test_a_worker_metrics_port_in_use_is_a_one_line_error(tmp_path, redis_url) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "REDIS_URL": redis_url,
+               "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",
+               "SIGNOFF_WORKER_METRICS_PORT": str(port)}
+        result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", "worker"],
+                                         env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"SIGNOFF_WORKER_METRICS_PORT: cannot listen on port {port}" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, redis_url) -> None:
