@@ -6,6 +6,7 @@ refusal. A refused decision is a value, not an exception.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,8 +119,16 @@ async def mark_published(session: AsyncSession, *, publication_id: int, user_id:
                                job_id=outbox.arq_job_id(job) if job else None)
 
 
+_BLUESKY_POST_LINK = re.compile(r"https://bsky\.app/profile/([^/?#\s]+)/post/([^/?#\s]+)")
+
+
 def _id_from_url(url: str) -> str | None:
-    # X and Mastodon post links end with the post's numeric id, which the next thread part replies to.
+    """The id the next thread part replies to, when the link carries one: X and Mastodon post links
+    end with the post's numeric id; a Bluesky link names the account (handle or DID) and the
+    record key, which make the post's at:// URI."""
+    bluesky = _BLUESKY_POST_LINK.match(url.strip())
+    if bluesky:
+        return f"at://{bluesky.group(1)}/app.bsky.feed.post/{bluesky.group(2)}"
     last = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     return last if last.isdigit() else None
 

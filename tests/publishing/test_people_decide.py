@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import publish_action_ids as ids
+from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows
 from tests.publishing.conftest import (X_SECRETS, approve, audit_kinds, desk, notes, publications, until,
@@ -92,3 +93,29 @@ async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(databas
     kinds = [(k, a) for k, a, _ in await audit_kinds(database_url)]
     assert ("publish_handoff", "signoff") in kinds and ("published", "U_ALICE") in kinds
     assert ("publishing_published", "signoff") in kinds
+
+
+class BlueskyWithHiddenRepo(FakeBluesky):
+    """Stores a post, but listing the repo does not show it: reconciliation cannot tell."""
+
+    async def list_records(self, request: web.Request) -> web.Response:
+        return web.json_response({"records": []})
+
+
+async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url, redis_url) -> None:
+    async with BlueskyWithHiddenRepo() as fake, \
+            desk(database_url, redis_url, ["bluesky"], bluesky_handle=fake.handle,
+                 bluesky_app_password=fake.password, bluesky_service_url=fake.url) as stack:
+        fake.fail_next(kind="drop", path="/xrpc/com.atproto.repo.createRecord")
+        draft = await approve(stack)
+        await until(stack.slack, draft, "bluesky: unconfirmed")
+        (first,) = fake.records.values()
+        link = f"https://bsky.app/profile/{fake.handle}/post/{first['uri'].rsplit('/', 1)[-1]}"
+        await stack.user("U_ALICE").click(draft, ids.MARK)
+        view = await stack.slack.wait_for(lambda: stack.slack.views and stack.slack.views[-1])
+        await stack.user("U_ALICE").submit_view(view, {ids.URL_BLOCK: link})
+        await until(stack.slack, draft, f"bluesky: published {link}", "Published")
+    posts = sorted(fake.records.values(), key=lambda r: r["uri"])
+    assert len(posts) >= 2 and posts[0] == first
+    assert [p["value"]["reply"]["parent"]["uri"] for p in posts[1:]] == [p["uri"] for p in posts[:-1]]
+    assert all(p["value"]["reply"]["root"]["uri"] == first["uri"] for p in posts[1:])

@@ -122,7 +122,9 @@ class FakeBluesky(FakeServer):
 
     async def get_record(self, request: web.Request) -> web.Response:
         q = request.query
-        uri = f"at://{q.get('repo')}/{q.get('collection')}/{q.get('rkey')}"
+        # Like the real service: the repo may be named by handle or DID; the answer names the DID.
+        repo = self.did if q.get("repo") == self.handle else q.get("repo")
+        uri = f"at://{repo}/{q.get('collection')}/{q.get('rkey')}"
         if uri not in self.records:
             return xrpc_error(400, "RecordNotFound", f"Could not locate record: {uri}")
         return web.json_response(self.records[uri])
