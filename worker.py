@@ -150,9 +150,6 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
             async with sm.begin() as session:
                 await runs.fail(session, run, error=message, now=clock())
         else:
-            if (metrics := ctx.get("metrics")) is not None:
-                for stage in result.stages:
-                    metrics.stage_seconds.labels(stage.name).observe(stage.duration_ms / 1000)
             unapproved = Post(draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                               approved_by="", title=result.title, tags=tuple(result.tags))
             preview = destination_preview(ctx["destinations"], list(draft.destinations), unapproved, label)
@@ -176,11 +173,15 @@ async def _pipeline(ctx: Ctx, brief: DraftBrief, draft_id: int) -> DraftResult:
     """The stages under the run timeout; no progress phrase is shown once this returns."""
     progress = _progress_reporter(ctx, draft_id)
     try:
-        return await asyncio.wait_for(
+        result = await asyncio.wait_for(
             run_pipeline(brief, RunContext(progress=progress.report, http=ctx["http"]), ctx["stages"]),
             ctx["settings"].signoff_run_timeout_s)
     finally:
         await progress.close()
+    if (metrics := ctx.get("metrics")) is not None:
+        for stage in result.stages:
+            metrics.stage_seconds.labels(stage.name).observe(stage.duration_ms / 1000)
+    return result
 
 
 def _progress_reporter(ctx: Ctx, draft_id: int) -> CoalescedProgress:

@@ -45,9 +45,9 @@ async def run_bot(settings: Settings, host: str, port: int) -> None:
 
 
 async def run_worker(settings: Settings) -> None:
+    from bot import worker_runner
     from bot.queue import connect
     from bot.settings import require
-    from bot import worker_runner
     from bot.worker_config import check_destinations
     from worker import build_worker
 
@@ -89,9 +89,9 @@ async def check_worker(settings: Settings) -> int:
 
 async def run_dev(settings: Settings, host: str, port: int) -> None:
     """Bot and worker in one process, with an embedded Redis when REDIS_URL is not set."""
+    from bot import worker_runner
     from bot.queue import connect
     from bot.redis_server import EmbeddedRedis
-    from bot import worker_runner
     from bot.runtime import start_bot
     from bot.worker_config import check_destinations
     from worker import build_worker
