@@ -43,7 +43,7 @@ from pipeline.runner import run_pipeline
 from storage import config, queries, runs
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker, is_sqlite
-from storage.migrate import upgrade
+from storage.migrate import prepare
 from storage.models import Draft, Revision, Run
 from storage.runs import sha256_hex
 from storage.schedules import expires_at_for
@@ -56,9 +56,8 @@ Ctx = dict[str, Any]
 async def startup(ctx: Ctx) -> None:
     settings: Settings = ctx.setdefault("settings", load_settings())
     engine = create_engine(settings.database_url)
-    if is_sqlite(settings.database_url):
-        await upgrade(engine)
-    ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine)
+    ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine)  # disposed by shutdown
+    await prepare(engine, upgrade_in_place=is_sqlite(settings.database_url))
     ctx["clock"] = ctx.get("clock", utcnow)
     # trust_env would look up proxies and ~/.netrc in a thread on every call; slack_sdk already
     # takes HTTPS_PROXY from the environment itself and passes it on each request.

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.redis_server import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
+from storage.errors import SchemaMismatch
 
 log = logging.getLogger("signoff")
 
@@ -251,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"signoff: configuration error: {exc}", file=sys.stderr)
         return 2
+    except SchemaMismatch as exc:
+        print(f"signoff: cannot start: {exc}", file=sys.stderr)
+        return 1
     except (OSError, SQLAlchemyError, EmbeddedRedisError) as exc:
         # A service that is not there is an operator's problem to fix, not a traceback to read.
         print(f"signoff: cannot start: {_unreachable(exc)}", file=sys.stderr)

@@ -17,7 +17,7 @@ from bot.settings import Settings, SettingsError, require
 from bot.slack_client import build_slack_client
 from storage.decisions import ApprovalRule
 from storage.db import create_engine, create_sessionmaker, is_sqlite
-from storage.migrate import upgrade
+from storage.migrate import prepare
 
 log = logging.getLogger("signoff.bot")
 
@@ -55,8 +55,11 @@ def check_bot_settings(settings: Settings) -> None:
 async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000) -> BotRuntime:
     check_bot_settings(settings)
     engine = create_engine(settings.database_url)
-    if is_sqlite(settings.database_url):
-        await upgrade(engine)
+    try:
+        await prepare(engine, upgrade_in_place=is_sqlite(settings.database_url))
+    except BaseException:
+        await engine.dispose()
+        raise
     queue = Queue(connect(settings.redis_url or ""))
     deps = BotDeps(sessionmaker=create_sessionmaker(engine), queue=queue,
                    approvers=frozenset(settings.signoff_approvers),

@@ -1,11 +1,15 @@
-"""Apply alembic migrations over an existing async engine (used by `signoff db upgrade` and at start)."""
+"""Apply alembic migrations over an existing async engine (used by `signoff db upgrade` and at start),
+and refuse to start on a schema this release was not written for."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.errors import SchemaMismatch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,3 +38,26 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+async def prepare(engine: AsyncEngine, *, upgrade_in_place: bool) -> None:
+    """Before serving: a SQLite file is upgraded in place (one process owns it at start); another
+    database must already be at this release's schema, since its upgrade is an operator's step
+    (`signoff db upgrade`) — running on an older schema would fail on every write instead."""
+    if upgrade_in_place:
+        await upgrade(engine)
+        return
+    current, head = await current_revision(engine), head_revision()
+    if current == head:
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaMismatch(f"the database schema is at revision {current}, which this release of Signoff "
+                             f"does not know (a newer release upgraded it); run that release, or restore a "
+                             f"backup taken before the upgrade")
+    raise SchemaMismatch(f"the database schema is at revision {current or '(empty)'}, this release needs "
+                         f"{head}: run `signoff db upgrade` once, then start again")

@@ -1,0 +1,83 @@
+"""A process starts only on this release's schema: SQLite is upgraded in place, PostgreSQL must have
+had `signoff db upgrade`, and anything else is one clear line, not a failure on every write."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage.db import create_engine
+from storage.errors import SchemaMismatch
+from storage.migrate import current_revision, head_revision, prepare, upgrade
+from tests.conftest import PG_URL, needs_postgres
+
+
+@pytest.fixture
+async def scratch_postgres():
+    """An empty database of its own on the test server (the shared one stays at head)."""
+    name = f"signoff_schema_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with contextlib.suppress(Exception):
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_a_sqlite_file_is_upgraded_in_place(tmp_path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        await upgrade(engine, "0004")
+        await prepare(engine, upgrade_in_place=True)
+        assert await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
+
+
+@needs_postgres
+async def test_an_older_or_unknown_schema_refuses_with_what_to_run(scratch_postgres) -> None:
+    engine = create_engine(scratch_postgres)
+    try:
+        with pytest.raises(SchemaMismatch, match=r"at revision \(empty\), this release needs"):
+            await prepare(engine, upgrade_in_place=False)
+        await upgrade(engine, "0004")
+        with pytest.raises(SchemaMismatch, match=r"at revision 0004, .* run `signoff db upgrade` once"):
+            await prepare(engine, upgrade_in_place=False)
+        await upgrade(engine)
+        await prepare(engine, upgrade_in_place=False)  # at head: starts
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(SchemaMismatch, match="does not know"):
+            await prepare(engine, upgrade_in_place=False)
+    finally:
+        await engine.dispose()
+
+
+@needs_postgres
+@pytest.mark.parametrize("command", ["bot", "worker"])
+async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres, redis_url, command) -> None:
+    engine = create_engine(scratch_postgres)
+    await upgrade(engine, "0004")
+    await engine.dispose()
+    env = {**os.environ, "DATABASE_URL": scratch_postgres, "REDIS_URL": redis_url,
+           "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s" * 32, "SIGNOFF_APPROVERS": "U_ALICE"}
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", command, "--port", "0"]
+                                     if command == "bot" else [sys.executable, "-m", "bot.cli", command],
+                                     env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"signoff: cannot start: the database schema is at revision 0004, this release needs "
+        f"{head_revision()}: run `signoff db upgrade` once, then start again")
+    assert "Traceback" not in result.stderr
