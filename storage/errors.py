@@ -1,7 +1,7 @@
 """Storage errors.
 
     StorageError            something about the database itself went wrong
-    ├── SchemaMismatch      the schema is not this release's; the message says what to run
+    ├── SchemaMismatch      the schema is older than this release's; the message says what to run
     └── UnknownDraft        a draft id that does not exist (a user typed it, or a stale button)
 
 Refused decisions are not errors: they come back as `Decision` values (see storage.decisions).

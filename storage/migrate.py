@@ -1,7 +1,8 @@
 """Apply alembic migrations over an existing async engine (used by `signoff db upgrade` and at start),
-and refuse to start on a schema this release was not written for."""
+and refuse to start on a schema older than this release's."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.errors import SchemaMismatch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("signoff.storage")
 
 
 def alembic_config() -> Config:
@@ -45,9 +47,9 @@ def head_revision() -> str:
 
 
 async def prepare(engine: AsyncEngine, *, upgrade_in_place: bool) -> None:
-    """Before serving: a SQLite file is upgraded in place (one process owns it at start); another
-    database must already be at this release's schema, since its upgrade is an operator's step
-    (`signoff db upgrade`) — running on an older schema would fail on every write instead."""
+    """Before serving: a SQLite file is upgraded in place; another database must already be at this
+    release's schema (or a newer one), since its upgrade is an operator's step (`signoff db
+    upgrade`) — running on an older schema would fail on every write instead."""
     if upgrade_in_place:
         await upgrade(engine)
         return
@@ -56,8 +58,10 @@ async def prepare(engine: AsyncEngine, *, upgrade_in_place: bool) -> None:
         return
     known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current is not None and current not in known:
-        raise SchemaMismatch(f"the database schema is at revision {current}, which this release of Signoff "
-                             f"does not know (a newer release upgraded it); run that release, or restore a "
-                             f"backup taken before the upgrade")
+        # A newer release upgraded it (say, this one is a rollback). Our migrations only ever add,
+        # so an older release keeps working on a newer schema; say so rather than refuse.
+        log.warning("the database schema is at revision %s, newer than this release's %s; continuing",
+                    current, head)
+        return
     raise SchemaMismatch(f"the database schema is at revision {current or '(empty)'}, this release needs "
                          f"{head}: run `signoff db upgrade` once, then start again")
