@@ -4,17 +4,14 @@ on every write."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import scratch_postgres as scratch_database
 from storage.db import create_engine
 from storage.errors import SchemaMismatch
 from storage.migrate import current_revision, head_revision, prepare, upgrade
@@ -24,17 +21,8 @@ from tests.conftest import PG_URL, needs_postgres
 @pytest.fixture
 async def scratch_postgres():
     """An empty database of its own on the test server (the shared one stays at head)."""
-    name = f"signoff_schema_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with contextlib.suppress(Exception):
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with scratch_database(PG_URL) as url:
+        yield url
 
 
 async def test_a_sqlite_file_is_upgraded_in_place(tmp_path) -> None:
