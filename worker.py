@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import uuid
 from typing import Any
 
 import aiohttp
@@ -19,10 +20,10 @@ from arq import Worker
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import log_context, notify
+from bot import job_failures, log_context, notify
 from bot.background import let_finish
 from bot.diff import change_summary, word_diff
-from bot.leases import finish, leased, retry_later
+from bot.leases import finish, leased
 from bot.outbox_sweep import sweep_forever
 from bot.publication_blocks import label
 from bot.publish_job import publish_draft
@@ -67,7 +68,8 @@ async def startup(ctx: Ctx) -> None:
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
     ctx["destinations"] = build_destinations(settings.signoff_destinations, destination_config(settings),
                                              ctx["http"])
-    ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
+    if "stages" not in ctx:  # given in ctx: a caller's own stage list (tests of the run contract)
+        ctx["stages"] = build_stages(pipeline_config(settings), ctx["http"])
     ctx["queue"] = Queue(ctx["redis"])
     ctx["metrics"] = WorkerMetrics()
     if settings.signoff_worker_metrics_port is not None:
@@ -80,6 +82,7 @@ async def startup(ctx: Ctx) -> None:
     ctx["sweeper_stop"] = asyncio.Event()
     ctx["sweeper"] = asyncio.create_task(sweep_forever(
         ctx["sessionmaker"], ctx["clock"], ctx["queue"], max_run_attempts=settings.signoff_max_job_attempts,
+        give_up=lambda outbox_id, error: job_failures.give_up(ctx, outbox_id, error),
         interval_s=settings.signoff_sweep_interval_s, stop=ctx["sweeper_stop"]))
 
 
@@ -139,15 +142,10 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
                           list(stored_config.get("blocked_terms") or []))
         try:
             result = await _pipeline(ctx, brief, draft_id)
-        except (PipelineError, asyncio.TimeoutError) as exc:
-            retryable = getattr(exc, "retryable", False)
-            if retryable and ctx.get("job_try", 1) < settings.signoff_max_job_attempts:
-                # 5, 10, 20, 40 s … unless the model said how long to wait.
-                wait_s = getattr(exc, "retry_after_s", None) or min(300.0, 5.0 * 2 ** (ctx.get("job_try", 1) - 1))
-                await retry_later(ctx, outbox_id, str(exc), wait_s)
-            message = getattr(exc, "message", None) or f"the run took longer than {settings.signoff_run_timeout_s:.0f} s"
+        except Exception as exc:  # whatever a stage raised, the thread shows a failure with Regenerate
             async with sm.begin() as session:
-                await runs.fail(session, run, error=message, now=clock())
+                await runs.fail(session, run, error=_failure_message(exc, settings.signoff_run_timeout_s),
+                                now=clock())
         else:
             unapproved = Post(draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                               approved_by="", title=result.title, tags=tuple(result.tags))
@@ -166,6 +164,16 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
             f"({change_summary(previous.text, revision.text)}):\n" + word_diff(previous.text, revision.text)))
     await finish(ctx, outbox_id)
     return f"draft {draft_id} shown"
+
+
+def _failure_message(exc: Exception, run_timeout_s: float) -> str:
+    if isinstance(exc, PipelineError):
+        return exc.message
+    if isinstance(exc, asyncio.TimeoutError):
+        return f"the run took longer than {run_timeout_s:.0f} s"
+    ref = uuid.uuid4().hex[:8]
+    log.error("a pipeline stage failed unexpectedly (ref %s)", ref, exc_info=exc)
+    return f"something went wrong while writing (ref {ref}); Regenerate to try again"
 
 
 async def _pipeline(ctx: Ctx, brief: DraftBrief, draft_id: int) -> DraftResult:

@@ -47,6 +47,8 @@ class Metrics:
                                   ["destination", "status"], registry=r)
         self.retries = Gauge("signoff_publish_retries", "Publish attempts that will be retried", registry=r)
         self.backlog = Gauge("signoff_outbox_backlog", "Outbox jobs due and not done", registry=r)
+        self.dead = Gauge("signoff_outbox_dead", "Jobs given up after their attempts (each shown as a "
+                          "failure in its thread)", ["job"], registry=r)
         self.queue_depth = Gauge("signoff_queue_depth", "Jobs waiting in Redis", registry=r)
         self.stage = Gauge("signoff_stage_duration_seconds", "Pipeline stage duration over recent runs",
                            ["stage", "quantile"], registry=r)
@@ -67,6 +69,9 @@ class Metrics:
                 self.publications.labels(destination, status).set(count)
             self.retries.set(snap.publish_retries)
             self.backlog.set(snap.outbox_backlog)
+            self.dead.clear()
+            for job in ("run_draft", "publish_draft", *snap.dead_jobs):
+                self.dead.labels(job).set(snap.dead_jobs.get(job, 0))
             self.stage.clear()
             for stage, values in snap.stage_ms.items():
                 for q in (0.5, 0.95):

@@ -12,10 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import draft_message, failed_message, parent_message
+from bot.slack_find import find_posted, posted_metadata
 from bot.publication_blocks import PublicationView, handoff_message
 from bot.presenters import draft_view, parent_view
 from bot.text import escape_mrkdwn
-from storage import queries, runs
+from storage import messages, queries, runs
+from storage.clock import utcnow
+from storage.messages import PostClaim, Which
+from storage.models import Draft
 
 log = logging.getLogger("signoff.notify")
 
@@ -27,16 +31,46 @@ async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker
     if draft.parent_ts:
         return draft.parent_ts
     text, blocks = parent_message(parent_view(draft))
-    answer = await client.chat_postMessage(channel=draft.channel_id, text=text, blocks=blocks)
-    async with sessionmaker.begin() as session:
-        await runs.set_messages(session, draft_id, parent_ts=answer["ts"])
+    ts, new = await _post_once(client, sessionmaker, draft, Which.parent, text=text, blocks=blocks)
+    if not new:
+        await client.chat_update(channel=draft.channel_id, ts=ts, text=text, blocks=blocks)
     try:
-        link = await client.chat_getPermalink(channel=draft.channel_id, message_ts=answer["ts"])
+        link = await client.chat_getPermalink(channel=draft.channel_id, message_ts=ts)
         async with sessionmaker.begin() as session:
             await runs.set_messages(session, draft_id, permalink=link["permalink"])
     except SlackApiError:
         pass  # a link is a convenience; digests fall back to naming the channel
-    return answer["ts"]
+    return ts
+
+
+async def _post_once(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft: Draft,
+                     which: Which, **message: object) -> tuple[str, bool]:
+    """chat.postMessage under a claim (storage/messages.py): a post whose outcome is unknown (the
+    last poster died mid-call) is looked for in Slack by its metadata before it is made again.
+    Returns the message's ts and whether this call posted it."""
+    async with sessionmaker.begin() as session:
+        claim = await messages.claim_post(session, draft.id, which, now=utcnow())
+    if claim.outcome is PostClaim.unknown:
+        found = await find_posted(client, draft, which)
+        async with sessionmaker.begin() as session:
+            if found:
+                await messages.store_posted(session, draft.id, which, found)
+                return found, False
+            claim = await messages.retake(session, draft.id, which, now=utcnow())
+    if claim.outcome is PostClaim.posted and claim.ts:
+        return claim.ts, False
+    thread = {"thread_ts": draft.parent_ts} if which is Which.message else {}
+    try:
+        answer = await client.chat_postMessage(channel=draft.channel_id, metadata=posted_metadata(draft.id, which),
+                                               **thread, **message)
+    except SlackApiError:
+        # Slack answered, and not with a message: nothing was posted, the next try need not look.
+        async with sessionmaker.begin() as session:
+            await messages.release(session, draft.id, which)
+        raise
+    async with sessionmaker.begin() as session:
+        await messages.store_posted(session, draft.id, which, answer["ts"])
+    return str(answer["ts"]), True
 
 
 async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
@@ -58,18 +92,17 @@ async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
         view = await draft_view(session, draft, required=required)
     if clicked_ts and not draft.message_ts:
         async with sessionmaker.begin() as session:
-            await runs.set_messages(session, draft_id, message_ts=clicked_ts)
+            await messages.store_posted(session, draft_id, Which.message, clicked_ts)
         draft.message_ts = clicked_ts
     text, blocks = failed_message(view) if draft.status == "failed" and not view.revision \
         else draft_message(view)
     if draft.message_ts:
         await client.chat_update(channel=draft.channel_id, ts=draft.message_ts, text=text, blocks=blocks)
         return draft.message_ts
-    answer = await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts,
-                                           text=text, blocks=blocks)
-    async with sessionmaker.begin() as session:
-        await runs.set_messages(session, draft_id, message_ts=answer["ts"])
-    return answer["ts"]
+    ts, new = await _post_once(client, sessionmaker, draft, Which.message, text=text, blocks=blocks)
+    if not new:  # an earlier poster's message, found: bring it up to date
+        await client.chat_update(channel=draft.channel_id, ts=ts, text=text, blocks=blocks)
+    return ts
 
 
 async def say_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],

@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
-from typing import Callable
+from typing import Any, Awaitable, Callable
 
 from arq.jobs import JobStatus
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.queue import Queue
 from storage import outbox
-from storage.states import OutboxStatus
 
 log = logging.getLogger("signoff.worker.sweep")
 
@@ -21,9 +20,13 @@ log = logging.getLogger("signoff.worker.sweep")
 MAX_PUBLISH_RESCHEDULES = 200
 
 
+GiveUp = Callable[[int, str], Awaitable[Any]]
+
+
 async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], queue: Queue,
-                       *, max_run_attempts: int) -> int:
-    """Enqueue every due outbox row whose job is not waiting in Redis; returns how many."""
+                       *, max_run_attempts: int, give_up: GiveUp) -> int:
+    """Enqueue every due outbox row whose job is not waiting in Redis; returns how many. A row
+    restarted too often (its workers keep dying) is given up, visibly, through `give_up`."""
     async with sm() as session:
         rows = await outbox.due(session, now=clock())
     enqueued = 0
@@ -36,12 +39,11 @@ async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[],
         if status in (JobStatus.complete, JobStatus.in_progress):
             # Finished without marking the row done, or its worker died (the lease ran out).
             cap = MAX_PUBLISH_RESCHEDULES if row.job == "publish_draft" else max_run_attempts * 2
+            if row.attempt + 1 >= cap:
+                await give_up(row.id, f"its workers stopped {row.attempt + 1} times before it finished")
+                continue
             async with sm.begin() as session:
-                if row.attempt + 1 >= cap:
-                    await outbox.finish(session, row.id, now=clock(), status=OutboxStatus.dead,
-                                        error="gave up after repeated attempts")
-                    continue
-                if not await outbox.bump_attempt(session, row.id, row.attempt):
+                if not await outbox.bump_attempt(session, row.id, row.attempt, now=clock()):
                     continue
             row.attempt += 1
         if await queue.enqueue(row.job, row.id, outbox.arq_job_id(row)):
@@ -50,11 +52,11 @@ async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[],
 
 
 async def sweep_forever(sm: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], queue: Queue, *,
-                        max_run_attempts: int, interval_s: float, stop: asyncio.Event) -> None:
+                        max_run_attempts: int, give_up: GiveUp, interval_s: float, stop: asyncio.Event) -> None:
     """Sweep every `interval_s` until `stop` is set (checked between rounds, never mid-transaction)."""
     while not stop.is_set():
         try:
-            count = await sweep_outbox(sm, clock, queue, max_run_attempts=max_run_attempts)
+            count = await sweep_outbox(sm, clock, queue, max_run_attempts=max_run_attempts, give_up=give_up)
             if count:
                 log.info("outbox sweep enqueued %d job(s)", count)
         except Exception as exc:  # Redis or the database away: try again next round

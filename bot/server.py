@@ -41,7 +41,7 @@ def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) 
 
     async def healthz(_: web.Request) -> web.Response:
         report: dict = {"database": False, "redis": await deps.queue.ping(), "outbox_backlog": None,
-                        "worker": None}
+                        "dead_jobs": None, "worker": None}
         if report["redis"]:
             # Reported, not judged: the bot answers Slack without a worker (requests wait in the outbox).
             with contextlib.suppress(Exception):
@@ -50,6 +50,8 @@ def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) 
             async with deps.sessionmaker() as session:
                 await session.execute(text("SELECT 1"))
                 report["outbox_backlog"] = await outbox.backlog(session, now=deps.clock())
+                # Reported, not judged: each dead job was shown as a failure in its thread.
+                report["dead_jobs"] = sum((await outbox.dead_by_job(session)).values())
             report["database"] = True
         except Exception as exc:
             report["database_error"] = exc.__class__.__name__

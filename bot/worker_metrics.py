@@ -32,6 +32,8 @@ class WorkerMetrics:
         self.queue_wait = Histogram("signoff_worker_queue_wait_seconds",
                                     "Time from enqueue to start, first tries only", ["function"],
                                     buckets=_SECONDS, registry=r)
+        self.dead_jobs = Counter("signoff_worker_dead_jobs", "Jobs this worker gave up (made visible as "
+                                 "failures in their threads), by job", ["job"], registry=r)
         self.stage_seconds = Histogram("signoff_worker_stage_seconds", "Pipeline stage duration", ["stage"],
                                        buckets=_SECONDS, registry=r)
         self.publish_seconds = Histogram(

@@ -28,6 +28,9 @@ class Draft(Base):
     progress: Mapped[str | None] = mapped_column(String(200))
     parent_ts: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # Set when a post of the parent line / thread message starts; with no ts the outcome is unknown.
+    parent_posting_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_posting_at: Mapped[datetime | None] = mapped_column(DateTime)
     permalink: Mapped[str | None] = mapped_column(Text)
     approved_revision: Mapped[int | None] = mapped_column(Integer)
     approved_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -133,6 +136,7 @@ class OutboxJob(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     done_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,6 +7,7 @@ whose lease ran out because the worker died.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
@@ -37,35 +38,54 @@ async def get(session: AsyncSession, outbox_id: int) -> OutboxJob | None:
     return await session.get(OutboxJob, outbox_id)
 
 
-async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> dict | None:
-    """Take the lease if nobody holds a live one and return the job's args; None means someone else
-    has it or it is done. One statement: the compare-and-set hands back what the job needs."""
-    outbox = OutboxJob.__table__
-    return (await session.execute(
+@dataclass(frozen=True)
+class Lease:
+    """A held lease: the job's args and the owner token that renewals and releases must name."""
+
+    args: dict
+    owner: str
+
+
+def _lapsed(outbox, now: datetime):  # type: ignore[no-untyped-def]
+    return or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
+
+
+async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> Lease | None:
+    """Take the lease if nobody holds a live one; None means someone else has it or it is done.
+    One statement: the compare-and-set hands back what the job needs."""
+    outbox, owner = OutboxJob.__table__, uuid.uuid4().hex
+    args = (await session.execute(
         update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value,
-               or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now))
-        .values(lease_until=now + timedelta(seconds=lease_s))
+        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
+        .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
         .returning(outbox.c.args)
     )).scalar_one_or_none()
+    return Lease(args, owner) if args is not None else None
 
 
-async def renew(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s: float) -> None:
+async def renew(session: AsyncSession, outbox_id: int, owner: str, *, now: datetime, lease_s: float) -> bool:
+    """Extend our lease; False when it is no longer ours (it lapsed and another worker took the
+    job over, or the row was finished): the caller must stop."""
     outbox = OutboxJob.__table__
-    await session.execute(
+    result = await session.execute(
         update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value)
+        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value,
+               outbox.c.lease_owner == owner)
         .values(lease_until=now + timedelta(seconds=lease_s))
     )
+    return result.rowcount == 1
 
 
-async def release(session: AsyncSession, outbox_id: int, *, error: str | None = None,
+async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = None, error: str | None = None,
                   due_at: datetime | None = None) -> None:
-    """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`."""
-    values: dict = {"lease_until": None, "last_error": error}
+    """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`. With
+    `owner`, only a lease that is still ours is given back."""
+    outbox = OutboxJob.__table__
+    values: dict = {"lease_until": None, "lease_owner": None, "last_error": error}
     if due_at is not None:
         values["due_at"] = due_at
-    await session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
+    condition = [outbox.c.id == outbox_id] + ([outbox.c.lease_owner == owner] if owner else [])
+    await session.execute(update(outbox).where(*condition).values(**values))
 
 
 async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
@@ -73,7 +93,7 @@ async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
     outbox = OutboxJob.__table__
     await session.execute(
         update(outbox).where(outbox.c.id == outbox_id)
-        .values(status=status.value, done_at=now, lease_until=None, last_error=error)
+        .values(status=status.value, done_at=now, lease_until=None, lease_owner=None, last_error=error)
     )
 
 
@@ -88,11 +108,16 @@ async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list
     return list(result)
 
 
-async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: int) -> bool:
+async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: int, *, now: datetime) -> bool:
+    """Give a row whose job finished without finishing it, or whose worker died, a new job id.
+    Compare-and-set on the attempt AND on the lease being lapsed: a worker that claimed the row
+    after the sweep looked keeps it (the sweep must never start a second holder)."""
+    outbox = OutboxJob.__table__
     result = await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == outbox_id, OutboxJob.attempt == expected_attempt)
-        .values(attempt=expected_attempt + 1, lease_until=None)
+        update(outbox)
+        .where(outbox.c.id == outbox_id, outbox.c.attempt == expected_attempt,
+               outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
+        .values(attempt=expected_attempt + 1)
     )
     return result.rowcount == 1
 
@@ -103,3 +128,11 @@ async def backlog(session: AsyncSession, *, now: datetime) -> int:
         select(func.count()).select_from(OutboxJob)
         .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now)
     )).scalar_one()
+
+
+async def dead_by_job(session: AsyncSession) -> dict[str, int]:
+    """Jobs given up, by job name (each one was shown as a failure in its thread)."""
+    from sqlalchemy import func
+    rows = await session.execute(select(OutboxJob.job, func.count()).where(
+        OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job))
+    return {job: count for job, count in rows}

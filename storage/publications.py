@@ -153,7 +153,7 @@ async def reschedule_job(session: AsyncSession, outbox_id: int, *, now: datetime
         await session.flush()
         return None, defer_s
     defer_s = 0.0 if row.attempt != started_attempt else defer_s
-    row.token, row.attempt, row.lease_until = uuid.uuid4().hex, row.attempt + 1, None
+    row.token, row.attempt, row.lease_until, row.lease_owner = uuid.uuid4().hex, row.attempt + 1, None, None
     row.due_at = now + timedelta(seconds=defer_s)
     await session.flush()
     return row, defer_s
@@ -165,12 +165,38 @@ async def finish_pass(session: AsyncSession, outbox_id: int, *, started_attempt:
     result = await session.execute(
         update(OutboxJob).where(OutboxJob.id == outbox_id, OutboxJob.attempt == started_attempt,
                                 OutboxJob.status == OutboxStatus.pending.value)
-        .values(status=OutboxStatus.done.value, done_at=now, lease_until=None)
+        .values(status=OutboxStatus.done.value, done_at=now, lease_until=None, lease_owner=None)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
 WAITING = (PublicationStatus.retrying, PublicationStatus.claimed, PublicationStatus.handoff)
+
+
+async def give_up(session: AsyncSession, draft_id: int, *, error: str, now: datetime) -> Draft:
+    """The publish job was given up: parts waiting for a retry fail (a person may still press
+    Retry), a part left mid-call is unconfirmed (it may be out there), and the draft settles. A
+    draft with no part claimed yet fails as a whole."""
+    for row in await queries.publications(session, draft_id):
+        if row.status == PublicationStatus.retrying.value:
+            await failed(session, row.id, error=error, retry=False, now=now)
+        elif row.status == PublicationStatus.claimed.value:
+            await unconfirmed(session, row.id, why=f"the publish job gave up mid-call: {error}", now=now)
+    await session.execute(
+        update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.approved.value)
+        .values(status=DraftStatus.publishing.value, version=Draft.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if not await queries.publications(session, draft_id):
+        await session.execute(
+            update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
+            .values(status=DraftStatus.failed.value, version=Draft.version + 1, last_error=error, updated_at=now)
+            .execution_options(synchronize_session=False))
+        await audit.append(session, kind="publishing_failed", actor="signoff", now=now, draft_id=draft_id,
+                           detail={"status": DraftStatus.failed.value, "error": error, "gave_up": True})
+        row = await queries.draft(session, draft_id)
+        await session.refresh(row)
+        return row
+    return await settle(session, draft_id, now=now)
 
 
 async def settle(session: AsyncSession, draft_id: int, *, now: datetime) -> Draft:

@@ -93,6 +93,31 @@ async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) ->
     await session.flush()
 
 
+async def give_up(session: AsyncSession, run_id: int, *, error: str, now: datetime) -> int | None:
+    """The run's job was given up (it kept failing, or its workers kept dying): the run and a
+    draft still being written fail visibly, with the audit event. Returns the draft id."""
+    draft_id = (await session.execute(select(_runs.c.draft_id).where(_runs.c.id == run_id))).scalar_one_or_none()
+    if draft_id is None:
+        return None
+    await _lock_draft(session, draft_id)
+    number = (await session.execute(
+        update(_runs).where(_runs.c.id == run_id,
+                            _runs.c.status.in_((RunStatus.queued.value, RunStatus.running.value)))
+        .values(status=RunStatus.failed.value, finished_at=now, error=error)
+        .returning(_runs.c.number))).scalar_one_or_none()
+    if number is None:
+        return draft_id  # it had finished after all; nothing to undo
+    await session.execute(
+        update(_drafts).where(_drafts.c.id == draft_id, _drafts.c.status == DraftStatus.generating.value)
+        .values(status=DraftStatus.failed.value, version=_drafts.c.version + 1, progress=None,
+                last_error=error, updated_at=now))
+    await audit.append(session, kind="failed", actor="signoff", now=now, draft_id=draft_id,
+                       detail={"run": number, "error": error, "gave_up": True})
+    await session.flush()
+    await _refresh_if_held(session, draft_id)
+    return draft_id
+
+
 async def _lock_draft(session: AsyncSession, draft_id: int) -> int:
     """Lock the draft row before the run's (cancel does too: one order, no deadlock on PostgreSQL);
     returns its current revision number."""

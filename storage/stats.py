@@ -23,6 +23,7 @@ class Snapshot:
     publications: dict[tuple[str, str], int] = field(default_factory=dict)
     publish_retries: int = 0
     outbox_backlog: int = 0
+    dead_jobs: dict[str, int] = field(default_factory=dict)
     stage_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -45,6 +46,7 @@ async def snapshot(session: AsyncSession, *, now: datetime, recent_runs: int = 5
             snap.decisions[kind] = count
     snap.publications = await _grouped(session, Publication.destination, Publication.status)
     snap.outbox_backlog = await outbox.backlog(session, now=now)
+    snap.dead_jobs = await outbox.dead_by_job(session)
     stages: dict[str, list[float]] = defaultdict(list)
     for run_stages in await session.scalars(select(Run.stages).where(Run.stages.is_not(None))
                                             .order_by(Run.id.desc()).limit(recent_runs)):

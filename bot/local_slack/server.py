@@ -20,6 +20,7 @@ class Message:
     thread_ts: str | None = None
     user: str = "B_SIGNOFF"
     edits: int = 0
+    metadata: dict | None = None
 
 
 @dataclass
@@ -45,6 +46,7 @@ class LocalSlack:
         self.reactions: list[dict] = []
         self.calls: list[Call] = []
         self._faults: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.archived: set[str] = set()  # channels that refuse new messages, as archived ones do
         self._clock = itertools.count(1)
         self._base_ts = int(time.time())
         self.url = ""
@@ -121,7 +123,7 @@ class LocalSlack:
                 args.update(await request.json())
             else:
                 args.update(dict(await request.post()))
-        for key in ("blocks", "attachments", "view"):
+        for key in ("blocks", "attachments", "view", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -189,9 +191,11 @@ class LocalSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         ts = self._next_ts()
         message = Message(channel, ts, args.get("text", ""), args.get("blocks") or [],
-                          args.get("thread_ts"))
+                          args.get("thread_ts"), metadata=args.get("metadata") or None)
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"type": "message", "text": message.text, "ts": ts, "blocks": message.blocks,
@@ -228,6 +232,41 @@ class LocalSlack:
     def _m_reactions_add(self, args: dict) -> dict:
         self.reactions.append(args)
         return {"ok": True}
+
+    def _m_conversations_history(self, args: dict) -> dict:
+        """Newest first, top-level messages only, paginated by cursor (an offset here)."""
+        oldest = float(args.get("oldest") or 0)
+        found = [m for m in reversed(self.channel_messages(args.get("channel", ""))) if float(m.ts) > oldest]
+        return self._page(found, args)
+
+    def _m_conversations_replies(self, args: dict) -> dict:
+        """The thread's parent first, then its replies oldest first."""
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        parent = self.messages.get((channel, ts))
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page([parent, *self.thread(channel, ts)], args)
+
+    def _page(self, found: list[Message], args: dict) -> dict:
+        start, limit = int(args.get("cursor") or 0), max(1, min(int(args.get("limit") or 100), 1000))
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"ok": True, "has_more": more,
+                "messages": [self._shape(m, with_metadata) for m in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    @staticmethod
+    def _shape(message: Message, with_metadata: bool) -> dict:
+        shaped: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text,
+                                  "blocks": message.blocks, "user": message.user}
+        if message.thread_ts:
+            shaped["thread_ts"] = message.thread_ts
+        if message.user == "B_SIGNOFF":
+            shaped["bot_id"] = "B_SIGNOFF"
+        if with_metadata and message.metadata:
+            shaped["metadata"] = message.metadata
+        return shaped
 
     def _m_conversations_open(self, args: dict) -> dict:
         users = str(args.get("users", ""))

@@ -24,13 +24,15 @@ class LocalStack:
     created: ClassVar[list["LocalStack"]] = []
 
     def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
-                 run_worker: bool = True, socket_mode: bool = False, **overrides: Any) -> None:
+                 run_worker: bool = True, socket_mode: bool = False, stages: tuple[Any, ...] | None = None,
+                 **overrides: Any) -> None:
         self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6),
                                 app_token="xapp-local-" + secrets.token_hex(6))
         self.signing_secret = secrets.token_hex(16)
         self.database_url, self.redis_url = database_url, redis_url
         self.approvers, self.run_worker, self.overrides = approvers, run_worker, overrides
         self.socket_mode = socket_mode
+        self.stages = stages  # the pipeline's stages, when a test needs its own
         self.settings: Settings | None = None
         self.bot: BotRuntime | None = None
         self.worker: Any = None
@@ -65,7 +67,10 @@ class LocalStack:
         from worker import build_worker
 
         assert self.settings is not None
-        self.worker = build_worker(self.settings, connect(self.redis_url))
+        ctx: dict[str, Any] = {"settings": self.settings}
+        if self.stages is not None:
+            ctx["stages"] = list(self.stages)
+        self.worker = build_worker(self.settings, connect(self.redis_url), ctx=ctx)
         self._worker_task = worker_runner.start(self.worker)
 
     async def stop_worker(self) -> None:

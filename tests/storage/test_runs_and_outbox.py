@@ -24,7 +24,8 @@ async def started(sessionmaker, run_id: int):  # type: ignore[no-untyped-def]
 async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(sessionmaker) -> None:
     accepted = await requested(sessionmaker)
     async with sessionmaker.begin() as session:
-        assert await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=20) == {"run_id": accepted.run_id}
+        lease = await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=20)
+        assert lease is not None and lease.args == {"run_id": accepted.run_id}
     async with sessionmaker.begin() as session:
         assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=5), lease_s=20) is None
     async with sessionmaker.begin() as session:  # the first worker died: its lease ran out
@@ -33,6 +34,52 @@ async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(se
     async with sessionmaker.begin() as session:
         assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(hours=1), lease_s=20) is None
         assert (await outbox.get(session, accepted.outbox_id)).status == OutboxStatus.done.value  # type: ignore[union-attr]
+
+
+async def test_the_sweep_cannot_start_a_second_holder_for_a_row_claimed_after_it_looked(sessionmaker) -> None:
+    """The race behind a draft posted twice after a SIGTERM: the sweep read the row while the dead
+    worker's lease had lapsed, a new worker claimed it, then the sweep bumped the attempt (which used
+    to clear the new lease) and enqueued a second job that claimed it too."""
+    accepted = await requested(sessionmaker)
+    async with sessionmaker.begin() as session:
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=3)  # the worker that was stopped
+    later = NOW + timedelta(seconds=5)
+    async with sessionmaker() as session:
+        seen_by_sweep = (await outbox.due(session, now=later))[0]
+    async with sessionmaker.begin() as session:
+        taker = await outbox.claim(session, accepted.outbox_id, now=later, lease_s=3)  # the new worker's job
+    assert taker is not None
+    async with sessionmaker.begin() as session:
+        assert not await outbox.bump_attempt(session, seen_by_sweep.id, seen_by_sweep.attempt, now=later)
+    async with sessionmaker.begin() as session:
+        assert await outbox.claim(session, accepted.outbox_id, now=later, lease_s=3) is None
+        assert await outbox.renew(session, accepted.outbox_id, taker.owner, now=later, lease_s=3)
+
+
+async def test_a_lease_that_lapsed_and_was_taken_over_cannot_be_renewed_or_released_by_its_old_holder(
+        sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    async with sessionmaker.begin() as session:
+        stalled = await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=3)
+    async with sessionmaker.begin() as session:
+        taker = await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=4), lease_s=3)
+    assert stalled is not None and taker is not None and stalled.owner != taker.owner
+    async with sessionmaker.begin() as session:
+        assert not await outbox.renew(session, accepted.outbox_id, stalled.owner, now=NOW + timedelta(seconds=5),
+                                      lease_s=3)
+        await outbox.release(session, accepted.outbox_id, owner=stalled.owner)
+    async with sessionmaker.begin() as session:  # the taker's lease is untouched
+        assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=5), lease_s=3) is None
+        assert await outbox.renew(session, accepted.outbox_id, taker.owner, now=NOW + timedelta(seconds=5), lease_s=3)
+
+
+async def test_a_dead_workers_row_gets_a_new_attempt_once_its_lease_has_lapsed(sessionmaker) -> None:
+    accepted = await requested(sessionmaker)
+    async with sessionmaker.begin() as session:
+        await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=3)
+        assert not await outbox.bump_attempt(session, accepted.outbox_id, 0, now=NOW + timedelta(seconds=1))
+        assert await outbox.bump_attempt(session, accepted.outbox_id, 0, now=NOW + timedelta(seconds=4))
+        assert not await outbox.bump_attempt(session, accepted.outbox_id, 0, now=NOW + timedelta(seconds=4))
 
 
 async def test_a_run_is_started_once_taken_over_while_running_and_refused_once_finished(sessionmaker) -> None:
