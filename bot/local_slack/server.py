@@ -46,7 +46,8 @@ class LocalSlack:
         self.reactions: list[dict] = []
         self.calls: list[Call] = []
         self._faults: dict[str, list[tuple[int, dict, dict]]] = {}
-        self.archived: set[str] = set()  # channels that refuse new messages, as archived ones do
+        self.archived: set[str] = set()
+        self._lost_answers: dict[str, list[int]] = {}  # channels that refuse new messages, as archived ones do
         self._clock = itertools.count(1)
         self._base_ts = int(time.time())
         self.url = ""
@@ -59,6 +60,11 @@ class LocalSlack:
         body = body or {"ok": False, "error": "ratelimited"}
         headers = headers or ({"Retry-After": "1"} if status == 429 else {})
         self._faults.setdefault(method, []).extend([(status, body, headers)] * times)
+
+    def lose_answer_next(self, method: str, *, after: int = 0) -> None:
+        """Do the next call to `method` (after `after` others), then drop the connection instead of
+        answering: the caller cannot know that Slack did it."""
+        self._lost_answers.setdefault(method, []).append(after)
 
     def add_user_message(self, channel: str, text: str, *, user: str, thread_ts: str | None = None) -> str:
         ts = self._next_ts()
@@ -146,7 +152,20 @@ class LocalSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(args))
+        answer = handler(args)
+        if self._answer_lost(method) and request.transport is not None:
+            request.transport.close()
+        return web.json_response(answer)
+
+    def _answer_lost(self, method: str) -> bool:
+        waiting = self._lost_answers.get(method)
+        if not waiting:
+            return False
+        if waiting[0] > 0:
+            waiting[0] -= 1
+            return False
+        waiting.pop(0)
+        return True
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append({"key": request.match_info["key"], **(await request.json())})

@@ -193,3 +193,15 @@ async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_u
         assert "the run took longer than 2 s" in str(failed.blocks)
         buttons = [e["action_id"] for b in failed.blocks if b["type"] == "actions" for e in b["elements"]]
         assert "signoff_regenerate" in buttons
+
+
+async def test_a_draft_message_whose_answer_was_lost_is_found_not_posted_again(stack) -> None:
+    """Slack posted the draft but the answer never arrived (the connection broke): the next try
+    finds the message by its metadata and updates it instead of posting a second copy."""
+    stack.slack.lose_answer_next("chat.postMessage", after=1)  # the parent line goes through
+    await stack.user("U_CAROL").slash("/draft", "an answer lost on the way back")
+    await wait_for_draft(stack.slack, timeout_s=30)
+    await stack.slack.wait_for(lambda: stack.slack.calls_to("conversations.replies"), 30)
+    await asyncio.sleep(1.0)
+    assert len(_threads(stack.slack)) == 1
+    assert len(stack.slack.calls_to("chat.postMessage")) == 2
