@@ -1,101 +1,157 @@
-"""Button clicks on a draft message. Every handler acks first; modals open before any slow work
-(a trigger_id lives 3 s); decisions are one compare-and-set transaction in storage."""
+"""Button clicks on a draft message.
+
+What a click decides is recorded before Slack is answered: Approve's compare-and-set, and any
+refusal. Slack never redelivers a click it got an answer for, so a bot that dies after answering
+must have nothing left to write. The rest (re-rendering, telling people, enqueueing — the outbox
+sweep covers a lost enqueue) runs after the answer. Buttons that open a modal check permission,
+answer, and open it at once (a trigger_id lives 3 s).
+"""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import action_ids, modals, replies
-from bot.background import acked
 from bot.blocks import parse_button_value
-from bot.deps import BotDeps
-from bot.interaction import permitted, team_of, tell, where
+from bot.deps import BotDeps, deps_of
+from bot.interaction import Origin, check, click_origin, tell
 from bot.notify import show_draft
 from storage import decisions, queries
 from storage.edits import EDITABLE, REGENERABLE
+from storage.errors import UnknownDraft
+from storage.models import Draft
 
 log = logging.getLogger("signoff.bot.actions")
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
-    async def context_of(body: dict, client, action: str, *, requester_may: bool = False):  # type: ignore[no-untyped-def]
-        draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
-        channel, ts, thread_ts = where(body)
-        async with deps.sessionmaker() as session:
-            draft = await queries.draft(session, draft_id)
-        config = await permitted(deps, client, user=body["user"]["id"], team=team_of(body), action=action,
-                                 draft_id=draft_id, channel=channel, thread_ts=thread_ts,
-                                 requester=draft.requester_id if requester_may else None)
-        return config, draft, revision, sha256, channel, ts, thread_ts
-
-    async def approve(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        config, draft, revision, sha256, channel, ts, thread_ts = await context_of(body, client, "approve")
-        if config is None:
-            return
-        user = body["user"]["id"]
-        async with deps.sessionmaker.begin() as session:
-            decision = await decisions.approve(session, draft_id=draft.id, revision=revision, sha256=sha256,
-                                               user_id=user, now=deps.clock(), rule=deps.rule)
-        if not decision.ok:
-            await tell(client, channel, user, replies.refused(decision.reason, decision.draft), thread_ts)
-            return
-        # Re-render before enqueueing, so the worker's later updates are never overwritten by ours.
+async def _clicked(deps: BotDeps, body: dict, context: Any) -> tuple[Origin, Draft | None, int, str]:
+    draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
+    origin = click_origin(body, context)
+    async with deps.sessionmaker() as session:
         try:
-            await show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required, clicked_ts=ts)
-        finally:
-            if decision.final and decision.outbox_id and decision.draft.publish_at is None:
-                await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id or "")
-        if not decision.final:
-            await tell(client, channel, user, replies.approval_counted(len(decision.approvers),
-                                                                       deps.rule.required), thread_ts)
+            draft: Draft | None = await queries.draft(session, draft_id)
+        except UnknownDraft:
+            draft = None
+    if draft is not None and draft.team_id and draft.team_id != origin.installation:
+        draft = None  # another installation's draft: as if it did not exist
+    return origin, draft, revision, sha256
 
-    async def skip(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "skip",
-                                                                              requester_may=True)
-        if config is not None:
-            meta = modals.metadata(draft.id, revision, channel, ts)
-            await client.views_open(trigger_id=body["trigger_id"], view=modals.skip_modal(draft.id, meta))
 
-    async def edit(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "edit",
-                                                                              requester_may=True)
-        if config is None:
-            return
-        user = body["user"]["id"]
-        if draft.status not in EDITABLE or draft.current_revision != revision:
-            await tell(client, channel, user, replies.cannot_change(draft, revision, "edit"), thread_ts)
-            return
-        async with deps.sessionmaker() as session:
-            current = await queries.revision(session, draft.id, revision)
-        meta = modals.metadata(draft.id, revision, channel, ts)
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=modals.edit_modal(draft.id, revision, current.text if current else "", meta))
+async def _answer_refusal(ack: Any, deps: BotDeps, client: AsyncWebClient, origin: Origin, text: str) -> None:
+    await ack()
+    deps.background.spawn(tell(client, origin.channel, origin.user, text, origin.thread_ts), "refusal")
 
-    async def regenerate(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "regenerate",
-                                                                              requester_may=True)
-        if config is None:
-            return
-        if draft.status not in REGENERABLE or (draft.status in EDITABLE and draft.current_revision != revision):
-            await tell(client, channel, body["user"]["id"], replies.cannot_change(draft, revision, "regenerate"),
-                       thread_ts)
-            return
-        meta = modals.metadata(draft.id, revision, channel, ts)
-        await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
 
-    async def schedule(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        config, draft, revision, _, channel, ts, thread_ts = await context_of(body, client, "approve")
-        if config is None:
-            return
-        if draft.status != "pending" or draft.current_revision != revision:
-            await tell(client, channel, body["user"]["id"], replies.cannot_change(draft, revision, "schedule"),
-                       thread_ts)
-            return
-        meta = modals.metadata(draft.id, revision, channel, ts)
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view=modals.schedule_modal(draft.id, revision, deps.timezone, meta))
+async def handle_approve(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    deps = deps_of(context)
+    origin, draft, revision, sha256 = await _clicked(deps, body, context)
+    if draft is None:
+        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        return
+    permission = await check(deps, user=origin.user, installation=origin.installation, action="approve",
+                             draft_id=draft.id)
+    if not permission.ok:
+        await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
+        return
+    async with deps.sessionmaker.begin() as session:
+        decision = await decisions.approve(session, draft_id=draft.id, revision=revision, sha256=sha256,
+                                           user_id=origin.user, now=deps.clock(), rule=deps.rule)
+    await ack()
+    deps.background.spawn(_after_approval(deps, client, origin, decision), "approve")
 
-    for action_id, work in ((action_ids.APPROVE, approve), (action_ids.SKIP, skip), (action_ids.EDIT, edit),
-                            (action_ids.REGENERATE, regenerate), (action_ids.SCHEDULE, schedule)):
-        app.action(action_id)(acked(deps.background, work))
+
+async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
+                          decision: decisions.Decision) -> None:
+    if not decision.ok:
+        await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
+                   origin.thread_ts)
+        return
+    # Re-render before enqueueing, so the worker's later updates are never overwritten by ours.
+    try:
+        await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
+                         clicked_ts=origin.message_ts)
+    finally:
+        if decision.final and decision.outbox_id and decision.draft.publish_at is None:
+            await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id or "")
+    if not decision.final:
+        await tell(client, origin.channel, origin.user,
+                   replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
+
+
+async def _modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *,
+                       requester_may: bool) -> tuple[BotDeps, Origin, Draft, int] | None:
+    """Permission for a button that opens a modal; None when refused (and answered)."""
+    deps = deps_of(context)
+    origin, draft, revision, _ = await _clicked(deps, body, context)
+    if draft is None:
+        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        return None
+    permission = await check(deps, user=origin.user, installation=origin.installation, action=action,
+                             draft_id=draft.id, requester=draft.requester_id if requester_may else None)
+    if not permission.ok:
+        await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
+        return None
+    await ack()
+    return deps, origin, draft, revision
+
+
+async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    clicked = await _modal_click(ack, body, client, context, "skip", requester_may=True)
+    if clicked is not None:
+        _, origin, draft, revision = clicked
+        meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
+        await client.views_open(trigger_id=body["trigger_id"], view=modals.skip_modal(draft.id, meta))
+
+
+async def handle_edit(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    clicked = await _modal_click(ack, body, client, context, "edit", requester_may=True)
+    if clicked is None:
+        return
+    deps, origin, draft, revision = clicked
+    if draft.status not in EDITABLE or draft.current_revision != revision:
+        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "edit"),
+                   origin.thread_ts)
+        return
+    async with deps.sessionmaker() as session:
+        current = await queries.revision(session, draft.id, revision)
+    meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
+    await client.views_open(trigger_id=body["trigger_id"],
+                            view=modals.edit_modal(draft.id, revision, current.text if current else "", meta))
+
+
+async def handle_regenerate(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    clicked = await _modal_click(ack, body, client, context, "regenerate", requester_may=True)
+    if clicked is None:
+        return
+    _, origin, draft, revision = clicked
+    if draft.status not in REGENERABLE or (draft.status in EDITABLE and draft.current_revision != revision):
+        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "regenerate"),
+                   origin.thread_ts)
+        return
+    meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
+    await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
+
+
+async def handle_schedule(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    clicked = await _modal_click(ack, body, client, context, "approve", requester_may=False)
+    if clicked is None:
+        return
+    deps, origin, draft, revision = clicked
+    if draft.status != "pending" or draft.current_revision != revision:
+        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "schedule"),
+                   origin.thread_ts)
+        return
+    meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
+    await client.views_open(trigger_id=body["trigger_id"],
+                            view=modals.schedule_modal(draft.id, revision, deps.timezone, meta))
+
+
+def register(app: AsyncApp) -> None:
+    app.action(action_ids.APPROVE)(handle_approve)
+    app.action(action_ids.SKIP)(handle_skip)
+    app.action(action_ids.EDIT)(handle_edit)
+    app.action(action_ids.REGENERATE)(handle_regenerate)
+    app.action(action_ids.SCHEDULE)(handle_schedule)

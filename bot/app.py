@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import log_context
 from bot import actions, commands, events, replies, signoff_command, views
 from bot import publish_actions
-from bot.deps import BotDeps
+from bot.deps import CONTEXT_KEY, BotDeps
 
 log = logging.getLogger("signoff.bot")
 
@@ -19,19 +19,20 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> 
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True,
                    raise_error_for_unhandled_request=False)
     @app.middleware
-    async def with_log_context(body, next) -> None:  # type: ignore[no-untyped-def]
+    async def with_deps_and_log_context(body, context, next) -> None:  # type: ignore[no-untyped-def]
+        context[CONTEXT_KEY] = deps  # listeners read it with bot.deps.deps_of(context)
         user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
         log_context.bind(request_id=uuid.uuid4().hex[:12], user_id=user,
                          kind=body.get("command") or body.get("type"))
         await next()
 
-    actions.register(app, deps)
-    views.register(app, deps)
-    views.register_schedule(app, deps)
-    events.register(app, deps)
-    signoff_command.register(app, deps)
-    commands.register(app, deps)
-    publish_actions.register(app, deps)
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+    signoff_command.register(app)
+    commands.register(app)
+    publish_actions.register(app)
+    commands.register_fallback(app)  # last: any other command gets an answer
 
     @app.error
     async def on_error(error, body, logger) -> None:  # type: ignore[no-untyped-def]

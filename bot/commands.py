@@ -5,11 +5,13 @@ import logging
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot import replies
-from bot.deps import BotDeps
+from bot.deps import deps_of
+from bot.interaction import installation_of
 from bot.draft_options import parse_draft_text
 from bot.effective import effective
 from pipeline.stages.policy import hidden_characters
@@ -34,41 +36,48 @@ def topic_problem(topic: str, max_chars: int) -> str | None:
     return None
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
-    @app.command("/draft")
-    async def on_draft(ack, command) -> None:  # type: ignore[no-untyped-def]
-        now, user = deps.clock(), command["user_id"]
-        request = parse_draft_text(clean_topic(command.get("text", "")), allowed=deps.destinations,
-                                   now=now, tz=deps.timezone)
-        problem = request.problem or topic_problem(request.topic, deps.max_topic_chars)
-        if problem:
-            await ack(response_type="ephemeral", text=problem)
+async def handle_draft(ack: Any, command: dict, context: Any) -> None:
+    deps = deps_of(context)
+    now, user, installation = deps.clock(), command["user_id"], installation_of(context)
+    request = parse_draft_text(clean_topic(command.get("text", "")), allowed=deps.destinations,
+                               now=now, tz=deps.timezone)
+    problem = request.problem or topic_problem(request.topic, deps.max_topic_chars)
+    if problem:
+        await ack(response_type="ephemeral", text=problem)
+        return
+    try:
+        # Reads first, without the write lock (SQLite: a plain BEGIN never waits for the worker's
+        # writes), so the write transaction below is only the inserts. Two requests from one user
+        # at the same instant may both pass the limit; it is a courtesy limit, not a quota.
+        async with deps.sessionmaker() as session:
+            recent = await intake.requests_since(session, user, now - timedelta(hours=1))
+            config = await effective(deps, session, installation)
+        if recent >= deps.drafts_per_hour:
+            await ack(response_type="ephemeral", text=replies.too_many_drafts(deps.drafts_per_hour))
             return
-        try:
-            # Reads first, without the write lock (SQLite: a plain BEGIN never waits for the worker's
-            # writes), so the write transaction below is only the inserts. Two requests from one user
-            # at the same instant may both pass the limit; it is a courtesy limit, not a quota.
-            async with deps.sessionmaker() as session:
-                recent = await intake.requests_since(session, user, now - timedelta(hours=1))
-                config = await effective(deps, session, command.get("team_id", ""))
-            if recent >= deps.drafts_per_hour:
-                await ack(response_type="ephemeral", text=replies.too_many_drafts(deps.drafts_per_hour))
-                return
-            async with deps.sessionmaker.begin() as session:
-                accepted = await intake.request_draft(
-                    session, team_id=command.get("team_id", ""), channel_id=command["channel_id"],
-                    user_id=user, topic=request.topic, now=now, publish_at=request.publish_at,
-                    destinations=list(request.destinations or config.destinations))
-        except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("could not record /draft (ref %s)", ref)
-            await ack(response_type="ephemeral", text=replies.not_saved(ref))
-            return
-        await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic,
-                                                                   request.publish_at, request.destinations or ()))
-        deps.background.spawn(deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id), "enqueue")
+        async with deps.sessionmaker.begin() as session:
+            accepted = await intake.request_draft(
+                session, team_id=installation, channel_id=command["channel_id"],
+                user_id=user, topic=request.topic, now=now, publish_at=request.publish_at,
+                destinations=list(request.destinations or config.destinations))
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("could not record /draft (ref %s)", ref)
+        await ack(response_type="ephemeral", text=replies.not_saved(ref))
+        return
+    await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic,
+                                                               request.publish_at, request.destinations or ()))
+    deps.background.spawn(deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id), "enqueue")
 
-    # Registered last: any other command routed to this app gets an answer instead of silence.
-    @app.command(re.compile(r".*"))
-    async def on_unknown(ack, command) -> None:  # type: ignore[no-untyped-def]
-        await ack(response_type="ephemeral", text=replies.unknown_command(command.get("command", "")))
+
+async def handle_unknown(ack: Any, command: dict) -> None:
+    await ack(response_type="ephemeral", text=replies.unknown_command(command.get("command", "")))
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/draft")(handle_draft)
+
+
+def register_fallback(app: AsyncApp) -> None:
+    """Registered last: any other command routed to this app gets an answer instead of silence."""
+    app.command(re.compile(r".*"))(handle_unknown)

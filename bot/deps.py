@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.queue import Queue
+from bot.visibility import ChannelVisibility
 from storage.clock import Clock, utcnow
 from storage.decisions import ApprovalRule
 
@@ -24,3 +26,12 @@ class BotDeps:
     timezone: str = "UTC"
     drafts_per_hour: int = 20
     background: Background = field(default_factory=Background)
+    visibility: ChannelVisibility = field(default_factory=ChannelVisibility)
+
+
+# The key under which a middleware (bot.app) puts the deps into every request's Bolt context.
+CONTEXT_KEY = "signoff"
+
+
+def deps_of(context: Mapping[str, Any]) -> BotDeps:
+    return context[CONTEXT_KEY]  # type: ignore[no-any-return]

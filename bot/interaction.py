@@ -1,6 +1,10 @@
-"""Small helpers shared by the listeners: where a click came from, telling one person something,
-checking a permission (and recording a refusal)."""
+"""What every listener needs to know about a request: which installation's settings apply, where a
+click came from, whether the person may act (a refusal is recorded before Slack is answered), and
+how to tell one person something afterwards."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -10,35 +14,69 @@ from bot.effective import Effective, effective
 from storage import decisions
 
 
-def where(body: dict) -> tuple[str, str, str | None]:
-    """(channel, message ts, thread ts) of the message whose button was clicked."""
+def installation_of(context: Mapping[str, Any]) -> str:
+    """Whose settings apply: the installation the request came through, as Bolt resolved it. Never
+    the team a payload happens to carry — null in org-wide (Enterprise Grid) installs, and the
+    other organisation's in a Slack Connect channel."""
+    if context.get("is_enterprise_install") and context.get("enterprise_id"):
+        return str(context["enterprise_id"])  # one installation for the whole organisation
+    authorized = context.get("authorize_result")
+    if authorized is not None and authorized.get("team_id"):
+        return str(authorized["team_id"])  # the workspace our token belongs to
+    return str(context.get("team_id") or context.get("enterprise_id") or "default")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who acted and where: a click's message, or a modal's saved place."""
+
+    user: str
+    installation: str
+    channel: str
+    message_ts: str = ""
+    thread_ts: str | None = None
+
+
+def click_origin(body: dict, context: Mapping[str, Any]) -> Origin:
+    """The clicked message: `channel` and `message` are missing in some containers (an ephemeral
+    message, a view), so fall back on `container`."""
     container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
     message = body.get("message") or {}
-    return channel, message.get("ts", "") or container.get("message_ts", ""), \
-        message.get("thread_ts") or container.get("thread_ts")
-
-
-def team_of(body: dict) -> str:
-    return (body.get("team") or {}).get("id") or body.get("team_id") or ""
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    return Origin(user=(body.get("user") or {}).get("id", ""), installation=installation_of(context),
+                  channel=channel, message_ts=message.get("ts") or container.get("message_ts") or "",
+                  thread_ts=message.get("thread_ts") or container.get("thread_ts"))
 
 
 async def tell(client: AsyncWebClient, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-    await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
 
 
-async def permitted(deps: BotDeps, client: AsyncWebClient, *, user: str, team: str, action: str,
-                    draft_id: int | None, channel: str, thread_ts: str | None,
-                    requester: str | None = None) -> Effective | None:
-    """The effective configuration when `user` may do `action`; otherwise say why and record it."""
+@dataclass(frozen=True)
+class Permission:
+    """`config` when the person may act; otherwise `refusal`, the sentence to tell them (the
+    refusal itself is already in the audit trail)."""
+
+    config: Effective
+    refusal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+async def check(deps: BotDeps, *, user: str, installation: str, action: str, draft_id: int | None,
+                requester: str | None = None) -> Permission:
+    """May `user` do `action` (approvers may; the requester too where `requester` is given)? A
+    refusal is recorded in the same call, before the caller answers Slack."""
     async with deps.sessionmaker() as session:
-        config = await effective(deps, session, team)
+        config = await effective(deps, session, installation)
     if config.may_decide(user) or (requester is not None and user == requester):
-        return config
+        return Permission(config)
     why = "no approvers configured" if not config.approvers else "not an approver"
     async with deps.sessionmaker.begin() as session:
         await decisions.record_refusal(session, draft_id=draft_id, user_id=user, action=action, why=why,
                                        now=deps.clock())
-    await tell(client, channel, user, replies.no_approvers_configured() if not config.approvers
-               else replies.not_an_approver(action), thread_ts)
-    return None
+    return Permission(config, replies.no_approvers_configured() if not config.approvers
+                      else replies.not_an_approver(action))

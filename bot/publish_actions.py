@@ -1,20 +1,22 @@
 """Buttons on a publication part: Retry, Mark as published / posted (a modal asks for the link), Skip.
 
-Only approvers may use them; anyone else gets an ephemeral refusal that is recorded. Each decision
-is one compare-and-set transaction (storage/publication_decisions.py); a Retry then enqueues the
-draft's publish job.
+Only approvers may use them; anyone else gets an ephemeral refusal, recorded before Slack is
+answered. Each decision is one compare-and-set transaction (storage/publication_decisions.py),
+also committed before the answer; a Retry then enqueues the draft's publish job.
 """
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any, Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import notify, publish_action_ids as ids
-from bot.deps import BotDeps
+from bot.deps import BotDeps, deps_of
 from bot.effective import effective
-from bot.interaction import team_of, tell, where
+from bot.interaction import Origin, click_origin, installation_of, tell
 from bot.publication_blocks import label, mark_modal, parse_button_value, parse_modal_metadata
 from bot.text import escape_mrkdwn, mention
 from storage import publication_decisions as decide
@@ -22,25 +24,27 @@ from storage.models import Publication
 
 log = logging.getLogger("signoff.bot.publish_actions")
 _URL = re.compile(r"^https?://[^\s<>|]+$")
+Change = Callable[..., Awaitable[decide.PublicationDecision]]
 
 
-async def _allowed(deps: BotDeps, client, user: str, channel: str, thread_ts: str | None,  # type: ignore[no-untyped-def]
-                   action: str, publication_id: int, team: str = "") -> bool:
+async def _refusal(deps: BotDeps, *, user: str, installation: str, action: str, publication_id: int) -> str | None:
+    """None when `user` may act on this publication; else the sentence to tell them, the refusal
+    recorded. A publication of another installation's draft answers as if it did not exist."""
     async with deps.sessionmaker() as session:
-        config = await effective(deps, session, team)
+        config = await effective(deps, session, installation)
+        draft = await decide.draft_of(session, publication_id)
+    if draft is None or (draft.team_id and draft.team_id != installation):
+        return "That publication does not exist here (any more)."
     if config.may_decide(user):
-        return True
+        return None
     why = "no approvers configured" if not config.approvers else "not an approver"
     async with deps.sessionmaker.begin() as session:
         await decide.record_refusal(session, publication_id=publication_id, user_id=user, action=action,
                                     why=why, now=deps.clock())
-    if channel:
-        await tell(client, channel, user, f"Only approvers may {action} a publication; this attempt was recorded.",
-                   thread_ts)
-    return False
+    return f"Only approvers may {action} a publication; this attempt was recorded."
 
 
-async def _refresh(deps: BotDeps, client, publication: Publication) -> None:  # type: ignore[no-untyped-def]
+async def _refresh(deps: BotDeps, client: AsyncWebClient, publication: Publication) -> None:
     await notify.show_draft(client, deps.sessionmaker, publication.draft_id, required=deps.rule.required)
     await notify.refresh_parent(client, deps.sessionmaker, publication.draft_id)
 
@@ -51,84 +55,102 @@ def _refused(action: str, decision: decide.PublicationDecision) -> str:
     return f"Could not {action} {what}: {decision.reason or 'it changed meanwhile'}."
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
-    async def decide_on(body, client, action: str, change, enqueue: bool) -> None:  # type: ignore[no-untyped-def]
-        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, _, thread_ts = where(body)
-        if not await _allowed(deps, client, user, channel, thread_ts, action, publication_id, team_of(body)):
-            return
+async def _decide(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, change: Change,
+                  *, enqueue: bool) -> None:
+    deps, origin = deps_of(context), click_origin(body, context)
+    publication_id = parse_button_value(body["actions"][0]["value"])
+    refusal = await _refusal(deps, user=origin.user, installation=origin.installation, action=action,
+                             publication_id=publication_id)
+    decision = None
+    if refusal is None:
         async with deps.sessionmaker.begin() as session:
-            decision = await change(session, publication_id=publication_id, user_id=user, now=deps.clock())
-        if not decision.ok:
-            await tell(client, channel, user, _refused(action, decision), thread_ts)
-            return
-        try:
-            await _refresh(deps, client, decision.publication)
-        finally:
-            if enqueue and decision.outbox_id is not None and decision.job_id is not None:
-                await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+            decision = await change(session, publication_id=publication_id, user_id=origin.user, now=deps.clock())
+    await ack()
+    deps.background.spawn(_after_decision(deps, client, origin, action, refusal, decision, enqueue), action)
 
-    @app.action(ids.RETRY)
-    async def on_retry(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        deps.background.spawn(decide_on(body, client, "retry", decide.retry, enqueue=True), "retry")
 
-    @app.action(ids.SKIP)
-    async def on_skip(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        deps.background.spawn(decide_on(body, client, "skip", decide.skip, enqueue=False), "skip part")
+async def _after_decision(deps: BotDeps, client: AsyncWebClient, origin: Origin, action: str, refusal: str | None,
+                          decision: decide.PublicationDecision | None, enqueue: bool) -> None:
+    if refusal is not None or decision is None:
+        await tell(client, origin.channel, origin.user, refusal or "", origin.thread_ts)
+        return
+    if not decision.ok:
+        await tell(client, origin.channel, origin.user, _refused(action, decision), origin.thread_ts)
+        return
+    try:
+        await _refresh(deps, client, decision.publication)
+    finally:
+        if enqueue and decision.outbox_id is not None and decision.job_id is not None:
+            await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
 
-    @app.action(ids.MARK)
-    async def on_mark(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        deps.background.spawn(open_mark_modal(body, client), "mark")
 
-    async def open_mark_modal(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, ts, thread_ts = where(body)
-        if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id, team_of(body)):
-            return
-        async with deps.sessionmaker() as session:
-            row = await session.get(Publication, publication_id)
-        if row is None:
-            return
-        # The trigger id lives 3 s: open the modal before anything slow.
+async def handle_retry(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    await _decide(ack, body, client, context, "retry", decide.retry, enqueue=True)
+
+
+async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    await _decide(ack, body, client, context, "skip", decide.skip, enqueue=False)
+
+
+async def handle_mark(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, origin = deps_of(context), click_origin(body, context)
+    publication_id = parse_button_value(body["actions"][0]["value"])
+    refusal = await _refusal(deps, user=origin.user, installation=origin.installation, action="mark",
+                             publication_id=publication_id)
+    await ack()
+    if refusal is not None:
+        deps.background.spawn(tell(client, origin.channel, origin.user, refusal, origin.thread_ts), "refusal")
+        return
+    async with deps.sessionmaker() as session:
+        row = await session.get(Publication, publication_id)
+    if row is not None:  # the trigger id lives 3 s: open the modal before anything slow
         await client.views_open(trigger_id=body["trigger_id"], view=mark_modal(
-            row.id, row.destination, row.part, channel=channel, message_ts=ts, handoff=row.status == "handoff"))
+            row.id, row.destination, row.part, channel=origin.channel, message_ts=origin.message_ts,
+            handoff=row.status == "handoff"))
 
-    @app.view(ids.MARK_VIEW)
-    async def on_mark_submitted(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        url = (((view.get("state") or {}).get("values") or {}).get(ids.URL_BLOCK, {})
-               .get(ids.URL_INPUT, {}).get("value") or "").strip()
-        if not _URL.match(url) or len(url) > 1000:
-            await ack(response_action="errors",
-                      errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
-            return
-        await ack()
-        deps.background.spawn(mark(body, view, client, url), "mark submitted")
 
-    async def mark(body: dict, view: dict, client, url: str) -> None:  # type: ignore[no-untyped-def]
-        publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
-        if not await _allowed(deps, client, user, channel, None, "mark", publication_id,
-                              (body.get("team") or {}).get("id", "")):
-            return
-        async with deps.sessionmaker.begin() as session:
-            decision = await decide.mark_published(session, publication_id=publication_id, user_id=user,
-                                                   url=url, now=deps.clock())
-            draft = await decide.draft_of(session, publication_id)
-        if not decision.ok:
-            if channel:
-                await tell(client, channel, user, _refused("mark", decision))
-            return
-        try:
-            await _refresh(deps, client, decision.publication)
-        finally:
-            if decision.outbox_id is not None and decision.job_id is not None:
-                await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
-        if draft is not None and message_ts and message_ts != draft.message_ts:
-            # Clicked on a hand-off message: replace its button with who posted it where.
-            await client.chat_update(channel=channel, ts=message_ts, text=escape_mrkdwn(f"Posted: {url}"),
-                                     blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": (
-                                         f"Posted on {escape_mrkdwn(label(decision.publication.destination))} "
-                                         f"by {mention(user)}: {escape_mrkdwn(url)}")}}])
+async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, user = deps_of(context), body["user"]["id"]
+    url = (((view.get("state") or {}).get("values") or {}).get(ids.URL_BLOCK, {})
+           .get(ids.URL_INPUT, {}).get("value") or "").strip()
+    if not _URL.match(url) or len(url) > 1000:
+        await ack(response_action="errors", errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
+        return
+    publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
+    refusal = await _refusal(deps, user=user, installation=installation_of(context), action="mark",
+                             publication_id=publication_id)
+    if refusal is not None:
+        await ack(response_action="errors", errors={ids.URL_BLOCK: refusal})
+        return
+    async with deps.sessionmaker.begin() as session:
+        decision = await decide.mark_published(session, publication_id=publication_id, user_id=user, url=url,
+                                               now=deps.clock())
+        draft = await decide.draft_of(session, publication_id)
+    if not decision.ok:
+        await ack(response_action="errors", errors={ids.URL_BLOCK: _refused("mark", decision)})
+        return
+    await ack()
+    handoff_ts = message_ts if draft is not None and message_ts and message_ts != draft.message_ts else None
+    deps.background.spawn(_after_mark(deps, client, decision, user, url, channel, handoff_ts), "mark submitted")
+
+
+async def _after_mark(deps: BotDeps, client: AsyncWebClient, decision: decide.PublicationDecision, user: str,
+                      url: str, channel: str, handoff_ts: str | None) -> None:
+    try:
+        await _refresh(deps, client, decision.publication)
+    finally:
+        if decision.outbox_id is not None and decision.job_id is not None:
+            await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+    if handoff_ts:  # clicked on a hand-off message: replace its button with who posted it where
+        await client.chat_update(channel=channel, ts=handoff_ts, text=escape_mrkdwn(f"Posted: {url}"),
+                                 blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": (
+                                     f"Posted on {escape_mrkdwn(label(decision.publication.destination))} "
+                                     f"by {mention(user)}: {escape_mrkdwn(url)}")}}])
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.RETRY)(handle_retry)
+    app.action(ids.SKIP)(handle_skip)
+    app.action(ids.MARK)(handle_mark)
+    app.view(ids.MARK_VIEW)(handle_mark_submitted)
+

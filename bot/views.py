@@ -1,151 +1,161 @@
-"""Modal submissions: Edit, Regenerate and Skip. Validation errors are shown inside the modal
-(`response_action: errors`); the decision is one transaction; Slack is updated after the ack."""
+"""Modal submissions: Edit, Regenerate, Skip and Schedule. Validation errors are shown inside the
+modal (`response_action: errors`); the decision is one transaction, committed before Slack is
+answered; Slack is updated after the answer."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import modals, replies
-from bot.deps import BotDeps
+from bot.deps import BotDeps, deps_of
 from bot.diff import change_summary, word_diff
 from bot.edit_policy import check_edit
-from bot.effective import effective
-from bot.interaction import permitted, tell
+from bot.interaction import Permission, check, installation_of, tell
 from bot.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
 from bot.timeparse import TimeParseError, parse_when
 from storage import decisions, edits, intake, queries
+from storage.errors import UnknownDraft
+from storage.models import Draft
 
 log = logging.getLogger("signoff.bot.views")
 
 
-def register(app: AsyncApp, deps: BotDeps) -> None:
-    async def allowed(body: dict, client, meta: dict, action: str):  # type: ignore[no-untyped-def]
-        async with deps.sessionmaker() as session:
-            draft = await queries.draft(session, meta["draft_id"])
-        return await permitted(deps, client, user=body["user"]["id"], team=(body.get("team") or {}).get("id", ""),
-                               action=action, draft_id=draft.id, channel=meta["channel"], thread_ts=draft.parent_ts,
-                               requester=draft.requester_id)
-
-    @app.view(modals.EDIT_VIEW)
-    async def on_edit(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
-        first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
-        if await allowed(body, client, meta, "edit") is None:
-            await ack(response_action="errors", errors={first_block: replies.not_an_approver("edit")})
-            return
-        text = modals.submitted_text(view["state"]["values"])
-        async with deps.sessionmaker() as session:
-            config = await effective(deps, session, (body.get("team") or {}).get("id", ""))
-            base = await queries.revision(session, meta["draft_id"], meta["revision"])
-        if base is not None and base.text == text:
-            await ack()
-            deps.background.spawn(tell(client, meta["channel"], body["user"]["id"], replies.unchanged()))
-            return
-        verdict = check_edit(text, base.details if base else {}, list(config.blocked_terms))
-        if not verdict.ok:
-            await ack(response_action="errors", errors={first_block: " ".join(verdict.problems)[:1900]})
-            return
-        async with deps.sessionmaker.begin() as session:
-            change = await edits.record_edit(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
-                                             text=text, user_id=body["user"]["id"], policy_ok=verdict.ok,
-                                             problems=verdict.problems, now=deps.clock())
-        if not change.ok:
-            await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
-            return
-        await ack()
-
-        async def show_edit() -> None:
-            await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
-                             clicked_ts=meta["message_ts"])
-            await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
-                                       f"✏️ <@{body['user']['id']}> edited draft #{change.draft.id} → revision "
-                                       f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
-                                       + word_diff(change.previous_text or "", text))
-
-        deps.background.spawn(show_edit(), "edit")
-
-    @app.view(modals.REGENERATE_VIEW)
-    async def on_regenerate(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
-        if await allowed(body, client, meta, "regenerate") is None:
-            await ack(response_action="errors", errors={modals.FEEDBACK_BLOCK: replies.not_an_approver("regenerate")})
-            return
-        feedback = modals.submitted_optional(view["state"]["values"], modals.FEEDBACK_BLOCK)
-        async with deps.sessionmaker.begin() as session:
-            change = await edits.request_regenerate(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
-                                                    feedback=feedback, user_id=body["user"]["id"], now=deps.clock())
-        if not change.ok:
-            await ack(response_action="errors",
-                      errors={modals.FEEDBACK_BLOCK: replies.cannot_change(change.draft, meta["revision"], "regenerate")})
-            return
-        await ack()
-        deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
-
-    @app.view(modals.SKIP_VIEW)
-    async def on_skip(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
-        if await allowed(body, client, meta, "skip") is None:
-            await ack(response_action="errors", errors={modals.REASON_BLOCK: replies.not_an_approver("skip")})
-            return
-        reason = modals.submitted_optional(view["state"]["values"], modals.REASON_BLOCK)
-        async with deps.sessionmaker.begin() as session:
-            decision = await decisions.skip(session, draft_id=meta["draft_id"], revision=meta["revision"],
-                                            user_id=body["user"]["id"], now=deps.clock(), reason=reason)
-        if not decision.ok:
-            await ack(response_action="errors",
-                      errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)})
-            return
-        await ack()
-
-        async def show_skip() -> None:
-            await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
-                             clicked_ts=meta["message_ts"])
-            await refresh_parent(client, deps.sessionmaker, decision.draft.id)
-
-        deps.background.spawn(show_skip(), "skip")
-
-
-def register_schedule(app: AsyncApp, deps: BotDeps) -> None:
-    @app.view(modals.SCHEDULE_VIEW)
-    async def on_schedule(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
-        async with deps.sessionmaker() as session:
-            draft = await queries.draft(session, meta["draft_id"])
-            config = await effective(deps, session, (body.get("team") or {}).get("id", ""))
-        user, now = body["user"]["id"], deps.clock()
-        if not config.may_decide(user):
-            await ack(response_action="errors", errors={modals.WHEN_BLOCK: replies.not_an_approver("approve")})
-            return
-        try:
-            when = parse_when(modals.submitted_optional(view["state"]["values"], modals.WHEN_BLOCK) or "",
-                              now=now, tz=deps.timezone)
-        except TimeParseError as exc:
-            await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
-            return
-        if when <= now:
-            await ack(response_action="errors", errors={modals.WHEN_BLOCK: "Pick a time in the future."})
-            return
-        revision = await _revision_sha(deps, draft.id, meta["revision"])
-        async with deps.sessionmaker.begin() as session:
-            decision = await decisions.approve(session, draft_id=draft.id, revision=meta["revision"], sha256=revision,
-                                               user_id=user, now=now, rule=deps.rule, publish_at=when)
-        if not decision.ok:
-            await ack(response_action="errors",
-                      errors={modals.WHEN_BLOCK: replies.refused(decision.reason, decision.draft)})
-            return
-        await ack()
-        deps.background.spawn(show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required,
-                                         clicked_ts=meta["message_ts"]), "schedule")
-
-
-async def _revision_sha(deps: BotDeps, draft_id: int, number: int) -> str:
+async def _submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *,
+                     requester_may: bool = True) -> tuple[Draft | None, Permission | None]:
+    """The draft the modal is about and the person's permission; (None, None) when the draft is
+    gone or belongs to another installation."""
+    installation = installation_of(context)
     async with deps.sessionmaker() as session:
-        revision = await queries.revision(session, draft_id, number)
-    return revision.sha256 if revision else ""
+        try:
+            draft = await queries.draft(session, meta["draft_id"])
+        except UnknownDraft:
+            return None, None
+    if draft.team_id and draft.team_id != installation:
+        return None, None
+    permission = await check(deps, user=body["user"]["id"], installation=installation, action=action,
+                             draft_id=draft.id, requester=draft.requester_id if requester_may else None)
+    return draft, permission
 
 
-async def start_regeneration(deps: BotDeps, client, change: edits.ContentChange) -> None:  # type: ignore[no-untyped-def]
+async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
+    draft, permission = await _submitted(deps, body, context, meta, "edit")
+    if draft is None or permission is None or not permission.ok:
+        await ack(response_action="errors",
+                  errors={first_block: permission.refusal if permission else replies.draft_gone()})
+        return
+    text = modals.submitted_text(view["state"]["values"])
+    async with deps.sessionmaker() as session:
+        base = await queries.revision(session, meta["draft_id"], meta["revision"])
+    if base is not None and base.text == text:
+        await ack()
+        deps.background.spawn(tell(client, meta["channel"], body["user"]["id"], replies.unchanged()))
+        return
+    verdict = check_edit(text, base.details if base else {}, list(permission.config.blocked_terms))
+    if not verdict.ok:
+        await ack(response_action="errors", errors={first_block: " ".join(verdict.problems)[:1900]})
+        return
+    async with deps.sessionmaker.begin() as session:
+        change = await edits.record_edit(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
+                                         text=text, user_id=body["user"]["id"], policy_ok=verdict.ok,
+                                         problems=verdict.problems, now=deps.clock())
+    if not change.ok:
+        await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
+        return
+    await ack()
+    deps.background.spawn(_show_edit(deps, client, change, meta, body["user"]["id"], text), "edit")
+
+
+async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: edits.ContentChange, meta: dict,
+                     user: str, text: str) -> None:
+    await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
+                     clicked_ts=meta["message_ts"])
+    assert change.revision is not None
+    await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
+                               f"✏️ <@{user}> edited draft #{change.draft.id} → revision "
+                               f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
+                               + word_diff(change.previous_text or "", text))
+
+
+async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    draft, permission = await _submitted(deps, body, context, meta, "regenerate")
+    if draft is None or permission is None or not permission.ok:
+        await ack(response_action="errors",
+                  errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.draft_gone()})
+        return
+    feedback = modals.submitted_optional(view["state"]["values"], modals.FEEDBACK_BLOCK)
+    async with deps.sessionmaker.begin() as session:
+        change = await edits.request_regenerate(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
+                                                feedback=feedback, user_id=body["user"]["id"], now=deps.clock())
+    if not change.ok:
+        await ack(response_action="errors",
+                  errors={modals.FEEDBACK_BLOCK: replies.cannot_change(change.draft, meta["revision"], "regenerate")})
+        return
+    await ack()
+    deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
+
+
+async def handle_skip(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    draft, permission = await _submitted(deps, body, context, meta, "skip")
+    if draft is None or permission is None or not permission.ok:
+        await ack(response_action="errors",
+                  errors={modals.REASON_BLOCK: permission.refusal if permission else replies.draft_gone()})
+        return
+    reason = modals.submitted_optional(view["state"]["values"], modals.REASON_BLOCK)
+    async with deps.sessionmaker.begin() as session:
+        decision = await decisions.skip(session, draft_id=meta["draft_id"], revision=meta["revision"],
+                                        user_id=body["user"]["id"], now=deps.clock(), reason=reason)
+    if not decision.ok:
+        await ack(response_action="errors",
+                  errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)})
+        return
+    await ack()
+    deps.background.spawn(_show_decided(deps, client, decision.draft.id, meta["message_ts"]), "skip")
+
+
+async def _show_decided(deps: BotDeps, client: AsyncWebClient, draft_id: int, clicked_ts: str) -> None:
+    await show_draft(client, deps.sessionmaker, draft_id, required=deps.rule.required, clicked_ts=clicked_ts)
+    await refresh_parent(client, deps.sessionmaker, draft_id)
+
+
+async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    draft, permission = await _submitted(deps, body, context, meta, "approve", requester_may=False)
+    if draft is None or permission is None or not permission.ok:
+        await ack(response_action="errors",
+                  errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.draft_gone()})
+        return
+    user, now = body["user"]["id"], deps.clock()
+    try:
+        when = parse_when(modals.submitted_optional(view["state"]["values"], modals.WHEN_BLOCK) or "",
+                          now=now, tz=deps.timezone)
+    except TimeParseError as exc:
+        await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
+        return
+    if when <= now:
+        await ack(response_action="errors", errors={modals.WHEN_BLOCK: "Pick a time in the future."})
+        return
+    async with deps.sessionmaker.begin() as session:
+        revision = await queries.revision(session, draft.id, meta["revision"])
+        decision = await decisions.approve(session, draft_id=draft.id, revision=meta["revision"],
+                                           sha256=revision.sha256 if revision else "", user_id=user, now=now,
+                                           rule=deps.rule, publish_at=when)
+    if not decision.ok:
+        await ack(response_action="errors",
+                  errors={modals.WHEN_BLOCK: replies.refused(decision.reason, decision.draft)})
+        return
+    await ack()
+    deps.background.spawn(show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required,
+                                     clicked_ts=meta["message_ts"]), "schedule")
+
+
+async def start_regeneration(deps: BotDeps, client: AsyncWebClient, change: edits.ContentChange) -> None:
     """Show that a new revision is coming, then hand the run to the worker."""
     try:
         # Only update a draft message that exists: if the worker has not stored its ts yet, it
@@ -155,3 +165,10 @@ async def start_regeneration(deps: BotDeps, client, change: edits.ContentChange)
         await refresh_parent(client, deps.sessionmaker, change.draft.id)
     finally:
         await deps.queue.enqueue(intake.RUN_JOB, change.outbox_id or 0, change.job_id or "")
+
+
+def register(app: AsyncApp) -> None:
+    app.view(modals.EDIT_VIEW)(handle_edit)
+    app.view(modals.REGENERATE_VIEW)(handle_regenerate)
+    app.view(modals.SKIP_VIEW)(handle_skip)
+    app.view(modals.SCHEDULE_VIEW)(handle_schedule)

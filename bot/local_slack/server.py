@@ -46,8 +46,12 @@ class LocalSlack:
         self.reactions: list[dict] = []
         self.calls: list[Call] = []
         self._faults: dict[str, list[tuple[int, dict, dict]]] = {}
-        self.archived: set[str] = set()
-        self._lost_answers: dict[str, list[int]] = {}  # channels that refuse new messages, as archived ones do
+        self.archived: set[str] = set()  # channels that refuse new messages, as archived ones do
+        self._lost_answers: dict[str, list[int]] = {}
+        # Who is in which channel: a channel listed here (a private one) has just these members;
+        # any other channel this Slack has seen is public and everyone is in it.
+        self.members: dict[str, set[str]] = {}
+        self.channels: set[str] = {"C_GENERAL"}
         self._clock = itertools.count(1)
         self._base_ts = int(time.time())
         self.url = ""
@@ -286,6 +290,20 @@ class LocalSlack:
         if with_metadata and message.metadata:
             shaped["metadata"] = message.metadata
         return shaped
+
+    def is_member(self, user: str, channel: str) -> bool:
+        return user in self.members[channel] if channel in self.members else True
+
+    def _m_users_conversations(self, args: dict) -> dict:
+        user = args.get("user", "")
+        known = sorted(self.channels | set(self.members) | {m.channel for m in self.messages.values()
+                                                            if not m.channel.startswith("D")})
+        mine = [{"id": c, "is_private": c in self.members, "is_channel": c not in self.members}
+                for c in known if self.is_member(user, c)]
+        start, limit = int(args.get("cursor") or 0), max(1, min(int(args.get("limit") or 100), 1000))
+        more = start + limit < len(mine)
+        return {"ok": True, "channels": mine[start:start + limit],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_conversations_open(self, args: dict) -> dict:
         users = str(args.get("users", ""))

@@ -44,9 +44,24 @@ class SlackUser:
             response = await http.post(self.bot_url + "/slack/events", content=body, headers=headers)
         return Reply(response.status_code, response.text)
 
+    async def send_interaction(self, payload: dict) -> Reply:
+        """Any interactivity payload (block_actions, view_submission, …), signed as Slack signs it."""
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self._post(body, signed_headers(self.secret, body))
+
+    async def send_form(self, form: dict[str, str]) -> Reply:
+        """Any slash-command form, signed as Slack signs it."""
+        body = urlencode(form).encode()
+        return await self._post(body, signed_headers(self.secret, body))
+
+    async def send_event(self, envelope: dict) -> Reply:
+        body = json.dumps(envelope).encode()
+        return await self._post(body, signed_headers(self.secret, body, content_type="application/json"))
+
     async def slash(self, command: str, text: str, *, timestamp: int | None = None,
                     secret: str | None = None, channel_id: str | None = None) -> Reply:
         trigger = f"{next(_trigger)}.{int(time.time())}.local"
+        self.slack.channels.add(channel_id or self.channel_id)  # a person types where they are
         form = {
             "token": "legacy-verification-token", "team_id": self.slack.team_id, "team_domain": "local",
             "channel_id": channel_id or self.channel_id, "channel_name": "general",

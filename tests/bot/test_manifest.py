@@ -5,7 +5,8 @@ import re
 from pathlib import Path
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
-NEEDED = {"commands", "chat:write", "channels:history", "groups:history", "reactions:write", "im:write"}
+NEEDED = {"commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
+          "reactions:write", "im:write"}
 
 
 def test_bot_scopes_are_exactly_the_ones_signoff_uses() -> None:

@@ -103,3 +103,30 @@ async def test_history_shows_the_models_token_counts_for_an_llm_run(database_url
             assert "(local, 10→8 tokens" in history  # the model the endpoint reported, and its usage
     finally:
         await llm.stop()
+
+
+async def test_drafts_of_a_private_channel_are_shown_only_to_its_members(stack) -> None:
+    stack.slack.members["C_PRIVATE"] = {"U_CAROL", "U_ALICE"}
+    await stack.user("U_CAROL", channel_id="C_PRIVATE").slash("/draft", "the secret roadmap")
+    await wait_for_draft(stack.slack)
+    for member in ("U_CAROL", "U_ALICE"):
+        assert "#1" in await ask(stack, "pending", user=member)
+        assert "secret roadmap" in await ask(stack, "status 1", user=member)
+        assert "#1" in await ask(stack, "search roadmap", user=member)
+    outsider = "U_DAVE"
+    assert "#1" not in await ask(stack, "pending", user=outsider)
+    assert "#1" not in await ask(stack, "search roadmap", user=outsider)
+    assert "#1" not in await ask(stack, "pending mine", user="U_BOB")
+    # The same answer as for an id that does not exist: nothing tells an outsider the draft is there.
+    for sub in ("status", "history", "cancel"):
+        assert await ask(stack, f"{sub} 1", user=outsider) == "There is no draft #1."
+        assert await ask(stack, f"{sub} 999", user=outsider) == "There is no draft #999."
+    assert "There is no draft #999." == await ask(stack, "status 999", user=outsider)
+
+
+async def test_when_slack_cannot_say_who_is_in_a_channel_nothing_is_shown(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "a topic")
+    await wait_for_draft(stack.slack)
+    stack.slack.fail_next("users.conversations", status=200, body={"ok": False, "error": "internal_error"})
+    text = await ask(stack, "pending", user="U_DAVE")  # asked anew: U_DAVE has no cached answer
+    assert "could not check with Slack" in text and "#1" not in text
