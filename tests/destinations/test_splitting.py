@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from destinations.splitting import grapheme_count, split_thread
+from destinations.lengths import grapheme_count
+from destinations.splitting import split_thread
 
 
 def body(part: str) -> str:
