@@ -90,5 +90,4 @@ def _raise_for_status(response: httpx.Response) -> None:
     if response.status_code == 429 and "retry-after" not in response.headers:
         # Mastodon's own hint is X-RateLimit-Reset, an ISO 8601 time.
         wait_s = seconds_until_iso(response.headers.get("x-ratelimit-reset"))
-        wait_s = DEFAULT_RETRY_AFTER_S if wait_s is None else wait_s
-    raise_for_status(response, "Mastodon", retry_after_s=wait_s)
+    raise_for_status(response, "Mastodon", retry_after_s=wait_s, default_wait_s=DEFAULT_RETRY_AFTER_S)
