@@ -6,7 +6,7 @@ from twitter_text import parse_tweet
 
 from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, RunContext, Source, Style
 from destinations.lengths import grapheme_count, measure
-from pipeline.length import NoMeasure, counter, trim_to
+from pipeline.length import counter, trim_to
 from pipeline.runner import run_pipeline
 
 X = DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted, threads=False)
