@@ -34,6 +34,7 @@ from bot.worker_config import brief_for, destination_config, pipeline_config
 from bot.worker_metrics import WorkerMetrics, instrumented, serve as serve_metrics
 from bot.worker_schedule import cron_jobs
 from destinations.base import Post
+from destinations.lengths import measure as destination_measure
 from destinations.preview import preview_lines as destination_preview
 from destinations.registry import build_destinations
 from pipeline.base import DraftBrief, DraftResult, RunContext
@@ -181,7 +182,8 @@ async def _pipeline(ctx: Ctx, brief: DraftBrief, draft_id: int) -> DraftResult:
     progress = _progress_reporter(ctx, draft_id)
     try:
         result = await asyncio.wait_for(
-            run_pipeline(brief, RunContext(progress=progress.report, http=ctx["http"]), ctx["stages"]),
+            run_pipeline(brief, RunContext(progress=progress.report, http=ctx["http"], measure=destination_measure),
+                         ctx["stages"]),
             ctx["settings"].signoff_run_timeout_s)
     finally:
         await progress.close()

@@ -49,7 +49,7 @@ async def _publish_draft(ctx: Ctx, outbox_id: int, draft_id: int, later: list[fl
     post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
                 approved_by=draft.decided_by or "", title=details.get("title"),
                 tags=tuple(details.get("tags") or ()))
-    publisher = Publisher(StorageLedger(sm, clock, ctx["slack"], post, ctx.get("metrics")), label=label)
+    publisher = Publisher(StorageLedger(sm, clock, ctx["slack"], post, ctx.get("metrics")), label=label, clock=clock)
     for name in draft.destinations:
         await publisher.publish(ctx["destinations"].get(name), name, post)
     retry_in = publisher.retry_in

@@ -18,10 +18,12 @@ EMPTY_TEXT = "the text is empty"
 
 
 class LengthUnit(str, Enum):
-    characters = "characters"
-    graphemes = "graphemes"
-    x_weighted = "x_weighted"
-    mastodon = "mastodon"  # characters, with every http(s) link counted as 23
+    """How a platform counts a post; destinations/lengths.py holds the one function for each."""
+
+    characters = "characters"  # code points
+    graphemes = "graphemes"  # Bluesky: grapheme clusters, within its UTF-8 byte cap too
+    x_weighted = "x_weighted"  # twitter-text's weighted length
+    mastodon = "mastodon"  # graphemes, every http(s) link as 23, @user@domain as @user
 
 
 @dataclass(frozen=True)

@@ -15,22 +15,16 @@ from destinations.bluesky_facets import facets, mentioned_handles
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
-from destinations.splitting import grapheme_count, thread_parts
+from destinations.lengths import BLUESKY_MAX_GRAPHEMES, measure_for
+from destinations.splitting import thread_parts
 
 POST = "app.bsky.feed.post"
-MAX_GRAPHEMES = 300
-MAX_BYTES = 3000
-
-
-def bluesky_length(text: str) -> int:
-    # The lexicon caps both graphemes and UTF-8 bytes; a text over the byte cap never fits.
-    return grapheme_count(text) if len(text.encode("utf-8")) <= MAX_BYTES else MAX_BYTES + 1
 
 
 class Bluesky:
     name = "bluesky"
     capabilities = Capabilities(
-        max_length=MAX_GRAPHEMES, length_unit=LengthUnit.graphemes, threads=True,
+        max_length=BLUESKY_MAX_GRAPHEMES, length_unit=LengthUnit.graphemes, threads=True,
         idempotency_keys=False,
         # 5000 write points an hour at 3 per created record.
         rate_limit_per_min=27, safe_to_retry_unknown=False,
@@ -47,7 +41,7 @@ class Bluesky:
         self._session: dict[str, Any] | None = None
 
     def format(self, post: Post) -> list[Part]:
-        return thread_parts(post.text, MAX_GRAPHEMES, bluesky_length)
+        return thread_parts(post.text, BLUESKY_MAX_GRAPHEMES, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
         return [] if post.text.strip() else [EMPTY_TEXT]

@@ -6,21 +6,19 @@ from typing import AsyncIterator
 
 import httpx
 
-from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
+from destinations.errors import PermanentError, RateLimitedError, RetryableError, UnknownOutcomeError
+from destinations.retry_after import seconds_from_retry_after
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    """The Retry-After header, in seconds or as an HTTP-date."""
+    return seconds_from_retry_after(response.headers.get("retry-after"))
 
 
-def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: float | None = None) -> None:
-    """`retry_after_s` is for platforms whose wait hint is not a Retry-After header."""
+def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: float | None = None,
+                     default_wait_s: float | None = None) -> None:
+    """`retry_after_s` is for platforms whose wait hint is not a Retry-After header;
+    `default_wait_s` is how long a 429 without any hint waits (our guess, so it counts as a try)."""
     status = response.status_code
     if status < 400:
         return
@@ -28,7 +26,9 @@ def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: 
     if retry_after_s is None:
         retry_after_s = retry_after_seconds(response)
     if status == 429:
-        raise RetryableError(f"{platform} rate limit (429)", retry_after_s=retry_after_s)
+        raise RateLimitedError(f"{platform} rate limit (429)",
+                               retry_after_s=default_wait_s if retry_after_s is None else retry_after_s,
+                               until_reset=retry_after_s is not None)
     if status >= 500:
         raise RetryableError(f"{platform} server error ({status})", retry_after_s=retry_after_s)
     raise PermanentError(f"{platform} refused the post ({status}): {reason}")

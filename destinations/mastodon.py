@@ -13,7 +13,8 @@ import httpx
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
-from destinations.splitting import mastodon_length, thread_parts
+from destinations.lengths import measure_for
+from destinations.splitting import thread_parts
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.I)
@@ -39,7 +40,7 @@ class Mastodon:
         )
 
     def format(self, post: Post) -> list[Part]:
-        return thread_parts(post.text, self.capabilities.max_length or 500, mastodon_length)
+        return thread_parts(post.text, self.capabilities.max_length or 500, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
         return [] if post.text.strip() else [EMPTY_TEXT]
@@ -89,5 +90,4 @@ def _raise_for_status(response: httpx.Response) -> None:
     if response.status_code == 429 and "retry-after" not in response.headers:
         # Mastodon's own hint is X-RateLimit-Reset, an ISO 8601 time.
         wait_s = seconds_until_iso(response.headers.get("x-ratelimit-reset"))
-        wait_s = DEFAULT_RETRY_AFTER_S if wait_s is None else wait_s
-    raise_for_status(response, "Mastodon", retry_after_s=wait_s)
+    raise_for_status(response, "Mastodon", retry_after_s=wait_s, default_wait_s=DEFAULT_RETRY_AFTER_S)

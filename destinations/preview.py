@@ -6,12 +6,7 @@ from typing import Any, Callable, Mapping
 
 from destinations.base import Destination, LengthUnit, Post
 from destinations.devto import sanitize_tags, title_and_body
-from destinations.splitting import grapheme_count, mastodon_length
-from destinations.x import weighted_length
-
-_MEASURE: dict[LengthUnit, Callable[[str], int]] = {
-    LengthUnit.x_weighted: weighted_length, LengthUnit.graphemes: grapheme_count,
-    LengthUnit.mastodon: mastodon_length}
+from destinations.lengths import measure_for
 
 
 def is_handoff(destination: Any) -> bool:
@@ -25,7 +20,7 @@ def shape(destination: Destination, post: Post) -> str:
         return ("title" if title_and_body(post)[0] else "no title") + f" + {tags} tag{'' if tags == 1 else 's'}"
     if caps.max_length is None:
         return f"{len(post.text)} characters"
-    parts, measure = destination.format(post), _MEASURE.get(caps.length_unit, len)
+    parts, measure = destination.format(post), measure_for(caps.length_unit)
     sizes = " · ".join(f"{measure(p.text)}/{caps.max_length}" for p in parts)
     text = (f"thread of {len(parts)} · " if len(parts) > 1 else "") + sizes
     text += " graphemes" if caps.length_unit is LengthUnit.graphemes else ""

@@ -9,11 +9,12 @@ storage and Slack notes, so this package still knows no database and no Slack.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
 from destinations.backoff import backoff_s, humane
 from destinations.base import Destination, Part, Post, PublishResult
-from destinations.errors import DestinationError, UnknownOutcomeError
+from destinations.errors import DestinationError, RateLimitedError, UnknownOutcomeError
 from destinations.preview import is_handoff
 
 MAX_PUBLISH_ATTEMPTS = 8
@@ -40,10 +41,16 @@ class Ledger(Protocol):
     async def note(self, text: str) -> None: ...
 
 
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class Publisher:
+    """`clock` tells the time shown in "will retry at 14:05 UTC" (naive values are UTC)."""
+
     def __init__(self, ledger: Ledger, *, label: Callable[[str], str] = str,
-                 max_attempts: int = MAX_PUBLISH_ATTEMPTS) -> None:
-        self.ledger, self.label, self.max_attempts = ledger, label, max_attempts
+                 max_attempts: int = MAX_PUBLISH_ATTEMPTS, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.ledger, self.label, self.max_attempts, self.clock = ledger, label, max_attempts, clock
         self.retry_in: list[float] = []  # when parts that failed retryably want another try
 
     async def publish(self, destination: Destination | None, name: str, post: Post) -> None:
@@ -97,9 +104,14 @@ class Publisher:
         return result
 
     async def _failed(self, claimed: ClaimedPart, exc: DestinationError) -> None:
-        retry = exc.retryable and claimed.attempts < self.max_attempts
+        # Waiting for a reset the platform named is not a failure: it never uses up the attempts
+        # (a daily cap may take many hours, a monthly one days) and says when the next try is.
+        until_reset = isinstance(exc, RateLimitedError) and exc.until_reset
+        retry = exc.retryable and (until_reset or claimed.attempts < self.max_attempts)
         wait_s = backoff_s(claimed.attempts, exc.retry_after_s) if retry else None
-        if wait_s is not None:
+        if wait_s is not None and until_reset:
+            error = f"{exc.message}; will retry at {self._when(wait_s)}"
+        elif wait_s is not None:
             error = f"{exc.message}; attempt {claimed.attempts} of {self.max_attempts}, next in {humane(wait_s)}"
         else:
             error = f"{exc.message} (gave up after {claimed.attempts} attempts)" if exc.retryable else exc.message
@@ -131,6 +143,13 @@ class Publisher:
         await self.ledger.unconfirmed(claimed, why)
         await self.ledger.note(f"{self._name(claimed)}: I cannot tell whether it was published ({why}). "
                                "Check the account, then choose Retry, Mark as published or Skip on the draft.")
+
+    def _when(self, wait_s: float) -> str:
+        now = self.clock()
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        then = now.astimezone(timezone.utc) + timedelta(seconds=wait_s)
+        day = "" if then.date() == now.astimezone(timezone.utc).date() else f" on {then.day} {then:%b}"
+        return f"{then:%H:%M} UTC{day}"
 
     def _name(self, claimed: ClaimedPart) -> str:
         return self.label(claimed.destination) + (f" part {claimed.index + 1}" if claimed.index else "")

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
-from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
+from destinations.errors import PermanentError, RateLimitedError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
+from destinations.retry_after import seconds_from_retry_after
 
 MAX_TEXT = 40_000
 # Slack errors after which trying again later can succeed; all others need a human.
@@ -80,6 +81,10 @@ class SlackChannel:
         if error in _MAYBE_DONE and sending:
             raise UnknownOutcomeError(f"Slack {method} failed with {error}; the message may exist")
         if error in _TRANSIENT or error in _MAYBE_DONE:
-            retry_after = float(response.headers.get("retry-after", 60))
-            raise RetryableError(f"Slack {method} failed: {error}", retry_after_s=retry_after)
+            retry_after = seconds_from_retry_after(response.headers.get("retry-after"))
+            wait_s = 60.0 if retry_after is None else retry_after
+            if error in ("rate_limited", "ratelimited"):
+                raise RateLimitedError(f"Slack {method} failed: {error}", retry_after_s=wait_s,
+                                       until_reset=retry_after is not None)
+            raise RetryableError(f"Slack {method} failed: {error}", retry_after_s=wait_s)
         raise PermanentError(f"Slack {method} failed: {error}")

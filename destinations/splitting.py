@@ -1,50 +1,21 @@
 """Split a long text into numbered thread parts on sentence, then word, then grapheme boundaries.
 
-Platforms count length differently (X weights characters, Bluesky counts graphemes), so the
-caller passes `measure`; every candidate part is measured whole because X's weighting is not
-additive (a URL counts 23 however long it is).
+Platforms count length differently (destinations/lengths.py), so the caller passes `measure`;
+every candidate part is measured whole because no platform's count is additive (a URL counts 23
+however long it is, a combining mark joins the letter before it).
 """
 from __future__ import annotations
 
 import re
 from typing import Callable
 
-from twitter_text import extract_urls_with_indices
-
 from destinations.base import Part
-
-try:
-    import regex as _regex
-except ImportError:  # without it we split on code points, which is never longer than graphemes
-    _regex = None
-
-Measure = Callable[[str], int]
+from destinations.lengths import Measure, graphemes
 
 # A sentence ends at terminal punctuation (and closing quotes) before whitespace, at a CJK full
 # stop (no space follows those), or at a newline.
 _SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)\]]*(?=\s|$)|[。！？]+[」』”’)]*|(?=\n)|$)\s*", re.S)
 _WORD = re.compile(r"\S+\s*")
-
-
-def graphemes(text: str) -> list[str]:
-    if _regex is None:
-        return list(text)
-    return _regex.findall(r"\X", text)
-
-
-def grapheme_count(text: str) -> int:
-    return len(graphemes(text))
-
-
-MASTODON_LINK_LENGTH = 23
-
-
-def mastodon_length(text: str) -> int:
-    """Mastodon counts every http(s) link as 23 characters, however long (twitter-text's URL rules,
-    as Mastodon uses them); the rest in code points, never fewer than Mastodon's count."""
-    links = extract_urls_with_indices(text, extract_urls_without_protocol=False)
-    return len(text) - sum(end - start for start, end in (link["indices"] for link in links)) \
-        + MASTODON_LINK_LENGTH * len(links)
 
 
 def numbering(index: int, total: int) -> str:
@@ -106,5 +77,11 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _code_points(text: str) -> list[str]:
+    return list(text)
+
+
 def _finer_than(finer: Callable[[str], list[str]]) -> Callable[[str], list[str]] | None:
-    return graphemes if finer is _words else None
+    # Last resort for a grapheme that alone is over the budget (Bluesky's byte cap: a letter
+    # carrying hundreds of combining marks): split it, rather than send a part the platform refuses.
+    return {_words: graphemes, graphemes: _code_points}.get(finer)

@@ -17,6 +17,7 @@ from twitter_text import parse_tweet
 from yarl import URL
 
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
+from destinations.lengths import measure_for, x_weighted_length
 from destinations.splitting import thread_parts
 from destinations.x_errors import map_tweepy_errors
 from destinations.x_logging import redact_tweepy_logs
@@ -24,10 +25,6 @@ from destinations.x_logging import redact_tweepy_logs
 TWEEPY_HOST = "api.twitter.com"
 MAX_WEIGHTED_LENGTH = 280
 _URL = re.compile(r"https?://\S+")
-
-
-def weighted_length(text: str) -> int:
-    return parse_tweet(text).weightedLength
 
 
 class X:
@@ -62,7 +59,7 @@ class X:
         redact_tweepy_logs(self._credentials)
 
     def format(self, post: Post) -> list[Part]:
-        return thread_parts(post.text, MAX_WEIGHTED_LENGTH, weighted_length)
+        return thread_parts(post.text, MAX_WEIGHTED_LENGTH, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
         if not post.text.strip():
@@ -83,7 +80,7 @@ class X:
             )
         tweet_id = str(response.data["id"])
         return PublishResult(external_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}",
-                             detail={"weighted_length": weighted_length(part.text)})
+                             detail={"weighted_length": x_weighted_length(part.text)})
 
     async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         """The account's recent post with this part's text, if the unknown outcome was a success."""

@@ -22,10 +22,17 @@ class Style(BaseModel):
 
 
 class LengthUnit(str, Enum):
+    """How a destination counts (the same values as destinations' LengthUnit)."""
+
     characters = "characters"
     graphemes = "graphemes"
     x_weighted = "x_weighted"
-    mastodon = "mastodon"  # characters, with every http(s) link counted as 23
+    mastodon = "mastodon"
+
+
+# `text`'s length in `unit`, exactly as the destination counts it when it publishes: the worker
+# passes destinations' own counting, so the writer, the trim and the policy agree with the publisher.
+Measure = Callable[[str, LengthUnit], int]
 
 
 class DestinationCapabilities(BaseModel):
@@ -136,11 +143,13 @@ ProgressCallback = Callable[[str], Awaitable[None]]
 
 @dataclass
 class RunContext:
-    """What a stage may use; built by the worker. `progress` reports a short human phrase."""
+    """What a stage may use; built by the worker. `progress` reports a short human phrase;
+    `measure` counts length as the destinations do (without it only code points can be counted)."""
 
     progress: ProgressCallback | None = None
     http: object | None = None
     llm: object | None = None
+    measure: Measure | None = None
 
     async def report(self, phrase: str) -> None:
         if self.progress is not None:

@@ -1,83 +1,68 @@
-"""Length as each destination counts it, and trimming a text to fit."""
+"""Fitting a text to a length, counted by whoever counts for the destination.
+
+The pipeline counts nothing itself: each platform's rules live with the destinations, and the
+worker hands them to a run as `RunContext.measure` (the pipeline cannot import destinations/).
+Without one, only plain code points can be counted; any other unit is refused loudly rather than
+guessed, since a wrong guess is how a post the platform accepts gets trimmed.
+"""
 from __future__ import annotations
 
-import unicodedata
+from itertools import chain
+from typing import Callable
 
-from twitter_text import extract_urls_with_indices, parse_tweet
+import regex
 
-from pipeline.base import LengthUnit
+from pipeline.base import LengthUnit, Measure
 
-_ZWJ = "\u200d"
+Count = Callable[[str], int]
 
-
-def count_graphemes(text: str) -> int:
-    """An approximation of extended grapheme clusters without the third-party `regex` module."""
-    count = 0
-    joined = False
-    previous_ri = False
-    for char in text:
-        code = ord(char)
-        if char == _ZWJ:
-            joined = True
-            continue
-        if joined:
-            joined = False
-            continue
-        if unicodedata.category(char) in ("Mn", "Me") or 0xFE00 <= code <= 0xFE0F \
-                or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:
-            continue
-        is_ri = 0x1F1E6 <= code <= 0x1F1FF
-        if is_ri and previous_ri:
-            previous_ri = False
-            continue
-        previous_ri = is_ri
-        count += 1
-    return count
+_GRAPHEME = regex.compile(r"\X")
 
 
-def measure(text: str, unit: LengthUnit | str = LengthUnit.characters) -> int:
-    unit = LengthUnit(unit)
-    if unit is LengthUnit.x_weighted:
-        return parse_tweet(text).weightedLength
-    if unit is LengthUnit.graphemes:
-        return count_graphemes(text)
-    if unit is LengthUnit.mastodon:
-        return mastodon_length(text)
+class NoMeasure(LookupError):
+    """A length in a platform's unit was needed, but no one said how that platform counts."""
+
+
+def code_points_only(text: str, unit: LengthUnit | str) -> int:
+    if LengthUnit(getattr(unit, "value", unit)) is not LengthUnit.characters:
+        raise NoMeasure(f"counting {LengthUnit(unit).value} needs the destinations' measure "
+                        "(RunContext.measure), which the worker passes")
     return len(text)
 
 
-MASTODON_LINK_LENGTH = 23
+def counter(measure: Measure | None, unit: LengthUnit | str) -> Count:
+    """`measure` bound to one unit."""
+    chosen = measure or code_points_only
+    return lambda text: chosen(text, unit)
 
 
-def mastodon_length(text: str) -> int:
-    """Mastodon counts every http(s) link as 23 characters however long (twitter-text's URL rules).
-    The same rule as destinations/splitting.py: the writer and the publisher must agree, and the
-    two packages do not import each other."""
-    links = extract_urls_with_indices(text, extract_urls_without_protocol=False)
-    return len(text) - sum(end - start for start, end in (link["indices"] for link in links)) \
-        + MASTODON_LINK_LENGTH * len(links)
+def fits(text: str, limit: int | None, count: Count) -> bool:
+    return limit is None or count(text) <= limit
 
 
-def fits(text: str, limit: int | None, unit: LengthUnit | str = LengthUnit.characters) -> bool:
-    return limit is None or measure(text, unit) <= limit
-
-
-def trim_to(text: str, limit: int | None, unit: LengthUnit | str = LengthUnit.characters) -> str:
-    """The longest prefix (cut at a word boundary when possible, ending in "…") that fits."""
-    if fits(text, limit, unit):
+def trim_to(text: str, limit: int | None, count: Count) -> str:
+    """The longest prefix (cut between graphemes, at a word boundary when possible, ending in "…")
+    that fits; "" when not even "…" does. The result always fits."""
+    if fits(text, limit, count):
         return text
     assert limit is not None
-    lo, hi = 0, len(text)
-    # Every counting scheme grows monotonically with the prefix, so binary search is exact.
+    # Strict prefixes ending between graphemes, shortest first.
+    ends = [0] + [m.end() for m in _GRAPHEME.finditer(text)][:-1]
+    lo, hi = 0, len(ends) - 1
+    # Counts grow with the prefix except where cutting a link makes it count in full; every
+    # candidate is checked below, so the search only has to land close.
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if measure(text[:mid].rstrip() + "…", unit) <= limit:
+        if count(text[:ends[mid]].rstrip() + "…") <= limit:
             lo = mid
         else:
             hi = mid - 1
-    cut = text[:lo]
-    space = cut.rfind(" ")
-    if space > lo * 0.6:
-        cut = cut[:space]
-    cut = cut.rstrip(" ,;:-–—\n")
-    return cut + "…" if cut else ""
+    longest = text[:ends[lo]]
+    space = longest.rfind(" ")
+    word_cut = [longest[:space]] if space > len(longest) * 0.6 else []
+    for cut in chain(word_cut, (text[:end] for end in reversed(ends[:lo + 1]))):
+        cut = cut.rstrip(" ,;:-–—\n")
+        trimmed = cut + "…" if cut else ""
+        if count(trimmed) <= limit:
+            return trimmed
+    return ""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.base import DestinationPlan, LengthUnit
-from pipeline.length import fits, measure, trim_to
+from pipeline.base import DestinationPlan, LengthUnit, Measure
+from pipeline.length import Count, counter, fits, trim_to
 from pipeline.textutil import sentences
 
 THREAD_MAX_PARTS = 4
@@ -16,29 +16,29 @@ THREAD_MAX_PARTS = 4
 NUMBERING_RESERVE = 8
 
 
-def _pieces(paragraph: str, limit: int, unit: LengthUnit) -> list[str]:
-    if fits(paragraph, limit, unit):
+def _pieces(paragraph: str, limit: int, count: Count) -> list[str]:
+    if fits(paragraph, limit, count):
         return [paragraph]
     pieces: list[str] = []
     for sentence in sentences(paragraph):
-        if fits(sentence, limit, unit):
+        if fits(sentence, limit, count):
             pieces.append(sentence)
             continue
-        pieces.extend(w if fits(w, limit, unit) else trim_to(w, limit, unit) for w in sentence.split())
+        pieces.extend(w if fits(w, limit, count) else trim_to(w, limit, count) for w in sentence.split())
     return pieces
 
 
-def split_parts(text: str, limit: int | None, unit: LengthUnit = LengthUnit.characters) -> list[str]:
-    if limit is None or fits(text, limit, unit):
+def split_parts(text: str, limit: int | None, count: Count = len) -> list[str]:
+    if limit is None or fits(text, limit, count):
         return [text.strip()] if text.strip() else []
     limit = max(1, limit - NUMBERING_RESERVE)
     parts: list[str] = []
     for p_index, paragraph in enumerate(x.strip() for x in text.split("\n\n")):
         if not paragraph:
             continue
-        for s_index, piece in enumerate(_pieces(paragraph, limit, unit)):
+        for s_index, piece in enumerate(_pieces(paragraph, limit, count)):
             glue = "\n\n" if s_index == 0 else " "
-            if parts and fits(parts[-1] + glue + piece, limit, unit):
+            if parts and fits(parts[-1] + glue + piece, limit, count):
                 parts[-1] = parts[-1] + glue + piece
             else:
                 parts.append(piece)
@@ -47,13 +47,16 @@ def split_parts(text: str, limit: int | None, unit: LengthUnit = LengthUnit.char
 
 @dataclass(frozen=True)
 class Budget:
-    """Every length constraint the single draft text must satisfy across its destinations."""
+    """Every length constraint the single draft text must satisfy across its destinations, each
+    counted by `measure` (the destinations' own counting, from RunContext)."""
 
     whole: list[tuple[int, LengthUnit]] = field(default_factory=list)
     threads: list[tuple[int, LengthUnit, int]] = field(default_factory=list)
+    measure: Measure | None = None
 
     @classmethod
-    def of(cls, plans: dict[str, DestinationPlan], style_max: int | None = None) -> "Budget":
+    def of(cls, plans: dict[str, DestinationPlan], style_max: int | None = None,
+           measure: Measure | None = None) -> "Budget":
         whole = [(style_max, LengthUnit.characters)] if style_max else []
         threads = []
         for plan in plans.values():
@@ -63,11 +66,14 @@ class Budget:
                 threads.append((plan.max_length, plan.length_unit, plan.parts))
             else:
                 whole.append((plan.max_length, plan.length_unit))
-        return cls(whole, threads)
+        return cls(whole, threads, measure)
+
+    def count(self, unit: LengthUnit) -> Count:
+        return counter(self.measure, unit)
 
     def accepts(self, text: str) -> bool:
-        return all(fits(text, limit, unit) for limit, unit in self.whole) and all(
-            len(split_parts(text, limit, unit)) <= parts for limit, unit, parts in self.threads)
+        return all(fits(text, limit, self.count(unit)) for limit, unit in self.whole) and all(
+            len(split_parts(text, limit, self.count(unit))) <= parts for limit, unit, parts in self.threads)
 
     def tightest(self) -> tuple[int, LengthUnit] | None:
         """The smallest single-post limit, or the smallest thread size when all are threads."""
@@ -79,12 +85,18 @@ class Budget:
         return None
 
     def fit(self, text: str) -> str:
-        """Trim until accepted; thread budgets are met by trimming to their total size."""
+        """Trim until accepted (or nothing is left); a thread over its part count loses a tenth."""
+        while text and not self.accepts(text):
+            shorter = self._trim_once(text)
+            text = shorter if shorter != text else text[:-1]
+        return text
+
+    def _trim_once(self, text: str) -> str:
         for limit, unit in sorted(self.whole, key=lambda c: c[0]):
-            text = trim_to(text, limit, unit)
-        while not self.accepts(text) and text:
-            shorter = trim_to(text, max(1, int(measure(text) * 0.9)))
-            if shorter == text:
-                break
-            text = shorter
+            if not fits(text, limit, self.count(unit)):
+                return trim_to(text, limit, self.count(unit))
+        for limit, unit, parts in self.threads:
+            count = self.count(unit)
+            if len(split_parts(text, limit, count)) > parts:
+                return trim_to(text, max(1, int(count(text) * 0.9)), count)
         return text

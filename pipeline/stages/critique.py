@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import re
 
-from pipeline.base import Critique, PipelineState, RunContext, Stage
+from pipeline.base import Critique, Measure, PipelineState, RunContext, Stage
 from pipeline.errors import PipelineError
 from pipeline.llm import LLMClient
 from pipeline.prompts import critique_messages
 from pipeline.provenance import Support
 from pipeline.shape import Budget
-from pipeline.length import measure
 from pipeline.textutil import sentences
 
 _HASHTAG = re.compile(r"(?<!\w)#\w+")
@@ -18,14 +17,15 @@ _NUMBER = re.compile(r"\d[\d,.]*%?")
 _GENERIC_HOOKS = ("in this post", "here is what you need to know", "today we", "i want to talk")
 
 
-def critique_text(state: PipelineState) -> Critique:
+def critique_text(state: PipelineState, measure: Measure | None = None) -> Critique:
     text, brief = state.text, state.brief
     score = 10.0
     reasons: list[str] = []
 
-    tightest = Budget.of(state.plans, brief.style.max_length).tightest()
+    budget = Budget.of(state.plans, brief.style.max_length, measure)
+    tightest = budget.tightest()
     if tightest:
-        used = measure(text, tightest[1]) / tightest[0]
+        used = budget.count(tightest[1])(text) / tightest[0]
         if used > 1:
             score -= 3
             reasons.append(f"Over the length limit ({used:.0%} of the space).")
@@ -75,7 +75,7 @@ def critique_text(state: PipelineState) -> Critique:
 
 async def critique(ctx: RunContext, state: PipelineState) -> PipelineState:
     await ctx.report("reviewing…")
-    state.critique = critique_text(state)
+    state.critique = critique_text(state, ctx.measure)
     return state
 
 
@@ -99,7 +99,7 @@ def make_critique(llm: LLMClient | None) -> Stage:
 
     async def critique_with_model(ctx: RunContext, state: PipelineState) -> PipelineState:
         await ctx.report("reviewing…")
-        heuristic = critique_text(state)
+        heuristic = critique_text(state, ctx.measure)
         try:
             reply = await llm.chat(critique_messages(state.text, state.material), temperature=0.0)
         except PipelineError as exc:

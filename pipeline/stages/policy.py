@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.base import DestinationPlan, DraftBrief, LengthUnit, PipelineState, PolicyVerdict, RunContext, Source
-from pipeline.length import measure
+from pipeline.base import (DestinationPlan, DraftBrief, LengthUnit, Measure, PipelineState, PolicyVerdict,
+                           RunContext, Source)
+from pipeline.length import counter
 from pipeline.provenance import Support
 from pipeline.shape import THREAD_MAX_PARTS, split_parts
 from pipeline.stages.plan import plan_all
@@ -24,18 +25,20 @@ _UNIT_NAMES = {LengthUnit.characters: "characters", LengthUnit.graphemes: "chara
 _EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
 
 
-def length_problems(text: str, plans: dict[str, DestinationPlan]) -> list[str]:
+def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measure | None = None) -> list[str]:
+    """`measure` is the destinations' counting (RunContext.measure), so "too long" here means too
+    long for the platform."""
     problems: list[str] = []
     for name, plan in sorted(plans.items()):
         if not plan.max_length:
             continue
-        unit = _UNIT_NAMES[plan.length_unit]
+        unit, count = _UNIT_NAMES[plan.length_unit], counter(measure, plan.length_unit)
         if plan.form == "thread":
-            parts = split_parts(text, plan.max_length, plan.length_unit)
+            parts = split_parts(text, plan.max_length, count)
             if len(parts) > THREAD_MAX_PARTS:
                 problems.append(f"Too long for {name}: {len(parts)} thread parts, at most {THREAD_MAX_PARTS}.")
             continue
-        used = measure(text, plan.length_unit)
+        used = count(text)
         if used > plan.max_length:
             problems.append(f"Too long for {name}: {used}/{plan.max_length} {unit}.")
     return problems
@@ -48,13 +51,14 @@ def hidden_characters(text: str) -> list[str]:
 
 
 def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[str],
-               plans: dict[str, DestinationPlan] | None = None, support: Support | None = None) -> PolicyVerdict:
+               plans: dict[str, DestinationPlan] | None = None, support: Support | None = None,
+               measure: Measure | None = None) -> PolicyVerdict:
     problems: list[str] = []
     if not text.strip():
         problems.append("The draft is empty.")
     if plans is None:
         plans = {name: DestinationPlan(destination=name, max_length=limit) for name, limit in limits.items()}
-    problems.extend(length_problems(text, plans))
+    problems.extend(length_problems(text, plans, measure))
     lowered = text.casefold()
     for term in blocked_terms:
         if term and re.search(rf"(?<!\w){re.escape(term.casefold())}(?!\w)", lowered):
@@ -71,15 +75,15 @@ def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[
 
 
 def check_draft(brief: DraftBrief, text: str, sources: list[Source],
-                plans: dict[str, DestinationPlan] | None = None) -> PolicyVerdict:
+                plans: dict[str, DestinationPlan] | None = None, measure: Measure | None = None) -> PolicyVerdict:
     """The full policy for `text` written for `brief` from `sources` (also for human edits)."""
     if plans is None:
         plans = plan_all(brief, sources)
     return check_text(text, limits=brief.limits, blocked_terms=brief.blocked_terms, plans=plans,
-                      support=Support.of(sources, brief.topic))
+                      support=Support.of(sources, brief.topic), measure=measure)
 
 
 async def policy(ctx: RunContext, state: PipelineState) -> PipelineState:
     await ctx.report("checking…")
-    state.policy = check_draft(state.brief, state.text, state.material, state.plans or None)
+    state.policy = check_draft(state.brief, state.text, state.material, state.plans or None, ctx.measure)
     return state

@@ -35,7 +35,7 @@ def make_write(llm: LLMClient) -> Stage:
         if article:
             state.title = state.title or title_for(brief.topic, state.material)
             state.tags = state.tags or tags_for(brief.topic, state.material)
-        budget = Budget.of(state.plans, brief.style.max_length)
+        budget = Budget.of(state.plans, brief.style.max_length, ctx.measure)
         await ctx.report(f"writing with {llm.model}…")
         reply = await llm.chat(write_messages(brief, state.material, budget, article=article, title=state.title))
         text, notes = strip_unsupported(clean_reply(reply.text), Support.of(state.material, brief.topic))

@@ -121,7 +121,7 @@ async def write_offline(ctx: RunContext, state: PipelineState) -> PipelineState:
     brief = state.brief
     if not state.plans:
         state.plans = plan_all(brief, state.material)
-    budget = Budget.of(state.plans, brief.style.max_length)
+    budget = Budget.of(state.plans, brief.style.max_length, ctx.measure)
     d = directives_for(brief.style.tone, brief.style.hashtags, brief.style.emoji, brief.feedback)
     seed = _variant_seed(brief.topic, brief.feedback, brief.previous_text)
     text = compose(state, d, seed, budget)

@@ -6,7 +6,7 @@ import pytest
 from destinations.bluesky import Bluesky
 from destinations.bluesky_facets import facets, mentioned_handles
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
-from destinations.splitting import grapheme_count
+from destinations.lengths import grapheme_count
 from tests.destinations.fakes.bluesky import FakeBluesky, rate_limited
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port

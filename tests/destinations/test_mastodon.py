@@ -7,7 +7,7 @@ from destinations.base import idempotency_key
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.mastodon import Mastodon
 from destinations.preview import shape
-from destinations.splitting import mastodon_length
+from destinations.lengths import mastodon_length
 from tests.destinations.fakes.mastodon import FakeMastodon, rate_limited
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port

@@ -3,8 +3,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from destinations.splitting import grapheme_count, split_thread
+from destinations.base import LengthUnit
+from destinations.lengths import grapheme_count, measure_for
+from destinations.splitting import split_thread
 
 
 def body(part: str) -> str:
@@ -60,3 +64,50 @@ def test_cjk_full_stops_are_sentence_boundaries():
 def test_a_limit_too_small_for_numbering_is_refused():
     with pytest.raises(ValueError):
         split_thread("a b c d e f g h", 6)
+
+
+# -- properties: any text, every destination that threads ------------------------------------------
+# Pieces chosen to stress each count: links (23 on X and Mastodon), remote mentions, CJK and emoji
+# (2 on X), combining marks, ZWJ sequences, flags, Indic conjuncts, decomposed Hangul, RTL marks.
+_PIECES = ["word", "Satz.", "done!", " ", " ", "\n", "\n\n", "https://example.com/a/long/path?q=1",
+           "example.org", "@alice@mastodon.social", "@bob", "日本語", "。", "😀", "👩\u200d💻", "🇫🇷",
+           "e\u0301", "a\u0308\u0301", "नमस्ते", "क्ष", "สวัสดี", "\u1112\u1161\u11ab", "مرحبا", "\u200f", "#tag",
+           "x" * 60, "…", "\t"]
+_TEXTS = st.one_of(
+    st.lists(st.sampled_from(_PIECES), max_size=250).map("".join),
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=1500),
+)
+_DESTINATIONS = {
+    "x": (280, LengthUnit.x_weighted),
+    "mastodon": (500, LengthUnit.mastodon),
+    "bluesky": (300, LengthUnit.graphemes),
+    "tiny": (20, LengthUnit.characters),
+}
+
+
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS, st.sampled_from(sorted(_DESTINATIONS)))
+def test_every_part_fits_its_destination_as_that_destination_counts_it(text, name):
+    limit, unit = _DESTINATIONS[name]
+    parts = split_thread(text, limit, measure_for(unit))
+    assert all(measure_for(unit)(p) <= limit for p in parts), [(measure_for(unit)(p), p) for p in parts]
+    # Nothing is lost or reordered: only whitespace between parts may change.
+    bodies = [body(p) for p in parts] if len(parts) > 1 else parts
+    assert "".join("".join(bodies).split()) == "".join(text.split())
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(st.sampled_from([p for p in _PIECES if p != "x" * 60]), min_size=1, max_size=250).map("".join),
+       st.sampled_from(["x", "mastodon", "bluesky"]))
+def test_joining_the_parts_gives_back_every_word_when_each_word_fits_a_part(text, name):
+    limit, unit = _DESTINATIONS[name]
+    assume(all(measure_for(unit)(word) <= limit - 8 for word in text.split()))
+    parts = split_thread(text, limit, measure_for(unit))
+    bodies = [body(p) for p in parts] if len(parts) > 1 else parts
+    assert " ".join(bodies).split() == text.split()
+
+
+def test_a_grapheme_over_blueskys_byte_cap_is_split_rather_than_sent_whole():
+    heavy = "a" + "\u0301" * 1600  # one grapheme of 3201 bytes
+    parts = split_thread(heavy, 300, measure_for(LengthUnit.graphemes))
+    assert len(parts) > 1 and all(measure_for(LengthUnit.graphemes)(p) <= 300 for p in parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from destinations.lengths import measure
 from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, PipelineState, RunContext, Source
 from pipeline.factory import ENV_VARS, PipelineConfig, build_stages, config_from_env
 from pipeline.runner import run_pipeline
@@ -18,18 +19,18 @@ SOURCE = Source(title="Tokio", url="https://tokio.rs/blog/1-40", excerpt="Thanks
 def test_x_length_is_counted_the_way_x_counts_it():
     brief = DraftBrief(topic="t", capabilities={"x": DestinationCapabilities(max_length=280,
                                                                             length_unit=LengthUnit.x_weighted)})
-    verdict = check_draft(brief, "日本語" * 50, [])
+    verdict = check_draft(brief, "日本語" * 50, [], measure=measure)
     assert not verdict.ok
     assert verdict.problems == ["Too long for x: 300/280 (X-weighted length)."]
-    assert check_draft(brief, "a" * 280, []).ok
+    assert check_draft(brief, "a" * 280, [], measure=measure).ok
 
 
 def test_mastodon_length_counts_a_link_as_23_characters():
     brief = DraftBrief(topic="t", capabilities={"mastodon": DestinationCapabilities(
         max_length=60, length_unit=LengthUnit.mastodon)})
     link = "https://tokio.rs/blog/" + "long-path/" * 10
-    assert check_draft(brief, "Read " + link, [SOURCE.model_copy(update={"url": link})]).ok
-    verdict = check_draft(brief, "x" * 40 + " " + link, [SOURCE.model_copy(update={"url": link})])
+    assert check_draft(brief, "Read " + link, [SOURCE.model_copy(update={"url": link})], measure=measure).ok
+    verdict = check_draft(brief, "x" * 40 + " " + link, [SOURCE.model_copy(update={"url": link})], measure=measure)
     assert verdict.problems == ["Too long for mastodon: 64/60 characters (a link counts 23)."]
 
 
@@ -63,8 +64,8 @@ def test_a_thread_destination_accepts_a_long_text_up_to_its_part_limit():
     caps = DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted, threads=True)
     brief = DraftBrief(topic="t", destinations=["x"], capabilities={"x": caps})
     plans = plan_all(brief, [Source(title="s", excerpt="One. Two. Three. Four. Five. Six. Seven. Eight.")])
-    assert check_draft(brief, "A fine sentence here. " * 20, [], plans).ok
-    assert not check_draft(brief, "A fine sentence here. " * 80, [], plans).ok
+    assert check_draft(brief, "A fine sentence here. " * 20, [], plans, measure=measure).ok
+    assert not check_draft(brief, "A fine sentence here. " * 80, [], plans, measure=measure).ok
 
 
 def test_critique_flags_unsupported_figures_and_too_many_hashtags():

@@ -2,7 +2,9 @@
 
 Shapes follow the real API: 201 {"data": {"id", "text", "edit_history_tweet_ids"}}; errors are
 problem-details JSON ({"title", "detail", "type", "status"}); rate limits come as
-x-rate-limit-limit / -remaining / -reset (epoch seconds). Only OAuth 1.0a user context is accepted.
+x-rate-limit-limit / -remaining / -reset (epoch seconds), the 24-hour post caps as
+x-user-limit-24hour-* and x-app-limit-24hour-*, the monthly usage cap as a 429 whose body is titled
+UsageCapExceeded. Only OAuth 1.0a user context is accepted.
 """
 from __future__ import annotations
 
@@ -36,6 +38,25 @@ def rate_limited(reset_in_s: int = 60) -> dict:
                                         "x-rate-limit-reset": reset},
             "body": {"title": "Too Many Requests", "detail": "Too Many Requests",
                      "type": "about:blank", "status": 429}}
+
+
+def daily_cap_reached(reset_in_s: int = 5 * 3600, *, scope: str = "user") -> dict:
+    """A 429 for the 24-hour post cap: the 15-minute window still has room, the day does not."""
+    now = int(time.time())
+    return {"status": 429, "headers": {
+        "x-rate-limit-limit": "100", "x-rate-limit-remaining": "99", "x-rate-limit-reset": str(now + 900),
+        f"x-{scope}-limit-24hour-limit": "17", f"x-{scope}-limit-24hour-remaining": "0",
+        f"x-{scope}-limit-24hour-reset": str(now + reset_in_s)},
+        "body": {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}}
+
+
+def usage_cap_exceeded() -> dict:
+    """A 429 for the app's monthly usage cap: a problem body naming it, and no reset at all."""
+    return {"status": 429, "headers": {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "99",
+                                        "x-rate-limit-reset": str(int(time.time()) + 900)},
+            "body": {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap",
+                     "type": "https://api.twitter.com/2/problems/usage-capped", "period": "Monthly",
+                     "scope": "Product", "account_id": "1500000000000000001", "product_name": "standard-basic"}}
 
 
 class FakeX(FakeServer):
