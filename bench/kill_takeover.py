@@ -145,6 +145,7 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
         parents, drafts, published = counts(stack.slack)
         worker.send_signal(signal.SIGTERM)
         await asyncio.to_thread(worker.wait, 40)
+        states = await database_states(database_url)
     await model.stop()
     return {"rounds": args.rounds, "stops": dict(stops), "requested": requested, "approved": len(approved),
             "drafts shown": len(drafts), "lost drafts": requested - len(drafts),
@@ -152,7 +153,27 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
             "duplicate drafts": sum(n - 1 for n in drafts.values()),
             "published": len(published), "unpublished approvals": len(approved) - len(published),
             "duplicate publications": sum(n - 1 for n in published.values()),
-            "minutes": round((time.monotonic() - started) / 60, 1)}
+            "minutes": round((time.monotonic() - started) / 60, 1), "states at the end": states}
+
+
+async def database_states(database_url: str) -> dict[str, dict]:
+    """Rows by state, to see where anything unfinished is stuck."""
+    from sqlalchemy import func, select
+
+    from storage.db import create_engine, create_sessionmaker
+    from storage.models import Draft, OutboxJob, Publication
+
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            out = {}
+            for name, columns in (("drafts", (Draft.status,)), ("outbox", (OutboxJob.job, OutboxJob.status)),
+                                  ("publications", (Publication.status,))):
+                rows = await session.execute(select(*columns, func.count()).group_by(*columns))
+                out[name] = {" ".join(str(v) for v in row[:-1]): row[-1] for row in rows}
+            return out
+    finally:
+        await engine.dispose()
 
 
 async def main() -> None:
