@@ -113,7 +113,7 @@ class LLMClient:
             if answered:
                 return Trouble(ErrorKind.model_unreachable, "the connection broke before the answer was complete",
                                True, None, "the model's answer was cut off")
-            return Trouble(ErrorKind.model_unreachable, f"cannot connect ({type(exc).__name__})", True, None,
+            return Trouble(ErrorKind.model_unreachable, type(exc).__name__, True, None,
                            "cannot reach the model")
         if raw is None:
             return Trouble(ErrorKind.model_unreadable, f"an answer larger than {self.max_body_bytes // 1_000_000} MB")

@@ -39,7 +39,7 @@ def gave_up(trouble: Trouble, attempts: int) -> str:
         case ErrorKind.model_timeout:
             return f"The model did not answer in time ({trouble.problem}; {tries}). Try again in a few minutes."
         case _:
-            return f"Could not get an answer from the model endpoint ({trouble.problem}; {tries})."
+            return f"Could not reach the model endpoint ({trouble.problem}; {tries})."
 
 
 def asked_to_wait(trouble: Trouble) -> str:
@@ -59,7 +59,7 @@ def out_of_time(trouble: Trouble | None, deadline: Deadline) -> str:
             return (f"The model stayed busy ({trouble.problem}) for the {within} a draft may wait. "
                     "Try again in a few minutes.")
         case _:
-            return f"Could not get an answer from the model endpoint within {within} ({trouble.problem})."
+            return f"Could not reach the model endpoint within {within} ({trouble.problem})."
 
 
 def duration(seconds: float) -> str:
