@@ -37,7 +37,7 @@ class PipelineConfig:
 
     `run_deadline_s` bounds a whole run; `llm_timeout_s` one model call (cut to the time the run
     has left). With the defaults a silent model fails after 45 s (30 s, then the 15 s left) and a
-    model that keeps answering 503 after four tries ~7 s apart at most, or at the deadline.
+    model that keeps answering 503 after four tries, with at most 7 s of backoff between them.
     """
 
     llm_base_url: str | None = None
