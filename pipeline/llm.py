@@ -86,7 +86,7 @@ class LLMClient:
         if trouble.retry_after_s is not None:
             return trouble.retry_after_s
         # 1, 2, 4 … s with jitter, so many workers hitting one busy endpoint do not retry in step.
-        return min(self.max_retry_wait_s, self.backoff_s * 2 ** (attempt - 1)) * random.uniform(0.75, 1.0)
+        return min(self.max_retry_wait_s, self.backoff_s * 2.0 ** min(attempt - 1, 32)) * random.uniform(0.75, 1.0)
 
     async def _attempt(self, body: dict, timeout_s: float, ctx: RunContext) -> LLMReply | Trouble:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
