@@ -11,6 +11,8 @@ from typing import Awaitable, Callable, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from pipeline.deadline import Deadline
+
 SCHEMA_VERSION = 1
 
 
@@ -144,12 +146,17 @@ ProgressCallback = Callable[[str], Awaitable[None]]
 @dataclass
 class RunContext:
     """What a stage may use; built by the worker. `progress` reports a short human phrase;
-    `measure` counts length as the destinations do (without it only code points can be counted)."""
+    `measure` counts length as the destinations do (without it only code points can be counted).
+
+    `deadline` bounds the whole run: every model call's timeout is cut to the time left and
+    retries stop when it has passed. `run_pipeline` gives a run without one the default budget.
+    """
 
     progress: ProgressCallback | None = None
     http: object | None = None
     llm: object | None = None
     measure: Measure | None = None
+    deadline: Deadline | None = None
 
     async def report(self, phrase: str) -> None:
         if self.progress is not None:

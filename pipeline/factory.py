@@ -1,7 +1,8 @@
 """Build the stages for a real run from plain configuration values.
 
 The worker is the composition root: it reads settings once, fills `PipelineConfig`, owns the
-`httpx.AsyncClient`, and calls `build_stages(config, http)` (and `run_pipeline(brief, ctx, stages)`).
+`httpx.AsyncClient`, and calls `build_stages(config, http)`, then for each run
+`run_pipeline(brief, build_context(progress, http, config.run_deadline_s), stages)`.
 Suggested environment variables are listed in `ENV_VARS`; `config_from_env` maps them for callers
 that have no settings class of their own.
 """
@@ -13,6 +14,7 @@ from typing import Mapping
 import httpx
 
 from pipeline.base import ProgressCallback, RunContext, Stage
+from pipeline.deadline import DEFAULT_RUN_DEADLINE_S, Deadline
 from pipeline.fetch import FetchPolicy
 from pipeline.llm import LLMClient
 from pipeline.sources import SourceReader
@@ -31,14 +33,21 @@ from pipeline.stages.write_offline import write_offline
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """Plain values only; secrets already unwrapped. No LLM base URL means the offline writer."""
+    """Plain values only; secrets already unwrapped. No LLM base URL means the offline writer.
+
+    `run_deadline_s` bounds a whole run; `llm_timeout_s` one model call (cut to the time the run
+    has left). With the defaults a silent model fails after 45 s (30 s, then the 15 s left) and a
+    model that keeps answering 503 after four tries, with at most 7 s of backoff between them.
+    """
 
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
-    llm_timeout_s: float = 60.0
-    llm_max_attempts: int = 3
+    llm_timeout_s: float = 30.0
+    llm_max_attempts: int = 4
     llm_max_retry_wait_s: float = 20.0
+    llm_heartbeat_s: float = 10.0
+    run_deadline_s: float = DEFAULT_RUN_DEADLINE_S
     feeds: tuple[str, ...] = ()
     notes_dir: str | None = None
     git_repo: str | None = None
@@ -58,7 +67,8 @@ class PipelineConfig:
 
 ENV_VARS = {
     "LLM_BASE_URL": "llm_base_url", "LLM_API_KEY": "llm_api_key", "LLM_MODEL": "llm_model",
-    "LLM_TIMEOUT_S": "llm_timeout_s", "SIGNOFF_FEEDS": "feeds", "SIGNOFF_NOTES_DIR": "notes_dir",
+    "LLM_TIMEOUT_S": "llm_timeout_s", "LLM_MAX_ATTEMPTS": "llm_max_attempts",
+    "SIGNOFF_RUN_TIMEOUT_S": "run_deadline_s", "SIGNOFF_FEEDS": "feeds", "SIGNOFF_NOTES_DIR": "notes_dir",
     "SIGNOFF_GIT_REPO": "git_repo", "SIGNOFF_FETCH_TOPIC_URLS": "fetch_topic_urls",
     "SIGNOFF_FETCH_MAX_BYTES": "fetch_max_bytes", "SIGNOFF_FETCH_TIMEOUT_S": "fetch_timeout_s",
 }
@@ -77,7 +87,7 @@ def config_from_env(env: Mapping[str, str]) -> PipelineConfig:
             values[field_name] = raw.lower() not in ("0", "false", "no", "off")
         elif field_name.endswith("_s"):
             values[field_name] = float(raw)
-        elif field_name.endswith("_bytes"):
+        elif field_name.endswith(("_bytes", "_attempts")):
             values[field_name] = int(raw)
         else:
             values[field_name] = raw
@@ -89,7 +99,8 @@ def build_llm(config: PipelineConfig, http: httpx.AsyncClient) -> LLMClient | No
         return None
     return LLMClient(http, base_url=config.llm_base_url, api_key=config.llm_api_key, model=config.llm_model,
                      timeout_s=config.llm_timeout_s, max_attempts=config.llm_max_attempts,
-                     max_retry_wait_s=config.llm_max_retry_wait_s)
+                     max_retry_wait_s=config.llm_max_retry_wait_s, heartbeat_s=config.llm_heartbeat_s,
+                     budget_s=config.run_deadline_s)
 
 
 def build_readers(config: PipelineConfig, http: httpx.AsyncClient) -> list[SourceReader]:
@@ -111,5 +122,7 @@ def build_stages(config: PipelineConfig, http: httpx.AsyncClient) -> list[Stage]
             make_write(llm) if llm else write_offline, make_critique(llm), policy]
 
 
-def build_context(progress: ProgressCallback | None = None, http: httpx.AsyncClient | None = None) -> RunContext:
-    return RunContext(progress=progress, http=http)
+def build_context(progress: ProgressCallback | None = None, http: httpx.AsyncClient | None = None,
+                  deadline_s: float = DEFAULT_RUN_DEADLINE_S) -> RunContext:
+    """A run's context; its deadline starts now (build it when the run starts, not before)."""
+    return RunContext(progress=progress, http=http, deadline=Deadline.after(deadline_s))

@@ -4,6 +4,7 @@ Stages report a phrase at every step; showing each one costs whoever listens (th
 to the database and edits a Slack message, which Slack rate-limits per channel). `CoalescedProgress`
 shows only the newest phrase, once the run has lasted `first_after_s`, and then at most once every
 `every_s`; a run that ends sooner shows none, since its result replaces the phrase at once.
+`heartbeat` keeps a long wait visible ("waiting for the model (20 s)").
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger("signoff.pipeline")
 
@@ -58,3 +59,29 @@ class CoalescedProgress:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+
+
+@contextlib.asynccontextmanager
+async def heartbeat(say: Callable[[float], Awaitable[None]], every_s: float) -> AsyncIterator[None]:
+    """While the body runs, `say(elapsed_s)` every `every_s` seconds (10, 20, 30 …)."""
+    async def beat() -> None:
+        beats = 0
+        while True:
+            await asyncio.sleep(every_s)
+            beats += 1
+            try:
+                await say(round(beats * every_s, 3))
+            except Exception as exc:  # a phrase is a courtesy: it must never end the wait it reports
+                log.warning("could not report progress: %s", exc.__class__.__name__)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the wait itself was cancelled from outside: that must not be swallowed

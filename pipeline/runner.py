@@ -1,10 +1,12 @@
 """Run stages in order, timing each one; the single entry point the worker calls."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Sequence
 
 from pipeline.base import DraftBrief, DraftResult, PipelineState, RunContext, Stage, StageReport
+from pipeline.deadline import DEFAULT_RUN_DEADLINE_S, Deadline
 from pipeline.stages.collect import collect
 from pipeline.stages.critique import critique
 from pipeline.stages.curate import curate
@@ -19,6 +21,9 @@ DEFAULT_STAGES: tuple[Stage, ...] = (collect, curate, plan, write_offline, criti
 async def run_pipeline(
     brief: DraftBrief, ctx: RunContext, stages: Sequence[Stage] = DEFAULT_STAGES
 ) -> DraftResult:
+    """Raises PipelineError (see pipeline/errors.py) when no draft can be written within the deadline."""
+    if ctx.deadline is None:
+        ctx = dataclasses.replace(ctx, deadline=Deadline.after(DEFAULT_RUN_DEADLINE_S))
     state = PipelineState(brief=brief)
     reports: list[StageReport] = []
     for stage in stages:

@@ -101,9 +101,10 @@ def make_critique(llm: LLMClient | None) -> Stage:
         await ctx.report("reviewing…")
         heuristic = critique_text(state, ctx.measure)
         try:
-            reply = await llm.chat(critique_messages(state.text, state.material), temperature=0.0)
+            reply = await llm.chat(critique_messages(state.text, state.material), ctx=ctx, temperature=0.0)
         except PipelineError as exc:
-            state.warnings.append(f"model critique unavailable ({exc.message}); heuristics only")
+            # The draft is written: a model that fails now (or a run out of time) costs only its opinion.
+            state.warnings.append(f"The model's critique is missing, heuristics only: {exc.message}")
             state.critique = heuristic
             return state
         opinion = _parse_model_critique(reply.text)

@@ -1,7 +1,7 @@
 """Write with a model: prompt from the brief and fenced sources, then check what came back.
 
 Links and @mentions the sources do not support are removed (and reported); a draft over budget is
-trimmed. Model errors propagate as Transient/PermanentPipelineError for the worker to handle.
+trimmed. Model errors propagate (a PipelineError with its `kind`) for the worker to show.
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def make_write(llm: LLMClient) -> Stage:
             state.tags = state.tags or tags_for(brief.topic, state.material)
         budget = Budget.of(state.plans, brief.style.max_length, ctx.measure)
         await ctx.report(f"writing with {llm.model}…")
-        reply = await llm.chat(write_messages(brief, state.material, budget, article=article, title=state.title))
+        reply = await llm.chat(write_messages(brief, state.material, budget, article=article, title=state.title),
+                               ctx=ctx)
         text, notes = strip_unsupported(clean_reply(reply.text), Support.of(state.material, brief.topic))
         state.warnings.extend(notes)
         if not budget.accepts(text):

@@ -1,29 +1,114 @@
-"""A local OpenAI-compatible chat endpoint whose answers a test can hold back."""
+"""A local OpenAI-compatible chat endpoint: answers a test scripts, including the broken ones.
+
+By default every request gets a chat completion carrying `reply`. `script(*answers)` queues answers
+(the last one repeats): any status, headers and raw body, a request taken and never answered
+(`HELD`), or an answer whose connection drops half-way (`cut_after`). `hold = True` keeps the older
+behaviour: only the first request is held.
+"""
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 200
+    body: bytes | None = None  # None: a chat completion carrying the server's `reply`
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/json"
+    held: bool = False
+    cut_after: int | None = None  # send this many bytes of `body`, then drop the connection
+
+
+HELD = Answer(held=True)
+
+
+def completion(content: Any, *, finish_reason: str | None = "stop", model: str = "local", **message: Any) -> Answer:
+    return json_answer({
+        "id": "chatcmpl-local", "object": "chat.completion", "model": model,
+        "choices": [{"index": 0, "finish_reason": finish_reason,
+                     "message": {"role": "assistant", "content": content, **message}}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18}})
+
+
+def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    return Answer(status=status, body=json.dumps(payload).encode(), headers=tuple((headers or {}).items()))
+
+
+def error(status: int, message: str, *, code: str | None = None, type_: str = "invalid_request_error",
+          headers: dict[str, str] | None = None) -> Answer:
+    """An error the way OpenAI writes one: {"error": {"message", "type", "param", "code"}}."""
+    return json_answer({"error": {"message": message, "type": type_, "param": None, "code": code}},
+                       status=status, headers=headers)
+
+
+def raw(body: bytes, *, status: int = 200, content_type: str = "application/json") -> Answer:
+    return Answer(status=status, body=body, content_type=content_type)
+
+
+def http_date(epoch_s: float) -> str:
+    return email.utils.formatdate(epoch_s, usegmt=True)
+
+
+@dataclass
+class Seen:
+    body: Any
+    authorization: str | None
+    arrived_at: float = field(default_factory=time.time)
 
 
 class FakeLLM:
     def __init__(self, reply: str = "We shipped faster search this week. #Search") -> None:
         self.reply = reply
         self.requests: list[dict] = []
+        self.seen: list[Seen] = []
         self.hold_first = asyncio.Event()
         self.hold = False
         self.url = ""
+        self._answers: list[Answer] = []
+        self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
-    async def _completions(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
+    def script(self, *answers: Answer) -> None:
+        self._answers = list(answers)
+
+    def _next(self) -> Answer:
         if self.hold and len(self.requests) == 1:
-            await asyncio.sleep(120)  # the worker is killed while it waits here
-        return web.json_response({
-            "id": "chatcmpl-local", "object": "chat.completion", "model": "local",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.reply}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18}})
+            return HELD
+        if not self._answers:
+            return completion(self.reply)
+        return self._answers.pop(0) if len(self._answers) > 1 else self._answers[0]
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = body.decode("utf-8", errors="replace")
+        self.requests.append(parsed)
+        self.seen.append(Seen(parsed, request.headers.get("Authorization")))
+        answer = self._next()
+        if answer.held:
+            await self._released.wait()  # taken and never answered, until the server stops
+        payload = answer.body if answer.body is not None else completion(self.reply).body or b""
+        headers = dict(answer.headers)
+        if answer.cut_after is None:
+            return web.Response(status=answer.status, body=payload, headers=headers,
+                                content_type=answer.content_type)
+        response = web.StreamResponse(status=answer.status, headers={**headers, "Content-Type": answer.content_type})
+        response.content_length = len(payload)
+        await response.prepare(request)
+        await response.write(payload[:answer.cut_after])
+        assert request.transport is not None
+        request.transport.close()  # the promised length never arrives
+        return response
 
     async def start(self) -> str:
         app = web.Application()
@@ -37,5 +122,6 @@ class FakeLLM:
         return self.url
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner:
             await self._runner.cleanup()

@@ -9,6 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.e2e.fake_llm import FakeLLM
+
 
 @asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[TestServer]:
@@ -29,3 +31,14 @@ def serve_app():
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as client:
         yield client
+
+
+@pytest.fixture
+async def fake_llm() -> AsyncIterator[FakeLLM]:
+    """The end-to-end tests' OpenAI-compatible server, scripted per test."""
+    server = FakeLLM()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

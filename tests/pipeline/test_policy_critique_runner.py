@@ -6,7 +6,7 @@ from pathlib import Path
 
 from destinations.lengths import measure
 from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, PipelineState, RunContext, Source
-from pipeline.factory import ENV_VARS, PipelineConfig, build_stages, config_from_env
+from pipeline.factory import ENV_VARS, PipelineConfig, build_context, build_stages, config_from_env
 from pipeline.runner import run_pipeline
 from pipeline.stages.critique import critique_text
 from pipeline.stages.plan import plan_all
@@ -121,3 +121,15 @@ def test_config_from_env_maps_the_proposed_variable_names():
                                     llm_timeout_s=12.0, feeds=("https://a.example/rss", "/srv/feed.xml"),
                                     notes_dir="/n", git_repo="/r", fetch_topic_urls=False)
     assert set(ENV_VARS) >= {"LLM_BASE_URL", "SIGNOFF_FEEDS", "SIGNOFF_NOTES_DIR", "SIGNOFF_GIT_REPO"}
+
+
+def test_config_from_env_reads_the_run_deadline_and_the_model_attempts():
+    config = config_from_env({"SIGNOFF_RUN_TIMEOUT_S": "50", "LLM_MAX_ATTEMPTS": "2", "LLM_TIMEOUT_S": "20"})
+    assert (config.run_deadline_s, config.llm_max_attempts, config.llm_timeout_s) == (50.0, 2, 20.0)
+    defaults = PipelineConfig()
+    assert (defaults.run_deadline_s, defaults.llm_timeout_s, defaults.llm_max_attempts) == (45.0, 30.0, 4)
+
+
+def test_a_context_built_for_a_run_carries_a_deadline_of_its_budget():
+    ctx = build_context(deadline_s=12)
+    assert ctx.deadline is not None and ctx.deadline.budget_s == 12 and 0 < ctx.deadline.left_s() <= 12
