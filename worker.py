@@ -38,6 +38,7 @@ from destinations.lengths import measure as destination_measure
 from destinations.preview import preview_lines as destination_preview
 from destinations.registry import build_destinations
 from pipeline.base import DraftBrief, DraftResult, RunContext
+from pipeline.deadline import Deadline
 from pipeline.errors import PipelineError
 from pipeline.factory import build_stages
 from pipeline.progress import CoalescedProgress
@@ -143,10 +144,14 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
                           list(stored_config.get("blocked_terms") or []))
         try:
             result = await _pipeline(ctx, brief, draft_id)
-        except Exception as exc:  # whatever a stage raised, the thread shows a failure with Regenerate
+        except Exception as exc:
+            # Whatever a stage raised, the thread shows a failure with Regenerate at once: the run
+            # already retried the model inside its deadline, so the job is not tried again.
+            message, kind = _failure(exc, settings.signoff_run_timeout_s)
+            if (metrics := ctx.get("metrics")) is not None:
+                metrics.run_failures.labels(kind).inc()
             async with sm.begin() as session:
-                await runs.fail(session, run, error=_failure_message(exc, settings.signoff_run_timeout_s),
-                                now=clock())
+                await runs.fail(session, run, error=message, kind=kind, now=clock())
         else:
             unapproved = Post(draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
                               approved_by="", title=result.title, tags=tuple(result.tags))
@@ -167,24 +172,30 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
     return f"draft {draft_id} shown"
 
 
-def _failure_message(exc: Exception, run_timeout_s: float) -> str:
+# How long past its deadline a run may go before the worker stops it from outside.
+RUN_BACKSTOP_S = 10.0
+
+
+def _failure(exc: Exception, run_timeout_s: float) -> tuple[str, str]:
+    """(the sentence the thread shows, a short kind for the audit event and metrics)."""
     if isinstance(exc, PipelineError):
-        return exc.message
+        return exc.message, exc.kind.value
     if isinstance(exc, asyncio.TimeoutError):
-        return f"the run took longer than {run_timeout_s:.0f} s"
+        return f"the run took longer than {run_timeout_s:.0f} s", "deadline"
     ref = uuid.uuid4().hex[:8]
     log.error("a pipeline stage failed unexpectedly (ref %s)", ref, exc_info=exc)
-    return f"something went wrong while writing (ref {ref}); Regenerate to try again"
+    return f"something went wrong while writing (ref {ref}); Regenerate to try again", "unexpected"
 
 
 async def _pipeline(ctx: Ctx, brief: DraftBrief, draft_id: int) -> DraftResult:
-    """The stages under the run timeout; no progress phrase is shown once this returns."""
+    """The stages inside the run's deadline; no progress phrase is shown once this returns."""
     progress = _progress_reporter(ctx, draft_id)
+    budget_s = ctx["settings"].signoff_run_timeout_s
+    run_ctx = RunContext(progress=progress.report, http=ctx["http"], measure=destination_measure,
+                         deadline=Deadline.after(budget_s))
     try:
-        result = await asyncio.wait_for(
-            run_pipeline(brief, RunContext(progress=progress.report, http=ctx["http"], measure=destination_measure),
-                         ctx["stages"]),
-            ctx["settings"].signoff_run_timeout_s)
+        # The pipeline keeps its own deadline; this is only a backstop for a stage that ignores it.
+        result = await asyncio.wait_for(run_pipeline(brief, run_ctx, ctx["stages"]), budget_s + RUN_BACKSTOP_S)
     finally:
         await progress.close()
     if (metrics := ctx.get("metrics")) is not None:

@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
-    llm_timeout_s: float = Field(default=60.0, gt=0)
+    # One model call; cut to the time the run has left (SIGNOFF_RUN_TIMEOUT_S bounds the whole run).
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_attempts: int = Field(default=4, ge=1, le=20)
     signoff_feeds: CsvList = Field(default_factory=list)
     signoff_notes_dir: str | None = None
     signoff_git_repo: str | None = None
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
     signoff_max_topic_chars: int = Field(default=500, ge=10, le=3000)
     signoff_job_lease_s: float = Field(default=20.0, gt=0)
     signoff_sweep_interval_s: float = Field(default=10.0, gt=0)
-    signoff_run_timeout_s: float = Field(default=300.0, gt=0)
+    # A silent or always-busy model ends in a visible failure within a minute of /draft.
+    signoff_run_timeout_s: float = Field(default=45.0, gt=0)
     signoff_max_job_attempts: int = Field(default=5, ge=1)
     signoff_poll_delay_s: float = Field(default=0.05, gt=0)
     signoff_worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)

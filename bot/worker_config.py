@@ -41,6 +41,7 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
     return PipelineConfig(
         llm_base_url=settings.llm_base_url, llm_api_key=settings.secret("llm_api_key") or None,
         llm_model=settings.llm_model, llm_timeout_s=settings.llm_timeout_s,
+        llm_max_attempts=settings.llm_max_attempts, run_deadline_s=settings.signoff_run_timeout_s,
         feeds=tuple(settings.signoff_feeds), notes_dir=settings.signoff_notes_dir,
         git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
 

@@ -34,6 +34,9 @@ class WorkerMetrics:
                                     buckets=_SECONDS, registry=r)
         self.dead_jobs = Counter("signoff_worker_dead_jobs", "Jobs this worker gave up (made visible as "
                                  "failures in their threads), by job", ["job"], registry=r)
+        self.run_failures = Counter("signoff_worker_run_failures", "Runs that ended without a draft, by kind "
+                                    "(model_timeout, model_busy, model_auth, deadline, unexpected, …)", ["kind"],
+                                    registry=r)
         self.stage_seconds = Histogram("signoff_worker_stage_seconds", "Pipeline stage duration", ["stage"],
                                        buckets=_SECONDS, registry=r)
         self.publish_seconds = Histogram(

@@ -79,7 +79,9 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
     return revision
 
 
-async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) -> None:
+async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime, kind: str | None = None) -> None:
+    """The run could not produce a draft: the draft fails visibly, with Regenerate. `kind` is a
+    short machine word for what went wrong (model_timeout, model_auth, unexpected …)."""
     await _lock_draft(session, run.draft_id)
     run_number = await _end_run(session, run, RunStatus.failed, now=now, error=error)
     if run_number is None:
@@ -89,7 +91,7 @@ async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) ->
         .values(status=DraftStatus.failed.value, version=_drafts.c.version + 1, progress=None,
                 last_error=error, updated_at=now))
     await audit.append(session, kind="failed", actor="signoff", now=now, draft_id=run.draft_id,
-                       detail={"run": run_number, "error": error})
+                       detail={"run": run_number, "error": error, **({"kind": kind} if kind else {})})
     await session.flush()
 
 

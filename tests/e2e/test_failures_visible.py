@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from pipeline.base import PipelineState, RunContext
 from pipeline.runner import DEFAULT_STAGES
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, OutboxJob
+from tests.e2e.fake_llm import FakeLLM, error
 
 
 async def broken_stage(ctx: RunContext, state: PipelineState) -> PipelineState:
@@ -76,3 +78,31 @@ async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_
     assert (drafts[0].status, jobs[0].status) == ("failed", "dead")
     assert events[-1].kind == "failed" and events[-1].detail["gave_up"] is True
     assert "after 2 attempts" in json.dumps(events[-1].detail)
+
+
+async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_minute(database_url,
+                                                                                   redis_url) -> None:
+    """With the default budget: the run retries inside its deadline, shows that it does, then fails
+    with Regenerate — no job-level retries multiply the wait."""
+    llm = FakeLLM()
+    llm.script(error(503, "overloaded", type_="server_error"))
+    llm_url = await llm.start()
+    try:
+        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm_url,
+                              llm_api_key="sk-local-test", signoff_fetch_topic_urls=False) as stack:
+            asked_at = time.monotonic()
+            await stack.user("U_CAROL").slash("/draft", "a busy model")
+            failed = await stack.slack.wait_for(lambda: next(
+                (m for m in stack.slack.messages.values() if m.thread_ts and "could not be written" in str(m.blocks)),
+                None), 60)
+            visible_after_s = time.monotonic() - asked_at
+            parent = stack.slack.channel_messages("C_GENERAL")[0]
+            drafts, jobs, events = await _settled(database_url)
+    finally:
+        await llm.stop()
+    assert visible_after_s < 60
+    assert "signoff_regenerate" in _buttons(failed)
+    assert parent.edits >= 1
+    assert any("retrying (2 of 4)" in json.dumps(c.args) for c in stack.slack.calls_to("chat.update"))
+    assert events[-1].kind == "failed" and events[-1].detail["kind"] == "model_busy"
+    assert len(llm.requests) == 4 and jobs[0].status == "done"
