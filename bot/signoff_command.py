@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import replies, reports
 from bot.deps import BotDeps
+from bot.draft_ids import parse_draft_id
 from bot.effective import effective
 from bot.timeparse import TimeParseError, parse_schedule
 from storage import audit, config, edits, listing, queries, schedules
@@ -19,20 +20,24 @@ SETTABLE = ("approvers", "destinations", "blocked_terms", "digest")
 
 
 def _draft_id(args: list[str]) -> int | None:
-    if len(args) != 1:
-        return None
-    raw = args[0].lstrip("#")
-    return int(raw) if raw.isdigit() else None
+    return parse_draft_id(args[0]) if len(args) == 1 else None
+
+
+def split_subcommand(text: str) -> tuple[str, list[str]]:
+    """`/signoff` text → (subcommand, its words); quotes group words when they are balanced."""
+    # shlex splits on ASCII whitespace only; a no-break space pasted from a doc separates words too.
+    text = "".join(" " if c.isspace() else c for c in text)
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an unbalanced quote or a trailing backslash: plain words then
+        words = text.split()
+    return (words[0].lower(), words[1:]) if words else ("help", [])
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
     @app.command("/signoff")
     async def on_signoff(ack, command) -> None:  # type: ignore[no-untyped-def]
-        try:
-            words = shlex.split(command.get("text") or "")
-        except ValueError:
-            words = (command.get("text") or "").split()
-        sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
+        sub, args = split_subcommand(command.get("text") or "")
         handler = HANDLERS.get(sub)
         text = await handler(deps, command, args) if handler else reports.HELP
         await ack(response_type="ephemeral", text=text)
