@@ -10,20 +10,27 @@ from bot import action_ids, modals, replies
 from bot.background import acked
 from bot.blocks import parse_button_value
 from bot.deps import BotDeps
+from bot.draft_ids import NotOurValue
 from bot.interaction import permitted, team_of, tell, where
 from bot.notify import show_draft
 from storage import decisions, queries
 from storage.edits import EDITABLE, REGENERABLE
+from storage.errors import UnknownDraft
 
 log = logging.getLogger("signoff.bot.actions")
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
     async def context_of(body: dict, client, action: str, *, requester_may: bool = False):  # type: ignore[no-untyped-def]
-        draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
         channel, ts, thread_ts = where(body)
-        async with deps.sessionmaker() as session:
-            draft = await queries.draft(session, draft_id)
+        try:
+            draft_id, revision, sha256 = parse_button_value(body["actions"][0].get("value"))
+            async with deps.sessionmaker() as session:
+                draft = await queries.draft(session, draft_id)
+        except (NotOurValue, UnknownDraft) as exc:
+            log.info("unreadable %s button: %s", action, exc)
+            await tell(client, channel, body["user"]["id"], replies.not_our_value(), thread_ts)
+            return None, None, 0, "", channel, ts, thread_ts
         config = await permitted(deps, client, user=body["user"]["id"], team=team_of(body), action=action,
                                  draft_id=draft_id, channel=channel, thread_ts=thread_ts,
                                  requester=draft.requester_id if requester_may else None)

@@ -10,6 +10,7 @@ from bot import replies
 from bot.deps import BotDeps
 from bot.effective import effective
 from bot.interaction import tell
+from bot.text import without_control
 from bot.views import start_regeneration
 from storage import edits, events
 from storage.models import Draft
@@ -44,10 +45,15 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
             return
         async with deps.sessionmaker.begin() as session:
             change = await edits.request_regenerate(session, draft_id=draft.id, base_revision=None,
-                                                    feedback=event.get("text", ""), user_id=user, now=deps.clock())
+                                                    feedback=_feedback(event), user_id=user, now=deps.clock())
         if not change.ok:
             await tell(client, channel, user, replies.cannot_change(change.draft, change.draft.current_revision,
                                                                     "regenerate"), thread_ts)
             return
         await client.reactions_add(channel=channel, timestamp=event["ts"], name="eyes")
         await start_regeneration(deps, client, change)
+
+
+def _feedback(event: dict) -> str:
+    text = event.get("text")
+    return without_control(text) if isinstance(text, str) else ""

@@ -11,8 +11,9 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import notify, publish_action_ids as ids
+from bot import modals, notify, publish_action_ids as ids, replies
 from bot.deps import BotDeps
+from bot.draft_ids import NotOurValue
 from bot.effective import effective
 from bot.interaction import team_of, tell, where
 from bot.publication_blocks import label, mark_modal, parse_button_value, parse_modal_metadata
@@ -51,10 +52,21 @@ def _refused(action: str, decision: decide.PublicationDecision) -> str:
     return f"Could not {action} {what}: {decision.reason or 'it changed meanwhile'}."
 
 
+async def _publication_id(client, body: dict, channel: str, thread_ts: str | None) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return parse_button_value(body["actions"][0].get("value"))
+    except NotOurValue as exc:
+        log.info("unreadable publication button: %s", exc)
+        await tell(client, channel, body["user"]["id"], replies.not_our_value(), thread_ts)
+        return None
+
+
 def register(app: AsyncApp, deps: BotDeps) -> None:
     async def decide_on(body, client, action: str, change, enqueue: bool) -> None:  # type: ignore[no-untyped-def]
-        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, _, thread_ts = where(body)
+        user, (channel, _, thread_ts) = body["user"]["id"], where(body)
+        publication_id = await _publication_id(client, body, channel, thread_ts)
+        if publication_id is None:
+            return
         if not await _allowed(deps, client, user, channel, thread_ts, action, publication_id, team_of(body)):
             return
         async with deps.sessionmaker.begin() as session:
@@ -84,8 +96,10 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         deps.background.spawn(open_mark_modal(body, client), "mark")
 
     async def open_mark_modal(body: dict, client) -> None:  # type: ignore[no-untyped-def]
-        publication_id, user = parse_button_value(body["actions"][0]["value"]), body["user"]["id"]
-        channel, ts, thread_ts = where(body)
+        user, (channel, ts, thread_ts) = body["user"]["id"], where(body)
+        publication_id = await _publication_id(client, body, channel, thread_ts)
+        if publication_id is None:
+            return
         if not await _allowed(deps, client, user, channel, thread_ts, "mark", publication_id, team_of(body)):
             return
         async with deps.sessionmaker() as session:
@@ -98,17 +112,22 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
 
     @app.view(ids.MARK_VIEW)
     async def on_mark_submitted(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        url = (((view.get("state") or {}).get("values") or {}).get(ids.URL_BLOCK, {})
-               .get(ids.URL_INPUT, {}).get("value") or "").strip()
+        try:
+            meta = parse_modal_metadata(view.get("private_metadata"))
+            url = (modals.typed_value(modals.state_values(view), ids.URL_BLOCK, ids.URL_INPUT) or "").strip()
+        except NotOurValue as exc:
+            log.info("unreadable mark submission: %s", exc)
+            await ack(response_action="errors", errors={ids.URL_BLOCK: replies.not_our_value()})
+            return
         if not _URL.match(url) or len(url) > 1000:
             await ack(response_action="errors",
                       errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
             return
         await ack()
-        deps.background.spawn(mark(body, view, client, url), "mark submitted")
+        deps.background.spawn(mark(body, meta, client, url), "mark submitted")
 
-    async def mark(body: dict, view: dict, client, url: str) -> None:  # type: ignore[no-untyped-def]
-        publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
+    async def mark(body: dict, meta: tuple[int, str, str], client, url: str) -> None:  # type: ignore[no-untyped-def]
+        publication_id, channel, message_ts = meta
         user = body["user"]["id"]
         if not await _allowed(deps, client, user, channel, None, "mark", publication_id,
                               (body.get("team") or {}).get("id", "")):

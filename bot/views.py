@@ -2,21 +2,41 @@
 (`response_action: errors`); the decision is one transaction; Slack is updated after the ack."""
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 
 from bot import modals, replies
 from bot.deps import BotDeps
 from bot.diff import change_summary, word_diff
+from bot.draft_ids import NotOurValue
 from bot.edit_policy import check_edit
 from bot.effective import effective
 from bot.interaction import permitted, tell
 from bot.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
 from bot.timeparse import TimeParseError, parse_when
 from storage import decisions, edits, intake, queries
+from storage.errors import UnknownDraft
 
 log = logging.getLogger("signoff.bot.views")
+View = Callable[..., Awaitable[None]]
+
+
+def answering_unreadable(block_id: str) -> Callable[[View], View]:
+    """A submission whose metadata or state Signoff did not write (or whose draft does not exist)
+    is answered inside the dialog instead of failing the request."""
+    def wrap(handler: View) -> View:
+        @functools.wraps(handler)
+        async def listener(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
+            try:
+                await handler(ack, body, view, client)
+            except (NotOurValue, UnknownDraft) as exc:
+                log.info("unreadable submission of %s: %s", view.get("callback_id"), exc)
+                await ack(response_action="errors", errors={block_id: replies.not_our_value()})
+        return listener
+    return wrap
 
 
 def register(app: AsyncApp, deps: BotDeps) -> None:
@@ -28,13 +48,14 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
                                requester=draft.requester_id)
 
     @app.view(modals.EDIT_VIEW)
+    @answering_unreadable(f"{modals.TEXT_BLOCK_PREFIX}0")
     async def on_edit(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
+        meta = modals.parse_metadata(view.get("private_metadata"))
         first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
         if await allowed(body, client, meta, "edit") is None:
             await ack(response_action="errors", errors={first_block: replies.not_an_approver("edit")})
             return
-        text = modals.submitted_text(view["state"]["values"])
+        text = modals.submitted_text(modals.state_values(view))
         async with deps.sessionmaker() as session:
             config = await effective(deps, session, (body.get("team") or {}).get("id", ""))
             base = await queries.revision(session, meta["draft_id"], meta["revision"])
@@ -66,12 +87,13 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         deps.background.spawn(show_edit(), "edit")
 
     @app.view(modals.REGENERATE_VIEW)
+    @answering_unreadable(modals.FEEDBACK_BLOCK)
     async def on_regenerate(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
+        meta = modals.parse_metadata(view.get("private_metadata"))
         if await allowed(body, client, meta, "regenerate") is None:
             await ack(response_action="errors", errors={modals.FEEDBACK_BLOCK: replies.not_an_approver("regenerate")})
             return
-        feedback = modals.submitted_optional(view["state"]["values"], modals.FEEDBACK_BLOCK)
+        feedback = modals.submitted_optional(modals.state_values(view), modals.FEEDBACK_BLOCK)
         async with deps.sessionmaker.begin() as session:
             change = await edits.request_regenerate(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
                                                     feedback=feedback, user_id=body["user"]["id"], now=deps.clock())
@@ -83,12 +105,13 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
         deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
 
     @app.view(modals.SKIP_VIEW)
+    @answering_unreadable(modals.REASON_BLOCK)
     async def on_skip(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
+        meta = modals.parse_metadata(view.get("private_metadata"))
         if await allowed(body, client, meta, "skip") is None:
             await ack(response_action="errors", errors={modals.REASON_BLOCK: replies.not_an_approver("skip")})
             return
-        reason = modals.submitted_optional(view["state"]["values"], modals.REASON_BLOCK)
+        reason = modals.submitted_optional(modals.state_values(view), modals.REASON_BLOCK)
         async with deps.sessionmaker.begin() as session:
             decision = await decisions.skip(session, draft_id=meta["draft_id"], revision=meta["revision"],
                                             user_id=body["user"]["id"], now=deps.clock(), reason=reason)
@@ -108,8 +131,9 @@ def register(app: AsyncApp, deps: BotDeps) -> None:
 
 def register_schedule(app: AsyncApp, deps: BotDeps) -> None:
     @app.view(modals.SCHEDULE_VIEW)
+    @answering_unreadable(modals.WHEN_BLOCK)
     async def on_schedule(ack, body, view, client) -> None:  # type: ignore[no-untyped-def]
-        meta = modals.parse_metadata(view["private_metadata"])
+        meta = modals.parse_metadata(view.get("private_metadata"))
         async with deps.sessionmaker() as session:
             draft = await queries.draft(session, meta["draft_id"])
             config = await effective(deps, session, (body.get("team") or {}).get("id", ""))
@@ -118,7 +142,7 @@ def register_schedule(app: AsyncApp, deps: BotDeps) -> None:
             await ack(response_action="errors", errors={modals.WHEN_BLOCK: replies.not_an_approver("approve")})
             return
         try:
-            when = parse_when(modals.submitted_optional(view["state"]["values"], modals.WHEN_BLOCK) or "",
+            when = parse_when(modals.submitted_optional(modals.state_values(view), modals.WHEN_BLOCK) or "",
                               now=now, tz=deps.timezone)
         except TimeParseError as exc:
             await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
