@@ -9,6 +9,7 @@ answer, and open it at once (a trigger_id lives 3 s).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import action_ids, modals, replies
 from bot.blocks import parse_button_value
 from bot.deps import BotDeps, deps_of
+from bot.draft_ids import NotOurValue
 from bot.interaction import Origin, check, click_origin, tell
 from bot.notify import show_draft
 from storage import decisions, queries
@@ -27,17 +29,34 @@ from storage.models import Draft
 log = logging.getLogger("signoff.bot.actions")
 
 
-async def _clicked(deps: BotDeps, body: dict, context: Any) -> tuple[Origin, Draft | None, int, str]:
-    draft_id, revision, sha256 = parse_button_value(body["actions"][0]["value"])
+@dataclass(frozen=True)
+class Clicked:
+    """The click's origin and the draft its button names. `draft` is None, with `problem` to tell
+    the person, for a button value Signoff did not write (a tampered request), a draft that does
+    not exist, or another installation's draft (answered as if it did not exist)."""
+
+    origin: Origin
+    draft: Draft | None
+    revision: int = 0
+    sha256: str = ""
+    problem: str = ""
+
+
+async def _clicked(deps: BotDeps, body: dict, context: Any) -> Clicked:
     origin = click_origin(body, context)
+    try:
+        draft_id, revision, sha256 = parse_button_value((body.get("actions") or [{}])[0].get("value"))
+    except NotOurValue as exc:
+        log.info("unreadable button: %s", exc)
+        return Clicked(origin, None, problem=replies.not_our_value())
     async with deps.sessionmaker() as session:
         try:
             draft: Draft | None = await queries.draft(session, draft_id)
         except UnknownDraft:
             draft = None
-    if draft is not None and draft.team_id and draft.team_id != origin.installation:
-        draft = None  # another installation's draft: as if it did not exist
-    return origin, draft, revision, sha256
+    if draft is None or (draft.team_id and draft.team_id != origin.installation):
+        return Clicked(origin, None, problem=replies.draft_gone())
+    return Clicked(origin, draft, revision, sha256)
 
 
 async def _answer_refusal(ack: Any, deps: BotDeps, client: AsyncWebClient, origin: Origin, text: str) -> None:
@@ -47,9 +66,10 @@ async def _answer_refusal(ack: Any, deps: BotDeps, client: AsyncWebClient, origi
 
 async def handle_approve(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
     deps = deps_of(context)
-    origin, draft, revision, sha256 = await _clicked(deps, body, context)
+    clicked = await _clicked(deps, body, context)
+    origin, draft, revision, sha256 = clicked.origin, clicked.draft, clicked.revision, clicked.sha256
     if draft is None:
-        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return
     permission = await check(deps, user=origin.user, installation=origin.installation, action="approve",
                              draft_id=draft.id)
@@ -85,9 +105,10 @@ async def _modal_click(ack: Any, body: dict, client: AsyncWebClient, context: An
                        requester_may: bool) -> tuple[BotDeps, Origin, Draft, int] | None:
     """Permission for a button that opens a modal; None when refused (and answered)."""
     deps = deps_of(context)
-    origin, draft, revision, _ = await _clicked(deps, body, context)
+    clicked = await _clicked(deps, body, context)
+    origin, draft, revision = clicked.origin, clicked.draft, clicked.revision
     if draft is None:
-        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return None
     permission = await check(deps, user=origin.user, installation=origin.installation, action=action,
                              draft_id=draft.id, requester=draft.requester_id if requester_may else None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import action_ids
+from bot.draft_ids import json_object, row_id, text_field
 from bot.publication_blocks import PublicationView, preview_blocks, publication_blocks
 from bot.text import chunks, clip, escape_mrkdwn, mention
 
@@ -53,9 +54,10 @@ def button_value(draft_id: int, revision: int, sha256: str) -> str:
     return json.dumps({"d": draft_id, "r": revision, "h": sha256}, separators=(",", ":"))
 
 
-def parse_button_value(value: str) -> tuple[int, int, str]:
-    data = json.loads(value)
-    return int(data["d"]), int(data["r"]), str(data["h"])
+def parse_button_value(value: object) -> tuple[int, int, str]:
+    """What `button_value` wrote; anything else raises NotOurValue."""
+    data = json_object(value)
+    return row_id(data.get("d")), row_id(data.get("r"), minimum=0), text_field(data, "h")
 
 
 def _section(text: str, *, plain: bool = False) -> dict:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.text import escape_mrkdwn
 from bot.timeparse import TimeParseError, parse_when
 
 _OPTION = re.compile(r"""(?:^|\s)--(to|at)(?:\s+|=)("[^"]*"|'[^']*'|“[^”]*”|\S+)""")
@@ -28,14 +29,14 @@ def parse_draft_text(text: str, *, allowed: tuple[str, ...], now: datetime, tz: 
         destinations = tuple(n.strip().lower() for n in options["to"].split(",") if n.strip())
         unknown = [n for n in destinations if n not in allowed]
         if unknown or not destinations:
-            return DraftRequest(topic, problem=(f"`--to` can name {', '.join(allowed)}; "
-                                                f"{', '.join(unknown) or 'nothing'} is not one of them."))
+            named = escape_mrkdwn(", ".join(unknown)) or "nothing"
+            return DraftRequest(topic, problem=f"`--to` can name {', '.join(allowed)}; {named} is not one of them.")
     publish_at = None
     if "at" in options:
         try:
             publish_at = parse_when(options["at"], now=now, tz=tz)
-        except TimeParseError as exc:
-            return DraftRequest(topic, destinations, problem=f"`--at`: {exc}")
+        except TimeParseError as exc:  # its message quotes what was typed: shown as text, not markup
+            return DraftRequest(topic, destinations, problem=f"`--at`: {escape_mrkdwn(str(exc))}")
         if publish_at <= now:
             return DraftRequest(topic, destinations, problem="`--at` must be in the future.")
     return DraftRequest(topic, destinations, publish_at)

@@ -18,6 +18,7 @@ from bot import replies
 from bot.deps import BotDeps, deps_of
 from bot.effective import effective
 from bot.interaction import installation_of, tell
+from bot.text import without_control
 from bot.views import start_regeneration
 from storage import edits, events
 from storage.models import Draft
@@ -52,7 +53,7 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
         if not await events.first_delivery(session, event_id, now=deps.clock()):
             return  # a redelivery of a reply already recorded
         change = await edits.request_regenerate(
-            session, draft_id=draft.id, base_revision=None, feedback=event.get("text", ""), user_id=user,
+            session, draft_id=draft.id, base_revision=None, feedback=_feedback(event), user_id=user,
             now=deps.clock()) if allowed else None
     deps.background.spawn(_after_reply(deps, client, event, change), "thread reply")
 
@@ -69,6 +70,12 @@ async def _after_reply(deps: BotDeps, client: AsyncWebClient, event: dict,
         return
     await client.reactions_add(channel=channel, timestamp=event["ts"], name="eyes")
     await start_regeneration(deps, client, change)
+
+
+def _feedback(event: dict) -> str:
+    """The reply's text without control characters (PostgreSQL refuses NUL in text)."""
+    text = event.get("text")
+    return without_control(text) if isinstance(text, str) else ""
 
 
 def register(app: AsyncApp) -> None:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import re
 
-from bot.text import clip
+from bot.draft_ids import NotOurValue, json_object, row_id, text_field
+from bot.text import clip, without_control
 
 EDIT_VIEW = "signoff_edit_view"
 REGENERATE_VIEW = "signoff_regenerate_view"
@@ -11,15 +13,18 @@ SKIP_VIEW = "signoff_skip_view"
 SCHEDULE_VIEW = "signoff_schedule_view"
 INPUT_LIMIT = 3000
 FEEDBACK_BLOCK, REASON_BLOCK, WHEN_BLOCK, TEXT_BLOCK_PREFIX = "feedback", "reason", "when", "text_part_"
+_TEXT_BLOCK = re.compile(re.escape(TEXT_BLOCK_PREFIX) + r"([0-9]{1,3})")
 
 
 def metadata(draft_id: int, revision: int, channel: str, message_ts: str) -> str:
     return json.dumps({"d": draft_id, "r": revision, "c": channel, "m": message_ts}, separators=(",", ":"))
 
 
-def parse_metadata(raw: str) -> dict:
-    data = json.loads(raw)
-    return {"draft_id": int(data["d"]), "revision": int(data["r"]), "channel": data["c"], "message_ts": data["m"]}
+def parse_metadata(raw: object) -> dict:
+    """What `metadata` wrote; anything else (a tampered or foreign view) raises NotOurValue."""
+    data = json_object(raw)
+    return {"draft_id": row_id(data.get("d")), "revision": row_id(data.get("r"), minimum=0),
+            "channel": text_field(data, "c"), "message_ts": text_field(data, "m")}
 
 
 def split_for_inputs(text: str, size: int = INPUT_LIMIT) -> list[str]:
@@ -92,11 +97,38 @@ def schedule_modal(draft_id: int, revision: int, timezone: str, meta: str) -> di
                                     "placeholder": {"type": "plain_text", "text": "tomorrow 09:30"}}}]}
 
 
-def submitted_text(values: dict) -> str:
-    keys = sorted((k for k in values if k.startswith(TEXT_BLOCK_PREFIX)), key=lambda k: int(k[len(TEXT_BLOCK_PREFIX):]))
-    return "".join(values[k]["value"].get("value") or "" for k in keys)
+def state_values(view: dict) -> dict:
+    """`view.state.values` of a submission: {block_id: {action_id: {"type": …, "value": …}}}."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        raise NotOurValue("the submission has no state values")
+    return values
 
 
-def submitted_optional(values: dict, block_id: str) -> str | None:
-    value = ((values.get(block_id) or {}).get("value") or {}).get("value")
-    return value.strip() if value and value.strip() else None
+def typed_value(values: object, block_id: str, action_id: str = "value") -> str | None:
+    """The text typed into input `block_id`, None when left empty."""
+    if not isinstance(values, dict):
+        raise NotOurValue("the submitted state is not an object")
+    block = values.get(block_id)
+    if block is None:
+        return None
+    element = block.get(action_id) if isinstance(block, dict) else None
+    if not isinstance(element, dict) or not isinstance(element.get("value"), (str, type(None))):
+        raise NotOurValue(f"{block_id!r} is not a text input's state")
+    return element.get("value")
+
+
+def submitted_text(values: object) -> str:
+    """The Edit modal's parts joined in order (text_part_0, text_part_1, …)."""
+    if not isinstance(values, dict):
+        raise NotOurValue("the submitted state is not an object")
+    parts = sorted((int(match.group(1)), key) for key in values
+                   if (match := _TEXT_BLOCK.fullmatch(key)) is not None)
+    return "".join(typed_value(values, key) or "" for _, key in parts)
+
+
+def submitted_optional(values: object, block_id: str) -> str | None:
+    """An optional field (feedback, reason, when), stripped, control characters as spaces."""
+    value = without_control(typed_value(values, block_id) or "").strip()
+    return value or None

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from bot import publish_action_ids as ids
+from bot.draft_ids import json_object, row_id, text_field
 from bot.text import clip, escape_mrkdwn
 
 SECTION_LIMIT = 3000
@@ -62,8 +63,9 @@ def button_value(p: PublicationView) -> str:
     return json.dumps({"p": p.id, "dest": p.destination, "part": p.part}, separators=(",", ":"))
 
 
-def parse_button_value(value: str) -> int:
-    return int(json.loads(value)["p"])
+def parse_button_value(value: object) -> int:
+    """The publication id `button_value` wrote; anything else raises NotOurValue."""
+    return row_id(json_object(value).get("p"))
 
 
 def _button(text: str, p: PublicationView) -> dict:
@@ -134,6 +136,7 @@ def mark_modal(publication_id: int, destination: str, part: int, *, channel: str
     }
 
 
-def parse_modal_metadata(meta: str) -> tuple[int, str, str]:
-    data = json.loads(meta)
-    return int(data["p"]), str(data.get("c", "")), str(data.get("t", ""))
+def parse_modal_metadata(meta: object) -> tuple[int, str, str]:
+    """What `mark_modal` wrote; anything else raises NotOurValue."""
+    data = json_object(meta)
+    return row_id(data.get("p")), text_field(data, "c", default=""), text_field(data, "t", default="")

@@ -13,7 +13,8 @@ from typing import Any, Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import notify, publish_action_ids as ids
+from bot import modals, notify, publish_action_ids as ids, replies
+from bot.draft_ids import NotOurValue
 from bot.deps import BotDeps, deps_of
 from bot.effective import effective
 from bot.interaction import Origin, click_origin, installation_of, tell
@@ -55,10 +56,23 @@ def _refused(action: str, decision: decide.PublicationDecision) -> str:
     return f"Could not {action} {what}: {decision.reason or 'it changed meanwhile'}."
 
 
+def _publication_id(body: dict) -> int | None:
+    try:
+        return parse_button_value((body.get("actions") or [{}])[0].get("value"))
+    except NotOurValue as exc:
+        log.info("unreadable publication button: %s", exc)
+        return None
+
+
 async def _decide(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, change: Change,
                   *, enqueue: bool) -> None:
     deps, origin = deps_of(context), click_origin(body, context)
-    publication_id = parse_button_value(body["actions"][0]["value"])
+    publication_id = _publication_id(body)
+    if publication_id is None:
+        await ack()
+        deps.background.spawn(tell(client, origin.channel, origin.user, replies.not_our_value(), origin.thread_ts),
+                              "unreadable")
+        return
     refusal = await _refusal(deps, user=origin.user, installation=origin.installation, action=action,
                              publication_id=publication_id)
     decision = None
@@ -94,9 +108,9 @@ async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any
 
 async def handle_mark(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
     deps, origin = deps_of(context), click_origin(body, context)
-    publication_id = parse_button_value(body["actions"][0]["value"])
-    refusal = await _refusal(deps, user=origin.user, installation=origin.installation, action="mark",
-                             publication_id=publication_id)
+    publication_id = _publication_id(body)
+    refusal = replies.not_our_value() if publication_id is None else await _refusal(
+        deps, user=origin.user, installation=origin.installation, action="mark", publication_id=publication_id)
     await ack()
     if refusal is not None:
         deps.background.spawn(tell(client, origin.channel, origin.user, refusal, origin.thread_ts), "refusal")
@@ -111,12 +125,16 @@ async def handle_mark(ack: Any, body: dict, client: AsyncWebClient, context: Any
 
 async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
     deps, user = deps_of(context), body["user"]["id"]
-    url = (((view.get("state") or {}).get("values") or {}).get(ids.URL_BLOCK, {})
-           .get(ids.URL_INPUT, {}).get("value") or "").strip()
+    try:
+        publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata"))
+        url = (modals.typed_value(modals.state_values(view), ids.URL_BLOCK, ids.URL_INPUT) or "").strip()
+    except NotOurValue as exc:
+        log.info("unreadable mark submission: %s", exc)
+        await ack(response_action="errors", errors={ids.URL_BLOCK: replies.not_our_value()})
+        return
     if not _URL.match(url) or len(url) > 1000:
         await ack(response_action="errors", errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
         return
-    publication_id, channel, message_ts = parse_modal_metadata(view.get("private_metadata") or "{}")
     refusal = await _refusal(deps, user=user, installation=installation_of(context), action="mark",
                              publication_id=publication_id)
     if refusal is not None:

@@ -95,6 +95,11 @@ def unchanged() -> str:
     return "Nothing changed, so no new revision was made."
 
 
+def not_our_value() -> str:
+    return ("I can't read this button or dialog: it was not made by this Signoff, or its draft is gone. "
+            "Use the buttons on the latest draft message in the thread.")
+
+
 def unknown_command(command: str) -> str:
     return f"I don't know the command `{escape_mrkdwn(command)}`. {USAGE}"
 

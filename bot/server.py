@@ -7,12 +7,13 @@ import logging
 import time
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from bot.deps import BotDeps
 from bot.metrics import CONTENT_TYPE, Metrics, request_kind
+from bot.slack_request import BadSlackRequest, from_aiohttp
 from storage import outbox, stats
 
 log = logging.getLogger("signoff.bot.server")
@@ -23,7 +24,12 @@ def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) 
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        bolt_request = await to_bolt_request(request)
+        try:
+            bolt_request = await from_aiohttp(request)
+        except BadSlackRequest as exc:
+            log.info("refused a request Slack cannot have sent: %s", exc)
+            metrics.observe("malformed", exc.status, started)
+            return web.json_response({"error": "invalid request"}, status=exc.status)
         response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
         metrics.observe(request_kind(bolt_request.raw_body), response.status, started)
         return response

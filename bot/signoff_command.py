@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import replies, reports
 from bot.deps import BotDeps, deps_of
+from bot.draft_ids import parse_draft_id
 from bot.effective import effective
 from bot.interaction import installation_of
 from bot.visibility import VisibilityUnknown
@@ -27,10 +28,18 @@ SETTABLE = ("approvers", "destinations", "blocked_terms", "digest")
 
 
 def _draft_id(args: list[str]) -> int | None:
-    if len(args) != 1:
-        return None
-    raw = args[0].lstrip("#")
-    return int(raw) if raw.isdigit() else None
+    return parse_draft_id(args[0]) if len(args) == 1 else None
+
+
+def split_subcommand(text: str) -> tuple[str, list[str]]:
+    """`/signoff` text → (subcommand, its words); quotes group words when they are balanced."""
+    # shlex splits on ASCII whitespace only; a no-break space pasted from a doc separates words too.
+    text = "".join(" " if c.isspace() else c for c in text)
+    try:
+        words = shlex.split(text)
+    except ValueError:  # an unbalanced quote or a trailing backslash: plain words then
+        words = text.split()
+    return (words[0].lower(), words[1:]) if words else ("help", [])
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,7 @@ VISIBILITY_TIMEOUT_S = 2.0
 
 
 async def handle_signoff(ack: Any, command: dict, client: AsyncWebClient, context: Any) -> None:
-    try:
-        words = shlex.split(command.get("text") or "")
-    except ValueError:
-        words = (command.get("text") or "").split()
-    sub, args = (words[0].lower(), words[1:]) if words else ("help", [])
+    sub, args = split_subcommand(command.get("text") or "")
     handler = HANDLERS.get(sub)
     asked = Asked(deps_of(context), client, command, installation_of(context))
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -31,3 +32,9 @@ def chunks(text: str, size: int) -> list[str]:
     if text or not parts:
         parts.append(text)
     return parts
+
+
+def without_control(text: str) -> str:
+    """Control characters other than line breaks and tabs as spaces: PostgreSQL refuses NUL in
+    text and JSON, and terminal codes mean nothing in Slack."""
+    return _CONTROL.sub(" ", text)

@@ -12,6 +12,10 @@ _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _RELATIVE = re.compile(r"^in\s+(\d+)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)$")
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})[ t](.+)$")
 EXAMPLES = '"tomorrow 09:30", "in 2h", "monday 9am" or "2026-12-01 14:00"'
+# How far ahead a publication may be scheduled: a year covers every plan we have heard of, and a
+# bound keeps typed amounts ("in 99999999 days", year 9999) away from datetime's range.
+HORIZON_DAYS = 365
+_MINUTES_PER = {"m": 1, "h": 60, "d": 24 * 60}
 
 
 class TimeParseError(ValueError):
@@ -43,7 +47,10 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     """Naive UTC for a wall-clock time; refuses times skipped by a DST jump, takes the first of
     a repeated hour (fold=0) when clocks go back."""
     local = datetime.combine(day, at, tzinfo=tz)
-    back = local.astimezone(timezone.utc).astimezone(tz)
+    try:
+        back = local.astimezone(timezone.utc).astimezone(tz)
+    except OverflowError:  # 0001-01-01 or 9999-12-31 shifted past datetime's range
+        raise TimeParseError(f"{day.isoformat()} is outside the calendar I can schedule on") from None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise TimeParseError(f"{at:%H:%M} does not exist on {day.isoformat()} in {tz.key} "
                              "(the clocks jump forward); pick another time")
@@ -54,14 +61,21 @@ def to_local(utc_naive: datetime, tz: ZoneInfo) -> datetime:
     return utc_naive.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
-def _relative(match: re.Match[str], now: datetime) -> datetime:
-    amount, unit = int(match.group(1)), match.group(2)[0]
-    step = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}[unit]
-    return now + amount * step
+def too_far(text: str) -> TimeParseError:
+    return TimeParseError(f"{text!r} is too far away (at most {HORIZON_DAYS} days ahead)")
+
+
+def _relative(match: re.Match[str], now: datetime, text: str) -> datetime:
+    digits, unit = match.group(1).lstrip("0") or "0", match.group(2)[0]
+    # Compared before any timedelta is built: 10**20 days is a number, not a datetime.
+    if len(digits) > 9 or int(digits) * _MINUTES_PER[unit] > HORIZON_DAYS * 24 * 60:
+        raise too_far(text)
+    return now + timedelta(minutes=int(digits) * _MINUTES_PER[unit])
 
 
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo | str) -> datetime:
-    """A future moment as naive UTC; `now` is naive UTC from the injected clock."""
+    """A future moment, at most HORIZON_DAYS ahead, as naive UTC; `now` is naive UTC from the
+    injected clock. Any other text raises TimeParseError saying what to type."""
     tz = zone(tz) if isinstance(tz, str) else tz
     cleaned = " ".join(re.sub(r"\bat\b", " ", text.strip().lower()).split())
     if not cleaned:
@@ -69,12 +83,16 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo | str) -> datetime:
     relative, iso = _RELATIVE.match(cleaned), _ISO.match(cleaned)
     today = to_local(now, tz).date()
     if relative:
-        result = _relative(relative, now)
+        result = _relative(relative, now, text)
     elif iso:
         try:
             day = date.fromisoformat(iso.group(1))
         except ValueError:
             raise TimeParseError(f"{iso.group(1)!r} is not a calendar date (YYYY-MM-DD)") from None
+        if (day - today).days > HORIZON_DAYS:
+            raise too_far(text)
+        if (today - day).days > 1:
+            raise TimeParseError(f"{text!r} is in the past")
         result = local_to_utc(day, parse_clock(iso.group(2)), tz)
     else:
         word, _, rest = cleaned.partition(" ")
@@ -93,6 +111,8 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo | str) -> datetime:
                 result = local_to_utc(today + timedelta(days=ahead + 7), at, tz)
     if result <= now:
         raise TimeParseError(f"{text!r} is in the past ({to_local(result, tz):%Y-%m-%d %H:%M %Z})")
+    if result - now > timedelta(days=HORIZON_DAYS):
+        raise too_far(text)
     return result
 
 

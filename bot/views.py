@@ -3,8 +3,9 @@ modal (`response_action: errors`); the decision is one transaction, committed be
 answered; Slack is updated after the answer."""
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import modals, replies
 from bot.deps import BotDeps, deps_of
 from bot.diff import change_summary, word_diff
+from bot.draft_ids import NotOurValue
 from bot.edit_policy import check_edit
 from bot.interaction import Permission, check, installation_of, tell
 from bot.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
@@ -21,6 +23,22 @@ from storage.errors import UnknownDraft
 from storage.models import Draft
 
 log = logging.getLogger("signoff.bot.views")
+View = Callable[..., Awaitable[None]]
+
+
+def answering_unreadable(block_id: str) -> Callable[[View], View]:
+    """A submission whose metadata or state Signoff did not write is answered inside the dialog
+    instead of failing the request."""
+    def wrap(handler: View) -> View:
+        @functools.wraps(handler)
+        async def listener(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
+            try:
+                await handler(ack, body, view, client, context)
+            except NotOurValue as exc:
+                log.info("unreadable submission of %s: %s", view.get("callback_id"), exc)
+                await ack(response_action="errors", errors={block_id: replies.not_our_value()})
+        return listener
+    return wrap
 
 
 async def _submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *,
@@ -40,15 +58,16 @@ async def _submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action
     return draft, permission
 
 
+@answering_unreadable(f"{modals.TEXT_BLOCK_PREFIX}0")
 async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
-    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
     draft, permission = await _submitted(deps, body, context, meta, "edit")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={first_block: permission.refusal if permission else replies.draft_gone()})
         return
-    text = modals.submitted_text(view["state"]["values"])
+    text = modals.submitted_text(modals.state_values(view))
     async with deps.sessionmaker() as session:
         base = await queries.revision(session, meta["draft_id"], meta["revision"])
     if base is not None and base.text == text:
@@ -81,14 +100,15 @@ async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: edits.Conten
                                + word_diff(change.previous_text or "", text))
 
 
+@answering_unreadable(modals.FEEDBACK_BLOCK)
 async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
-    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await _submitted(deps, body, context, meta, "regenerate")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.draft_gone()})
         return
-    feedback = modals.submitted_optional(view["state"]["values"], modals.FEEDBACK_BLOCK)
+    feedback = modals.submitted_optional(modals.state_values(view), modals.FEEDBACK_BLOCK)
     async with deps.sessionmaker.begin() as session:
         change = await edits.request_regenerate(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
                                                 feedback=feedback, user_id=body["user"]["id"], now=deps.clock())
@@ -100,14 +120,15 @@ async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebCl
     deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
 
 
+@answering_unreadable(modals.REASON_BLOCK)
 async def handle_skip(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
-    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await _submitted(deps, body, context, meta, "skip")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={modals.REASON_BLOCK: permission.refusal if permission else replies.draft_gone()})
         return
-    reason = modals.submitted_optional(view["state"]["values"], modals.REASON_BLOCK)
+    reason = modals.submitted_optional(modals.state_values(view), modals.REASON_BLOCK)
     async with deps.sessionmaker.begin() as session:
         decision = await decisions.skip(session, draft_id=meta["draft_id"], revision=meta["revision"],
                                         user_id=body["user"]["id"], now=deps.clock(), reason=reason)
@@ -124,8 +145,9 @@ async def _show_decided(deps: BotDeps, client: AsyncWebClient, draft_id: int, cl
     await refresh_parent(client, deps.sessionmaker, draft_id)
 
 
+@answering_unreadable(modals.WHEN_BLOCK)
 async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
-    deps, meta = deps_of(context), modals.parse_metadata(view["private_metadata"])
+    deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await _submitted(deps, body, context, meta, "approve", requester_may=False)
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
@@ -133,7 +155,7 @@ async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClie
         return
     user, now = body["user"]["id"], deps.clock()
     try:
-        when = parse_when(modals.submitted_optional(view["state"]["values"], modals.WHEN_BLOCK) or "",
+        when = parse_when(modals.submitted_optional(modals.state_values(view), modals.WHEN_BLOCK) or "",
                           now=now, tz=deps.timezone)
     except TimeParseError as exc:
         await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
