@@ -55,7 +55,7 @@ async def _clicked(deps: BotDeps, body: dict, context: Any) -> Clicked:
         except UnknownDraft:
             draft = None
     if draft is None or (draft.team_id and draft.team_id != origin.installation):
-        return Clicked(origin, None, problem=replies.draft_gone())
+        return Clicked(origin, None, problem=replies.not_our_value())
     return Clicked(origin, draft, revision, sha256)
 
 

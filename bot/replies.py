@@ -108,10 +108,6 @@ def internal_error(ref: str) -> str:
     return f"Something went wrong on my side (reference `{ref}`). Nothing you approved was lost; try again."
 
 
-def draft_gone() -> str:
-    return "That draft does not exist here (any more). Use `/signoff pending` to see what is waiting."
-
-
 def no_such_draft(draft_id: int) -> str:
     return f"There is no draft #{draft_id}."
 

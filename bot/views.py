@@ -65,7 +65,7 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     draft, permission = await _submitted(deps, body, context, meta, "edit")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
-                  errors={first_block: permission.refusal if permission else replies.draft_gone()})
+                  errors={first_block: permission.refusal if permission else replies.not_our_value()})
         return
     text = modals.submitted_text(modals.state_values(view))
     async with deps.sessionmaker() as session:
@@ -106,7 +106,7 @@ async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebCl
     draft, permission = await _submitted(deps, body, context, meta, "regenerate")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
-                  errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.draft_gone()})
+                  errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.not_our_value()})
         return
     feedback = modals.submitted_optional(modals.state_values(view), modals.FEEDBACK_BLOCK)
     async with deps.sessionmaker.begin() as session:
@@ -126,7 +126,7 @@ async def handle_skip(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     draft, permission = await _submitted(deps, body, context, meta, "skip")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
-                  errors={modals.REASON_BLOCK: permission.refusal if permission else replies.draft_gone()})
+                  errors={modals.REASON_BLOCK: permission.refusal if permission else replies.not_our_value()})
         return
     reason = modals.submitted_optional(modals.state_values(view), modals.REASON_BLOCK)
     async with deps.sessionmaker.begin() as session:
@@ -151,7 +151,7 @@ async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClie
     draft, permission = await _submitted(deps, body, context, meta, "approve", requester_may=False)
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
-                  errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.draft_gone()})
+                  errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.not_our_value()})
         return
     user, now = body["user"]["id"], deps.clock()
     try:
