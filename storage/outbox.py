@@ -13,6 +13,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxJob
+from storage.redaction import redactor_of
 from storage.states import OutboxStatus
 
 
@@ -62,7 +63,7 @@ async def renew(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s
 async def release(session: AsyncSession, outbox_id: int, *, error: str | None = None,
                   due_at: datetime | None = None) -> None:
     """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`."""
-    values: dict = {"lease_until": None, "last_error": error}
+    values: dict = {"lease_until": None, "last_error": _redacted(session, error)}
     if due_at is not None:
         values["due_at"] = due_at
     await session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))
@@ -73,8 +74,12 @@ async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
     outbox = OutboxJob.__table__
     await session.execute(
         update(outbox).where(outbox.c.id == outbox_id)
-        .values(status=status.value, done_at=now, lease_until=None, last_error=error)
+        .values(status=status.value, done_at=now, lease_until=None, last_error=_redacted(session, error))
     )
+
+
+def _redacted(session: AsyncSession, error: str | None) -> str | None:
+    return redactor_of(session).redact(error) if error else error
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list[OutboxJob]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, search
 from storage.models import Draft, Revision, Run
+from storage.redaction import redactor_of
 from storage.states import DraftStatus, RunStatus
 
 _runs, _drafts = Run.__table__, Draft.__table__
@@ -55,6 +56,10 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
 
     None when the run is no longer running (cancelled meanwhile): its result is dropped.
     """
+    # The text is what gets approved and published, byte for byte; what the run noted about it
+    # (sources, warnings, previews) is free text from elsewhere and is redacted.
+    redactor = redactor_of(session)
+    details, stages = redactor.redact_value(details), redactor.redact_value(stages)
     current = await _lock_draft(session, run.draft_id)
     run_number = await _end_run(session, run, RunStatus.succeeded, now=now, stages=stages)
     if run_number is None:
@@ -80,6 +85,9 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
 
 
 async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime) -> None:
+    """`error` is shown in the thread and kept on the run, the draft and the audit event: a model
+    endpoint that echoes its API key in a refusal must not put the key in any of them."""
+    error = redactor_of(session).redact(error)
     await _lock_draft(session, run.draft_id)
     run_number = await _end_run(session, run, RunStatus.failed, now=now, error=error)
     if run_number is None:
