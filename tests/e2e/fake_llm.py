@@ -1,4 +1,4 @@
-"""A local OpenAI-compatible chat endpoint whose answers a test can hold back."""
+"""A local OpenAI-compatible chat endpoint whose answers a test can hold back, or refuse."""
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +7,11 @@ from aiohttp import web
 
 
 class FakeLLM:
-    def __init__(self, reply: str = "We shipped faster search this week. #Search") -> None:
+    def __init__(self, reply: str = "We shipped faster search this week. #Search", *,
+                 refuse_key: bool = False) -> None:
         self.reply = reply
+        # Answer 401 quoting the key it was sent, as several OpenAI-compatible servers do.
+        self.refuse_key = refuse_key
         self.requests: list[dict] = []
         self.hold_first = asyncio.Event()
         self.hold = False
@@ -19,6 +22,12 @@ class FakeLLM:
         self.requests.append(await request.json())
         if self.hold and len(self.requests) == 1:
             await asyncio.sleep(120)  # the worker is killed while it waits here
+        if self.refuse_key:
+            key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            return web.json_response({"error": {
+                "message": f"Incorrect API key provided: {key}. You can find your API key at "
+                           "https://platform.openai.com/account/api-keys.",
+                "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}, status=401)
         return web.json_response({
             "id": "chatcmpl-local", "object": "chat.completion", "model": "local",
             "choices": [{"index": 0, "finish_reason": "stop",
