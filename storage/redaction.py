@@ -64,8 +64,12 @@ class Redactor:
         literals = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET_CHARS}
         # Longest first, so a secret that contains another goes whole.
         self._secrets = sorted(literals, key=len, reverse=True)
-        self._any_form = re.compile("|".join(_secret_pattern(s, _char_forms) for s in self._secrets))
-        self._raw = re.compile("|".join(_secret_pattern(s, lambda c: [re.escape(c)]) for s in self._secrets))
+        # Whole secrets first, then clipped ones: otherwise the start of "QQQQQQQ12" would be taken
+        # for a clipped "QQQQQQ12" and the secret's end left behind.
+        self._any_form = [re.compile("|".join(_secret_pattern(s, _char_forms, clipped) for s in self._secrets))
+                          for clipped in (False, True)]
+        self._raw = [re.compile("|".join(_secret_pattern(s, _raw_form, clipped) for s in self._secrets))
+                     for clipped in (False, True)]
 
     @property
     def secret_count(self) -> int:
@@ -74,19 +78,13 @@ class Redactor:
     def redact(self, text: str) -> str:
         if not text:
             return text
-        # Until nothing changes: taking one secret out can join the halves of another.
-        for _ in range(5):
-            changed = text
-            if self._secrets:
-                escaped = any(e in text for e in _ESCAPES)
-                changed = (self._any_form if escaped else self._raw).sub(MARK, changed)
-            lowered = changed.lower()
-            for needles, pattern in _TOKEN_PATTERNS:
-                if any(n in lowered for n in needles):
-                    changed = pattern.sub(_keep_ends, changed)
-            if changed == text:
-                break
-            text = changed
+        if self._secrets:
+            for literal in self._any_form if any(e in text for e in _ESCAPES) else self._raw:
+                text = literal.sub(MARK, text)
+        lowered = text.lower()
+        for needles, pattern in _TOKEN_PATTERNS:
+            if any(n in lowered for n in needles):
+                text = pattern.sub(_keep_ends, text)
         return text
 
     def redact_value(self, value: T) -> T:
@@ -100,17 +98,21 @@ class Redactor:
         return value
 
 
-def _secret_pattern(secret: str, char_forms: Callable[[str], list[str]]) -> str:
-    """The secret, each character in any of its `char_forms`; its start alone is enough when at
-    least half of it (and `MIN_SECRET_CHARS`) is there, as in a body clipped to N characters."""
+def _secret_pattern(secret: str, char_forms: Callable[[str], list[str]], clipped: bool) -> str:
+    """The secret, each character in any of its `char_forms`; `clipped`: its start is enough when
+    at least half of it (and `MIN_SECRET_CHARS`) is there, as in a body clipped to N characters."""
     pieces = ["(?:" + "|".join(char_forms(c)) + ")" for c in secret]
-    needed = min(len(pieces), max(MIN_SECRET_CHARS, (len(pieces) + 1) // 2))
+    needed = min(len(pieces), max(MIN_SECRET_CHARS, (len(pieces) + 1) // 2)) if clipped else len(pieces)
     # Optional pieces, not nested groups (nesting hundreds deep would exhaust re's parser): a
     # skipped piece can only lengthen a match that already holds half the secret.
     rest = "".join(pieces[1:needed]) + "".join(f"{p}?" for p in pieces[needed:])
     # One branch per form of the first character: every branch then starts with a plain character,
     # which lets re skip quickly over text where no secret can start (~10x faster on long text).
     return "|".join(form + rest for form in char_forms(secret[0]))
+
+
+def _raw_form(char: str) -> list[str]:
+    return [re.escape(char)]
 
 
 def _char_forms(char: str) -> list[str]:
