@@ -86,15 +86,21 @@ class RedactingRespond(AsyncRespond):
 
 
 def redact_outgoing(redactor: Redactor) -> Callable[..., Awaitable[None]]:
-    """A Bolt middleware, registered before any other: this request's client, `say()` (built
-    from the client when first used), `respond()` and `ack()` redact what they send."""
+    """A Bolt middleware, registered before any other: this request's client, and everything
+    built on it (`say()` …), `respond()` and `ack()` redact what they send."""
     async def middleware(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         client = context.client
-        context["client"] = RedactingWebClient(
+        redacting = RedactingWebClient(
             token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
             proxy=client.proxy, session=client.session, trust_env_in_session=client.trust_env_in_session,
             headers=client.headers, team_id=client.default_params.get("team_id"), logger=client.logger,
             retry_handlers=list(client.retry_handlers), redactor=redactor)
+        context["client"] = redacting
+        # Bolt builds every listener argument before calling a middleware, so `say` (and helpers
+        # like it) already hold the plain client: point them at ours, keeping what else they hold.
+        for helper in list(context.values()):
+            if getattr(helper, "client", None) is client:
+                helper.client = redacting
         context["ack"] = RedactingAck(redactor)
         if context.response_url:
             context["respond"] = RedactingRespond(response_url=context.response_url, proxy=client.proxy,
