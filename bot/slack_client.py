@@ -23,13 +23,17 @@ from slack_sdk.webhook.async_client import WebhookResponse
 
 from storage.redaction import Redactor
 
-# Credentials the Web API itself needs; never rewritten.
-_CREDENTIAL_ARGS = frozenset({"token", "client_id", "client_secret", "code", "refresh_token"})
+# Credentials the Web API itself needs, and the ids Slack hands back to our listeners (button and
+# option values, action and block ids, view metadata, message and channel ids): never rewritten, as
+# a changed id would break the click or the update that carries it. They hold no free text.
+_KEEP = frozenset({"token", "client_id", "client_secret", "code", "refresh_token", "value", "action_id",
+                   "block_id", "callback_id", "private_metadata", "external_id", "view_id", "hash", "trigger_id",
+                   "channel", "ts", "thread_ts", "message_ts", "user", "users"})
 
 
 class RedactingWebClient(AsyncWebClient):
     """Every Web API method goes through `api_call`; its form, query and JSON arguments are
-    redacted there (headers, which carry our own token, are not)."""
+    redacted there, except ids (`_KEEP`); headers, which carry our own token, are not touched."""
 
     def __init__(self, *args: Any, redactor: Redactor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,7 +49,7 @@ class RedactingWebClient(AsyncWebClient):
     def _clean(self, args: Any) -> Any:
         if not isinstance(args, dict):
             return args  # None, or an aiohttp FormData we do not build anywhere
-        return {k: v if k in _CREDENTIAL_ARGS else self.redactor.redact_value(_plain(v)) for k, v in args.items()}
+        return self.redactor.redact_value({k: _plain(v) for k, v in args.items()}, keep=_KEEP)
 
 
 def build_slack_client(token: str, base_url: str, *, redactor: Redactor, timeout_s: int = 15,
@@ -67,9 +71,8 @@ class RedactingAck(AsyncAck):
         self.redactor = redactor
 
     async def __call__(self, text: str | dict = "", *args: Any, **kwargs: Any) -> BoltResponse:  # type: ignore[override]
-        clean = self.redactor.redact_value
-        return await super().__call__(clean(_plain(text)), *[clean(_plain(a)) for a in args],
-                                      **{k: clean(_plain(v)) for k, v in kwargs.items()})
+        positional, named = _redacted(self.redactor, (text, *args), kwargs)
+        return await super().__call__(*positional, **named)
 
 
 class RedactingRespond(AsyncRespond):
@@ -80,9 +83,8 @@ class RedactingRespond(AsyncRespond):
         self.redactor = redactor
 
     async def __call__(self, text: str | dict = "", *args: Any, **kwargs: Any) -> WebhookResponse:  # type: ignore[override]
-        clean = self.redactor.redact_value
-        return await super().__call__(clean(_plain(text)), *[clean(_plain(a)) for a in args],
-                                      **{k: clean(_plain(v)) for k, v in kwargs.items()})
+        positional, named = _redacted(self.redactor, (text, *args), kwargs)
+        return await super().__call__(*positional, **named)
 
 
 def redact_outgoing(redactor: Redactor) -> Callable[..., Awaitable[None]]:
@@ -107,6 +109,12 @@ def redact_outgoing(redactor: Redactor) -> Callable[..., Awaitable[None]]:
                                                   ssl=client.ssl, redactor=redactor)
         await next()
     return middleware
+
+
+def _redacted(redactor: Redactor, args: tuple, kwargs: dict[str, Any]) -> tuple[list, dict[str, Any]]:
+    def clean(value: Any) -> Any:
+        return redactor.redact_value(_plain(value), keep=_KEEP)
+    return [clean(a) for a in args], {k: clean(v) for k, v in kwargs.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -8,8 +8,8 @@ It removes two kinds of things:
 
 - **configured secrets**, written raw or escaped the way an echoing server writes them: percent-
   encoded (any mix, either hex case, `+` for a space), JSON-escaped (`\\uXXXX`, `\\/`, `\\"`), or
-  HTML-escaped (`&amp;` …, as our own Slack escaping does) — and a secret cut off at the very end
-  of a text (a body clipped to N characters) when at least `MIN_SECRET_CHARS` of it are left;
+  HTML-escaped (`&amp;` …, as our own Slack escaping does) — and a secret cut off where a text was
+  clipped (at its end, or before an ellipsis) when at least two thirds of it are left;
 - **token-shaped strings** whoever they belong to: Slack tokens, `Bearer …`, OAuth 1.0a
   signatures and tokens, OpenAI-style `sk-…` keys, JWTs, passwords in URLs, and the values of
   query parameters named like a credential (`token`, `key`, `secret`, `password`, `signature`, `sig`).
@@ -66,10 +66,9 @@ class Redactor:
         self._secrets = sorted(literals, key=len, reverse=True)
         # Whole secrets first, then clipped ones: otherwise the start of "QQQQQQQ12" would be taken
         # for a clipped "QQQQQQ12" and the secret's end left behind.
-        self._any_form = [re.compile("|".join(_secret_pattern(s, _char_forms, clipped) for s in self._secrets))
-                          for clipped in (False, True)]
-        self._raw = [re.compile("|".join(_secret_pattern(s, _raw_form, clipped) for s in self._secrets))
-                     for clipped in (False, True)]
+        passes = (False, True) if self._secrets else ()
+        self._any_form = [_literal_pattern(self._secrets, _char_forms, clipped) for clipped in passes]
+        self._raw = [_literal_pattern(self._secrets, _raw_form, clipped) for clipped in passes]
 
     @property
     def secret_count(self) -> int:
@@ -78,57 +77,81 @@ class Redactor:
     def redact(self, text: str) -> str:
         if not text:
             return text
-        if self._secrets:
-            for literal in self._any_form if any(e in text for e in _ESCAPES) else self._raw:
-                text = literal.sub(MARK, text)
+        for literal in self._any_form if any(e in text for e in _ESCAPES) else self._raw:
+            text = literal.sub(MARK, text)
         lowered = text.lower()
         for needles, pattern in _TOKEN_PATTERNS:
             if any(n in lowered for n in needles):
                 text = pattern.sub(_keep_ends, text)
         return text
 
-    def redact_value(self, value: T) -> T:
-        """Strings anywhere in dicts, lists and tuples are redacted; keys and other values stay."""
+    def redact_value(self, value: T, *, keep: frozenset[str] = frozenset()) -> T:
+        """Strings anywhere in dicts, lists and tuples are redacted; keys, other values, and the
+        values of keys named in `keep` (at any depth) stay."""
         if isinstance(value, str):
             return self.redact(value)  # type: ignore[return-value]
         if isinstance(value, dict):
-            return {k: self.redact_value(v) for k, v in value.items()}  # type: ignore[return-value]
+            return {k: v if k in keep else self.redact_value(v, keep=keep)  # type: ignore[return-value]
+                    for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(self.redact_value(v) for v in value)  # type: ignore[return-value]
+            return type(value)(self.redact_value(v, keep=keep) for v in value)  # type: ignore[return-value]
         return value
 
 
-def _secret_pattern(secret: str, char_forms: Callable[[str], list[str]], clipped: bool) -> str:
-    """The secret, each character in any of its `char_forms`; `clipped`: its start is enough when
-    at least half of it (and `MIN_SECRET_CHARS`) is there, as in a body clipped to N characters."""
-    pieces = ["(?:" + "|".join(char_forms(c)) + ")" for c in secret]
-    needed = min(len(pieces), max(MIN_SECRET_CHARS, (len(pieces) + 1) // 2)) if clipped else len(pieces)
+Form = tuple[str, bool]  # how a character may be written, and whether its letters may be in either case
+
+
+def _literal_pattern(secrets: list[str], char_forms: Callable[[str], list[Form]],
+                     clipped: bool) -> re.Pattern[str]:
+    """One pattern for all secrets. It starts with a class of every character a secret's first
+    form can start with, so re skips at C speed over text where no secret can begin; each branch
+    then checks (by lookbehind) which form that character started."""
+    firsts = sorted({form[0] for secret in secrets for form, _ in char_forms(secret[0])})
+    branches = "|".join(_secret_pattern(secret, char_forms, clipped) for secret in secrets)
+    return re.compile("[" + "".join(re.escape(c) for c in firsts) + "](?:" + branches + ")")
+
+
+def _secret_pattern(secret: str, char_forms: Callable[[str], list[Form]], clipped: bool) -> str:
+    """The secret, each character in any of its forms, its first character already consumed.
+    `clipped`: its start is enough, as where a body was cut to N characters, when at least two
+    thirds of it are there and the text ends or an ellipsis follows. Both conditions keep a secret
+    that begins like a word ("mastodon-token") from taking that word out of every message."""
+    pieces = ["(?:" + "|".join(_regex(form) for form in char_forms(c)) + ")" for c in secret]
+    needed = max(MIN_SECRET_CHARS, -(-2 * len(pieces) // 3)) if clipped else len(pieces)
+    first = "|".join(f"(?<={re.escape(text[0])}){_regex((text[1:], anycase))}"
+                     for text, anycase in char_forms(secret[0]))
     # Optional pieces, not nested groups (nesting hundreds deep would exhaust re's parser): a
     # skipped piece can only lengthen a match that already holds half the secret.
-    rest = "".join(pieces[1:needed]) + "".join(f"{p}?" for p in pieces[needed:])
-    # One branch per form of the first character: every branch then starts with a plain character,
-    # which lets re skip quickly over text where no secret can start (~10x faster on long text).
-    return "|".join(form + rest for form in char_forms(secret[0]))
+    tail = "".join(f"{p}?" for p in pieces[needed:]) + r"(?=\Z|…|\.\.\.)" if clipped else ""
+    return f"(?:{first})" + "".join(pieces[1:needed]) + tail
 
 
-def _raw_form(char: str) -> list[str]:
-    return [re.escape(char)]
+def _raw_form(char: str) -> list[Form]:
+    return [(char, False)]
 
 
-def _char_forms(char: str) -> list[str]:
+def _char_forms(char: str) -> list[Form]:
     """One character of a secret as it may appear: HTML-, JSON- or percent-escaped, or raw.
     Longer forms come first: re takes the first alternative that lets the whole pattern match,
-    and the optional tail of a secret's pattern would otherwise stop at a raw backslash."""
-    forms = [_anycase(entity) for entity in _HTML.get(char, ())]
+    and the optional tail of a secret's pattern would otherwise stop at a raw backslash. Letters,
+    digits and `-._` are left as they are by every encoder (RFC 3986 unreserved, JSON), so they
+    only appear raw, which keeps the patterns small."""
+    forms: list[Form] = [(entity, True) for entity in _HTML.get(char, ())]
     if char in _JSON_SHORT:
-        forms.append(re.escape(_JSON_SHORT[char]))
-    forms.append(_anycase(json.dumps(char, ensure_ascii=True)[1:-1]) if ord(char) >= 0x10000
-                 else _anycase(f"\\u{ord(char):04x}"))
-    forms.append(_anycase("".join(f"%{b:02x}" for b in char.encode("utf-8"))))
+        forms.append((_JSON_SHORT[char], False))
+    if not (char.isascii() and (char.isalnum() or char in "-._")):
+        escaped = json.dumps(char, ensure_ascii=True)[1:-1] if ord(char) >= 0x10000 else f"\\u{ord(char):04x}"
+        forms.append((escaped, True))
+        forms.append(("".join(f"%{b:02x}" for b in char.encode("utf-8")), True))
     if char == " ":
-        forms.append(r"\+")
-    forms.append(re.escape(char))
+        forms.append(("+", False))
+    forms.append((char, False))
     return list(dict.fromkeys(forms))
+
+
+def _regex(form: Form) -> str:
+    text, anycase = form
+    return _anycase(text) if anycase else re.escape(text)
 
 
 def _anycase(text: str) -> str:

@@ -34,20 +34,27 @@ async def slack() -> AsyncIterator[LocalSlack]:
     await local.stop()
 
 
+# What Slack hands back to our listeners: never rewritten, even where a value looks like a token.
+METADATA = json.dumps({"draft": 42, "revision": 3, "note": "sk-" + "abcdefghijklmnop"})
+BUTTONS = {"type": "actions", "block_id": "draft-42", "elements": [
+    {"type": "button", "action_id": "signoff_approve", "value": "42|3|" + "ab" * 32,
+     "text": {"type": "plain_text", "text": "Approve"}}]}
+
+
 def _sent(slack: LocalSlack, method: str) -> str:
     return json.dumps([call.args for call in slack.calls_to(method)])
 
 
 async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised(slack: LocalSlack) -> None:
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([KEY, slack.bot_token]))
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ECHO}}]
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ECHO}}, BUTTONS]
     posted = await client.chat_postMessage(channel="C_GENERAL", text=ECHO, blocks=blocks,
                                            metadata={"event_type": "failed", "event_payload": {"why": ECHO}})
     await client.chat_update(channel="C_GENERAL", ts=posted["ts"], text=ECHO, blocks=blocks)
     await client.chat_postEphemeral(channel="C_GENERAL", user="U_ALICE", text=ECHO,
                                     attachments=[{"text": ECHO}])
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "private_metadata": json.dumps({"e": ECHO}),
-            "blocks": blocks}
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "private_metadata": METADATA,
+            "blocks": blocks + [BUTTONS]}
     await client.views_open(trigger_id="1.2.local", view=view)
     for call in (client.views_update(view_id="V000001", view=view), client.views_push(trigger_id="1.3.local", view=view)):
         with contextlib.suppress(SlackApiError):  # the local Slack may not serve these; it records them
@@ -57,8 +64,9 @@ async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised
         sent = _sent(slack, method)
         assert slack.calls_to(method) and KEY not in sent and quote(KEY) not in sent, method
         assert "[redacted]" in sent, method
-    assert slack.messages[("C_GENERAL", posted["ts"])].text.startswith("refused (401)")  # the token still worked
-    assert slack.messages[("C_GENERAL", posted["ts"])].edits == 1
+    message = slack.messages[("C_GENERAL", posted["ts"])]
+    assert message.text.startswith("refused (401)") and message.edits == 1  # the token still worked
+    assert message.blocks[1] == BUTTONS and slack.views[0]["private_metadata"] == METADATA  # ids come back intact
 
 
 @pytest.fixture

@@ -44,13 +44,22 @@ def test_a_configured_secret_is_removed_in_every_form_a_server_echoes_it(form: s
     assert Redactor([TRICKY]).redact(text) == '{"error": "bad signature for [redacted]", "status": 401}'
 
 
-def test_a_secret_clipped_with_the_text_is_removed_once_half_of_it_is_left() -> None:
-    secret = "mastodon-TOKEN-0a1b2c3d4e5f"
+def test_a_secret_cut_off_where_a_text_was_clipped_goes_once_two_thirds_of_it_are_left() -> None:
+    secret = "mastodon-TOKEN-0a1b2c3d4e5f"  # 27 characters: 18 are two thirds
     redactor = Redactor([secret])
     body = f'{{"error": "The access token {secret} is invalid"}}'
-    clipped = body[:body.index(secret) + len(secret) // 2 + 1]  # what response.text[:300] does to it
-    assert redactor.redact(clipped + "; attempt 1 of 8") == '{"error": "The access token [redacted]; attempt 1 of 8'
-    assert redactor.redact("the log ends in mastodon-TOK") == "the log ends in mastodon-TOK"  # less than half
+    start = body.index(secret)
+    assert redactor.redact(body[:start + 18]) == '{"error": "The access token [redacted]'  # the text ends
+    assert (redactor.redact(body[:start + 18] + "…); check the account")  # a clipped body inside a note
+            == '{"error": "The access token [redacted]…); check the account')
+    assert redactor.redact(body[:start + 17]) == body[:start + 17]  # too little of it to tell
+
+
+def test_a_secret_that_begins_like_a_word_leaves_that_word_alone() -> None:
+    redactor = Redactor(["mastodon-token"])
+    for text in ("mastodon", "To: mastodon · 559 characters", "Published to mastodon", '{"dest":"mastodon"}'):
+        assert redactor.redact(text) == text
+    assert redactor.redact("the token was mastodon-tok") == "the token was [redacted]"
 
 
 def test_secrets_shorter_than_six_characters_are_not_redacted_as_text() -> None:
@@ -67,6 +76,7 @@ def test_a_secret_inside_a_longer_secret_goes_with_it() -> None:
 
 def test_a_whole_secret_is_found_before_a_clipped_one_that_overlaps_it() -> None:
     assert Redactor(["QQQQQQ12"]).redact("QQQQQQQ12 and QQQQQQ") == "Q[redacted] and [redacted]"
+    assert Redactor(["QQQQQQQQQ12"]).redact("QQQQQQQQQQ12") == "Q[redacted]"
 
 
 def test_values_are_redacted_in_nested_dicts_and_lists_and_keys_stay() -> None:
