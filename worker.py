@@ -28,6 +28,7 @@ from bot.outbox_sweep import sweep_forever
 from bot.publication_blocks import label
 from bot.publish_job import publish_draft
 from bot.queue import HEALTH_CHECK_INTERVAL_S, QUEUE_NAME, Queue
+from bot.redaction import redactor_for
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_slack_client
 from bot.worker_config import brief_for, destination_config, pipeline_config
@@ -59,14 +60,15 @@ Ctx = dict[str, Any]
 async def startup(ctx: Ctx) -> None:
     settings: Settings = ctx.setdefault("settings", load_settings())
     engine = create_engine(settings.database_url)
-    ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine)  # disposed by shutdown
+    redactor = redactor_for(settings, warn=True)  # the sessions and the Slack client redact what they store and send
+    ctx["engine"], ctx["sessionmaker"] = engine, create_sessionmaker(engine, redactor=redactor)  # disposed by shutdown
     await prepare(engine, upgrade_in_place=is_sqlite(settings.database_url))
     ctx["clock"] = ctx.get("clock", utcnow)
     # trust_env would look up proxies and ~/.netrc in a thread on every call; slack_sdk already
     # takes HTTPS_PROXY from the environment itself and passes it on each request.
     ctx["slack_http"] = aiohttp.ClientSession()
     ctx["slack"] = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url,
-                                      session=ctx["slack_http"])
+                                      redactor=redactor, session=ctx["slack_http"])
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
     ctx["destinations"] = build_destinations(settings.signoff_destinations, destination_config(settings),
                                              ctx["http"])

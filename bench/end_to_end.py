@@ -55,11 +55,12 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     from bot.server import serve
     from bot.settings import load_settings
     from bot.slack_client import build_slack_client
+    from storage.redaction import Redactor
 
     poll_delay = load_settings(**_overrides(args.set)).signoff_poll_delay_s
     slack = LocalSlack(bot_token="xoxb-floor")
     await slack.start()
-    client = build_slack_client(slack.bot_token, slack.api_url)
+    client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
     queue = connect(redis_url)
 
     async def post(ctx: dict, channel: str, topic: str) -> None:

@@ -55,10 +55,11 @@ async def bare_bot(args: argparse.Namespace) -> None:
     from bench.bare import bare_app, web_app
     from bot.server import serve
     from bot.slack_client import build_slack_client
+    from storage.redaction import Redactor
 
     slack = await _local_slack()
     secret = secrets.token_hex(16)
-    app = bare_app(build_slack_client(slack.bot_token, slack.api_url), secret)
+    app = bare_app(build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token])), secret)
     runner, port = await serve(web_app(app), "127.0.0.1", 0)
     _emit({"bot_url": f"http://127.0.0.1:{port}", "secret": secret})
     await _until_stdin_closes(args.max_seconds)

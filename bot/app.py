@@ -11,13 +11,16 @@ from bot import log_context
 from bot import actions, commands, events, replies, signoff_command, views
 from bot import publish_actions
 from bot.deps import CONTEXT_KEY, BotDeps
+from bot.slack_client import redact_outgoing
+from storage.redaction import Redactor
 
 log = logging.getLogger("signoff.bot")
 
 
-def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, redactor: Redactor) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True,
                    raise_error_for_unhandled_request=False)
+    app.middleware(redact_outgoing(redactor))  # first: every listener and middleware after it sends redacted
     @app.middleware
     async def with_deps_and_log_context(body, context, next) -> None:  # type: ignore[no-untyped-def]
         context[CONTEXT_KEY] = deps  # listeners read it with bot.deps.deps_of(context)

@@ -3,27 +3,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import contextlib
 import logging
 import signal
 import sys
 from pathlib import Path
 
-from pydantic import SecretStr
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
+from bot.redaction import redactor_for
 from bot.redis_server import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.errors import SchemaMismatch
 
 log = logging.getLogger("signoff")
-
-
-def _secrets(settings: Settings) -> list[str]:
-    return [value.get_secret_value() for value in settings.__dict__.values()
-            if isinstance(value, SecretStr) and value.get_secret_value()]
 
 
 async def _wait_for_stop() -> None:
@@ -160,8 +154,9 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
     try:
         if is_sqlite(settings.database_url):
             await upgrade(engine)
-        client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url)
-        counts = await send_digest_now(client, create_sessionmaker(engine), utcnow,
+        redactor = redactor_for(settings)
+        client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor)
+        counts = await send_digest_now(client, create_sessionmaker(engine, redactor=redactor), utcnow,
                                        schedule_config(settings), channel=channel)
     except SlackRefused as exc:
         print(f"signoff digest: {exc.message}", file=sys.stderr)
@@ -176,21 +171,17 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
 
 
 async def audit_export(settings: Settings, output: str | None) -> int:
-    """JSON lines in chain order, each with its hashes, so an archive can be verified on its own."""
-    from sqlalchemy import select
-
+    """JSON lines in chain order (storage.audit.export_lines), redacted once more on the way out."""
+    from storage import audit
     from storage.db import create_engine, create_sessionmaker
-    from storage.models import AuditEvent
 
     engine = create_engine(settings.database_url)
     target = open(output, "w", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
-        async with create_sessionmaker(engine)() as session:
-            async for e in await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq)):
-                target.write(json.dumps({"seq": e.seq, "draft_id": e.draft_id, "actor": e.actor, "kind": e.kind,
-                                         "detail": e.detail, "created_at": e.created_at.isoformat(),
-                                         "prev_hash": e.prev_hash, "hash": e.hash}, ensure_ascii=False) + "\n")
+        async with create_sessionmaker(engine, redactor=redactor_for(settings))() as session:
+            async for line in audit.export_lines(session):
+                target.write(line + "\n")
                 count += 1
     finally:
         if output:
@@ -229,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         logs.configure("WARNING" if args.command == "demo" else settings.signoff_log_level,
-                       _secrets(settings))
+                       redactor_for(settings))
         if args.command == "bot":
             asyncio.run(run_bot(settings, args.host, args.port))
         elif args.command == "worker" and args.check:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_app
 from bot.deps import BotDeps
 from bot.queue import Queue, connect
+from bot.redaction import redactor_for
 from bot.server import build_web_app, serve
 from bot.settings import Settings, SettingsError, require
 from bot.slack_client import build_slack_client
@@ -61,7 +62,8 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
         await engine.dispose()
         raise
     queue = Queue(connect(settings.redis_url or ""))
-    deps = BotDeps(sessionmaker=create_sessionmaker(engine), queue=queue,
+    redactor = redactor_for(settings, warn=True)
+    deps = BotDeps(sessionmaker=create_sessionmaker(engine, redactor=redactor), queue=queue,
                    approvers=frozenset(settings.signoff_approvers),
                    destinations=tuple(settings.signoff_destinations),
                    max_topic_chars=settings.signoff_max_topic_chars,
@@ -72,8 +74,9 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     # trust_env would make aiohttp look up proxies and ~/.netrc in a thread on every call (~0.4 ms of
     # CPU each); slack_sdk reads HTTPS_PROXY itself and passes it per request.
     http = aiohttp.ClientSession(trust_env=False)
-    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, session=http)
-    app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"))
+    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
+                                session=http)
+    app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"), redactor=redactor)
     runner, actual_port = await serve(build_web_app(app, deps), host, port)
     socket_mode = None
     if settings.slack_app_token:

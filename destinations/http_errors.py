@@ -22,7 +22,8 @@ def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: 
     status = response.status_code
     if status < 400:
         return
-    reason = response.text[:300]
+    # "…" marks a cut body: a credential the platform quoted and the cut split is still recognised.
+    reason = response.text if len(response.text) <= 300 else response.text[:299] + "…"
     if retry_after_s is None:
         retry_after_s = retry_after_seconds(response)
     if status == 429:

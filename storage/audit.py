@@ -10,11 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import AsyncIterator
 
 from sqlalchemy import LargeBinary, String, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
+from storage.redaction import redactor_of
 
 GENESIS = "0" * 64
 
@@ -73,8 +75,9 @@ _APPEND = (insert(_EVENTS)
 
 async def append(session: AsyncSession, *, kind: str, actor: str, now: datetime,
                  draft_id: int | None = None, detail: dict | None = None) -> AuditEvent:
-    """Chain one event onto the head, in the caller's transaction, in one statement."""
-    detail = detail or {}
+    """Chain one event onto the head, in the caller's transaction, in one statement. `detail` is
+    redacted before it is hashed: a secret that entered the chain could never be taken out again."""
+    detail = redactor_of(session).redact_value(detail or {})
     prefix = canonical_prefix(draft_id, actor, kind, detail, now)
     seq, prev_hash, digest = (await session.execute(_APPEND, {
         "draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail, "created_at": now,
@@ -117,6 +120,21 @@ async def verify(session: AsyncSession) -> ChainReport:
         return ChainReport(False, count, expected_prev, head.seq,
                            "the newest events were removed (head does not match the last event)")
     return ChainReport(True, count, expected_prev)
+
+
+async def export_lines(session: AsyncSession) -> AsyncIterator[str]:
+    """The chain as JSON lines, in order, each with its hashes, so an archive can be verified on
+    its own. Details pass the session's redactor once more: an event written before redaction
+    existed may hold a secret. Such an event is exported with `"redacted": true`, since its hash
+    covers what was stored, not what the line shows."""
+    redactor = redactor_of(session)
+    async for e in await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+        detail = redactor.redact_value(e.detail)
+        line = {"seq": e.seq, "draft_id": e.draft_id, "actor": e.actor, "kind": e.kind, "detail": detail,
+                "created_at": e.created_at.isoformat(), "prev_hash": e.prev_hash, "hash": e.hash}
+        if detail != e.detail:
+            line["redacted"] = True
+        yield json.dumps(line, ensure_ascii=False)
 
 
 async def events_for(session: AsyncSession, draft_id: int) -> list[AuditEvent]:

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.redaction import SESSION_KEY, Redactor
 from storage.sqlite_writers import WriterQueue
 
 
@@ -73,8 +74,10 @@ class Sessionmaker(async_sessionmaker[AsyncSession]):
                 yield session
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    sessionmaker = Sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(engine: AsyncEngine, *, redactor: Redactor | None = None) -> async_sessionmaker[AsyncSession]:
+    """Every session carries `redactor` in its `info`, for the storage functions that store free
+    text (`storage.redaction.redactor_of`); without one they still remove token-shaped strings."""
+    sessionmaker = Sessionmaker(engine, expire_on_commit=False, info={SESSION_KEY: redactor or Redactor()})
     database = make_url(str(engine.url)).database if is_sqlite(str(engine.url)) else None
     if database and database != ":memory:":
         sessionmaker.writers = WriterQueue(str(Path(database).expanduser().resolve()))

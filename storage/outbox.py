@@ -14,6 +14,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxJob
+from storage.redaction import redactor_of
 from storage.states import OutboxStatus
 
 
@@ -81,7 +82,7 @@ async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = 
     """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`. With
     `owner`, only a lease that is still ours is given back."""
     outbox = OutboxJob.__table__
-    values: dict = {"lease_until": None, "lease_owner": None, "last_error": error}
+    values: dict = {"lease_until": None, "lease_owner": None, "last_error": _redacted(session, error)}
     if due_at is not None:
         values["due_at"] = due_at
     condition = [outbox.c.id == outbox_id] + ([outbox.c.lease_owner == owner] if owner else [])
@@ -93,8 +94,13 @@ async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
     outbox = OutboxJob.__table__
     await session.execute(
         update(outbox).where(outbox.c.id == outbox_id)
-        .values(status=status.value, done_at=now, lease_until=None, lease_owner=None, last_error=error)
+        .values(status=status.value, done_at=now, lease_until=None, lease_owner=None,
+                last_error=_redacted(session, error))
     )
+
+
+def _redacted(session: AsyncSession, error: str | None) -> str | None:
+    return redactor_of(session).redact(error) if error else error
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list[OutboxJob]:

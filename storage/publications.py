@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, queries
 from storage.models import Draft, OutboxJob, Publication
+from storage.redaction import redactor_of
 from storage.states import DraftStatus, OutboxStatus, PublicationStatus
 
 
@@ -101,6 +102,8 @@ async def succeeded(session: AsyncSession, publication_id: int, *, external_id: 
 
 async def failed(session: AsyncSession, publication_id: int, *, error: str, retry: bool,
                  now: datetime, retry_in_s: float | None = None) -> None:
+    # A platform's refusal often quotes the request, credentials included.
+    error = redactor_of(session).redact(error)
     publication = await _load(session, publication_id)
     publication.status = (PublicationStatus.retrying if retry else PublicationStatus.failed).value
     publication.error, publication.finished_at = error[:1000], None if retry else now
@@ -113,6 +116,7 @@ async def failed(session: AsyncSession, publication_id: int, *, error: str, retr
 
 
 async def unconfirmed(session: AsyncSession, publication_id: int, *, why: str, now: datetime) -> None:
+    why = redactor_of(session).redact(why)
     publication = await _load(session, publication_id)
     publication.status, publication.error = PublicationStatus.unconfirmed.value, why[:1000]
     await audit.append(session, kind="publish_unconfirmed", actor="signoff", now=now,
@@ -177,6 +181,7 @@ async def give_up(session: AsyncSession, draft_id: int, *, error: str, now: date
     """The publish job was given up: parts waiting for a retry fail (a person may still press
     Retry), a part left mid-call is unconfirmed (it may be out there), and the draft settles. A
     draft with no part claimed yet fails as a whole."""
+    error = redactor_of(session).redact(error)
     for row in await queries.publications(session, draft_id):
         if row.status == PublicationStatus.retrying.value:
             await failed(session, row.id, error=error, retry=False, now=now)

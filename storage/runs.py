@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, search
 from storage.models import Draft, Revision, Run
+from storage.redaction import redactor_of
 from storage.states import DraftStatus, RunStatus
 
 _runs, _drafts = Run.__table__, Draft.__table__
@@ -55,6 +56,10 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
 
     None when the run is no longer running (cancelled meanwhile): its result is dropped.
     """
+    # The text is what gets approved and published, byte for byte; what the run noted about it
+    # (sources, warnings, previews) is free text from elsewhere and is redacted.
+    redactor = redactor_of(session)
+    details, stages = redactor.redact_value(details), redactor.redact_value(stages)
     current = await _lock_draft(session, run.draft_id)
     run_number = await _end_run(session, run, RunStatus.succeeded, now=now, stages=stages)
     if run_number is None:
@@ -81,7 +86,10 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
 
 async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime, kind: str | None = None) -> None:
     """The run could not produce a draft: the draft fails visibly, with Regenerate. `kind` is a
-    short machine word for what went wrong (model_timeout, model_auth, unexpected …)."""
+    short machine word for what went wrong (model_timeout, model_auth, unexpected …). `error` is
+    shown in the thread and kept on the run, the draft and the audit event: a model endpoint that
+    echoes its API key in a refusal must not put the key in any of them."""
+    error = redactor_of(session).redact(error)
     await _lock_draft(session, run.draft_id)
     run_number = await _end_run(session, run, RunStatus.failed, now=now, error=error)
     if run_number is None:
@@ -98,6 +106,7 @@ async def fail(session: AsyncSession, run: Run, *, error: str, now: datetime, ki
 async def give_up(session: AsyncSession, run_id: int, *, error: str, now: datetime) -> int | None:
     """The run's job was given up (it kept failing, or its workers kept dying): the run and a
     draft still being written fail visibly, with the audit event. Returns the draft id."""
+    error = redactor_of(session).redact(error)
     draft_id = (await session.execute(select(_runs.c.draft_id).where(_runs.c.id == run_id))).scalar_one_or_none()
     if draft_id is None:
         return None

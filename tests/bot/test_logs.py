@@ -7,13 +7,14 @@ import logging
 
 from bot import log_context
 from bot.logs import JsonFormatter, RedactingFilter
+from storage.redaction import Redactor
 
 
 def _logger(stream: io.StringIO, secrets: tuple[str, ...] = ()) -> logging.Logger:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(log_context.ContextFilter())
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RedactingFilter(Redactor(secrets)))
     logger = logging.getLogger(f"test.logs.{id(stream)}")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)

@@ -3,7 +3,8 @@
 By default every request gets a chat completion carrying `reply`. `script(*answers)` queues answers
 (the last one repeats): any status, headers and raw body, a request taken and never answered
 (`HELD`), or an answer whose connection drops half-way (`cut_after`). `hold = True` keeps the older
-behaviour: only the first request is held.
+behaviour: only the first request is held. `refuse_key=True` answers 401 quoting the key it was
+sent, as several OpenAI-compatible servers do.
 """
 from __future__ import annotations
 
@@ -65,8 +66,11 @@ class Seen:
 
 
 class FakeLLM:
-    def __init__(self, reply: str = "We shipped faster search this week. #Search") -> None:
+    def __init__(self, reply: str = "We shipped faster search this week. #Search", *,
+                 refuse_key: bool = False) -> None:
         self.reply = reply
+        # Answer 401 quoting the key it was sent, as several OpenAI-compatible servers do.
+        self.refuse_key = refuse_key
         self.requests: list[dict] = []
         self.seen: list[Seen] = []
         self.hold_first = asyncio.Event()
@@ -94,6 +98,12 @@ class FakeLLM:
             parsed = body.decode("utf-8", errors="replace")
         self.requests.append(parsed)
         self.seen.append(Seen(parsed, request.headers.get("Authorization")))
+        if self.refuse_key:
+            key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            return web.json_response({"error": {
+                "message": f"Incorrect API key provided: {key}. You can find your API key at "
+                           "https://platform.openai.com/account/api-keys.",
+                "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}, status=401)
         answer = self._next()
         if answer.held:
             await self._released.wait()  # taken and never answered, until the server stops

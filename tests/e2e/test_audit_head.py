@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.audit_post import post_chain_head
 from bot.slack_client import build_slack_client
+from storage.redaction import Redactor
 from storage import audit
 from tests.e2e.conftest import wait_for_draft
 
@@ -13,7 +14,7 @@ from tests.e2e.conftest import wait_for_draft
 async def test_chain_head_is_posted_once_per_day_and_matches_verify(stack, sessionmaker) -> None:
     await stack.user("U_CAROL").slash("/draft", "audited")
     await wait_for_draft(stack.slack)
-    client = build_slack_client(stack.slack.bot_token, stack.slack.api_url)
+    client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     results = await asyncio.gather(*(post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day)
                                      for _ in range(3)))

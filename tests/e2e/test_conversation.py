@@ -10,6 +10,7 @@ from bot import action_ids
 from bot.local_slack.stack import LocalStack
 from bot.notify import show_draft
 from bot.slack_client import build_slack_client
+from storage.redaction import Redactor
 from storage import schedules
 from storage.clock import utcnow
 from tests.e2e.conftest import shows, wait_for_draft
@@ -155,7 +156,7 @@ async def test_an_expired_draft_is_revived_by_regenerate(stack, sessionmaker) ->
     draft = await wait_for_draft(stack.slack)
     async with sessionmaker.begin() as session:  # three days and a bit later
         assert await schedules.expire_due(session, now=utcnow() + timedelta(hours=100), ttl_h=72)
-    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url), sessionmaker, 1)
+    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()), sessionmaker, 1)
     assert shows(draft, "Expired")
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.REGENERATE)
     await stack.user("U_ALICE").submit_view(modal, {"feedback": "still relevant, refresh it"})

@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 
 from bot import logs
-from bot.cli import _secrets
+from bot.redaction import redactor_for
 from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.devto import FakeDevTo
 from tests.destinations.fakes.mastodon import FakeMastodon
@@ -61,7 +61,7 @@ async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url, r
                      slack_publish_channel="C_ANNOUNCE", webhook_url=hook_url,
                      webhook_secret=SECRETS["webhook_secret"]) as stack:
             assert stack.settings is not None
-            logs.configure("DEBUG", _secrets(stack.settings), json_lines=True)
+            logs.configure("DEBUG", redactor_for(stack.settings), json_lines=True)
             logging.getLogger().handlers[0].setStream(debug_logs)  # type: ignore[attr-defined]
             caplog.set_level(logging.DEBUG)
             for name in ("tweepy", "slack_sdk", "httpx", "httpcore", "aiohttp", "oauthlib", "slack_bolt"):

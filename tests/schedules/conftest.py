@@ -8,6 +8,7 @@ import pytest
 
 from bot.local_slack.server import LocalSlack
 from bot.slack_client import build_slack_client
+from storage.redaction import Redactor
 from storage.models import Draft
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
@@ -42,7 +43,7 @@ async def slack():
 
 @pytest.fixture
 def client(slack: LocalSlack):
-    return build_slack_client(slack.bot_token, slack.api_url)
+    return build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
 
 
 async def add_draft(sessionmaker, *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
