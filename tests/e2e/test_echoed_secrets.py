@@ -27,7 +27,7 @@ async def test_a_model_that_echoes_its_key_in_a_401_fails_visibly_without_the_ke
         await llm.stop()
     assert llm.requests, "the model was asked"
     shown = str(failed.blocks)
-    assert "the model endpoint refused the request (401): Incorrect API key provided: [redacted]." in shown
+    assert "The model endpoint refused our credentials (HTTP 401: Incorrect API key provided: [redacted]." in shown
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
