@@ -134,7 +134,9 @@ async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_
     async with serve_app(model.app) as server:
         stage = make_critique(client(http, server.port))
         first = await stage(RunContext(), state)
-        assert first.critique is not None and first.critique.reasons[0] == "Strong hook."
+        assert first.critique is not None and "Tone: The model: Strong hook." in first.critique.reasons
+        tone = next(p for p in first.critique.parts if p.name == "tone")
+        assert tone.score == 9.0  # the model's 8 averaged with the heuristics' 10
         second = await stage(RunContext(), state)
     assert any("not valid JSON" in w for w in second.warnings)
 
