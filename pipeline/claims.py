@@ -27,7 +27,7 @@ DATES = [
 HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 CODE = re.compile(r"`([^`\n]+)`")
 QUOTE = re.compile(r"“([^”\n]{3,})”|\"([^\"\n]{3,})\"|‘([^’\n]{3,})’")
-_NAME_TOKEN = re.compile(r"[A-Za-z][\w'’.+-]*[\w+]|[A-Z]")
+_NAME_TOKEN = re.compile(r"(?<![\w'’.+-])(?:[A-Za-z][\w'’.+-]*[\w+]|[A-Z])")
 # Capitalised words that start sentences or address the reader; never names on their own.
 _COMMON = frozenset("""
 i we our us you your the a an this that these those it its here there what why how when where who
@@ -125,6 +125,8 @@ def _name_like(token: str, initial: bool) -> bool:
 def _names(text: str, taken: list[tuple[int, int]]) -> list[Found]:
     names: list[Found] = []
     run: list[re.Match[str]] = []
+    # A capitalised word opening a sentence is a name only when a name follows it ("Alice Smith").
+    held: re.Match[str] | None = None
 
     def close() -> None:
         if run:
@@ -135,11 +137,18 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Found]:
 
     for match in _NAME_TOKEN.finditer(text):
         token = match.group(0)
-        if _overlaps(taken, *match.span()) or not _name_like(token, _sentence_start(text, match.start())):
+        initial = _sentence_start(text, match.start())
+        adjacent = lambda before: text[before.end():match.start()] in (" ", "\u00a0") and not before.group(0).endswith(".")
+        if _overlaps(taken, *match.span()) or not _name_like(token, initial):
             close()
+            plain = token[:1].isupper() and token.lower() not in _COMMON and token not in MONTHS
+            held = match if initial and plain and not _overlaps(taken, *match.span()) else None
             continue
-        if run and text[run[-1].end():match.start()] not in (" ", "\u00a0") or run and run[-1].group(0).endswith("."):
+        if run and not adjacent(run[-1]):
             close()
+        if not run and held is not None and adjacent(held):
+            run.append(held)
+        held = None
         run.append(match)
     close()
     return names
