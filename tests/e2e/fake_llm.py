@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Callable
 
 from aiohttp import web
 
 
 class FakeLLM:
-    def __init__(self, reply: str = "We shipped faster search this week. #Search") -> None:
+    """`reply` answers every request; `answer`, when given, picks the answer from the request's
+    JSON body instead (a writer and a reviewer asked different things)."""
+
+    def __init__(self, reply: str = "We shipped faster search this week. #Search",
+                 answer: Callable[[dict], str] | None = None) -> None:
         self.reply = reply
+        self.answer = answer
         self.requests: list[dict] = []
         self.hold_first = asyncio.Event()
         self.hold = False
@@ -16,13 +22,15 @@ class FakeLLM:
         self._runner: web.AppRunner | None = None
 
     async def _completions(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
+        body = await request.json()
+        self.requests.append(body)
         if self.hold and len(self.requests) == 1:
             await asyncio.sleep(120)  # the worker is killed while it waits here
+        content = self.answer(body) if self.answer is not None else self.reply
         return web.json_response({
             "id": "chatcmpl-local", "object": "chat.completion", "model": "local",
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.reply}}],
+                         "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18}})
 
     async def start(self) -> str:
