@@ -28,6 +28,7 @@ GERUNDS = {"announce": "Announcing", "celebrate": "Celebrating", "introduce": "I
 ADVICE = ("use", "stop", "start", "try", "avoid", "upgrade", "migrate", "learn", "build", "make", "keep",
           "test", "ship", "move", "switch", "deploy", "read", "join", "meet", "don't", "never", "always",
           "check", "fix", "measure", "write", "run", "go", "get", "let's", "turn", "add", "remove", "drop")
+PREPOSITIONS = ("of", "for", "on", "from", "to", "in", "at", "with", "about", "by", "and", "&")
 _TRAILING = " \t\n-–—:;,.!…"
 _LEADING = " \t\n-–—:;,.!?…*•>#"
 
@@ -61,7 +62,8 @@ def frame(topic: str) -> Frame:
     body = text.rstrip(_TRAILING)
     if first in WH and len(words) > 1:
         return Frame("clause", body)
-    if first in GERUNDS and len(words) > 1:
+    # "recap of the meetup" is a noun phrase; "recap the meetup" a request.
+    if first in GERUNDS and len(words) > 1 and words[1] not in PREPOSITIONS:
         rest = body.split(None, 1)[1]
         if rest.split()[0].lower() in WH:
             return Frame("clause", rest)  # "explain why we moved" → "Why we moved"

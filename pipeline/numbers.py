@@ -73,8 +73,11 @@ class Quantity:
         mine, theirs = self.version or self.bare, other.version or other.bare
         # A version, or a dotted number with no unit, is compared as written: 3.14 is not 3.14.1
         # and 1.40 is not 1.4.
-        if self.version or other.version or (mine and "." in mine and self.dimension is None):
-            return mine is not None and mine == theirs
+        if self.version or other.version:
+            # A version is never a measurement: "v2" does not stand for "2×".
+            return self.dimension is None and other.dimension is None and mine is not None and mine == theirs
+        if mine and "." in mine and self.dimension is None:
+            return mine == theirs
         if self.value is None or other.value is None:
             return False
         if self.dimension is None:

@@ -70,7 +70,7 @@ def critique_messages(text: str, sources: list[Source], topic: str, claims: list
     ask = ("Review this draft post about the topic below. Rate it from 0 to 10 for relevance to the topic, "
            "a strong first line, readability and fitting hashtags. Then check every factual claim (each figure, "
            "version, date, name, quote and link, including these we found: " + listed + ") against the numbered "
-           "sources: supported only if a source states it. Answer with JSON only: {\"score\": <number>, "
+           "sources and the topic: supported only if a source or the topic states it; cite the sources. Answer with JSON only: {\"score\": <number>, "
            "\"reasons\": [<short strings>], \"claims\": [{\"claim\": <text as in the draft>, "
            "\"supported\": <true|false>, \"sources\": [<source numbers>]}]}."
            f"\n\nTopic: {topic}\n\nDraft:\n\"\"\"\n{text}\n\"\"\"\n\n{fenced}")

@@ -17,7 +17,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FRAMING = frozenset("""
 why how what whats when where who which whether announce announcing share sharing celebrate
 celebrating introduce introducing explain explained recap summary summarize summarise highlight
-thoughts lessons learned learn tip tips guide story notes note write post tweet draft about our
+thoughts lessons learned learn tip tips guide story notes note write post tweet draft about our us
 """.split())
 
 

@@ -13,7 +13,7 @@ from pipeline.relevance import relevance
 from pipeline.shape import Budget, split_parts
 from pipeline.stages.curate import RELEVANCE_THRESHOLD
 from pipeline.stages.policy import check_text
-from pipeline.textutil import sentences
+from pipeline.textutil import sentences, shingles
 
 WEIGHTS = {"relevance": 3.0, "support": 3.0, "length": 2.0, "tone": 2.0}
 OFF_TOPIC_BELOW = 5.0  # a relevance part under this is an off-topic draft
@@ -28,24 +28,42 @@ def _said(text: str) -> list[str]:
     return [s for s in sentences(LINK.sub("", _HASHTAG.sub("", text))) if re.search(r"[^\W_]", s)]
 
 
+def _copied(sentence: str, document: str) -> bool:
+    """Most of the sentence's word triples are in the document: it was taken from there."""
+    mine = shingles(sentence)
+    return bool(mine) and len(mine & shingles(document)) / len(mine) >= 0.6
+
+
 def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
-    """A sentence is on topic when it shares the topic's words or restates on-topic material; a
-    sentence with facts that does neither is off topic; one with neither words nor facts is filler."""
-    on_topic_sources = [f"{s.title} {s.excerpt}" for s in material
-                        if s.kind == "web" or relevance(topic, f"{s.title} {s.excerpt}") >= RELEVANCE_THRESHOLD]
-    anchored = off = 0
+    """A sentence taken from a source is as on-topic as that source; any other sentence is on topic
+    when it shares the topic's words or restates on-topic material. A sentence with facts that is
+    neither makes the draft off topic; one with neither words nor facts is filler."""
+    documents = [(f"{s.title}. {s.excerpt}", s.kind == "web" or relevance(topic, f"{s.title} {s.excerpt}")
+                  >= RELEVANCE_THRESHOLD) for s in material]
+    anchored, off = 0, []
     for sentence in _said(text):
-        if relevance(topic, sentence) > 0 or any(relevance(sentence, doc) >= 0.5 for doc in on_topic_sources):
+        taken_from = [on_topic for document, on_topic in documents if _copied(sentence, document)]
+        if taken_from:
+            on = any(taken_from)
+        else:
+            on = relevance(topic, sentence) > 0 or any(relevance(sentence, document) >= 0.5
+                                                       for document, on_topic in documents if on_topic)
+        if on:
             anchored += 1
-        elif [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
-            off += 1
+        elif taken_from or [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
+            off.append(sentence)
     if not anchored:
         return ScorePart(name="relevance", score=0.0, weight=WEIGHTS["relevance"],
                          reasons=["Nothing in the draft is about the topic."])
     if off:
-        share = anchored / (anchored + off)
-        return ScorePart(name="relevance", score=round(10 * share, 1), weight=WEIGHTS["relevance"],
-                         reasons=[f"{off} of {anchored + off} sentences bring facts that are not about the topic."])
+        # One sentence of unrelated facts is enough to mislead a reader: the draft counts as off topic.
+        share = anchored / (anchored + len(off))
+        example = " ".join(off[0].split())
+        example = example if len(example) <= 80 else example[:79] + "…"
+        return ScorePart(name="relevance", score=min(OFF_TOPIC_BELOW - 1, round(10 * share, 1)),
+                         weight=WEIGHTS["relevance"],
+                         reasons=[f"{len(off)} of {anchored + len(off)} sentences are not about the topic, "
+                                  f"e.g. ‘{example}’."])
     return ScorePart(name="relevance", score=10.0, weight=WEIGHTS["relevance"], reasons=["On topic."])
 
 

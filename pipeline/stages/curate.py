@@ -14,7 +14,7 @@ from pipeline.textutil import similarity
 DUPLICATE_SIMILARITY = 0.6
 # The share of the topic's words an item must contain to be kept. Measured on the quality set
 # (bench/quality.py; how it was chosen is in docs/benchmarks.md, "Quality").
-RELEVANCE_THRESHOLD = 0.3
+RELEVANCE_THRESHOLD = 0.375
 # A topic about recent changes ("what shipped this week") is about the latest commits, whatever
 # their words.
 RECENT_CHANGES = re.compile(r"\b(?:this|last|past) (?:week|month|sprint|release)\b|\bwhat(?:'s| is)? new\b|"

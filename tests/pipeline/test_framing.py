@@ -49,6 +49,7 @@ def problems(topic: str, hook: str) -> list[str]:
     ("why does kubernetes cost so much?", "question", "Why does kubernetes cost so much?"),
     ("is Rust worth it", "question", "Is Rust worth it?"),
     ("announce the new pricing page", "gerund", "Announcing the new pricing page."),
+    ("Recap of our Berlin meetup", "noun", "Recap of our Berlin meetup: here's what stood out."),
     ("write a post about why we moved to ARM", "clause", "Why we moved to ARM."),
     ("explain why we dropped Jenkins", "clause", "Why we dropped Jenkins."),
     ("we moved CI to ARM runners", "sentence", "We moved CI to ARM runners."),
