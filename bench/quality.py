@@ -8,7 +8,7 @@ No model is reachable from the benchmark machine, so by default the model is a s
 plus an invented figure and name, and copying a distracting note. It measures our check and score
 on model-shaped output, not a model's honesty; `--llm-url` runs the same cases against a real one.
 
-    .venv/bin/python -m bench.quality [--llm-url URL --llm-model NAME --llm-key KEY]
+    .venv/bin/python bench/quality.py [--llm-url URL --llm-model NAME --llm-key KEY]
 
 Ground truth comes from the set's labels, not from the checker being measured: a draft is off topic
 when it copies a sentence or a claim found only in the folder's distracting notes.
@@ -20,30 +20,33 @@ import asyncio
 import json
 import re
 import statistics
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from aiohttp import web
 
-from bench.common import BENCH, machine, markdown_table
-from destinations.lengths import measure
-from pipeline.base import (DestinationCapabilities, DraftBrief, DraftResult, LengthUnit, PipelineState,
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import BENCH, machine, markdown_table  # noqa: E402
+from destinations.lengths import measure  # noqa: E402
+from pipeline.base import (DestinationCapabilities, DraftBrief, DraftResult, LengthUnit, PipelineState,  # noqa: E402
                            RunContext, Source, Stage)
-from pipeline.bm25 import bm25_scores
-from pipeline.factory import PipelineConfig, build_stages
-from pipeline.grounding import check_claims, evidence_for
-from pipeline.relevance import relevance
-from pipeline.runner import run_pipeline
-from pipeline.sources.notes import NotesReader, read_note
-from pipeline.stages.collect import make_collect
-from pipeline.stages.critique import critique
-from pipeline.stages.curate import RELEVANCE_THRESHOLD, _document
-from pipeline.stages.plan import plan
-from pipeline.stages.policy import policy
-from pipeline.stages.write_offline import write_offline
-from pipeline.score import _copied as taken_from
-from pipeline.textutil import sentences
+from pipeline.bm25 import bm25_scores  # noqa: E402
+from pipeline.factory import PipelineConfig, build_stages  # noqa: E402
+from pipeline.grounding import check_claims, evidence_for  # noqa: E402
+from pipeline.relevance import relevance  # noqa: E402
+from pipeline.runner import run_pipeline  # noqa: E402
+from pipeline.sources.notes import NotesReader, read_note  # noqa: E402
+from pipeline.stages.collect import make_collect  # noqa: E402
+from pipeline.stages.critique import critique  # noqa: E402
+from pipeline.stages.curate import RELEVANCE_THRESHOLD, source_text  # noqa: E402
+from pipeline.stages.plan import plan  # noqa: E402
+from pipeline.stages.policy import policy  # noqa: E402
+from pipeline.stages.write_offline import write_offline  # noqa: E402
+from pipeline.score import taken_from  # noqa: E402
+from pipeline.textutil import sentences  # noqa: E402
 
 SET = BENCH / "quality_set"
 CAPABILITIES = {"x": DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted),
@@ -81,7 +84,7 @@ def pairs(cases: list[Case]) -> list[Pair]:
     found = []
     for case in cases:
         for name, source in notes_in(case.folder).items():
-            found.append(Pair(case, name, relevance(case.topic, _document(source)), name in case.relevant))
+            found.append(Pair(case, name, relevance(case.topic, source_text(source)), name in case.relevant))
     return found
 
 
@@ -107,7 +110,7 @@ def choose_threshold(tune: list[Pair]) -> float:
 def curate_without_threshold(keep: int = 5) -> Stage:
     """How curation worked before the threshold: rank by BM25 and keep the best, however unrelated."""
     async def curate(ctx: RunContext, state: PipelineState) -> PipelineState:
-        ranks = bm25_scores(state.brief.topic, [_document(s) for s in state.material])
+        ranks = bm25_scores(state.brief.topic, [source_text(s) for s in state.material])
         order = sorted(range(len(ranks)), key=lambda i: -ranks[i])
         state.material = [state.material[i] for i in order][:keep]
         return state

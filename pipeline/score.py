@@ -28,7 +28,7 @@ def _said(text: str) -> list[str]:
     return [s for s in sentences(LINK.sub("", _HASHTAG.sub("", text))) if re.search(r"[^\W_]", s)]
 
 
-def _copied(sentence: str, document: str) -> bool:
+def taken_from(sentence: str, document: str) -> bool:
     """Most of the sentence's word triples are in the document: it was taken from there."""
     mine = shingles(sentence)
     return bool(mine) and len(mine & shingles(document)) / len(mine) >= 0.6
@@ -42,15 +42,15 @@ def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
                   >= RELEVANCE_THRESHOLD) for s in material]
     anchored, off = 0, []
     for sentence in _said(text):
-        taken_from = [on_topic for document, on_topic in documents if _copied(sentence, document)]
-        if taken_from:
-            on = any(taken_from)
+        origins = [on_topic for document, on_topic in documents if taken_from(sentence, document)]
+        if origins:
+            on = any(origins)
         else:
             on = relevance(topic, sentence) > 0 or any(relevance(sentence, document) >= 0.5
                                                        for document, on_topic in documents if on_topic)
         if on:
             anchored += 1
-        elif taken_from or [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
+        elif origins or [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
             off.append(sentence)
     if not anchored:
         return ScorePart(name="relevance", score=0.0, weight=WEIGHTS["relevance"],

@@ -22,7 +22,7 @@ RECENT_CHANGES = re.compile(r"\b(?:this|last|past) (?:week|month|sprint|release)
 NOTHING_MATCHED = "no notes or sources matched this topic; the draft rests on the topic alone"
 
 
-def _document(source: Source) -> str:
+def source_text(source: Source) -> str:
     return f"{source.title}. {source.title}. {source.excerpt}"
 
 
@@ -44,8 +44,8 @@ def wanted(source: Source, topic: str, score: float) -> bool:
 
 def curate_sources(material: list[Source], topic: str, recent: list[str], keep: int) -> tuple[list[Source], list[str]]:
     notes: list[str] = []
-    ranks = bm25_scores(topic, [_document(s) for s in material])
-    scored = [(relevance(topic, _document(s)), rank, order, s) for order, (s, rank) in enumerate(zip(material, ranks))]
+    ranks = bm25_scores(topic, [source_text(s) for s in material])
+    scored = [(relevance(topic, source_text(s)), rank, order, s) for order, (s, rank) in enumerate(zip(material, ranks))]
     # Most of the topic covered first, BM25 between equals, then the sources' own order (newest first).
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     ranked = [s.model_copy(update={"score": round(score, 3)}) for score, _, _, s in scored if wanted(s, topic, score)]
@@ -56,7 +56,7 @@ def curate_sources(material: list[Source], topic: str, recent: list[str], keep: 
     seen: list[Source] = []
     for source in ranked:
         if any((source.url and source.url == c.url)
-               or similarity(_document(source), _document(c)) >= DUPLICATE_SIMILARITY for c in seen):
+               or similarity(source_text(source), source_text(c)) >= DUPLICATE_SIMILARITY for c in seen):
             continue
         seen.append(source)
         if already_published(source, recent):
