@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.text import clip, escape_mrkdwn
+from bot.text import clip, escape_mrkdwn, mention
 
 NOTHING_MATCHED = "No notes or sources matched this topic — add a link or notes and Regenerate."
 _TEXT_LIMIT = 3000
@@ -50,8 +50,9 @@ def _where(claim: ClaimView) -> str:
     """Where our check found the claim, and what the model said when it checked."""
     ours = [_numbers(claim.sources)] if claim.sources else []
     ours += ["topic"] if claim.in_topic else []
-    ours += ["feedback"] if claim.in_feedback else []
     said = " ".join(ours) if claim.found else ("not found" if claim.found is False else "")
+    if claim.in_feedback and not claim.found:
+        said = "only in the feedback"
     if claim.model_found is True:
         model = "model: " + (_numbers(claim.model_sources) or "supported")
     elif claim.model_found is False:
@@ -90,7 +91,7 @@ def unsupported_text(claims: tuple[ClaimView, ...], accepted_by: str | None) -> 
     if len(missing) > 10:
         listed += f"\n• …and {len(missing) - 10} more"
     if accepted_by:
-        tail = f"Accepted by <@{escape_mrkdwn(accepted_by)}>: they vouch for these."
+        tail = f"Accepted by {mention(accepted_by)}: they vouch for these."
     else:
         tail = "Approval waits until they are edited out or an approver accepts them."
     return clip(f"*⚠️ Claims no source supports*\n{listed}\n{tail}", _TEXT_LIMIT)

@@ -109,6 +109,7 @@ class Claim(BaseModel):
     kind: str
     sources: list[int] = Field(default_factory=list)
     in_topic: bool = False
+    # Said in the regenerate feedback: shown, but not evidence (an approver still has to accept it).
     in_feedback: bool = False
     # The deterministic check's verdict (None: only the model named this claim).
     found: bool | None = None

@@ -1,9 +1,11 @@
 """Is each claim in a draft found in a source? The deterministic check, offline and always.
 
-The evidence is the draft's sources (numbered as the message numbers them), the topic and the
-regenerate feedback (a person's words, so a fact they give is theirs to vouch for). A claim is
-found when the same value, date, name, quote or link appears in one of them: "900 ms" is found in
+The evidence is the draft's sources (numbered as the message numbers them) and the topic. A claim
+is found when the same value, date, name, quote or link appears in one of them: "900 ms" is found in
 "0.9 seconds", "3×" in "three times", a link with tracking parameters in the same link without.
+Regenerate feedback is looked at too, but is not evidence: a figure given in a thread reply is
+marked as coming from the feedback and still needs an approver to accept it, so feedback cannot be
+used to slip a claim past the check.
 """
 from __future__ import annotations
 
@@ -110,7 +112,7 @@ def check_claims(text: str, evidence: list[Evidence]) -> list[Claim]:
         seen.add(key)
         backing = [e for e in evidence if supports(e, found)]
         claims.append(Claim(
-            text=found.text, kind=found.kind, found=bool(backing),
+            text=found.text, kind=found.kind, found=any(e.kind != "feedback" for e in backing),
             sources=[e.number for e in backing if e.kind == "source"],
             in_topic=any(e.kind == "topic" for e in backing),
             in_feedback=any(e.kind == "feedback" for e in backing)))

@@ -81,3 +81,9 @@ def test_history_shows_the_score_with_its_parts_and_who_vouched_for_what() -> No
     text = history(draft, events, [])
     assert "score 5.0/10 (relevance 10, support 3.3)" in text
     assert "not in any source: ‘3× faster’" in text and "vouched for: ‘3× faster’" in text
+
+
+def test_a_figure_given_only_in_feedback_still_waits_for_an_approver_and_says_where_it_came_from() -> None:
+    _, blocks = draft_message(view(claims=(ClaimView("5×", "number", False, in_feedback=True, found=False),)))
+    assert "not in any source: ‘5×’ (only in the feedback)" in str(blocks)
+    assert action_ids.ACCEPT_CLAIMS in buttons(blocks)
