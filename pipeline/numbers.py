@@ -42,7 +42,9 @@ WORD_NUMBER = re.compile(rf"(?<![\w-])(?:{_NUMBER_WORD})(?:(?:[\s-]+|\s+and\s+)(
                          re.IGNORECASE)
 _MULTIPLIER_WORDS = {"twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "quadrupled": 4,
                      "threefold": 3, "fourfold": 4, "tenfold": 10, "halved": Decimal("0.5")}
-MULTIPLIER_WORD = re.compile(r"(?<![\w-])(?:" + "|".join(_MULTIPLIER_WORDS) + r")(?![\w-])", re.IGNORECASE)
+# "twice as fast" and "double the speed" compare; "we never post twice" only counts.
+MULTIPLIER_WORD = re.compile(r"(?<![\w-])(?:(?:twice|double|triple)(?=\s+(?:as|the)\b)|doubled|tripled|quadrupled|"
+                             r"threefold|fourfold|tenfold|halved)(?![\w-])", re.IGNORECASE)
 
 _UNIT_AFTER = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True) if u not in ("$", "€", "£"))
 # Digits with thousands separators or decimals, optional currency before and a unit or scale after.

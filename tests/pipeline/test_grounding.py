@@ -29,6 +29,8 @@ def verdicts(text: str, topic: str = "search speed", feedback: str | None = None
     ("Search is 3x faster.", "3x", True),
     ("Search is three times faster.", "three times", True),
     ("Search is tripled.", "tripled", True),
+    ("Search is twice as fast.", "twice", False),
+    ("Killed workers never post twice.", None, None),  # a count of posts, not a comparison
     ("Search is 4× faster.", "4×", False),
     ("Search is 300% faster.", "300%", False),  # three times faster is not 300% faster
     # Units and their conversions
@@ -77,7 +79,7 @@ def verdicts(text: str, topic: str = "search speed", feedback: str | None = None
 def test_a_claim_is_found_only_where_a_source_says_it(text, claim, found):
     seen = verdicts(text)
     if claim is None and found is None:
-        assert "Node" not in seen
+        assert seen == {} or "Node" not in seen and "twice" not in seen
         return
     if claim is None:
         (only,) = [c for c in seen if c.startswith("http")]
