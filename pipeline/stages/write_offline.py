@@ -11,7 +11,7 @@ import re
 
 from pipeline.base import PipelineState, RunContext, Source
 from pipeline.bm25 import bm25_scores
-from pipeline.framing import clean, frame
+from pipeline.framing import frame
 from pipeline.offline_text import BODIES_BARE, CLOSERS, LINK_LEADS, Directives, directives_for, emoji_for, opening
 from pipeline.provenance import links_in
 from pipeline.shape import Budget
@@ -29,10 +29,6 @@ def hashtags_for(texts: list[str], limit: int = 2) -> list[str]:
         if tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     return tags[:limit]
-
-
-def clean_topic(topic: str) -> str:
-    return clean(topic)
 
 
 def best_sentences(material: list[Source], topic: str, wanted: int) -> list[str]:
