@@ -21,7 +21,7 @@ from bot.deps import BotDeps, deps_of
 from bot.draft_ids import NotOurValue
 from bot.interaction import Origin, check, click_origin, tell
 from bot.notify import show_draft
-from storage import decisions, queries
+from storage import claims, decisions, queries
 from storage.edits import EDITABLE, REGENERABLE
 from storage.errors import UnknownDraft
 from storage.models import Draft
@@ -101,6 +101,37 @@ async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
                    replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
 
 
+async def handle_accept_claims(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    """An approver vouches for claims no source supports: recorded (with its audit event) before
+    Slack is answered, like Approve; the message is re-rendered after."""
+    deps = deps_of(context)
+    origin, draft, revision, sha256 = await _clicked(deps, body, context)
+    if draft is None:
+        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        return
+    permission = await check(deps, user=origin.user, installation=origin.installation, action="accept claims on",
+                             draft_id=draft.id)
+    if not permission.ok:
+        await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
+        return
+    async with deps.sessionmaker.begin() as session:
+        decision = await claims.accept(session, draft_id=draft.id, revision=revision, sha256=sha256,
+                                       user_id=origin.user, now=deps.clock(), rule=deps.rule)
+    await ack()
+    deps.background.spawn(_after_accepting(deps, client, origin, decision), "accept claims")
+
+
+async def _after_accepting(deps: BotDeps, client: AsyncWebClient, origin: Origin,
+                           decision: decisions.Decision) -> None:
+    if not decision.ok:
+        await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
+                   origin.thread_ts)
+        return
+    await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
+                     clicked_ts=origin.message_ts)
+    await tell(client, origin.channel, origin.user, replies.claims_accepted(decision.draft.id), origin.thread_ts)
+
+
 async def _modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *,
                        requester_may: bool) -> tuple[BotDeps, Origin, Draft, int] | None:
     """Permission for a button that opens a modal; None when refused (and answered)."""
@@ -176,3 +207,4 @@ def register(app: AsyncApp) -> None:
     app.action(action_ids.EDIT)(handle_edit)
     app.action(action_ids.REGENERATE)(handle_regenerate)
     app.action(action_ids.SCHEDULE)(handle_schedule)
+    app.action(action_ids.ACCEPT_CLAIMS)(handle_accept_claims)

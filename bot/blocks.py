@@ -7,6 +7,8 @@ from datetime import datetime
 
 from bot import action_ids
 from bot.draft_ids import json_object, row_id, text_field
+from bot.grounding_blocks import (NOTHING_MATCHED, ClaimView, accept_confirm, claims_line, references_line,
+                                  score_line, unsupported_text)
 from bot.publication_blocks import PublicationView, preview_blocks, publication_blocks
 from bot.text import chunks, clip, escape_mrkdwn, mention
 
@@ -48,6 +50,14 @@ class DraftView:
     approvals: tuple[str, ...] = ()
     required: int = 1
     publish_at: datetime | None = None
+    score_parts: tuple[tuple[str, float], ...] = ()  # (part, 0–10): relevance, support, length, tone
+    claims: tuple[ClaimView, ...] = ()
+    nothing_matched: bool = False
+    claims_accepted_by: str | None = None
+
+    @property
+    def claims_block_approval(self) -> bool:
+        return any(not c.supported for c in self.claims) and not self.claims_accepted_by
 
 
 def button_value(draft_id: int, revision: int, sha256: str) -> str:
@@ -108,21 +118,22 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     return escape_mrkdwn(f"{header}: {clip(view.text, 300)}"), blocks
 
 
-def _source_link(title: str, url: str | None) -> str:
-    label = escape_mrkdwn(clip(" ".join(title.split()) or "source", 60)).replace("|", "¦")
-    safe = url and url.startswith(("http://", "https://")) and not any(c in url for c in "<>| ")
-    return f"<{url}|{label}>" if safe else label
-
-
 def context_blocks(view: DraftView) -> list[dict]:
-    """What the approver decides with: the sources the draft drew on and its critique score."""
-    lines = []
-    if view.sources:
-        lines.append("*Sources* " + " · ".join(_source_link(t, u) for t, u in view.sources[:5]))
+    """What the approver decides with: numbered references, the claims and where each was found,
+    those no source supports, and the score with its parts."""
+    blocks: list[dict] = []
+    if view.nothing_matched:
+        blocks.append(_section(f"ℹ️ {NOTHING_MATCHED}"))
+    lines = [references_line(view.sources)] if view.sources else []
+    if (claimed := claims_line(view.claims)) is not None:
+        lines.append(claimed)
     if view.score is not None:
-        reasons = "; ".join(escape_mrkdwn(r) for r in view.score_reasons[:3])
-        lines.append(f"*Score* {view.score:.1f}/10" + (f" — {reasons}" if reasons else ""))
-    return [_context("\n".join(lines))] if lines else []
+        lines.append(score_line(view.score, view.score_parts, view.score_reasons))
+    if lines:
+        blocks.append(_context("\n".join(lines)))
+    if (missing := unsupported_text(view.claims, view.claims_accepted_by)) is not None:
+        blocks.append(_section(missing))
+    return blocks
 
 
 def _decision_area(view: DraftView) -> list[dict]:
@@ -133,6 +144,10 @@ def _decision_area(view: DraftView) -> list[dict]:
             approve = _button("Approve", action_ids.APPROVE, value, style="primary")
             approve["confirm"] = _confirm_approval(view)
             buttons += [approve, _button("Schedule…", action_ids.SCHEDULE, value)]
+        if view.claims_block_approval:
+            accept = _button("Accept unsupported claims", action_ids.ACCEPT_CLAIMS, value)
+            accept["confirm"] = accept_confirm(view.claims)
+            buttons.append(accept)
         buttons += [_button("Edit", action_ids.EDIT, value),
                     _button("Regenerate", action_ids.REGENERATE, value),
                     _button("Skip", action_ids.SKIP, value, style="danger")]

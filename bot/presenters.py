@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import DraftView
+from bot.grounding_blocks import claim_views
 from bot.publication_blocks import PublicationView
 from storage import queries
 from storage.decisions import approvals_of
@@ -26,6 +27,7 @@ async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) 
         decided_at=draft.decided_at, error=draft.last_error, outcomes=outcomes, required=required,
         publish_at=draft.publish_at,
         publications=publications, preview=preview, **_context_of(revision.details if revision else {}),
+        claims_accepted_by=revision.claims_accepted_by if revision else None,
         approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
 
 
@@ -47,8 +49,11 @@ def _context_of(details: dict) -> dict:
     critique = details.get("critique") or {}
     sources = tuple((str(src.get("title") or ""), src.get("url")) for src in details.get("sources") or []
                     if isinstance(src, dict))
+    parts = tuple((str(p.get("name")), float(p.get("score") or 0)) for p in critique.get("parts") or []
+                  if isinstance(p, dict) and p.get("name"))
     return {"sources": sources, "score": critique.get("score"),
-            "score_reasons": tuple(critique.get("reasons") or ())}
+            "score_reasons": tuple(critique.get("reasons") or ()), "score_parts": parts,
+            "claims": claim_views(critique), "nothing_matched": bool(critique.get("nothing_matched"))}
 
 
 def parent_view(draft: Draft) -> DraftView:

@@ -62,15 +62,27 @@ def refused(reason: Refusal, draft: Draft) -> str:
         return (f"Draft #{draft.id} changed after this message was shown: revision {draft.current_revision} "
                 "is the current one. Look at the latest version in the thread before deciding.")
     if reason is Refusal.own_draft:
-        return (f"You requested draft #{draft.id}, so another approver has to approve it "
-                "(four-eyes rule). Ask a colleague to take a look.")
+        return (f"You requested draft #{draft.id}, so another approver has to approve it or vouch for its "
+                "claims (four-eyes rule). Ask a colleague to take a look.")
     if reason is Refusal.already_approved_by_you:
         return f"You already approved draft #{draft.id}; it is waiting for another approver."
     if reason is Refusal.needs_attention:
         return f"Draft #{draft.id} fails a policy check; edit it before approving."
     if reason is Refusal.not_ready:
         return f"Draft #{draft.id} is still being written; wait for it to appear."
+    if reason is Refusal.unsupported_claims:
+        return (f"Draft #{draft.id} has claims that no source supports (listed under the draft). Edit them out, "
+                "or an approver clicks “Accept unsupported claims” to vouch for them; then approve.")
+    if reason is Refusal.nothing_to_accept:
+        return f"Every claim in draft #{draft.id} is in its sources; there is nothing to accept."
+    if reason is Refusal.claims_already_accepted:
+        return f"The unsupported claims of draft #{draft.id} were already accepted."
     return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; nothing to decide."
+
+
+def claims_accepted(draft_id: int) -> str:
+    return (f"You vouched for the unsupported claims of draft #{draft_id}; this is in its audit trail. "
+            "It can be approved now.")
 
 
 def approval_counted(have: int, need: int) -> str:

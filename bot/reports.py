@@ -63,7 +63,19 @@ def _event_line(event: AuditEvent) -> str:
     for key in ("revision", "destination", "reason", "feedback", "error", "why"):
         if d.get(key) not in (None, ""):
             bits.append(f"{key}: {escape_mrkdwn(clip(str(d[key]), 120))}")
+    if d.get("score") is not None:
+        bits.append(score_text(d["score"], d.get("score_parts") or {}))
+    for key, label in (("unsupported", "not in any source"), ("claims", "vouched for")):
+        if d.get(key):
+            bits.append(f"{label}: " + ", ".join(f"‘{escape_mrkdwn(clip(str(c), 60))}’" for c in d[key][:5]))
     return " · ".join(bits)
+
+
+def score_text(score: float, parts: dict) -> str:
+    """"score 4.0/10 (relevance 3.3, support 10, length 10, tone 9)": the score and why."""
+    shown = ", ".join(f"{escape_mrkdwn(str(name))} {value:g}" for name, value in parts.items()
+                      if isinstance(value, (int, float)))
+    return f"score {float(score):.1f}/10" + (f" ({shown})" if shown else "")
 
 
 def _stage(stage: dict) -> str:

@@ -14,7 +14,7 @@ from bot import modals, replies
 from bot.deps import BotDeps, deps_of
 from bot.diff import change_summary, word_diff
 from bot.draft_ids import NotOurValue
-from bot.edit_policy import check_edit
+from bot.edit_policy import check_edit, review_edit
 from bot.interaction import Permission, check, installation_of, tell
 from bot.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
 from bot.timeparse import TimeParseError, parse_when
@@ -81,7 +81,9 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     async with deps.sessionmaker.begin() as session:
         change = await edits.record_edit(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
                                          text=text, user_id=body["user"]["id"], policy_ok=verdict.ok,
-                                         problems=verdict.problems, now=deps.clock())
+                                         problems=verdict.problems, now=deps.clock(),
+                                         critique=review_edit(text, base.details if base else {}, draft.topic,
+                                                              list(permission.config.blocked_terms)))
     if not change.ok:
         await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
         return

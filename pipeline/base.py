@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Awaitable, Callable, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from pipeline.deadline import Deadline
 
@@ -103,9 +103,47 @@ class StageReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+class Claim(BaseModel):
+    """One checkable statement in a draft (a number, version, date, name, quote or link) and where
+    it was found. `sources` are 1-based positions in the draft's sources (its numbered references)."""
+
+    text: str
+    kind: str
+    sources: list[int] = Field(default_factory=list)
+    in_topic: bool = False
+    # Said in the regenerate feedback: shown, but not evidence (an approver still has to accept it).
+    in_feedback: bool = False
+    # The deterministic check's verdict (None: only the model named this claim).
+    found: bool | None = None
+    # The model's verdict and the sources it cited, when a model checked the draft.
+    model_found: bool | None = None
+    model_sources: list[int] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def supported(self) -> bool:
+        """Neither check says it is missing from the sources: the verdict that blocks approval."""
+        return self.found is not False and self.model_found is not False
+
+
+class ScorePart(BaseModel):
+    """One reason the score is what it is: relevance, support, length or tone (0–10 each)."""
+
+    name: str
+    score: float
+    weight: float
+    reasons: list[str] = Field(default_factory=list)
+
+
 class Critique(BaseModel):
     score: float
     reasons: list[str] = Field(default_factory=list)
+    parts: list[ScorePart] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    # No notes or sources matched the topic: the draft was written from the topic alone.
+    nothing_matched: bool = False
+    # A model checked the claims too (its verdicts are on each claim).
+    model_checked: bool = False
 
 
 class PolicyVerdict(BaseModel):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.framing import Frame, capitalised, ends_sentence, inline
+
+# Openings for a topic that is a noun phrase: {Topic} at the start, {topic} mid-sentence.
 HOOKS_WITH_MATERIAL = {
     "friendly": ["{Topic}: here's what stood out.", "A quick look at {topic}.", "What's new with {topic}?"],
     "professional": ["{Topic}: the key points.", "A short briefing on {topic}.", "{Topic}: what changed."],
@@ -14,6 +17,27 @@ HOOKS_BARE = {
     "professional": ["A note on {topic}.", "{Topic}: what matters.", "On {topic}."],
     "playful": ["Okay, let's talk {topic}!", "{Topic}, anyone?", "Time for some {topic} talk!"],
 }
+# Openings for every other shape of topic: {Text} is the topic's own sentence, capitalised, with
+# its end punctuation.
+HOOKS_FRAMED = {
+    "question": {"friendly": ["{Text}", "{Text} Here's our take.", "{Text} Here's what we think."],
+                 "professional": ["{Text}", "{Text} A short answer.", "{Text} Our view."],
+                 "playful": ["{Text}", "{Text} Let's dig in!", "{Text} Glad you asked!"]},
+    "clause": {"friendly": ["{Text}", "{Text} Here's the short version.", "{Text} Here's the story."],
+               "professional": ["{Text}", "{Text} The short version.", "{Text} The key points."],
+               "playful": ["{Text} Story time!", "{Text} Buckle up!", "{Text} Here goes!"]},
+    "sentence": {"friendly": ["{Text}", "{Text} Here's the story.", "{Text} Here's what happened."],
+                 "professional": ["{Text}", "{Text} The details follow.", "{Text} The short version."],
+                 "playful": ["{Text} Yes, really!", "{Text} Here's the scoop!", "{Text} Big news!"]},
+    "gerund": {"friendly": ["{Text}.", "{Text}!", "{Text}, in short."],
+               "professional": ["{Text}.", "{Text}: the details.", "{Text}: an overview."],
+               "playful": ["{Text}!", "{Text}, woohoo!", "{Text}, finally!"]},
+    "advice": {"friendly": ["{Text}. Here's why.", "{Text}: here's why.", "{Text}. Here's how we see it."],
+               "professional": ["{Text}. The reasons follow.", "{Text}: the rationale.", "{Text}. Here's why."],
+               "playful": ["{Text}. Trust us!", "{Text}, seriously!", "{Text}. Here's why!"]},
+    "empty": {"friendly": ["A quick update from the team."], "professional": ["An update from the team."],
+              "playful": ["Quick update time!"]},
+}
 BODIES_BARE = {
     "friendly": [
         "The short version: it pays off when you start small, measure what changes and share what you learn.",
@@ -22,7 +46,7 @@ BODIES_BARE = {
     ],
     "professional": [
         "The practical approach: define the goal, measure the change, and document the results.",
-        "Three principles apply: clear ownership, small iterations, and visible outcomes.",
+        "What matters most: clear ownership, small iterations, and visible outcomes.",
         "Teams that succeed here set clear goals, iterate in small steps and share results openly.",
     ],
     "playful": [
@@ -80,3 +104,16 @@ def directives_for(tone: str, hashtags: bool, emoji: bool, feedback: str | None)
 def emoji_for(text: str) -> str:
     lowered = text.lower()
     return next((icon for stem, icon in EMOJI if stem in lowered), "💡")
+
+
+def opening(topic: Frame, tone: str, variant: int, with_material: bool) -> str:
+    """The first line: a noun phrase goes into a template; any other shape is its own sentence."""
+    if topic.kind == "noun":
+        hooks = (HOOKS_WITH_MATERIAL if with_material else HOOKS_BARE)[tone]
+        phrase = topic.text
+        return hooks[variant % len(hooks)].format(Topic=capitalised(phrase), topic=inline(phrase))
+    hooks = HOOKS_FRAMED[topic.kind][tone]
+    text = capitalised(topic.text)
+    if topic.kind in ("question", "clause", "sentence"):
+        text = ends_sentence(text)
+    return hooks[variant % len(hooks)].format(Text=text)

@@ -13,11 +13,33 @@ _BROADCAST = {"channel", "here", "everyone"}
 _TRAILING = ".,;:!?)]»”’'\""
 
 
+# Query parameters that only say where a click came from: the same page with or without them.
+TRACKING_PARAMS = frozenset("""
+fbclid gclid gclsrc dclid gbraid wbraid msclkid yclid twclid ttclid li_fat_id igshid mc_cid mc_eid
+_hsenc _hsmi mkt_tok vero_id vero_conv oly_anon_id oly_enc_id rb_clickid s_cid wickedid ref_src ref_url
+spm scm si share_source_id cmpid ncid sr_share fb_action_ids fb_action_types fb_source fb_ref
+action_object_map action_type_map action_ref_map gs_l hmb_campaign hmb_source hmb_medium
+""".split())
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "itm_", "ga_")
+
+
 def normalize_link(url: str) -> str:
-    url = url.rstrip(_TRAILING).lower()
-    url = re.sub(r"^https?://", "", url)
-    url = re.sub(r"^www\.", "", url)
-    return url.rstrip("/")
+    """The form two links are compared in: no scheme, no www., lowercase host, no fragment, no
+    trailing slash, tracking parameters dropped and the rest sorted."""
+    url = url.strip().rstrip(_TRAILING)
+    url = re.sub(r"^(?:https?:)?//", "", url, flags=re.IGNORECASE)
+    url = url.split("#", 1)[0]
+    rest, _, query = url.partition("?")
+    host, slash, path = rest.partition("/")
+    host = re.sub(r"^www\.", "", host.lower()).removesuffix(":443").removesuffix(":80")
+    kept = sorted(pair for pair in query.split("&") if pair and not _tracking(pair.split("=", 1)[0]))
+    path = path.rstrip("/")
+    return (host + (slash + path if path else "") + ("?" + "&".join(kept) if kept else "")).lower()
+
+
+def _tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
 def links_in(text: str) -> list[str]:

@@ -32,6 +32,10 @@ class Refusal(str, Enum):
     lost_race = "lost_race"
     own_draft = "own_draft"
     already_approved_by_you = "already_approved_by_you"
+    # Claims no source supports, not accepted by an approver yet (storage/claims.py).
+    unsupported_claims = "unsupported_claims"
+    nothing_to_accept = "nothing_to_accept"
+    claims_already_accepted = "claims_already_accepted"
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ _APPROVAL_COUNT = (select(func.count()).where(Approval.draft_id == Draft.id,
                                               Approval.revision == bindparam("revision"))
                    .scalar_subquery())
 _LOCKED_FOR_APPROVAL = (
-    select(Draft, Revision.sha256, _APPROVAL_COUNT)
+    select(Draft, Revision.sha256, _APPROVAL_COUNT, Revision.unsupported_claims, Revision.claims_accepted_by)
     .outerjoin(Revision, and_(Revision.draft_id == Draft.id, Revision.number == bindparam("revision")))
     .where(Draft.id == bindparam("draft_id"))
     .with_for_update(of=Draft)
@@ -125,25 +129,28 @@ _INSERT_APPROVAL = insert(Approval.__table__)
 
 
 async def _locked_for_approval(session: AsyncSession, draft_id: int, revision: int
-                               ) -> tuple[Draft, str | None, int]:
-    """The locked draft, the SHA-256 of `revision` (None if there is no such revision) and how many
-    approvals that revision has: one round trip for everything an approval checks."""
+                               ) -> tuple[Draft, str | None, int, bool]:
+    """The locked draft, the SHA-256 of `revision` (None if there is no such revision), how many
+    approvals that revision has and whether it still has unaccepted unsupported claims: one round
+    trip for everything an approval checks."""
     found = (await session.execute(_LOCKED_FOR_APPROVAL, {"draft_id": draft_id, "revision": revision})
              ).one_or_none()
     if found is None:
         raise UnknownDraft(draft_id)
-    return found[0], found[1], found[2]
+    return found[0], found[1], found[2], bool(found[3]) and not found[4]
 
 
 async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
                   now: datetime, rule: ApprovalRule = ApprovalRule(),
                   publish_at: datetime | None = None) -> Decision:
-    row, stored_sha256, approval_count = await _locked_for_approval(session, draft_id, revision)
+    row, stored_sha256, approval_count, unaccepted = await _locked_for_approval(session, draft_id, revision)
     refusal = _refusal_for(row, revision)
     if refusal:
         return Decision(False, row, refusal)
     if stored_sha256 is None or stored_sha256 != sha256:
         return Decision(False, row, Refusal.hash_mismatch)
+    if unaccepted:
+        return Decision(False, row, Refusal.unsupported_claims)
     before = await approvals_of(session, draft_id, revision) if approval_count else ()
     if user_id in before:
         return Decision(False, row, Refusal.already_approved_by_you, approvers=before)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, queries, search
+from storage.claims import score_summary, unsupported_claims
 from storage.decisions import Refusal, compare_and_set, locked_draft
 from storage.intake import RUN_JOB
 from storage.models import Draft, OutboxJob, Revision, Run
@@ -44,7 +45,10 @@ def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) ->
 
 
 async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
-                      policy_ok: bool, problems: list[str], now: datetime) -> ContentChange:
+                      policy_ok: bool, problems: list[str], now: datetime,
+                      critique: dict | None = None) -> ContentChange:
+    """`critique` is the edited text's own review (its claims checked again); without one the
+    edited revision keeps its base's, so unsupported claims still block approval."""
     row = await locked_draft(session, draft_id)
     refusal = _refusal(row, EDITABLE, base_revision)
     if refusal:
@@ -52,8 +56,11 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
     base = await queries.revision(session, draft_id, base_revision)
     details = dict(base.details) if base else {}
     details["policy"] = {"ok": policy_ok, "problems": problems}
+    if critique is not None:
+        details["critique"] = critique
     revision = Revision(draft_id=draft_id, number=row.current_revision + 1, text=text, sha256=sha256_hex(text),
-                        author=user_id, policy_ok=policy_ok, details=details, created_at=now)
+                        author=user_id, policy_ok=policy_ok, details=details, created_at=now,
+                        unsupported_claims=len(unsupported_claims(details)))
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     if not await compare_and_set(session, row, from_status=row.status, values={
             "current_revision": revision.number, "status": status.value, "updated_at": now}):
@@ -61,7 +68,7 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
     session.add(revision)
     await audit.append(session, kind="edited", actor=user_id, now=now, draft_id=draft_id, detail={
         "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
-        "policy_ok": policy_ok, "problems": problems})
+        "policy_ok": policy_ok, "problems": problems, **score_summary(details)})
     await search.index(session, draft_id=draft_id, kind="revision", body=text)
     return ContentChange(True, row, revision=revision, previous_text=base.text if base else None)
 

@@ -76,6 +76,10 @@ class Revision(Base):
     policy_ok: Mapped[bool] = mapped_column(Boolean, default=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Claims no source supports block approval until an approver accepts them (storage/claims.py).
+    unsupported_claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claims_accepted_by: Mapped[str | None] = mapped_column(String(32))
+    claims_accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Publication(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, search
+from storage.claims import score_summary, unsupported_claims
 from storage.models import Draft, Revision, Run
 from storage.redaction import redactor_of
 from storage.states import DraftStatus, RunStatus
@@ -67,7 +68,7 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
     number = current + 1
     revision = Revision(draft_id=run.draft_id, number=number, text=text, sha256=sha256_hex(text),
                         author="pipeline", run_id=run.id, policy_ok=policy_ok, details=details,
-                        created_at=now)
+                        created_at=now, unsupported_claims=len(unsupported_claims(details)))
     session.add(revision)
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     await session.execute(
@@ -77,7 +78,7 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
                 **({"expires_at": expires_at} if expires_at else {})))
     await audit.append(session, kind="drafted", actor="signoff", now=now, draft_id=run.draft_id, detail={
         "run": run_number, "revision": number, "sha256": revision.sha256, "policy_ok": policy_ok,
-        "problems": details.get("policy", {}).get("problems", [])})
+        "problems": details.get("policy", {}).get("problems", []), **score_summary(details)})
     await search.index(session, draft_id=run.draft_id, kind="revision", body=text)
     await session.flush()
     await _refresh_if_held(session, run.draft_id)

@@ -1,17 +1,28 @@
-"""Curate: rank material against the topic, drop near-duplicates and already-published items."""
+"""Curate: keep only material about the topic, best first; drop near-duplicates and items a
+recent post already used. When nothing is about the topic, nothing is kept: the draft is then
+written from the topic alone and says so, rather than borrowing unrelated notes' facts."""
 from __future__ import annotations
+
+import re
 
 from pipeline.base import PipelineState, RunContext, Source, Stage
 from pipeline.bm25 import bm25_scores
 from pipeline.provenance import links_in, normalize_link
+from pipeline.relevance import relevance
 from pipeline.textutil import similarity
 
 DUPLICATE_SIMILARITY = 0.6
-# Local material (your notes, your repo) is on-topic by definition when nothing ranks higher.
-_LOCAL_KINDS = ("notes", "git")
+# The share of the topic's words an item must contain to be kept. Measured on the quality set
+# (bench/quality.py; how it was chosen is in docs/benchmarks.md, "Quality").
+RELEVANCE_THRESHOLD = 0.375
+# A topic about recent changes ("what shipped this week") is about the latest commits, whatever
+# their words.
+RECENT_CHANGES = re.compile(r"\b(?:this|last|past) (?:week|month|sprint|release)\b|\bwhat(?:'s| is)? new\b|"
+                            r"\bshipped\b|\bchangelog\b|\brelease notes\b|\brecent changes\b", re.IGNORECASE)
+NOTHING_MATCHED = "no notes or sources matched this topic; the draft rests on the topic alone"
 
 
-def _document(source: Source) -> str:
+def source_text(source: Source) -> str:
     return f"{source.title}. {source.title}. {source.excerpt}"
 
 
@@ -25,28 +36,27 @@ def already_published(source: Source, recent: list[str]) -> bool:
                for text in recent)
 
 
+def wanted(source: Source, topic: str, score: float) -> bool:
+    """A page linked in the topic is wanted whatever its words; commits for a recent-changes topic."""
+    return source.kind == "web" or score >= RELEVANCE_THRESHOLD or (
+        source.kind.startswith("git") and RECENT_CHANGES.search(topic) is not None)
+
+
 def curate_sources(material: list[Source], topic: str, recent: list[str], keep: int) -> tuple[list[Source], list[str]]:
     notes: list[str] = []
-    scores = bm25_scores(topic, [_document(s) for s in material])
-    ranked: list[Source] = []
-    for source, score in zip(material, scores):
-        # A page the user linked in the topic is wanted even if its words differ from the topic.
-        bonus = 100.0 if source.kind == "web" else 0.0
-        ranked.append(source.model_copy(update={"score": round(score + bonus, 3)}))
-    ranked.sort(key=lambda s: s.score, reverse=True)
-    if ranked and ranked[0].score <= 0:
-        local = [s for s in ranked if s.kind.startswith(_LOCAL_KINDS)]
-        if local:
-            notes.append("nothing matched the topic closely; using the most recent notes and commits")
-        ranked = local
+    ranks = bm25_scores(topic, [source_text(s) for s in material])
+    scored = [(relevance(topic, source_text(s)), rank, order, s) for order, (s, rank) in enumerate(zip(material, ranks))]
+    # Most of the topic covered first, BM25 between equals, then the sources' own order (newest first).
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    ranked = [s.model_copy(update={"score": round(score, 3)}) for score, _, _, s in scored if wanted(s, topic, score)]
+    if material and not ranked:
+        notes.append(NOTHING_MATCHED)
     chosen: list[Source] = []
     # Items already published count as seen, so a mirror of a used story is dropped as well.
     seen: list[Source] = []
     for source in ranked:
-        if source.score <= 0 and not source.kind.startswith(_LOCAL_KINDS):
-            continue
         if any((source.url and source.url == c.url)
-               or similarity(_document(source), _document(c)) >= DUPLICATE_SIMILARITY for c in seen):
+               or similarity(source_text(source), source_text(c)) >= DUPLICATE_SIMILARITY for c in seen):
             continue
         seen.append(source)
         if already_published(source, recent):

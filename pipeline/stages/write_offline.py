@@ -11,9 +11,9 @@ import re
 
 from pipeline.base import PipelineState, RunContext, Source
 from pipeline.bm25 import bm25_scores
-from pipeline.offline_text import (BODIES_BARE, CLOSERS, HOOKS_BARE, HOOKS_WITH_MATERIAL, LINK_LEADS,
-                                   Directives, directives_for, emoji_for)
-from pipeline.provenance import LINK, links_in
+from pipeline.framing import frame
+from pipeline.offline_text import BODIES_BARE, CLOSERS, LINK_LEADS, Directives, directives_for, emoji_for, opening
+from pipeline.provenance import links_in
 from pipeline.shape import Budget
 from pipeline.stages.plan import plan_all
 from pipeline.textutil import keywords, sentences, similarity
@@ -29,20 +29,6 @@ def hashtags_for(texts: list[str], limit: int = 2) -> list[str]:
         if tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     return tags[:limit]
-
-
-def clean_topic(topic: str) -> str:
-    return " ".join(LINK.sub("", topic).split()).strip(" -:—,")
-
-
-def _inline(topic: str) -> str:
-    if len(topic) > 80:
-        return "it"
-    first = topic.split(" ", 1)[0]
-    # Keep "Kubernetes", "API", "iOS" as typed; lowercase only ordinary sentence-initial words.
-    if first[1:].lower() != first[1:] or first.isupper():
-        return topic
-    return topic[:1].lower() + topic[1:]
 
 
 def best_sentences(material: list[Source], topic: str, wanted: int) -> list[str]:
@@ -73,16 +59,15 @@ def _pick(options: list[str], variant: int) -> str:
 
 def compose(state: PipelineState, d: Directives, variant: int, budget: Budget) -> str:
     brief = state.brief
-    topic = clean_topic(brief.topic) or (state.material[0].title if state.material else "Today")
-    fill = {"Topic": topic[:1].upper() + topic[1:], "topic": _inline(topic)}
-    if topic.endswith("?") or len(topic) > 80:
-        hook = fill["Topic"] if topic.endswith(("?", "!", ".")) else fill["Topic"] + "."
-    else:
-        hook = _pick((HOOKS_WITH_MATERIAL if state.material else HOOKS_BARE)[d.tone], variant).format(**fill)
+    shape = frame(brief.topic)
+    if shape.kind == "empty" and state.material:
+        shape = frame(state.material[0].title)
+    topic = shape.text
+    hook = opening(shape, d.tone, variant, bool(state.material))
     if d.emoji and not 0x2190 <= ord(hook[0]) <= 0x1FAFF:
         hook = f"{emoji_for(topic)} {hook}"
-    body = best_sentences(state.material, topic, d.max_sentences) if state.material else \
-        [_pick(BODIES_BARE[d.tone], variant + 1).format(**fill)]
+    body = best_sentences(state.material, topic or brief.topic, d.max_sentences) if state.material else \
+        [_pick(BODIES_BARE[d.tone], variant + 1)]
     closer = _pick(CLOSERS[d.tone], variant + 2) if d.closer and not state.material else ""
     links = [s.url for s in state.material if s.url] + links_in(brief.topic)
     link = f"{LINK_LEADS[d.tone]}{links[0]}" if links and d.link else ""

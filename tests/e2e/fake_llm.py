@@ -13,7 +13,7 @@ import email.utils
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -67,8 +67,11 @@ class Seen:
 
 class FakeLLM:
     def __init__(self, reply: str = "We shipped faster search this week. #Search", *,
-                 refuse_key: bool = False) -> None:
+                 refuse_key: bool = False, answer: Callable[[dict], str] | None = None) -> None:
+        """`reply` answers every request; `answer`, when given, picks the reply from the request's
+        JSON body instead (a writer and a reviewer asked different things)."""
         self.reply = reply
+        self.answer = answer
         # Answer 401 quoting the key it was sent, as several OpenAI-compatible servers do.
         self.refuse_key = refuse_key
         self.requests: list[dict] = []
@@ -105,6 +108,8 @@ class FakeLLM:
                            "https://platform.openai.com/account/api-keys.",
                 "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}, status=401)
         answer = self._next()
+        if answer.body is None and self.answer is not None and isinstance(parsed, dict):
+            answer = completion(self.answer(parsed))
         if answer.held:
             await self._released.wait()  # taken and never answered, until the server stops
         payload = answer.body if answer.body is not None else completion(self.reply).body or b""

@@ -134,7 +134,9 @@ async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_
     async with serve_app(model.app) as server:
         stage = make_critique(client(http, server.port))
         first = await stage(RunContext(), state)
-        assert first.critique is not None and first.critique.reasons[0] == "Strong hook."
+        assert first.critique is not None and "Tone: The model: Strong hook." in first.critique.reasons
+        tone = next(p for p in first.critique.parts if p.name == "tone")
+        assert tone.score == 9.0  # the model's 8 averaged with the heuristics' 10
         second = await stage(RunContext(), state)
     assert any("not valid JSON" in w for w in second.warnings)
 
@@ -150,3 +152,51 @@ async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_i
     assert [s.name for s in result.stages] == ["collect", "curate", "plan", "write", "critique", "policy"]
     assert result.stages[3].model == "fake-1"
     assert result.text == "Tokio 1.40 ships a faster scheduler. #Rust"
+
+
+GROUNDED = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed",
+                  excerpt="Tokio 1.40 ships a scheduler that is 20% faster.")
+
+
+async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http, serve_app):
+    review = {"score": 7, "reasons": ["Fine."], "claims": [
+        {"claim": "20% faster", "supported": True, "sources": [1, 9]},
+        {"claim": "1.40", "supported": False, "sources": []},
+        {"claim": "Tokio is the most used runtime", "supported": False, "sources": []}]}
+    model = FakeModel((200, {}, json.dumps(review)))
+    state = PipelineState(brief=DraftBrief(topic="tokio scheduler"), material=[GROUNDED],
+                          text="Tokio 1.40: the scheduler is 20% faster. Tokio is the most used runtime. #Rust")
+    async with serve_app(model.app) as server:
+        state = await make_critique(client(http, server.port))(RunContext(), state)
+    claims = {c.text: c for c in state.critique.claims}
+    assert state.critique.model_checked
+    assert claims["20%"].found and claims["20%"].model_found and claims["20%"].model_sources == [1]
+    # Found by our check, denied by the model: shown both ways, and it blocks.
+    assert claims["1.40"].found and claims["1.40"].model_found is False and not claims["1.40"].supported
+    # Named only by the model.
+    assert claims["Tokio is the most used runtime"].kind == "statement"
+    assert claims["Tokio is the most used runtime"].found is None and not claims["Tokio is the most used runtime"].supported
+    assert state.critique.score <= 5.0
+    ask = model.requests[0]["body"]["messages"][1]["content"]
+    assert '"20%"' in ask and "[1] Tokio 1.40" in ask and "Topic: tokio scheduler" in ask
+
+
+async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http, serve_app):
+    model = FakeModel((200, {}, '{"score": 9, "reasons": ["Nice."]}'))
+    state = PipelineState(brief=DraftBrief(topic="tokio scheduler"), material=[GROUNDED],
+                          text="Tokio 1.40 ships a scheduler that is 30% faster. #Rust")
+    async with serve_app(model.app) as server:
+        state = await make_critique(client(http, server.port))(RunContext(), state)
+    assert not state.critique.model_checked
+    assert [c.text for c in state.critique.claims if not c.supported] == ["30%"]
+    assert any("did not check the claims" in w for w in state.warnings)
+
+
+async def test_a_regenerate_prompt_keeps_the_grounding_rules(http, serve_app):
+    model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler."))
+    brief = DraftBrief(topic="tokio news", feedback="say it is twice as fast", previous_text="Old draft")
+    async with serve_app(model.app) as server:
+        await write_with(client(http, server.port), brief, [GROUNDED])
+    system = model.requests[0]["body"]["messages"][0]["content"]
+    assert "Never invent figures, versions, dates, names" in system
+    assert "feedback changes the wording, never the facts" in system

@@ -41,6 +41,8 @@ async def desk(database_url: str, redis_url: str, destinations: list[str], *, te
     # Enough material for the planner to choose a thread where threads are possible.
     Path(notes_dir, "audit.md").write_text("# How the audit trail works\n\n" + " ".join(
         f"The audit trail records decision {n} with who made it and when." for n in range(10)))
+    # The writer's answer is grounded in the notes, so no unsupported claim holds up its approval.
+    Path(notes_dir, "answer.md").write_text("# The audit trail and what we publish\n\n" + text)
     settings.setdefault("signoff_notes_dir", notes_dir)
     # A slow sweep: one that enqueues the publish job while the bot is still re-rendering the
     # approval can let that stale render land after the worker's last update (a known race).
