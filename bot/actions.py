@@ -105,9 +105,10 @@ async def handle_accept_claims(ack: Any, body: dict, client: AsyncWebClient, con
     """An approver vouches for claims no source supports: recorded (with its audit event) before
     Slack is answered, like Approve; the message is re-rendered after."""
     deps = deps_of(context)
-    origin, draft, revision, sha256 = await _clicked(deps, body, context)
+    clicked = await _clicked(deps, body, context)
+    origin, draft, revision, sha256 = clicked.origin, clicked.draft, clicked.revision, clicked.sha256
     if draft is None:
-        await _answer_refusal(ack, deps, client, origin, replies.draft_gone())
+        await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return
     permission = await check(deps, user=origin.user, installation=origin.installation, action="accept claims on",
                              draft_id=draft.id)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from pipeline.framing import clean
 from pipeline.base import Claim, Source
 from pipeline.claims import Found, find_claims
 from pipeline.provenance import links_in, mentions_in, normalize_link
@@ -61,7 +62,9 @@ class Evidence:
 def evidence_for(sources: list[Source], topic: str, feedback: str | None = None) -> list[Evidence]:
     found = [Evidence(f"{s.title}\n{s.url or ''}\n{s.excerpt}", number, "source")
              for number, s in enumerate(sources, 1)]
-    found.append(Evidence(topic, 0, "topic"))
+    # The topic as typed and as the writer frames it (framing.clean drops stray punctuation, so
+    # ".0" becomes "0"): a number the framing makes readable is still the topic's own.
+    found.append(Evidence(f"{topic}\n{clean(topic)}", 0, "topic"))
     if feedback:
         found.append(Evidence(feedback, 0, "feedback"))
     return found

@@ -136,10 +136,12 @@ def quantities(text: str, skip: list[tuple[int, int]] = ()) -> list[Quantity]:  
 
 
 def _list_marker(text: str, match: re.Match[str]) -> bool:
-    """"1." or "2)" opening a line numbers a list; it claims nothing."""
+    """"1." or "2)" opening a line, followed by the item's words, numbers a list; it claims nothing.
+    A number that is the whole line ("0.") is not a marker: it is what the line says."""
     line_start = text.rfind("\n", 0, match.start()) + 1
+    follows = text[match.end() + 1:match.end() + 2]
     return not text[line_start:match.start()].strip() and text[match.end():match.end() + 1] in (".", ")") \
-        and not match.group("dots")
+        and not match.group("dots") and follows.isspace() and bool(text[match.end() + 2:].split("\n", 1)[0].strip())
 
 
 def _from_digits(match: re.Match[str]) -> Quantity:

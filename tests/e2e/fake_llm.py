@@ -90,7 +90,7 @@ class FakeLLM:
         if self.hold and len(self.requests) == 1:
             return HELD
         if not self._answers:
-            return completion(self.reply)
+            return Answer()  # the default: a chat completion carrying `reply` (or `answer(body)`)
         return self._answers.pop(0) if len(self._answers) > 1 else self._answers[0]
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:
