@@ -130,16 +130,17 @@ async def db_upgrade(settings: Settings) -> None:
 
 async def audit_verify(settings: Settings) -> int:
     from storage import audit
-    from storage.db import create_engine, create_sessionmaker
+    from storage.db import create_engine, create_sessionmaker, snapshot
 
     engine = create_engine(settings.database_url)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with snapshot(create_sessionmaker(engine)) as session:
             report = await audit.verify(session)
     finally:
         await engine.dispose()
     if report.ok:
-        print(f"audit trail intact: {report.events} events, head {report.head[:16]}")
+        # In full, to compare with the head posted daily to SIGNOFF_AUDIT_CHANNEL.
+        print(f"audit trail intact: {report.events} events, head #{report.events} {report.head}")
         return 0
     print(f"audit trail BROKEN at event #{report.broken_at_seq}: {report.reason}", file=sys.stderr)
     return 1

@@ -103,3 +103,14 @@ async def write_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
 
 def _url_of(engine: AsyncEngine) -> str:
     return engine.url.render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A read-only session whose statements all see the same moment, so a chain walked while others
+    append still ends at the head it started from. SQLite's read transactions already hold one
+    snapshot (WAL); PostgreSQL's default, READ COMMITTED, takes a new one for every statement."""
+    async with sessionmaker() as session:
+        if session.bind is not None and not is_sqlite(str(session.bind.url)):
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
