@@ -60,3 +60,28 @@ class Running:
             raise AssertionError(f"still running {timeout_s:.0f} s after {sig.name}:\n{self.output[-3000:]}")
         finally:
             self._log.close()
+
+
+def processes_mentioning(path: Path) -> list[int]:
+    """Ids of running processes whose command line names `path` (an embedded redis-server is
+    started with `--dir <its data directory>`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in cmdline and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def end(pids: list[int]) -> None:
+    """Stop processes a failed test left behind (found by `processes_mentioning`, so they are ours)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
