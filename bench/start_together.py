@@ -85,6 +85,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--ready-timeout", type=float, default=120.0,
                         help="seconds a round may take to come up before it counts as slow")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="stop after the round running at this point (the table says how many ran)")
     args = parser.parse_args()
     clean_environment()
     if not SIGNOFF.exists():
@@ -92,10 +94,12 @@ def main() -> int:
         return 2
     failures: list[tuple[int, dict]] = []
     ready: list[float] = []
-    slow = 0
+    slow = done = 0
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="signoff-soak-") as tmp, embedded_redis(Path(tmp)) as redis_url:
         for i in range(args.rounds):
+            if args.max_minutes is not None and time.monotonic() - began > args.max_minutes * 60:
+                break
             workdir = Path(tmp) / f"round-{i}"
             workdir.mkdir()
             result = one_round(workdir, redis_url, args.ready_timeout)
@@ -109,13 +113,14 @@ def main() -> int:
             with contextlib.suppress(OSError):
                 for path in workdir.iterdir():
                     path.unlink()
-            if (i + 1) % 25 == 0:
-                print(f"… {i + 1} rounds, {len(failures)} failed", file=sys.stderr, flush=True)
+            done += 1
+            if done % 25 == 0:
+                print(f"… {done} rounds, {len(failures)} failed", file=sys.stderr, flush=True)
     both_up = Summary.of(ready)
-    print(f"\n{machine()}; {args.rounds} rounds in {time.monotonic() - began:.0f} s\n")
+    print(f"\n{machine()}; {done} rounds in {time.monotonic() - began:.0f} s\n")
     print(markdown_table(
         ["rounds", "failed", "slow (> ready timeout)", "both up p50", "both up p99", "both up max"],
-        [[args.rounds, len(failures), slow, f"{both_up.p50:.2f} s", f"{both_up.p99:.2f} s",
+        [[done, len(failures), slow, f"{both_up.p50:.2f} s", f"{both_up.p99:.2f} s",
           f"{both_up.max:.2f} s"]]))
     return 1 if failures else 0
 
