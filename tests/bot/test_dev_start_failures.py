@@ -39,6 +39,7 @@ def test_dev_whose_bot_port_is_taken_stops_its_embedded_redis(data_dir, tmp_path
                          SIGNOFF_APPROVERS="U_ALICE", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}")
     assert result.returncode == 1, result.stderr
     assert "signoff: cannot start:" in result.stderr and "Traceback" not in result.stderr
+    assert "Unclosed" not in result.stderr  # the bot's HTTP session and database were closed too
     assert (data_dir / "redis" / "redis.log").exists()  # it had started one
     assert processes_mentioning(data_dir) == []
 
