@@ -164,8 +164,9 @@ async def _run_draft(ctx: Ctx, outbox_id: int, started: StartedRun) -> str:
                     details={**result.model_dump(mode="json", exclude={"text", "stages"}), "preview": preview},
                     stages=[s.model_dump(mode="json") for s in result.stages], now=clock(),
                     expires_at=expires_at_for(clock(), settings.signoff_draft_ttl_h))
-    await notify.show_draft(slack, sm, draft_id, required=settings.signoff_required_approvals)
+    # The parent first: whoever sees the draft arrive in the thread must not read "Drafting" above it.
     await notify.refresh_parent(slack, sm, draft_id)
+    await notify.show_draft(slack, sm, draft_id, required=settings.signoff_required_approvals)
     if revision is not None and previous is not None:
         await notify.say_mrkdwn_in_thread(slack, sm, draft_id, (
             f"🔁 Revision {revision.number} replaces revision {previous.number} "

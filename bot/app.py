@@ -5,6 +5,7 @@ import logging
 import uuid
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import log_context
@@ -17,7 +18,21 @@ from storage.redaction import Redactor
 log = logging.getLogger("signoff.bot")
 
 
+class _TokenFromTheEnvironment(logging.Filter):
+    """AsyncApp reads SLACK_BOT_TOKEN from the environment whenever it is set, even when handed a
+    client, and then warns that this token will be unused. Ours is meant to be: the client was
+    built from the token the settings read (with our base URL, session and retry handlers, which a
+    client Bolt made from the token alone would lack), so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_WARNING = _TokenFromTheEnvironment()
+
+
 def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, redactor: Redactor) -> AsyncApp:
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_WARNING)  # once: filters are a set
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True,
                    raise_error_for_unhandled_request=False)
     app.middleware(redact_outgoing(redactor))  # first: every listener and middleware after it sends redacted

@@ -3,62 +3,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import logging
-import signal
 import sys
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import logs
+from bot import audit_commands, launch, logs
 from bot.redaction import redactor_for
 from bot.redis_server import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.errors import SchemaMismatch
 
-log = logging.getLogger("signoff")
-
-
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-async def run_bot(settings: Settings, host: str, port: int) -> None:
-    from bot.runtime import start_bot
-
-    runtime = await start_bot(settings, host=host, port=port)
-    try:
-        await _wait_for_stop()
-    finally:
-        await runtime.stop()
-
-
-async def run_worker(settings: Settings) -> None:
-    from bot import worker_runner
-    from bot.queue import connect
-    from bot.settings import require
-    from bot.worker_config import check_destinations
-    from worker import build_worker
-
-    require(settings, "slack_bot_token", "redis_url")
-    await check_destinations(settings)
-    worker = build_worker(settings, connect(settings.redis_url or ""))
-    main = worker_runner.start(worker)
-    stop_requested = asyncio.ensure_future(_wait_for_stop())
-    try:
-        await asyncio.wait([main, stop_requested], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stop_requested.cancel()
-        # SIGINT/SIGTERM: running jobs get worker_runner.GRACE_S to finish, then the worker stops.
-        await worker_runner.stop(worker, main)
-    if not main.cancelled() and main.exception() is not None:
-        raise main.exception()  # type: ignore[misc]  # e.g. Redis unreachable at start
 
 
 async def check_worker(settings: Settings) -> int:
@@ -82,34 +36,6 @@ async def check_worker(settings: Settings) -> int:
     return 0
 
 
-async def run_dev(settings: Settings, host: str, port: int) -> None:
-    """Bot and worker in one process, with an embedded Redis when REDIS_URL is not set."""
-    from bot import worker_runner
-    from bot.queue import connect
-    from bot.redis_server import EmbeddedRedis
-    from bot.runtime import start_bot
-    from bot.worker_config import check_destinations
-    from worker import build_worker
-
-    await check_destinations(settings)
-    embedded = None
-    if not settings.redis_url:
-        embedded = EmbeddedRedis(Path(settings.signoff_data_dir) / "redis")
-        settings = settings.model_copy(update={"redis_url": embedded.start()})
-        log.info("embedded Redis at %s", settings.redis_url)
-    runtime = await start_bot(settings, host=host, port=port)
-    worker = build_worker(settings, connect(settings.redis_url or ""))
-    worker_task = worker_runner.start(worker)
-    try:
-        await _wait_for_stop()
-    finally:
-        with contextlib.suppress(Exception):
-            await worker_runner.stop(worker, worker_task)
-        await runtime.stop()
-        if embedded:
-            embedded.stop()
-
-
 async def db_upgrade(settings: Settings) -> None:
     from storage.db import create_engine
     from storage.migrate import current_revision, upgrade
@@ -120,23 +46,6 @@ async def db_upgrade(settings: Settings) -> None:
         print(f"database at revision {await current_revision(engine)}")
     finally:
         await engine.dispose()
-
-
-async def audit_verify(settings: Settings) -> int:
-    from storage import audit
-    from storage.db import create_engine, create_sessionmaker
-
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            report = await audit.verify(session)
-    finally:
-        await engine.dispose()
-    if report.ok:
-        print(f"audit trail intact: {report.events} events, head {report.head[:16]}")
-        return 0
-    print(f"audit trail BROKEN at event #{report.broken_at_seq}: {report.reason}", file=sys.stderr)
-    return 1
 
 
 async def digest_now(settings: Settings, channel: str | None) -> int:
@@ -167,27 +76,6 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
         print(f"{name}: {sent} message(s)" if sent else f"{name}: nothing pending, nothing sent")
     if not counts:
         print("no channel has drafts yet; name one with --channel")
-    return 0
-
-
-async def audit_export(settings: Settings, output: str | None) -> int:
-    """JSON lines in chain order (storage.audit.export_lines), redacted once more on the way out."""
-    from storage import audit
-    from storage.db import create_engine, create_sessionmaker
-
-    engine = create_engine(settings.database_url)
-    target = open(output, "w", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
-        async with create_sessionmaker(engine, redactor=redactor_for(settings))() as session:
-            async for line in audit.export_lines(session):
-                target.write(line + "\n")
-                count += 1
-    finally:
-        if output:
-            target.close()
-        await engine.dispose()
-    print(f"exported {count} audit events" + (f" to {output}" if output else ""), file=sys.stderr)
     return 0
 
 
@@ -222,13 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure("WARNING" if args.command == "demo" else settings.signoff_log_level,
                        redactor_for(settings))
         if args.command == "bot":
-            asyncio.run(run_bot(settings, args.host, args.port))
+            asyncio.run(launch.run_bot(settings, args.host, args.port))
         elif args.command == "worker" and args.check:
             return asyncio.run(check_worker(settings))
         elif args.command == "worker":
-            asyncio.run(run_worker(settings))
+            asyncio.run(launch.run_worker(settings))
         elif args.command == "dev":
-            asyncio.run(run_dev(settings, args.host, args.port))
+            asyncio.run(launch.run_dev(settings, args.host, args.port))
         elif args.command == "demo":
             from bot.demo import run_demo
             return asyncio.run(run_demo(settings, args.topic))
@@ -237,14 +125,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "digest":
             return asyncio.run(digest_now(settings, args.channel))
         elif args.command == "audit" and args.action == "export":
-            return asyncio.run(audit_export(settings, args.output))
+            return asyncio.run(audit_commands.export(settings, args.output))
         elif args.command == "audit":
-            return asyncio.run(audit_verify(settings))
+            return asyncio.run(audit_commands.verify(settings))
     except SettingsError as exc:
         print(f"signoff: configuration error: {exc}", file=sys.stderr)
         return 2
     except SchemaMismatch as exc:
         print(f"signoff: cannot start: {exc}", file=sys.stderr)
+        return 1
+    except audit_commands.NoDatabase as exc:
+        print(f"signoff audit: {exc}", file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError, EmbeddedRedisError) as exc:
         # A service that is not there is an operator's problem to fix, not a traceback to read.

@@ -6,6 +6,9 @@ and the dry-run destination: no accounts, no keys.
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -78,7 +81,31 @@ async def run_demo(settings: Settings, topic: str) -> int:
     finally:
         if embedded:
             embedded.stop()
-    return await _print_audit(database_url)
+    status = await _print_audit(database_url)
+    print(f"\nThe demo's database is {db_path}. Verify its audit trail yourself with:\n"
+          f"  {verify_command(db_path)}")
+    return status
+
+
+def verify_command(db_path: Path) -> str:
+    """`signoff audit verify` on the demo's database, as typed in the directory the demo ran in."""
+    try:
+        shown = db_path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = db_path
+    return f"DATABASE_URL={shlex.quote(f'sqlite+aiosqlite:///{shown}')} {_signoff()} audit verify"
+
+
+def _signoff() -> str:
+    """How this process was started: `.venv/bin/signoff` from scripts/demo, `signoff` if on PATH."""
+    script = Path(sys.argv[0])
+    on_path = shutil.which("signoff")
+    if script.name != "signoff" or (on_path and Path(on_path).resolve() == script.resolve()):
+        return "signoff"
+    try:
+        return shlex.quote(str(script.resolve().relative_to(Path.cwd().resolve())))
+    except ValueError:
+        return shlex.quote(str(script.resolve()))
 
 
 async def _conversation(stack: LocalStack, topic: str) -> None:

@@ -77,15 +77,21 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
                                 session=http)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"), redactor=redactor)
-    runner, actual_port = await serve(build_web_app(app, deps), host, port)
-    socket_mode = None
-    if settings.slack_app_token:
-        # Socket Mode: Slack's requests arrive over a WebSocket; the HTTP server still serves /healthz.
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    runtime = BotRuntime(engine, queue, web.AppRunner(web.Application()), 0, None, http, deps)
+    try:
+        runtime.runner, runtime.port = await serve(build_web_app(app, deps), host, port)
+        if settings.slack_app_token:
+            # Socket Mode: Slack's requests arrive over a WebSocket; the HTTP server still serves /healthz.
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-        socket_mode = AsyncSocketModeHandler(app, settings.secret("slack_app_token"))
-        await socket_mode.connect_async()
-        log.info("connected to Slack in Socket Mode; /healthz on port %d", actual_port)
+            runtime.socket_mode = AsyncSocketModeHandler(app, settings.secret("slack_app_token"))
+            await runtime.socket_mode.connect_async()
+    except BaseException:
+        # A port in use or Slack refusing the app token: close what is open before saying so.
+        await runtime.stop()
+        raise
+    if runtime.socket_mode is not None:
+        log.info("connected to Slack in Socket Mode; /healthz on port %d", runtime.port)
     else:
-        log.info("bot listening on http://%s:%d/slack/events", host, actual_port)
-    return BotRuntime(engine, queue, runner, actual_port, socket_mode, http, deps)
+        log.info("bot listening on http://%s:%d/slack/events", host, runtime.port)
+    return runtime

@@ -1,4 +1,5 @@
-"""The worker's schedule: arq cron jobs over bot/schedule_jobs.py and bot/schedule_upkeep.py.
+"""The worker's schedule: arq cron jobs over bot/schedule_jobs.py, bot/schedule_upkeep.py and
+bot/audit_post.py.
 
 Every step is idempotent (schedule marks, compare-and-set, outbox dedupe keys), so any number of
 workers may run them.
@@ -41,9 +42,25 @@ async def scheduled_publishes(ctx: Ctx) -> str:
     return f"{len(fired)} scheduled publish job(s) created"
 
 
+async def audit_chain_head(ctx: Ctx) -> str:
+    """The day's audit chain head to SIGNOFF_AUDIT_CHANNEL, by the first worker to ask that day."""
+    from bot.audit_post import post_chain_head
+    from bot.timeparse import zone
+
+    settings = ctx["settings"]
+    if not settings.signoff_audit_channel:
+        return "SIGNOFF_AUDIT_CHANNEL is not set"
+    posted = await let_finish(post_chain_head(ctx["slack"], ctx["sessionmaker"], channel=settings.signoff_audit_channel,
+                                              now=ctx["clock"](), tz=zone(settings.signoff_timezone)))
+    return "posted" if posted else "already posted today, or Slack refused (see the log)"
+
+
 def cron_jobs() -> list[Any]:
     from arq import cron
 
-    # Publishes also at start, so one that fell due while no worker ran goes out at once.
+    # Publishes also at start, so one that fell due while no worker ran goes out at once. The chain
+    # head is asked for every minute (one indexed read once today's is posted) and at start, so a
+    # day with no worker at midnight still gets its post as soon as one runs.
     return [cron(schedules_minutely, second=0, unique=True),
-            cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True)]
+            cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True),
+            cron(audit_chain_head, second=30, unique=True, run_at_startup=True)]

@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.redaction import SESSION_KEY, Redactor
 from storage.sqlite_writers import WriterQueue
@@ -18,11 +18,20 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL and for an in-memory database)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).expanduser().resolve()
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        if (path := sqlite_file(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
@@ -78,7 +87,33 @@ def create_sessionmaker(engine: AsyncEngine, *, redactor: Redactor | None = None
     """Every session carries `redactor` in its `info`, for the storage functions that store free
     text (`storage.redaction.redactor_of`); without one they still remove token-shaped strings."""
     sessionmaker = Sessionmaker(engine, expire_on_commit=False, info={SESSION_KEY: redactor or Redactor()})
-    database = make_url(str(engine.url)).database if is_sqlite(str(engine.url)) else None
-    if database and database != ":memory:":
-        sessionmaker.writers = WriterQueue(str(Path(database).expanduser().resolve()))
+    if (path := sqlite_file(_url_of(engine))) is not None:
+        sessionmaker.writers = WriterQueue(str(path))
     return sessionmaker
+
+
+@asynccontextmanager
+async def write_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a write transaction outside any session (migrations): on a SQLite file it
+    waits its turn in the writer queue and begins IMMEDIATE, like `Sessionmaker.begin()`."""
+    path = sqlite_file(_url_of(engine))
+    async with WriterQueue(str(path)).turn() if path is not None else contextlib.nullcontext():
+        async with engine.connect() as connection:
+            await connection.execution_options(**{WRITE: True})
+            async with connection.begin():
+                yield connection
+
+
+def _url_of(engine: AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A read-only session whose statements all see the same moment, so a chain walked while others
+    append still ends at the head it started from. SQLite's read transactions already hold one
+    snapshot (WAL); PostgreSQL's default, READ COMMITTED, takes a new one for every statement."""
+    async with sessionmaker() as session:
+        if session.bind is not None and not is_sqlite(str(session.bind.url)):
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session

@@ -1,5 +1,13 @@
 """Apply alembic migrations over an existing async engine (used by `signoff db upgrade` and at start),
-and refuse to start on a schema older than this release's."""
+and refuse to start on a schema older than this release's.
+
+Processes that start together (bot and worker under systemd or compose) upgrade one at a time: a
+SQLite file in a write transaction taken in the writer queue (storage/sqlite_writers.py), PostgreSQL
+under a transaction-scoped advisory lock. The next one then finds the schema at head and does
+nothing. Without that, both read "no alembic_version yet" in deferred transactions and the second
+one's first write failed at once with "database is locked": SQLite does not wait (busy timeout or
+not) when a reader upgrades to a writer after another writer committed.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,12 +16,16 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import is_sqlite, write_connection
 from storage.errors import SchemaMismatch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("signoff.storage")
+# pg_advisory_xact_lock key of migrations: "SIGNOFF" in ASCII, read as one integer.
+MIGRATION_LOCK_KEY = int.from_bytes(b"SIGNOFF", "big")
 
 
 def alembic_config() -> Config:
@@ -29,7 +41,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config.attributes["connection"] = sync_connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
+    async with write_connection(engine) as connection:
+        if not is_sqlite(str(engine.url)):
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await connection.run_sync(_run)
 
 

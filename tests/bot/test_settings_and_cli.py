@@ -5,8 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.settings import SettingsError, load_settings
+from tests.bot.processes import signoff
 
 
 def test_comma_separated_lists_are_read_from_the_environment(monkeypatch) -> None:
@@ -93,3 +96,29 @@ def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
     assert result.returncode == 1
     assert result.stderr.strip().startswith("signoff: cannot start: the database (DATABASE_URL) is not reachable")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value, level", [("debug", "DEBUG"), (" Warning ", "WARNING"), ("ERROR", "ERROR")])
+def test_a_log_level_is_read_in_any_case(monkeypatch, value, level) -> None:
+    monkeypatch.setenv("SIGNOFF_LOG_LEVEL", value)
+    assert load_settings().signoff_log_level == level
+
+
+@given(st.text(max_size=40))
+def test_any_log_level_text_is_either_a_level_or_one_line_naming_the_setting(value) -> None:
+    try:
+        level = load_settings(signoff_log_level=value).signoff_log_level
+    except SettingsError as exc:
+        message = str(exc)
+        assert message.startswith("SIGNOFF_LOG_LEVEL: ") and "DEBUG, INFO, WARNING, ERROR, CRITICAL" in message
+        assert "\n" not in message.replace(repr(value), "")
+    else:
+        assert level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") and level == value.strip().upper()
+
+
+def test_an_unknown_log_level_stops_the_worker_with_one_line() -> None:
+    result = signoff("worker", SIGNOFF_LOG_LEVEL="loud")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "signoff: configuration error: SIGNOFF_LOG_LEVEL: 'loud' is not a log level; "
+        "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
