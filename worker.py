@@ -20,20 +20,22 @@ from arq import Worker
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import job_failures, log_context, notify
-from bot.background import let_finish
-from bot.diff import change_summary, word_diff
-from bot.leases import finish, leased
-from bot.outbox_sweep import sweep_forever
-from bot.publication_blocks import label
-from bot.publish_job import publish_draft
+from bot import log_context
+from bot.jobs import failures as job_failures
+from bot.slack import notify
+from bot.listeners.background import let_finish
+from bot.blocks.diff import change_summary, word_diff
+from bot.jobs.leases import finish, leased
+from bot.jobs.sweep import sweep_forever
+from bot.blocks.publications import label
+from bot.jobs.publish import publish_draft
 from bot.queue import HEALTH_CHECK_INTERVAL_S, QUEUE_NAME, Queue
 from bot.redaction import redactor_for
 from bot.settings import Settings, SettingsError, load_settings
-from bot.slack_client import build_slack_client
-from bot.worker_config import brief_for, destination_config, pipeline_config
-from bot.worker_metrics import WorkerMetrics, instrumented, serve as serve_metrics
-from bot.worker_schedule import cron_jobs
+from bot.slack.client import build_slack_client
+from bot.jobs.configs import brief_for, destination_config, pipeline_config
+from bot.jobs.metrics import WorkerMetrics, instrumented, serve as serve_metrics
+from bot.jobs.crons import cron_jobs
 from destinations.base import Post
 from destinations.lengths import measure as destination_measure
 from destinations.preview import preview_lines as destination_preview

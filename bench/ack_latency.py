@@ -30,9 +30,9 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
     """Wait until `want` drafts are pending with their message posted; one Approve body each."""
     from sqlalchemy import func, select
 
-    from bot import action_ids
-    from bot.blocks import button_value, draft_message
-    from bot.presenters import draft_view
+    from bot.blocks import action_ids
+    from bot.blocks.draft import button_value, draft_message
+    from bot.slack.presenters import draft_view
     from storage.db import create_engine, create_sessionmaker
     from storage.models import Draft
 

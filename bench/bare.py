@@ -10,7 +10,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import action_ids
+from bot.blocks import action_ids
 
 OnDraft = Callable[[dict], Awaitable[None]]
 

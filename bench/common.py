@@ -105,7 +105,7 @@ def memory_mb() -> dict[str, float]:
 @contextlib.contextmanager
 def embedded_redis(workdir: Path) -> Iterator[str]:
     """A private redis-server (not persistent) for this run; never the system Redis."""
-    from bot.redis_server import EmbeddedRedis
+    from launch.redis_server import EmbeddedRedis
 
     server = EmbeddedRedis(workdir / "redis", persistent=False)
     url = server.start()

@@ -1,5 +1,5 @@
 """Building the digest for N pending drafts in one channel (default 10 000): the query of pending
-drafts plus the Block Kit messages (`storage.schedules.waiting_drafts` + `bot.digest.digest_messages`),
+drafts plus the Block Kit messages (`storage.schedules.waiting_drafts` + `bot.blocks.digest.digest_messages`),
 next to a plain `SELECT count(*)` over the same rows, through the same engine.
 
 Permalinks are stored beforehand, as after a first digest, so no Slack call is timed. SQLite
@@ -45,8 +45,8 @@ async def fill(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
 
 
 async def measure(url: str, count: int, repeats: int) -> dict[str, float]:
-    from bot.digest import digest_messages
-    from bot.timeparse import zone
+    from bot.blocks.digest import digest_messages
+    from bot.parsing.timeparse import zone
     from storage import schedules
     from storage.db import create_engine, create_sessionmaker
 

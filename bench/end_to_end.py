@@ -49,12 +49,12 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     from arq.worker import func
 
     from bench.bare import bare_app, web_app
-    from bot import worker_runner
-    from bot.local_slack.server import LocalSlack
+    from launch import worker_runner
+    from launch.local_slack.server import LocalSlack
     from bot.queue import connect
-    from bot.server import serve
+    from bot.process.server import serve
     from bot.settings import load_settings
-    from bot.slack_client import build_slack_client
+    from bot.slack.client import build_slack_client
     from storage.redaction import Redactor
 
     poll_delay = load_settings(**_overrides(args.set)).signoff_poll_delay_s
@@ -102,7 +102,7 @@ def topic_of(i: int) -> str:
 async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict, list]:
     from sqlalchemy import select
 
-    from bot.local_slack.stack import LocalStack
+    from launch.local_slack.stack import LocalStack
     from storage.db import create_engine, create_sessionmaker
     from storage.models import Draft, Run
 

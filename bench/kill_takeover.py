@@ -73,7 +73,7 @@ def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen:  
            "SIGNOFF_APPROVERS": "U_ALICE", "SIGNOFF_LOG_LEVEL": "WARNING",
            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env, stdout=log,
+        return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
 
 
@@ -93,7 +93,7 @@ def counts(slack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # t
 
 
 async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-untyped-def]
-    from bot.local_slack.user import NoSuchButton
+    from launch.local_slack.user import NoSuchButton
 
     alice = stack.user("U_ALICE")
     for message in list(stack.slack.messages.values()):
@@ -108,7 +108,7 @@ async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-u
 
 
 async def soak(args: argparse.Namespace, database_url: str, redis_url: str, workdir: Path) -> dict:
-    from bot.local_slack.stack import LocalStack
+    from launch.local_slack.stack import LocalStack
 
     model = SlowModel(args.model_delay)
     model_url = await model.start()

@@ -44,7 +44,7 @@ async def _stop(arq_worker: Any, task: asyncio.Task) -> None:
 
 
 async def _local_slack():  # type: ignore[no-untyped-def]
-    from bot.local_slack.server import LocalSlack
+    from launch.local_slack.server import LocalSlack
 
     slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6))
     await slack.start()
@@ -53,8 +53,8 @@ async def _local_slack():  # type: ignore[no-untyped-def]
 
 async def bare_bot(args: argparse.Namespace) -> None:
     from bench.bare import bare_app, web_app
-    from bot.server import serve
-    from bot.slack_client import build_slack_client
+    from bot.process.server import serve
+    from bot.slack.client import build_slack_client
     from storage.redaction import Redactor
 
     slack = await _local_slack()
@@ -68,7 +68,7 @@ async def bare_bot(args: argparse.Namespace) -> None:
 
 
 async def signoff_bot(args: argparse.Namespace) -> None:
-    from bot.runtime import start_bot
+    from bot.process.runtime import start_bot
     from bot.settings import load_settings
 
     slack = await _local_slack()

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.local_slack.signing import signed_headers
+from launch.local_slack.signing import signed_headers
 
 TEAM, CHANNEL = "T_LOCAL", "C_GENERAL"
 _trigger = itertools.count(1)

@@ -113,14 +113,14 @@ class Settings(BaseSettings):
     @field_validator("signoff_timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from bot.timeparse import zone
+        from bot.parsing.timeparse import zone
         zone(value)
         return value
 
     @field_validator("signoff_digest_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        from bot.timeparse import parse_schedule
+        from bot.parsing.timeparse import parse_schedule
         parse_schedule(value)
         return value
 

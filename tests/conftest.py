@@ -12,7 +12,7 @@ import pytest
 import redis as redis_sync
 from sqlalchemy import text
 
-from bot.redis_server import EmbeddedRedis
+from launch.redis_server import EmbeddedRedis
 from storage.audit import GENESIS
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

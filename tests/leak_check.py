@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import DBAPIError
 
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.stack import LocalStack
 from bot.redaction import secret_values
 from storage.db import create_engine
 from storage.models import Base

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import action_ids
-from bot.blocks import MAX_BLOCKS, DraftView, draft_message, parent_message, parse_button_value
-from bot.text import chunks, escape_mrkdwn, mention
+from bot.blocks import action_ids
+from bot.blocks.draft import MAX_BLOCKS, DraftView, draft_message, parent_message, parse_button_value
+from bot.blocks.text import chunks, escape_mrkdwn, mention
 
 
 def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]

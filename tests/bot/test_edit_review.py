@@ -2,7 +2,7 @@
 revision it edits, so removing an unsupported claim clears it and adding one shows it."""
 from __future__ import annotations
 
-from bot.edit_policy import review_edit
+from bot.listeners.edit_policy import review_edit
 from storage.claims import unsupported_claims
 
 DETAILS = {"sources": [{"title": "Release 2.4", "excerpt": "Search is now three times faster.", "kind": "notes:r.md"}],

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.draft_ids import MAX_ID, parse_draft_id
-from bot.draft_options import DraftRequest, parse_draft_text
-from bot.signoff_command import split_subcommand
-from bot.timeparse import HORIZON_DAYS, Schedule, TimeParseError, parse_schedule, parse_when, zone
+from bot.parsing.draft_ids import MAX_ID, parse_draft_id
+from bot.parsing.draft_options import DraftRequest, parse_draft_text
+from bot.listeners.signoff_command import split_subcommand
+from bot.parsing.timeparse import HORIZON_DAYS, Schedule, TimeParseError, parse_schedule, parse_when, zone
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, time_text
 
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import action_ids
-from bot.blocks import DraftView, draft_message
-from bot.grounding_blocks import ClaimView, claim_views
-from bot.reports import history
+from bot.blocks import action_ids
+from bot.blocks.draft import DraftView, draft_message
+from bot.blocks.grounding import ClaimView, claim_views
+from bot.blocks.reports import history
 from storage.models import AuditEvent, Draft
 
 CLAIMS = (ClaimView("900 ms", "number", True, sources=(1,), found=True, model_found=True, model_sources=(1,)),

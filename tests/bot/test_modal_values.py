@@ -8,8 +8,10 @@ from typing import Any, Callable
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot import blocks, modals, publication_blocks
-from bot.draft_ids import MAX_ID, NotOurValue
+from bot.blocks import draft as blocks
+from bot.blocks import modals
+from bot.blocks import publications as publication_blocks
+from bot.parsing.draft_ids import MAX_ID, NotOurValue
 from tests.bot.strategies import free_text, json_values
 
 EXAMPLES = settings(max_examples=100, deadline=None)

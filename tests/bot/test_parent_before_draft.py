@@ -2,7 +2,7 @@
 approval: the demo (and anyone watching the channel) never reads "Drafting · queued" over a draft."""
 from __future__ import annotations
 
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.stack import LocalStack
 from tests.bot.processes import signoff
 from tests.e2e.conftest import wait_for_draft
 

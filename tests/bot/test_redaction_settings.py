@@ -87,7 +87,7 @@ def test_audit_export_redacts_an_event_stored_before_redaction_and_flags_it(tmp_
 
     asyncio.run(an_older_release_wrote())
     out = tmp_path / "audit.jsonl"
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "audit", "export", "--output", str(out)],
+    result = subprocess.run([sys.executable, "-m", "launch.cli", "audit", "export", "--output", str(out)],
                             capture_output=True, text=True, timeout=120,
                             env={**os.environ, "DATABASE_URL": url, "WEBHOOK_SECRET": secret})
     assert result.returncode == 0, result.stderr

@@ -35,7 +35,7 @@ def test_a_malformed_setting_is_named_in_one_line(monkeypatch, name, value) -> N
 
 
 def _signoff(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=120)
 
 

@@ -12,13 +12,13 @@ from urllib.parse import quote
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.app import build_app
-from bot.deps import BotDeps
-from bot.local_slack.server import LocalSlack
-from bot.local_slack.user import SlackUser
+from bot.process.app import build_app
+from bot.listeners.deps import BotDeps
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.user import SlackUser
 from bot.queue import Queue, connect
-from bot.server import build_web_app, serve
-from bot.slack_client import build_slack_client
+from bot.process.server import build_web_app, serve
+from bot.slack.client import build_slack_client
 from storage.db import create_engine, create_sessionmaker
 from storage.redaction import Redactor
 

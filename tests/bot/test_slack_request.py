@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from slack_bolt.request.internals import parse_body as bolt_parse_body
 
-from bot.metrics import request_kind
-from bot.slack_request import BadSlackRequest, SlackRequest, parse_body
+from bot.process.metrics import request_kind
+from bot.process.slack_request import BadSlackRequest, SlackRequest, parse_body
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, json_keys, json_values
 
 FORM = "application/x-www-form-urlencoded"

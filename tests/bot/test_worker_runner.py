@@ -7,7 +7,7 @@ import asyncio
 from arq import Worker
 from arq.worker import func
 
-from bot import worker_runner
+from launch import worker_runner
 from bot.queue import connect
 
 QUEUE = "test:worker-runner"

@@ -7,8 +7,8 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot.local_slack.server import LocalSlack, Message
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.server import LocalSlack, Message
+from launch.local_slack.stack import LocalStack
 from tests.e2e.fake_llm import FakeLLM
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 

@@ -5,7 +5,7 @@ import itertools
 import json
 from pathlib import Path
 
-from bot.local_slack.server import Message
+from launch.local_slack.server import Message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 _unique = itertools.count(1)

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from arq.jobs import Job
 
-from bot import worker_runner
-from bot.audit_post import post_chain_head
-from bot.local_slack.stack import LocalStack
+from launch import worker_runner
+from bot.jobs.audit_post import post_chain_head
+from launch.local_slack.stack import LocalStack
 from bot.queue import QUEUE_NAME, connect
-from bot.slack_client import build_slack_client
+from bot.slack.client import build_slack_client
 from storage.redaction import Redactor
 from storage import audit
 from storage.clock import utcnow

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
-from bot.notify import show_draft
-from bot.slack_client import build_slack_client
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
+from bot.slack.notify import show_draft
+from bot.slack.client import build_slack_client
 from storage.redaction import Redactor
 from storage import schedules
 from storage.clock import utcnow

@@ -5,7 +5,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot import action_ids
+from bot.blocks import action_ids
 from storage import audit
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, Publication

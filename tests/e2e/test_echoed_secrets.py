@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, Run
 from tests.e2e.fake_llm import FakeLLM

@@ -11,7 +11,7 @@ import sys
 import time
 
 
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
@@ -99,7 +99,7 @@ def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subproces
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
            "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false"}
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
+        return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -9,7 +9,7 @@ import time
 import httpx
 from sqlalchemy import select
 
-from bot.local_slack.stack import LocalStack
+from launch.local_slack.stack import LocalStack
 from pipeline.base import PipelineState, RunContext
 from pipeline.runner import DEFAULT_STAGES
 from storage.db import create_engine, create_sessionmaker

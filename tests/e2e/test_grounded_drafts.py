@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import select
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent
 from tests.e2e.conftest import shows, wait_for_draft

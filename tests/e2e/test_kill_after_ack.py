@@ -25,10 +25,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from bot import action_ids, modals
-from bot.blocks import button_value
-from bot.local_slack.server import LocalSlack
-from bot.local_slack.signing import signed_headers
+from bot.blocks import action_ids
+from bot.blocks import modals
+from bot.blocks.draft import button_value
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.signing import signed_headers
 from storage import intake, runs
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Approval, Draft, ProcessedEvent, Revision, Run
@@ -50,7 +51,7 @@ async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": slack.bot_token,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, "SIGNOFF_APPROVERS": "U_ALICE,U_BOB"}
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "bot", "--host", "127.0.0.1", "--port",
+        process = subprocess.Popen([sys.executable, "-m", "launch.cli", "bot", "--host", "127.0.0.1", "--port",
                                     str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

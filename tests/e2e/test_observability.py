@@ -9,9 +9,9 @@ import sys
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
-from bot.metrics import request_kind
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
+from bot.process.metrics import request_kind
 from tests.e2e.conftest import shows, wait_for_draft
 
 
@@ -76,7 +76,7 @@ async def test_a_worker_metrics_port_in_use_is_a_one_line_error(tmp_path, redis_
         env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "REDIS_URL": redis_url,
                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}",
                "SIGNOFF_WORKER_METRICS_PORT": str(port)}
-        result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", "worker"],
+        result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "launch.cli", "worker"],
                                          env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert f"SIGNOFF_WORKER_METRICS_PORT: cannot listen on port {port}" in result.stderr
@@ -103,5 +103,5 @@ async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, re
 
 
 def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "worker", "--check"], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "launch.cli", "worker", "--check"], capture_output=True, text=True,
                           env={**os.environ, "REDIS_URL": redis_url}, timeout=60)

@@ -1,8 +1,8 @@
 """`/signoff` answers quickly and privately, from the database."""
 from __future__ import annotations
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 
 

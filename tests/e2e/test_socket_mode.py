@@ -1,8 +1,8 @@
 """With SLACK_APP_TOKEN set, the bot takes Slack's requests over a Socket Mode WebSocket."""
 from __future__ import annotations
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 
 

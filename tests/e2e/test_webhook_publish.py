@@ -7,8 +7,8 @@ import json
 
 from aiohttp import web
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 
 SECRET = "whsec-test-secret"

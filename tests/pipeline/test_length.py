@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.edit_policy import check_edit
+from bot.listeners.edit_policy import check_edit
 from destinations.base import Post
 from destinations.bluesky import Bluesky
 from destinations.lengths import grapheme_count, graphemes, measure, measure_for

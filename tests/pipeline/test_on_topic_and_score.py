@@ -15,7 +15,7 @@ from pipeline.stages.critique import critique_text
 from pipeline.stages.curate import NOTHING_MATCHED, curate_sources
 from pipeline.stages.plan import plan_all
 
-DEMO_NOTES = Path(__file__).resolve().parents[2] / "bot" / "demo_notes"
+DEMO_NOTES = Path(__file__).resolve().parents[2] / "launch" / "demo_notes"
 CI_TOPIC = "Why we moved our CI from GitHub Actions to self-hosted ARM runners"
 RELEASE = Source(title="Release 2.4: faster search and a new CLI", kind="notes:release-2.4.md",
                  excerpt="Search is now three times faster on large workspaces: queries that took 900 ms now "

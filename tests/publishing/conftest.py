@@ -10,9 +10,9 @@ from typing import Any, AsyncIterator
 
 from sqlalchemy import select
 
-from bot import action_ids
-from bot.local_slack.server import LocalSlack, Message
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.server import LocalSlack, Message
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, OutboxJob, Publication
 from tests.e2e.conftest import shows, wait_for_draft

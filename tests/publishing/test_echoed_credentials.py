@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot import action_ids
+from bot.blocks import action_ids
 from tests.destinations.fakes.mastodon import FakeMastodon
 from tests.destinations.fakes.webhook import FakeWebhook
 from tests.e2e.conftest import shows, wait_for_draft

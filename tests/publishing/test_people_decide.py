@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import publish_action_ids as ids
+from bot.blocks import publication_ids as ids
 from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 
-from bot import publish_action_ids as ids
+from bot.blocks import publication_ids as ids
 from bot.queue import QUEUE_NAME
 from storage import outbox
 from tests.destinations.fakes.mastodon import FakeMastodon

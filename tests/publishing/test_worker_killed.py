@@ -6,8 +6,8 @@ import signal
 import subprocess
 import sys
 
-from bot import action_ids
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
@@ -23,7 +23,7 @@ def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen:
            "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false",
            "SIGNOFF_DESTINATIONS": "x", "X_API_URL": x_url,
            **{name.upper(): value for name, value in X_SECRETS.items()}}
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.local_slack.server import LocalSlack
-from bot.slack_client import build_slack_client
+from launch.local_slack.server import LocalSlack
+from bot.slack.client import build_slack_client
 from storage.redaction import Redactor
 from storage.models import Draft
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)

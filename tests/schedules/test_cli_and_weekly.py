@@ -6,7 +6,7 @@ import os
 import sys
 from datetime import timedelta
 
-from bot.schedule_jobs import ScheduleConfig, send_weekly_reports
+from bot.jobs.schedules import ScheduleConfig, send_weekly_reports
 from storage import audit
 from storage.clock import utcnow
 from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
@@ -14,7 +14,7 @@ from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
 
 async def signoff(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env={**os.environ, **env},
+        sys.executable, "-m", "launch.cli", *args, env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()

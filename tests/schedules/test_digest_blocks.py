@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.digest import MAX_BLOCKS, digest_messages, human_duration, reminder_message, weekly_report_message
-from bot.timeparse import zone
+from bot.blocks.digest import MAX_BLOCKS, digest_messages, human_duration, reminder_message, weekly_report_message
+from bot.parsing.timeparse import zone
 from storage.schedules import Waiting
 from storage.weekly import WeeklyStats
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import action_ids, worker_runner
-from bot.local_slack.stack import LocalStack
+from bot.blocks import action_ids
+from launch import worker_runner
+from launch.local_slack.stack import LocalStack
 from bot.queue import QUEUE_NAME, connect
 from storage import decisions, queries, scheduled_publish, schedules
 from storage.clock import utcnow

@@ -5,9 +5,9 @@ import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.schedule_jobs import ScheduleConfig, send_digests
-from bot.schedule_upkeep import expire_drafts, send_reminders
-from bot.slack_pace import PacedPoster
+from bot.jobs.schedules import ScheduleConfig, send_digests
+from bot.jobs.upkeep import expire_drafts, send_reminders
+from bot.slack.pace import PacedPoster
 from storage import schedules
 from storage.models import Revision
 from storage.runs import sha256_hex

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.timeparse import TimeParseError, parse_clock, parse_schedule, parse_when, zone
+from bot.parsing.timeparse import TimeParseError, parse_clock, parse_schedule, parse_when, zone
 
 BERLIN, NEW_YORK = zone("Europe/Berlin"), zone("America/New_York")
 

@@ -62,8 +62,8 @@ async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgr
     await engine.dispose()
     env = {**os.environ, "DATABASE_URL": scratch_postgres, "REDIS_URL": redis_url,
            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s" * 32, "SIGNOFF_APPROVERS": "U_ALICE"}
-    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", command, "--port", "0"]
-                                     if command == "bot" else [sys.executable, "-m", "bot.cli", command],
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "launch.cli", command, "--port", "0"]
+                                     if command == "bot" else [sys.executable, "-m", "launch.cli", command],
                                      env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (

@@ -1,0 +1,56 @@
+"""Work a listener starts after acknowledging Slack.
+
+The app runs with `process_before_response=True`: Bolt answers Slack as soon as the listener
+returns, instead of polling every 10 ms for `ack()`. So a listener acks, hands the rest of its
+work to `Background.spawn`, and returns; `drain` lets that work finish before the bot stops.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Awaitable, Callable, Coroutine
+
+log = logging.getLogger("signoff.bot.listeners.background")
+
+
+class Background:
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, Any], what: str = "listener") -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)  # a reference, so the task is not collected half-way
+
+        def done(finished: asyncio.Task) -> None:
+            self.tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("%s failed after the ack", what, exc_info=finished.exception())
+
+        task.add_done_callback(done)
+
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout_s)
+
+
+def acked(background: Background, work: Callable[[dict, Any], Awaitable[None]]):  # type: ignore[no-untyped-def]
+    """A button listener that acks at once and does `work(body, client)` after the response."""
+    async def listener(ack, body, client) -> None:  # type: ignore[no-untyped-def]
+        await ack()
+        background.spawn(work(body, client), getattr(work, "__name__", "listener"))
+
+    return listener
+
+
+async def let_finish(work: Awaitable[Any], grace_s: float = 5.0) -> Any:
+    """`work`, which a cancellation of the caller (a worker shutting down) does not cut short for up
+    to `grace_s`: an aiosqlite connection cancelled mid-transaction may never close (and keeps
+    SQLite's write lock)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, grace_s)
+        raise

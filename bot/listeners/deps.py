@@ -1,0 +1,37 @@
+"""What the listeners need, built once by the bot's composition root (`bot.process.runtime`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.listeners.background import Background
+from bot.queue import Queue
+from bot.listeners.visibility import ChannelVisibility
+from storage.clock import Clock, utcnow
+from storage.decisions import ApprovalRule
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    queue: Queue
+    approvers: frozenset[str]  # from the environment; bot.listeners.effective applies /signoff config on top
+    destinations: tuple[str, ...]
+    max_topic_chars: int = 500
+    clock: Clock = utcnow
+    admins: frozenset[str] = frozenset()
+    rule: ApprovalRule = ApprovalRule()
+    timezone: str = "UTC"
+    drafts_per_hour: int = 20
+    background: Background = field(default_factory=Background)
+    visibility: ChannelVisibility = field(default_factory=ChannelVisibility)
+
+
+# The key under which a middleware (bot.process.app) puts the deps into every request's Bolt context.
+CONTEXT_KEY = "signoff"
+
+
+def deps_of(context: Mapping[str, Any]) -> BotDeps:
+    return context[CONTEXT_KEY]  # type: ignore[no-any-return]
