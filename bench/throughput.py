@@ -41,7 +41,7 @@ async def enqueue_drafts(database_url: str, redis_url: str, count: int) -> None:
                     session, team_id="T_LOCAL", channel_id="C_GENERAL", user_id="U_CAROL",
                     topic=f"throughput topic {i}: release notes for version {i}", destinations=["dryrun"],
                     now=utcnow())
-            if not await queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id):
+            if not await queue.enqueue(accepted.job):
                 raise RuntimeError("could not enqueue on the embedded Redis")
     finally:
         await queue.redis.aclose()

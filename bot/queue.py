@@ -9,6 +9,8 @@ from arq.constants import health_check_key_suffix
 from arq.jobs import Job, JobStatus
 from redis.asyncio import ConnectionPool
 
+from storage.outbox import QueuedJob
+
 log = logging.getLogger("signoff.queue")
 
 QUEUE_NAME = "signoff:queue"
@@ -30,16 +32,16 @@ class Queue:
         self.redis = redis
         self.timeout_s = timeout_s
 
-    async def enqueue(self, job: str, outbox_id: int, job_id: str, *, defer_s: float | None = None) -> bool:
+    async def enqueue(self, job: QueuedJob, *, defer_s: float | None = None) -> bool:
         """True when arq accepted it or already has it; False when Redis could not be reached."""
         try:
             await asyncio.wait_for(
-                self.redis.enqueue_job(job, outbox_id, _job_id=job_id, _defer_by=defer_s),
+                self.redis.enqueue_job(job.name.value, job.outbox_id, _job_id=job.arq_id, _defer_by=defer_s),
                 self.timeout_s)
             return True
         except Exception as exc:  # a dead Redis must never break the caller
             log.warning("enqueue of %s (%s) failed, the outbox sweep will retry: %s",
-                        job, job_id, exc.__class__.__name__)
+                        job.name.value, job.arq_id, exc.__class__.__name__)
             return False
 
     async def status(self, job_id: str) -> JobStatus:

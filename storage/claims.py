@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, queries
-from storage.decisions import ApprovalRule, Decision, Refusal, compare_and_set, locked_draft
+from storage import queries
+from storage.decisions import ApprovalRule, locked_draft
+from storage.transitions import Outcome, Refusal, refused, transition
 from storage.models import Revision
 from storage.states import DraftStatus
 
@@ -36,30 +37,31 @@ def score_summary(details: dict) -> dict:
 
 
 async def accept(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
-                 now: datetime, rule: ApprovalRule = ApprovalRule()) -> Decision:
+                 now: datetime, rule: ApprovalRule = ApprovalRule()) -> Outcome:
     """`user_id` vouches for the unsupported claims of `revision` (the one they were shown)."""
     row = await locked_draft(session, draft_id)
     if row.status == DraftStatus.generating.value:
-        return Decision(False, row, Refusal.not_ready)
+        return refused(Refusal.not_ready, row)
     if row.status not in ACCEPTABLE:
-        return Decision(False, row, Refusal.already_decided)
+        return refused(Refusal.already_decided, row)
     if row.current_revision != revision:
-        return Decision(False, row, Refusal.stale_revision)
+        return refused(Refusal.stale_revision, row)
     shown = await queries.revision(session, draft_id, revision)
     if shown is None or shown.sha256 != sha256:
-        return Decision(False, row, Refusal.hash_mismatch)
+        return refused(Refusal.hash_mismatch, row)
     if not shown.unsupported_claims:
-        return Decision(False, row, Refusal.nothing_to_accept)
+        return refused(Refusal.nothing_to_accept, row)
     if shown.claims_accepted_by:
-        return Decision(False, row, Refusal.claims_already_accepted)
+        return refused(Refusal.claims_already_accepted, row)
     if rule.four_eyes and user_id == row.requester_id:
-        return Decision(False, row, Refusal.own_draft)
-    if not await compare_and_set(session, row, from_status=row.status, values={"updated_at": now}):
-        return Decision(False, row, Refusal.lost_race)
-    await session.execute(update(Revision.__table__)
-                          .where(Revision.__table__.c.id == shown.id, Revision.__table__.c.claims_accepted_by.is_(None))
-                          .values(claims_accepted_by=user_id, claims_accepted_at=now))
-    await audit.append(session, kind="claims_accepted", actor=user_id, now=now, draft_id=draft_id, detail={
-        "revision": revision, "sha256": sha256, "claims": unsupported_claims(shown.details)})
-    await session.refresh(shown)
-    return Decision(True, row)
+        return refused(Refusal.own_draft, row)
+    outcome = await transition(session, row, from_status=row.status, values={"updated_at": now},
+                               kind="claims_accepted", actor=user_id, now=now, detail={
+                                   "revision": revision, "sha256": sha256, "claims": unsupported_claims(shown.details)})
+    if outcome.ok:
+        await session.execute(update(Revision.__table__)
+                              .where(Revision.__table__.c.id == shown.id,
+                                     Revision.__table__.c.claims_accepted_by.is_(None))
+                              .values(claims_accepted_by=user_id, claims_accepted_at=now))
+        await session.refresh(shown)
+    return outcome

@@ -5,33 +5,22 @@ outdated rendering is refused instead of silently overwriting a newer revision.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, outbox, queries, search
+from storage import outbox, queries, search
 from storage.claims import score_summary, unsupported_claims
-from storage.decisions import Refusal, compare_and_set, locked_draft
-from storage.intake import RUN_JOB
+from storage.decisions import locked_draft
 from storage.models import Draft, OutboxJob, Revision, Run
 from storage.runs import sha256_hex
-from storage.states import DraftStatus, OutboxStatus, RunStatus
+from storage.states import DraftStatus, JobName, OutboxStatus, RunStatus
+from storage.transitions import Outcome, Refusal, refused, transition
 
 EDITABLE = (DraftStatus.pending.value, DraftStatus.needs_attention.value)
 REGENERABLE = EDITABLE + (DraftStatus.failed.value, DraftStatus.expired.value)
-
-
-@dataclass(frozen=True)
-class ContentChange:
-    ok: bool
-    draft: Draft
-    reason: Refusal | None = None
-    revision: Revision | None = None
-    previous_text: str | None = None
-    outbox_id: int | None = None
-    job_id: str | None = None
 
 
 def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) -> Refusal | None:
@@ -46,13 +35,13 @@ def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) ->
 
 async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
                       policy_ok: bool, problems: list[str], now: datetime,
-                      critique: dict | None = None) -> ContentChange:
+                      critique: dict | None = None) -> Outcome:
     """`critique` is the edited text's own review (its claims checked again); without one the
     edited revision keeps its base's, so unsupported claims still block approval."""
     row = await locked_draft(session, draft_id)
     refusal = _refusal(row, EDITABLE, base_revision)
     if refusal:
-        return ContentChange(False, row, refusal)
+        return refused(refusal, row)
     base = await queries.revision(session, draft_id, base_revision)
     details = dict(base.details) if base else {}
     details["policy"] = {"ok": policy_ok, "problems": problems}
@@ -62,71 +51,69 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
                         author=user_id, policy_ok=policy_ok, details=details, created_at=now,
                         unsupported_claims=len(unsupported_claims(details)))
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
-    if not await compare_and_set(session, row, from_status=row.status, values={
-            "current_revision": revision.number, "status": status.value, "updated_at": now}):
-        return ContentChange(False, row, Refusal.lost_race)
+    outcome = await transition(session, row, from_status=row.status, values={
+        "current_revision": revision.number, "status": status.value, "updated_at": now},
+        kind="edited", actor=user_id, now=now, detail={
+            "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
+            "policy_ok": policy_ok, "problems": problems, **score_summary(details)})
+    if not outcome.ok:
+        return outcome
     session.add(revision)
-    await audit.append(session, kind="edited", actor=user_id, now=now, draft_id=draft_id, detail={
-        "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
-        "policy_ok": policy_ok, "problems": problems, **score_summary(details)})
     await search.index(session, draft_id=draft_id, kind="revision", body=text)
-    return ContentChange(True, row, revision=revision, previous_text=base.text if base else None)
+    return replace(outcome, revision=revision, previous_text=base.text if base else None)
 
 
 async def request_regenerate(session: AsyncSession, *, draft_id: int, base_revision: int | None,
-                             feedback: str | None, user_id: str, now: datetime) -> ContentChange:
+                             feedback: str | None, user_id: str, now: datetime) -> Outcome:
     row = await locked_draft(session, draft_id)
     refusal = _refusal(row, REGENERABLE, base_revision)
     if refusal:
-        return ContentChange(False, row, refusal)
+        return refused(refusal, row)
     number = (await session.scalar(select(func.max(Run.number)).where(Run.draft_id == draft_id)) or 0) + 1
-    if not await compare_and_set(session, row, from_status=row.status, values={
-            "status": DraftStatus.generating.value, "progress": "queued", "last_error": None,
-            "updated_at": now}):
-        return ContentChange(False, row, Refusal.lost_race)
+    feedback = (feedback or "").strip() or None
+    outcome = await transition(session, row, from_status=row.status, values={
+        "status": DraftStatus.generating.value, "progress": "queued", "last_error": None, "updated_at": now},
+        kind="regenerate_requested", actor=user_id, now=now,
+        detail={"run": number, "from_revision": row.current_revision, "feedback": feedback})
+    if not outcome.ok:
+        return outcome
     run = Run(draft_id=draft_id, number=number, status=RunStatus.queued.value, requested_by=user_id,
-              feedback=(feedback or "").strip() or None, created_at=now)
+              feedback=feedback, created_at=now)
     session.add(run)
-    await session.flush()
-    await audit.append(session, kind="regenerate_requested", actor=user_id, now=now, draft_id=draft_id,
-                       detail={"run": number, "from_revision": row.current_revision, "feedback": run.feedback})
-    job = await outbox.add(session, job=RUN_JOB, args={"run_id": run.id}, now=now, dedupe_key=f"run:{run.id}")
-    return ContentChange(True, row, outbox_id=job.id, job_id=outbox.arq_job_id(job))
+    await session.flush()  # the run's id names its job
+    job = await outbox.add(session, job=JobName.run_draft, args={"run_id": run.id}, now=now,
+                           dedupe_key=outbox.run_key(run.id))
+    return replace(outcome, job=outbox.queued(job))
 
 
-async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: datetime) -> ContentChange:
+async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: datetime) -> Outcome:
     """Stop a queued or running request (its run is cancelled and its job will not post anything),
     or a scheduled publication that has not fired yet."""
     row = await locked_draft(session, draft_id)
     if row.status == DraftStatus.approved.value and row.publish_at and row.publish_at > now:
         return await _cancel_scheduled(session, row, user_id, now)
     if row.status != DraftStatus.generating.value:
-        return ContentChange(False, row, Refusal.already_decided)
+        return refused(Refusal.already_decided, row)
     runs = list(await session.scalars(select(Run).where(
         Run.draft_id == draft_id, Run.status.in_([RunStatus.queued.value, RunStatus.running.value]))))
     for run in runs:
         run.status, run.finished_at, run.error = RunStatus.cancelled.value, now, f"cancelled by {user_id}"
-        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key == f"run:{run.id}")
+        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key == outbox.run_key(run.id))
                               .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
     final = DraftStatus.skipped if row.current_revision == 0 else DraftStatus.pending
-    if not await compare_and_set(session, row, from_status=row.status, values={
-            "status": final.value, "progress": None, "decided_by": user_id if final is DraftStatus.skipped else None,
-            "decided_at": now if final is DraftStatus.skipped else None, "decision_note": "cancelled",
-            "updated_at": now}):
-        return ContentChange(False, row, Refusal.lost_race)
-    await audit.append(session, kind="cancelled", actor=user_id, now=now, draft_id=draft_id,
-                       detail={"runs": [r.number for r in runs]})
-    return ContentChange(True, row)
+    return await transition(session, row, from_status=row.status, values={
+        "status": final.value, "progress": None, "decided_by": user_id if final is DraftStatus.skipped else None,
+        "decided_at": now if final is DraftStatus.skipped else None, "decision_note": "cancelled",
+        "updated_at": now}, kind="cancelled", actor=user_id, now=now, detail={"runs": [r.number for r in runs]})
 
 
-async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now: datetime) -> ContentChange:
-    if not await compare_and_set(session, row, from_status=DraftStatus.approved.value, values={
-            "status": DraftStatus.skipped.value, "decision_note": "scheduled publication cancelled",
-            "updated_at": now}):
-        return ContentChange(False, row, Refusal.lost_race)
-    await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key.like(f"publish:{row.id}:%"),
-                                                  OutboxJob.status == OutboxStatus.pending.value)
-                          .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
-    await audit.append(session, kind="schedule_cancelled", actor=user_id, now=now, draft_id=row.id,
-                       detail={"publish_at": row.publish_at.isoformat() if row.publish_at else None})
-    return ContentChange(True, row)
+async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now: datetime) -> Outcome:
+    publish_at = row.publish_at.isoformat() if row.publish_at else None
+    outcome = await transition(session, row, from_status=DraftStatus.approved.value, values={
+        "status": DraftStatus.skipped.value, "decision_note": "scheduled publication cancelled", "updated_at": now},
+        kind="schedule_cancelled", actor=user_id, now=now, detail={"publish_at": publish_at})
+    if outcome.ok:
+        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key.like(outbox.publish_key_prefix(row.id) + "%"),
+                                                      OutboxJob.status == OutboxStatus.pending.value)
+                              .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
+    return outcome

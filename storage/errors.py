@@ -4,7 +4,7 @@
     ├── SchemaMismatch      the schema is older than this release's; the message says what to run
     └── UnknownDraft        a draft id that does not exist (a user typed it, or a stale button)
 
-Refused decisions are not errors: they come back as `Decision` values (see storage.decisions).
+Refused decisions are not errors: they come back as `Outcome` values (see storage.transitions).
 """
 from __future__ import annotations
 

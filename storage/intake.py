@@ -9,17 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, search
 from storage.models import Draft, Run
-from storage.states import DraftStatus, RunStatus
+from storage.states import DraftStatus, JobName, RunStatus
 
-RUN_JOB = "run_draft"
 
 
 @dataclass(frozen=True)
 class Accepted:
     draft_id: int
     run_id: int
-    outbox_id: int
-    job_id: str
+    job: outbox.QueuedJob
+
+    @property
+    def outbox_id(self) -> int:
+        return self.job.outbox_id
 
 
 _INSERT_DRAFT = insert(Draft.__table__).returning(Draft.__table__.c.id)
@@ -43,9 +45,9 @@ async def request_draft(session: AsyncSession, *, team_id: str, channel_id: str,
                        detail={"topic": topic, "channel": channel_id, "destinations": destinations,
                                "publish_at": publish_at.isoformat() if publish_at else None})
     await search.index(session, draft_id=draft_id, kind="topic", body=topic)
-    job = await outbox.add(session, job=RUN_JOB, args={"run_id": run_id}, now=now,
-                           dedupe_key=f"run:{run_id}")
-    return Accepted(draft_id, run_id, job.id, outbox.arq_job_id(job))
+    job = await outbox.add(session, job=JobName.run_draft, args={"run_id": run_id}, now=now,
+                           dedupe_key=outbox.run_key(run_id))
+    return Accepted(draft_id, run_id, outbox.queued(job))
 
 
 async def requests_since(session: AsyncSession, user_id: str, since: datetime) -> int:

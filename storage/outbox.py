@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxJob
 from storage.redaction import redactor_of
-from storage.states import OutboxStatus
+from storage.states import JobName, OutboxStatus
 
 
 _INSERT_JOB = insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
@@ -25,11 +25,38 @@ def arq_job_id(job: OutboxJob) -> str:
     return f"{job.job}:{job.id}:{job.token[:12]}:{job.attempt}"
 
 
-async def add(session: AsyncSession, *, job: str, args: dict, now: datetime,
+@dataclass(frozen=True)
+class QueuedJob:
+    """An outbox job a committed change created (or the sweep found due): what the caller hands
+    to arq once the transaction has committed."""
+
+    name: JobName
+    outbox_id: int
+    arq_id: str
+
+
+def queued(job: OutboxJob) -> QueuedJob:
+    return QueuedJob(JobName(job.job), job.id, arq_job_id(job))
+
+
+# Dedupe keys: one job per run, and one publish job per approved revision.
+def run_key(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+def publish_key(draft_id: int, revision: int | None) -> str:
+    return f"{publish_key_prefix(draft_id)}{revision}"
+
+
+def publish_key_prefix(draft_id: int) -> str:
+    return f"publish:{draft_id}:"
+
+
+async def add(session: AsyncSession, *, job: JobName, args: dict, now: datetime,
               dedupe_key: str | None = None, due_at: datetime | None = None) -> OutboxJob:
     """The new job row, written with a Core insert (on every /draft and approval): the returned
     object is a detached copy for reading its id, token and attempt, not tracked by the session."""
-    values = dict(token=uuid.uuid4().hex, job=job, args=args, dedupe_key=dedupe_key,
+    values = dict(token=uuid.uuid4().hex, job=JobName(job).value, args=args, dedupe_key=dedupe_key,
                   status=OutboxStatus.pending.value, attempt=0, due_at=due_at or now, created_at=now)
     job_id = (await session.execute(_INSERT_JOB, values)).scalar_one()
     return OutboxJob(id=job_id, **values)

@@ -7,7 +7,6 @@ refusal. A refused decision is a value, not an exception.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -15,23 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, publications, queries
 from storage.models import Draft, OutboxJob, Publication
-from storage.states import DraftStatus, OutboxStatus, PublicationStatus as S
-
-PUBLISH_JOB = "publish_draft"  # the worker's job function (storage.decisions uses the same name)
+from storage.states import DraftStatus, JobName, OutboxStatus, PublicationStatus as S
+from storage.transitions import Outcome, Refusal, record, refused
 RETRY_FROM = (S.failed, S.unconfirmed, S.retrying)
 MARK_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
 SKIP_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
 # A settled draft goes back to publishing while a person decides about one of its parts.
 REOPEN_FROM = (DraftStatus.failed, DraftStatus.partially_published, DraftStatus.skipped)
-
-
-@dataclass(frozen=True)
-class PublicationDecision:
-    ok: bool
-    publication: Publication | None
-    reason: str | None = None
-    outbox_id: int | None = None
-    job_id: str | None = None
 
 
 def _detail(p: Publication, **extra: object) -> dict:
@@ -40,18 +29,23 @@ def _detail(p: Publication, **extra: object) -> dict:
 
 async def _compare_and_set(session: AsyncSession, publication_id: int, allowed: tuple[S, ...],
                            values: dict) -> tuple[Publication | None, str | None]:
+    """(the row, the status it had) when the change was made; (the row or None, None) when it was
+    gone or in no state the change applies to (someone decided first)."""
     row = await session.get(Publication, publication_id)
     if row is None:
-        return None, "that publication does not exist"
+        return None, None
     before = row.status
     result = await session.execute(
         update(Publication).where(Publication.id == publication_id,
                                   Publication.status.in_([s.value for s in allowed]))
         .values(**values).execution_options(synchronize_session=False))
     await session.refresh(row)
-    if result.rowcount != 1:
-        return row, f"it is {row.status.replace('_', ' ')} now"
-    return row, before
+    return row, (before if result.rowcount == 1 else None)
+
+
+def _refused(row: Publication | None) -> Outcome:
+    """`publication` carries the row as it is now, so the sentence can say what it is."""
+    return refused(Refusal.no_such_publication if row is None else Refusal.publication_moved_on, publication=row)
 
 
 async def _reopen(session: AsyncSession, draft_id: int, now: datetime) -> None:
@@ -61,19 +55,18 @@ async def _reopen(session: AsyncSession, draft_id: int, now: datetime) -> None:
         .execution_options(synchronize_session=False))
 
 
-async def retry(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> PublicationDecision:
+async def retry(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> Outcome:
     """Back to `retrying` with a fresh attempt budget; the draft's publish job runs again now."""
     row, before = await _compare_and_set(session, publication_id, RETRY_FROM,
                                          {"status": S.retrying.value, "attempts": 0, "error": None,
                                           "finished_at": None})
-    if row is None or row.status != S.retrying.value or before not in [s.value for s in RETRY_FROM]:
-        return PublicationDecision(False, row, before)
-    await audit.append(session, kind="publish_retry_requested", actor=user_id, now=now, draft_id=row.draft_id,
-                       detail=_detail(row, was=before))
+    if row is None or before is None:
+        return _refused(row)
+    await record(session, kind="publish_retry_requested", actor=user_id, now=now, draft_id=row.draft_id,
+                 detail=_detail(row, was=before))
     await _reopen(session, row.draft_id, now)
     job = await _publish_job_now(session, row.draft_id, now)
-    return PublicationDecision(True, row, outbox_id=job.id if job else None,
-                               job_id=outbox.arq_job_id(job) if job else None)
+    return Outcome(True, publication=row, job=outbox.queued(job) if job else None)
 
 
 async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) -> OutboxJob | None:
@@ -83,7 +76,8 @@ async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) 
     it (storage.publications.finish_pass). Returns the row to enqueue, or None when a worker holds it.
     """
     pending = await session.scalar(
-        select(OutboxJob).where(OutboxJob.job == PUBLISH_JOB, OutboxJob.status == OutboxStatus.pending.value,
+        select(OutboxJob).where(OutboxJob.job == JobName.publish_draft.value,
+                                OutboxJob.status == OutboxStatus.pending.value,
                                 OutboxJob.args["draft_id"].as_integer() == draft_id)
         .order_by(OutboxJob.id).limit(1))
     if pending is not None:
@@ -95,11 +89,11 @@ async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) 
         if bumped.rowcount == 1:
             await session.refresh(pending)
             return None if held else pending
-    return await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": draft_id}, now=now)
+    return await outbox.add(session, job=JobName.publish_draft, args={"draft_id": draft_id}, now=now)
 
 
 async def mark_published(session: AsyncSession, *, publication_id: int, user_id: str, url: str,
-                         now: datetime) -> PublicationDecision:
+                         now: datetime) -> Outcome:
     """A person says it is live (or posted it by hand, for a hand-off) and gives the link.
 
     A publish pass runs next: the rest of a thread continues and the draft settles there.
@@ -108,15 +102,14 @@ async def mark_published(session: AsyncSession, *, publication_id: int, user_id:
     row, before = await _compare_and_set(session, publication_id, MARK_FROM,
                                          {"status": S.published.value, "url": url, "error": None,
                                           "external_id": external_id, "finished_at": now})
-    if row is None or before not in [s.value for s in MARK_FROM]:
-        return PublicationDecision(False, row, before)
-    await audit.append(session, kind="published", actor=user_id, now=now, draft_id=row.draft_id,
-                       detail=_detail(row, sha256=row.sha256, external_id=external_id, url=url,
-                                      how="marked by hand", was=before))
+    if row is None or before is None:
+        return _refused(row)
+    await record(session, kind="published", actor=user_id, now=now, draft_id=row.draft_id,
+                 detail=_detail(row, sha256=row.sha256, external_id=external_id, url=url,
+                                how="marked by hand", was=before))
     await _reopen(session, row.draft_id, now)
     job = await _publish_job_now(session, row.draft_id, now)
-    return PublicationDecision(True, row, outbox_id=job.id if job else None,
-                               job_id=outbox.arq_job_id(job) if job else None)
+    return Outcome(True, publication=row, job=outbox.queued(job) if job else None)
 
 
 _BLUESKY_POST_LINK = re.compile(r"https://bsky\.app/profile/([^/?#\s]+)/post/([^/?#\s]+)")
@@ -133,17 +126,17 @@ def _id_from_url(url: str) -> str | None:
     return last if last.isdigit() else None
 
 
-async def skip(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> PublicationDecision:
+async def skip(session: AsyncSession, *, publication_id: int, user_id: str, now: datetime) -> Outcome:
     """This destination part is abandoned; later parts of its thread are never sent."""
     row, before = await _compare_and_set(session, publication_id, SKIP_FROM,
                                          {"status": S.skipped.value, "finished_at": now})
-    if row is None or before not in [s.value for s in SKIP_FROM]:
-        return PublicationDecision(False, row, before)
-    await audit.append(session, kind="publish_skipped", actor=user_id, now=now, draft_id=row.draft_id,
-                       detail=_detail(row, was=before))
+    if row is None or before is None:
+        return _refused(row)
+    await record(session, kind="publish_skipped", actor=user_id, now=now, draft_id=row.draft_id,
+                 detail=_detail(row, was=before))
     await _reopen(session, row.draft_id, now)
     await publications.settle(session, row.draft_id, now=now)
-    return PublicationDecision(True, row)
+    return Outcome(True, publication=row)
 
 
 async def record_refusal(session: AsyncSession, *, publication_id: int, user_id: str, action: str,

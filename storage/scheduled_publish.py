@@ -14,14 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, queries
 from storage.models import Draft, OutboxJob
-from storage.states import DraftStatus, OutboxStatus
+from storage.states import DraftStatus, JobName, OutboxStatus
 
-PUBLISH_JOB = "publish_draft"
 _APPROVED = DraftStatus.approved.value
-
-
-def _approval_key(draft_id: int, revision: int | None) -> str:
-    return f"publish:{draft_id}:{revision}"  # the key storage.decisions.approve uses
 
 
 def _fire_key(draft_id: int, revision: int | None, at: datetime) -> str:
@@ -35,7 +30,7 @@ async def schedule(session: AsyncSession, *, draft_id: int, publish_at: datetime
     row = await queries.draft(session, draft_id)
     if row.status != _APPROVED or publish_at <= now:
         return False
-    immediate = _approval_key(draft_id, row.approved_revision)
+    immediate = outbox.publish_key(draft_id, row.approved_revision)
     started = await session.scalar(select(OutboxJob.id).where(
         OutboxJob.dedupe_key == immediate, OutboxJob.lease_until.is_not(None)))
     if started is not None:
@@ -63,7 +58,7 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
     row = await queries.draft(session, draft_id)
     if row.status != _APPROVED or row.publish_at is None:
         return False
-    held = _approval_key(draft_id, row.approved_revision)
+    held = outbox.publish_key(draft_id, row.approved_revision)
     if await session.scalar(select(OutboxJob.id).where(or_(
             OutboxJob.dedupe_key == _fire_key(draft_id, row.approved_revision, row.publish_at),
             and_(OutboxJob.dedupe_key == held, OutboxJob.status == OutboxStatus.pending.value,
@@ -98,12 +93,12 @@ async def fire_due(session: AsyncSession, *, now: datetime, limit: int = 200) ->
         # An approval may have written its job with due_at = publish_at already: the sweep owns it.
         if await session.scalar(select(OutboxJob.id).where(
                 or_(OutboxJob.dedupe_key == key,
-                    and_(OutboxJob.dedupe_key == _approval_key(row.id, row.approved_revision),
+                    and_(OutboxJob.dedupe_key == outbox.publish_key(row.id, row.approved_revision),
                          OutboxJob.status == OutboxStatus.pending.value)))):
             continue
         try:
             async with session.begin_nested():
-                job = await outbox.add(session, job=PUBLISH_JOB, args={"draft_id": row.id}, now=now,
+                job = await outbox.add(session, job=JobName.publish_draft, args={"draft_id": row.id}, now=now,
                                        dedupe_key=key)
         except IntegrityError:
             continue  # another worker fired it in the same moment

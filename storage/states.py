@@ -1,4 +1,4 @@
-"""Status values stored in the database."""
+"""Status values and job names stored in the database, defined once for storage and the bot."""
 from __future__ import annotations
 
 from enum import Enum
@@ -17,16 +17,19 @@ class DraftStatus(str, Enum):
     failed = "failed"
 
 
-DECIDABLE = (DraftStatus.pending,)
-OPEN = (DraftStatus.generating, DraftStatus.pending, DraftStatus.needs_attention)
-
-
 class RunStatus(str, Enum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"
     failed = "failed"
     cancelled = "cancelled"
+
+
+class JobName(str, Enum):
+    """The worker's jobs: an outbox row's `job` and the arq function that runs it (worker.py)."""
+
+    run_draft = "run_draft"
+    publish_draft = "publish_draft"
 
 
 class OutboxStatus(str, Enum):

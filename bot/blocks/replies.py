@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.blocks.publications import label as destination_label
 from bot.blocks.text import escape_mrkdwn, mention
-from storage.decisions import Refusal
-from storage.models import Draft
+from storage.models import Draft, Publication
+from storage.transitions import Refusal
 
 USAGE = "Usage: `/draft <topic>` — for example `/draft what we shipped this week`."
 
@@ -127,3 +128,11 @@ def no_such_draft(draft_id: int) -> str:
 def visibility_unknown() -> str:
     return ("I could not check with Slack which channels you are in, so I am not showing drafts right now. "
             "Try again in a minute.")
+
+
+def publication_refused(action: str, reason: Refusal | None, publication: Publication | None) -> str:
+    """A Retry, Mark or Skip on a publication part that someone decided first, or that is gone."""
+    if publication is None or reason is Refusal.no_such_publication:
+        return f"Could not {action} that publication: that publication does not exist."
+    what = f"{destination_label(publication.destination)}{f' part {publication.part + 1}' if publication.part else ''}"
+    return f"Could not {action} {what}: it is {publication.status.replace('_', ' ')} now."

@@ -15,13 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import notify
 from bot.blocks.text import escape_mrkdwn
 from storage import outbox, publications, queries, runs
-from storage.states import OutboxStatus
+from storage.states import JobName, OutboxStatus
 
 log = logging.getLogger("signoff.worker.failures")
 Ctx = dict[str, Any]
-
-RUN_JOB, PUBLISH_JOB = "run_draft", "publish_draft"
-
 
 async def give_up(ctx: Ctx, outbox_id: int, error: str) -> int | None:
     """Mark the job dead and fail what it was doing; returns the draft id it concerned, if any."""
@@ -32,9 +29,9 @@ async def give_up(ctx: Ctx, outbox_id: int, error: str) -> int | None:
             return None
         await outbox.finish(session, outbox_id, now=clock(), status=OutboxStatus.dead, error=error)
         draft_id: int | None = None
-        if row.job == RUN_JOB:
+        if row.job == JobName.run_draft.value:
             draft_id = await runs.give_up(session, int(row.args["run_id"]), error=error, now=clock())
-        elif row.job == PUBLISH_JOB:
+        elif row.job == JobName.publish_draft.value:
             draft_id = int(row.args["draft_id"])
             await publications.give_up(session, draft_id, error=error, now=clock())
     if (metrics := ctx.get("metrics")) is not None:
@@ -65,7 +62,7 @@ async def _tell_admins(ctx: Ctx, job: str, draft_id: int | None, error: str) -> 
         async with ctx["sessionmaker"]() as session:
             draft = await queries.draft(session, draft_id)
         link = f" (<{draft.permalink}|thread>)" if draft.permalink else f" in <#{draft.channel_id}>"
-    what = {RUN_JOB: "writing", PUBLISH_JOB: "publishing"}.get(job, job)
+    what = {JobName.run_draft.value: "writing", JobName.publish_draft.value: "publishing"}.get(job, job)
     subject = f"draft #{draft_id}{link}" if draft_id is not None else "a job"
     text = (f":warning: Signoff gave up {escape_mrkdwn(what)} {subject}: {escape_mrkdwn(error)}. "
             "The thread offers the next step; `/healthz` counts dead jobs.")

@@ -19,13 +19,14 @@ from destinations.base import Post
 from destinations.publisher import Publisher
 from storage import outbox, publications, queries
 from storage.runs import sha256_hex
-from storage.states import OutboxStatus
+from storage.outbox import QueuedJob
+from storage.states import JobName, OutboxStatus
 
 Ctx = dict[str, Any]
 
 
 async def publish_draft(ctx: Ctx, outbox_id: int) -> str:
-    log_context.bind(outbox_id=outbox_id, job="publish_draft")
+    log_context.bind(outbox_id=outbox_id, job=JobName.publish_draft.value)
     later: list[float] = []  # [defer_s, the row's attempt when this pass started]
     done = await leased(ctx, outbox_id, lambda args: _publish_draft(ctx, outbox_id, args["draft_id"], later))
     if later:  # after the lease is given back, so the renewer cannot take it again
@@ -78,4 +79,4 @@ async def _reschedule(ctx: Ctx, outbox_id: int, defer_s: float, started_attempt:
                                                          max_attempts=MAX_PUBLISH_RESCHEDULES)
         job_id = outbox.arq_job_id(row) if row is not None else None
     if job_id is not None:
-        await ctx["queue"].enqueue("publish_draft", outbox_id, job_id, defer_s=defer_s or None)
+        await ctx["queue"].enqueue(QueuedJob(JobName.publish_draft, outbox_id, job_id), defer_s=defer_s or None)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.queue import Queue
 from storage import outbox
+from storage.states import JobName
 
 log = logging.getLogger("signoff.worker.sweep")
 
@@ -38,7 +39,7 @@ async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[],
             continue  # picked up a moment ago, not claimed yet
         if status in (JobStatus.complete, JobStatus.in_progress):
             # Finished without marking the row done, or its worker died (the lease ran out).
-            cap = MAX_PUBLISH_RESCHEDULES if row.job == "publish_draft" else max_run_attempts * 2
+            cap = MAX_PUBLISH_RESCHEDULES if row.job == JobName.publish_draft.value else max_run_attempts * 2
             if row.attempt + 1 >= cap:
                 await give_up(row.id, f"its workers stopped {row.attempt + 1} times before it finished")
                 continue
@@ -46,7 +47,7 @@ async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[],
                 if not await outbox.bump_attempt(session, row.id, row.attempt, now=clock()):
                     continue
             row.attempt += 1
-        if await queue.enqueue(row.job, row.id, outbox.arq_job_id(row)):
+        if await queue.enqueue(outbox.queued(row)):
             enqueued += 1
     return enqueued
 

@@ -82,7 +82,7 @@ async def fire_scheduled_publishes(sessionmaker: Sessionmaker, clock: Clock, que
     (if Redis is away the outbox sweep enqueues it later). Returns the outbox ids."""
     async with sessionmaker.begin() as session:
         jobs = await scheduled_publish.fire_due(session, now=clock())
-        fired = [(job.job, job.id, outbox.arq_job_id(job)) for job in jobs]
-    for job, outbox_id, job_id in fired:
-        await queue.enqueue(job, outbox_id, job_id)
-    return [outbox_id for _, outbox_id, _ in fired]
+        fired = [outbox.queued(job) for job in jobs]
+    for queued in fired:
+        await queue.enqueue(queued)
+    return [queued.outbox_id for queued in fired]

@@ -27,6 +27,7 @@ from storage import claims, decisions, queries
 from storage.edits import EDITABLE, REGENERABLE
 from storage.errors import UnknownDraft
 from storage.models import Draft
+from storage.transitions import Outcome
 
 log = logging.getLogger("signoff.bot.listeners.actions")
 
@@ -86,8 +87,8 @@ async def handle_approve(ack: Any, body: dict, client: AsyncWebClient, context: 
 
 
 async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
-                          decision: decisions.Decision) -> None:
-    if not decision.ok:
+                          decision: Outcome) -> None:
+    if not decision.ok or decision.draft is None:
         await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
                    origin.thread_ts)
         return
@@ -96,8 +97,8 @@ async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
         await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
                          clicked_ts=origin.message_ts)
     finally:
-        if decision.final and decision.outbox_id and decision.draft.publish_at is None:
-            await deps.queue.enqueue(decisions.PUBLISH_JOB, decision.outbox_id, decision.job_id or "")
+        if decision.final and decision.job is not None and decision.draft.publish_at is None:
+            await deps.queue.enqueue(decision.job)
     if not decision.final:
         await tell(client, origin.channel, origin.user,
                    replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
@@ -125,7 +126,7 @@ async def handle_accept_claims(ack: Any, body: dict, client: AsyncWebClient, con
 
 
 async def _after_accepting(deps: BotDeps, client: AsyncWebClient, origin: Origin,
-                           decision: decisions.Decision) -> None:
+                           decision: Outcome) -> None:
     if not decision.ok:
         await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
                    origin.thread_ts)

@@ -67,7 +67,7 @@ async def handle_draft(ack: Any, command: dict, context: Any) -> None:
         return
     await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic,
                                                                request.publish_at, request.destinations or ()))
-    deps.background.spawn(deps.queue.enqueue(intake.RUN_JOB, accepted.outbox_id, accepted.job_id), "enqueue")
+    deps.background.spawn(deps.queue.enqueue(accepted.job), "enqueue")
 
 
 async def handle_unknown(ack: Any, command: dict) -> None:

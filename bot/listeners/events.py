@@ -22,6 +22,7 @@ from bot.blocks.text import without_control
 from bot.listeners.views import start_regeneration
 from storage import edits, events
 from storage.models import Draft
+from storage.transitions import Outcome
 
 log = logging.getLogger("signoff.bot.listeners.events")
 
@@ -59,7 +60,7 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
 
 
 async def _after_reply(deps: BotDeps, client: AsyncWebClient, event: dict,
-                       change: edits.ContentChange | None) -> None:
+                       change: Outcome | None) -> None:
     channel, user, thread_ts = event.get("channel", ""), event["user"], event["thread_ts"]
     if change is None:
         await tell(client, channel, user, replies.feedback_ignored(), thread_ts)

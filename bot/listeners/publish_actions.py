@@ -25,10 +25,11 @@ from bot.blocks.publications import label, mark_modal, parse_button_value, parse
 from bot.blocks.text import escape_mrkdwn, mention
 from storage import publication_decisions as decide
 from storage.models import Publication
+from storage.transitions import Outcome
 
 log = logging.getLogger("signoff.bot.listeners.publish_actions")
 _URL = re.compile(r"^https?://[^\s<>|]+$")
-Change = Callable[..., Awaitable[decide.PublicationDecision]]
+Change = Callable[..., Awaitable[Outcome]]
 
 
 async def _refusal(deps: BotDeps, *, user: str, installation: str, action: str, publication_id: int) -> str | None:
@@ -53,10 +54,8 @@ async def _refresh(deps: BotDeps, client: AsyncWebClient, publication: Publicati
     await notify.refresh_parent(client, deps.sessionmaker, publication.draft_id)
 
 
-def _refused(action: str, decision: decide.PublicationDecision) -> str:
-    p = decision.publication
-    what = f"{label(p.destination)}{f' part {p.part + 1}' if p.part else ''}" if p else "that publication"
-    return f"Could not {action} {what}: {decision.reason or 'it changed meanwhile'}."
+def _refused(action: str, decision: Outcome) -> str:
+    return replies.publication_refused(action, decision.reason, decision.publication)
 
 
 def _publication_id(body: dict) -> int | None:
@@ -87,7 +86,7 @@ async def _decide(ack: Any, body: dict, client: AsyncWebClient, context: Any, ac
 
 
 async def _after_decision(deps: BotDeps, client: AsyncWebClient, origin: Origin, action: str, refusal: str | None,
-                          decision: decide.PublicationDecision | None, enqueue: bool) -> None:
+                          decision: Outcome | None, enqueue: bool) -> None:
     if refusal is not None or decision is None:
         await tell(client, origin.channel, origin.user, refusal or "", origin.thread_ts)
         return
@@ -97,8 +96,8 @@ async def _after_decision(deps: BotDeps, client: AsyncWebClient, origin: Origin,
     try:
         await _refresh(deps, client, decision.publication)
     finally:
-        if enqueue and decision.outbox_id is not None and decision.job_id is not None:
-            await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+        if enqueue and decision.job is not None:
+            await deps.queue.enqueue(decision.job)
 
 
 async def handle_retry(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -155,13 +154,13 @@ async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncW
     deps.background.spawn(_after_mark(deps, client, decision, user, url, channel, handoff_ts), "mark submitted")
 
 
-async def _after_mark(deps: BotDeps, client: AsyncWebClient, decision: decide.PublicationDecision, user: str,
+async def _after_mark(deps: BotDeps, client: AsyncWebClient, decision: Outcome, user: str,
                       url: str, channel: str, handoff_ts: str | None) -> None:
     try:
         await _refresh(deps, client, decision.publication)
     finally:
-        if decision.outbox_id is not None and decision.job_id is not None:
-            await deps.queue.enqueue(decide.PUBLISH_JOB, decision.outbox_id, decision.job_id)
+        if decision.job is not None:
+            await deps.queue.enqueue(decision.job)
     if handoff_ts:  # clicked on a hand-off message: replace its button with who posted it where
         await client.chat_update(channel=channel, ts=handoff_ts, text=escape_mrkdwn(f"Posted: {url}"),
                                  blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": (

@@ -22,6 +22,7 @@ from bot.parsing.timeparse import TimeParseError, parse_when
 from storage import decisions, edits, intake, queries
 from storage.errors import UnknownDraft
 from storage.models import Draft
+from storage.transitions import Outcome
 
 log = logging.getLogger("signoff.bot.listeners.views")
 View = Callable[..., Awaitable[None]]
@@ -92,7 +93,7 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     deps.background.spawn(_show_edit(deps, client, change, meta, body["user"]["id"], text), "edit")
 
 
-async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: edits.ContentChange, meta: dict,
+async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: Outcome, meta: dict,
                      user: str, text: str) -> None:
     await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
                      clicked_ts=meta["message_ts"])
@@ -180,7 +181,7 @@ async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClie
                                      clicked_ts=meta["message_ts"]), "schedule")
 
 
-async def start_regeneration(deps: BotDeps, client: AsyncWebClient, change: edits.ContentChange) -> None:
+async def start_regeneration(deps: BotDeps, client: AsyncWebClient, change: Outcome) -> None:
     """Show that a new revision is coming, then hand the run to the worker."""
     try:
         # Only update a draft message that exists: if the worker has not stored its ts yet, it
@@ -189,7 +190,8 @@ async def start_regeneration(deps: BotDeps, client: AsyncWebClient, change: edit
             await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required)
         await refresh_parent(client, deps.sessionmaker, change.draft.id)
     finally:
-        await deps.queue.enqueue(intake.RUN_JOB, change.outbox_id or 0, change.job_id or "")
+        if change.job is not None:
+            await deps.queue.enqueue(change.job)
 
 
 def register(app: AsyncApp) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from storage.states import JobName
 from storage.stats import Snapshot
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -73,7 +74,7 @@ class Metrics:
             self.retries.set(snap.publish_retries)
             self.backlog.set(snap.outbox_backlog)
             self.dead.clear()
-            for job in ("run_draft", "publish_draft", *snap.dead_jobs):
+            for job in (*(name.value for name in JobName), *snap.dead_jobs):
                 self.dead.labels(job).set(snap.dead_jobs.get(job, 0))
             self.stage.clear()
             for stage, values in snap.stage_ms.items():

@@ -15,6 +15,8 @@ from launch.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
+from storage.outbox import QueuedJob
+from storage.states import JobName
 from tests.e2e.conftest import stack_with_a_silent_model, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
 
@@ -83,8 +85,8 @@ async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) ->
     async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
         await stack.user("U_CAROL").slash("/draft", "at least once")
         queue = Queue(connect(redis_url))
-        await queue.enqueue("run_draft", 1, "duplicate-delivery-a")
-        await queue.enqueue("run_draft", 1, "duplicate-delivery-b")
+        await queue.enqueue(QueuedJob(JobName.run_draft, 1, "duplicate-delivery-a"))
+        await queue.enqueue(QueuedJob(JobName.run_draft, 1, "duplicate-delivery-b"))
         await stack.start_worker()
         await wait_for_draft(stack.slack)
         await asyncio.sleep(1.0)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from storage import claims, decisions, edits, intake, queries, runs
-from storage.decisions import ApprovalRule, Refusal
+from storage.decisions import ApprovalRule
+from storage.transitions import Refusal
 from storage.models import AuditEvent
 
 NOW = datetime(2026, 11, 29, 9, 0)

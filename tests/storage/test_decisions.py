@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from storage import decisions, edits, intake, runs
-from storage.decisions import ApprovalRule, Refusal
+from storage.decisions import ApprovalRule
+from storage.transitions import Refusal
 from storage.models import AuditEvent, OutboxJob
 
 NOW = datetime(2026, 11, 22, 12, 0)
