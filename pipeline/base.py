@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Awaitable, Callable, Literal, Protocol
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from pipeline.deadline import Deadline
 
@@ -107,6 +107,9 @@ class Claim(BaseModel):
     """One checkable statement in a draft (a number, version, date, name, quote or link) and where
     it was found. `sources` are 1-based positions in the draft's sources (its numbered references)."""
 
+    # `model_found` names the language model, not a pydantic method (older pydantic warns on `model_`).
+    model_config = ConfigDict(protected_namespaces=())
+
     text: str
     kind: str
     sources: list[int] = Field(default_factory=list)
@@ -136,6 +139,8 @@ class ScorePart(BaseModel):
 
 
 class Critique(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+
     score: float
     reasons: list[str] = Field(default_factory=list)
     parts: list[ScorePart] = Field(default_factory=list)
