@@ -106,9 +106,12 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts
                              signoff_destinations=["dryrun"], **parse_overrides([]))
 
     async def startup(ctx: dict) -> None:
+        from bot.jobs.deps import deps_of
+
         await signoff.startup(ctx)
-        counter.watch_engine(ctx["engine"])
-        counter.watch_slack(ctx["slack"])
+        deps = deps_of(ctx)
+        counter.watch_engine(deps.engine)
+        counter.watch_slack(deps.slack)
 
     arq_worker = signoff.build_worker(settings, connect(redis_url), burst=True, on_startup=startup, cron_jobs=[])
     try:

@@ -52,7 +52,8 @@ async def db_upgrade(settings: Settings) -> None:
 
 async def digest_now(settings: Settings, channel: str | None) -> int:
     """Send the digest now (every channel, or one), to try a schedule; Slack refusing exits 1."""
-    from bot.jobs.schedules import schedule_config, send_digest_now
+    from bot.jobs.configs import schedule_config
+    from bot.jobs.schedules import send_digest_now
     from bot.settings import require
     from bot.slack.client import build_slack_client
     from bot.slack.pace import SlackRefused

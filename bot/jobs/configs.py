@@ -1,17 +1,19 @@
-"""Settings → what the worker builds from them: destination and pipeline configs, and the brief a
-run hands the pipeline (each chosen destination's real limits and way of counting)."""
+"""Settings → the plain configs the worker's jobs run with. Called only by the composition roots
+(worker.py, and launch/ for `signoff digest` and `signoff worker`'s start check): no job reads
+settings itself."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from bot.settings import Settings, SettingsError
 from destinations.registry import DestinationConfig, UnknownDestination, build_destinations
-from pipeline.base import DestinationCapabilities, DraftBrief
 from pipeline.factory import PipelineConfig
+from bot.jobs.deps import JobConfig
+from bot.jobs.schedules import ScheduleConfig
 
 
 def destination_config(settings: Settings) -> DestinationConfig:
@@ -46,15 +48,19 @@ def pipeline_config(settings: Settings) -> PipelineConfig:
         git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
 
 
-def brief_for(destinations: Mapping[str, Any], draft: Any, feedback: str | None,
-              previous_text: str | None = None, blocked_terms: list[str] | None = None) -> DraftBrief:
-    """What the pipeline is asked for, including each destination's real limits and counting."""
-    chosen = {name: dest for name, dest in destinations.items() if name in draft.destinations}
-    return DraftBrief(
-        topic=draft.topic, destinations=list(draft.destinations), feedback=feedback,
-        previous_text=previous_text, blocked_terms=blocked_terms or [],
-        limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
-        capabilities={name: DestinationCapabilities(
-            max_length=dest.capabilities.max_length, length_unit=dest.capabilities.length_unit.value,
-            threads=dest.capabilities.threads, markdown=dest.capabilities.markdown)
-            for name, dest in chosen.items()})
+def schedule_config(settings: Settings) -> ScheduleConfig:
+    return ScheduleConfig(
+        timezone=settings.signoff_timezone, digest_schedule=settings.signoff_digest_schedule,
+        digest_channels=tuple(settings.signoff_digest_channels),
+        all_clear=settings.signoff_digest_all_clear, weekly_report=settings.signoff_weekly_report,
+        ttl_h=settings.signoff_draft_ttl_h,
+        reminder_after_h=tuple(float(h) for h in settings.signoff_reminder_after_h),
+        approvers=tuple(settings.signoff_approvers))
+
+
+def job_config(settings: Settings) -> JobConfig:
+    return JobConfig(
+        lease_s=settings.signoff_job_lease_s, max_job_attempts=settings.signoff_max_job_attempts,
+        required_approvals=settings.signoff_required_approvals, run_timeout_s=settings.signoff_run_timeout_s,
+        draft_ttl_h=settings.signoff_draft_ttl_h, admins=tuple(settings.signoff_admins),
+        audit_channel=settings.signoff_audit_channel, schedule=schedule_config(settings))

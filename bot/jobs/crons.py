@@ -1,5 +1,5 @@
-"""The worker's schedule: arq cron jobs over bot/schedule_jobs.py, bot/schedule_upkeep.py and
-bot/audit_post.py.
+"""The worker's schedule: arq cron jobs over bot/jobs/schedules.py, bot/jobs/upkeep.py and
+bot/jobs/audit_post.py.
 
 Every step is idempotent (schedule marks, compare-and-set, outbox dedupe keys), so any number of
 workers may run them.
@@ -9,26 +9,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.listeners.background import let_finish
+from bot.jobs import audit_post, schedules, upkeep
+from bot.jobs.deps import WorkerDeps, deps_of
+from bot.jobs.shield import let_finish
+from bot.parsing.timeparse import zone
 
 log = logging.getLogger("signoff.worker.schedule")
-Ctx = dict[str, Any]
+Ctx = dict[str, Any]  # arq's context; the jobs read only deps_of(ctx)
 
 
 async def schedules_minutely(ctx: Ctx) -> str:
-    return await let_finish(_schedules_minutely(ctx))
+    return await let_finish(_schedules_minutely(deps_of(ctx)))
 
 
-async def _schedules_minutely(ctx: Ctx) -> str:
+async def _schedules_minutely(deps: WorkerDeps) -> str:
     """Expiry, reminders, digests and weekly reports; one failing step does not stop the others."""
-    from bot.jobs import schedules as schedule_jobs
-    from bot.jobs import upkeep as schedule_upkeep
-
-    config = schedule_jobs.schedule_config(ctx["settings"])
-    args = (ctx["slack"], ctx["sessionmaker"], ctx["clock"], config)
+    args = (deps.slack, deps.sessionmaker, deps.clock, deps.config.schedule)
     done: list[str] = []
-    for step in (schedule_upkeep.expire_drafts, schedule_upkeep.send_reminders,
-                 schedule_jobs.send_digests, schedule_jobs.send_weekly_reports):
+    for step in (upkeep.expire_drafts, upkeep.send_reminders, schedules.send_digests, schedules.send_weekly_reports):
         try:
             done.append(f"{step.__name__}: {len(await step(*args))}")
         except Exception:
@@ -37,22 +35,19 @@ async def _schedules_minutely(ctx: Ctx) -> str:
 
 
 async def scheduled_publishes(ctx: Ctx) -> str:
-    from bot.jobs.upkeep import fire_scheduled_publishes
-
-    fired = await let_finish(fire_scheduled_publishes(ctx["sessionmaker"], ctx["clock"], ctx["queue"]))
+    deps = deps_of(ctx)
+    fired = await let_finish(upkeep.fire_scheduled_publishes(deps.sessionmaker, deps.clock, deps.queue))
     return f"{len(fired)} scheduled publish job(s) created"
 
 
 async def audit_chain_head(ctx: Ctx) -> str:
     """The day's audit chain head to SIGNOFF_AUDIT_CHANNEL, by the first worker to ask that day."""
-    from bot.jobs.audit_post import post_chain_head
-    from bot.parsing.timeparse import zone
-
-    settings = ctx["settings"]
-    if not settings.signoff_audit_channel:
+    deps = deps_of(ctx)
+    channel = deps.config.audit_channel
+    if not channel:
         return "SIGNOFF_AUDIT_CHANNEL is not set"
-    posted = await let_finish(post_chain_head(ctx["slack"], ctx["sessionmaker"], channel=settings.signoff_audit_channel,
-                                              now=ctx["clock"](), tz=zone(settings.signoff_timezone)))
+    posted = await let_finish(audit_post.post_chain_head(deps.slack, deps.sessionmaker, channel=channel, now=deps.clock(),
+                                                         tz=zone(deps.config.schedule.timezone)))
     return "posted" if posted else "already posted today, or Slack refused (see the log)"
 
 

@@ -12,17 +12,17 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.jobs.deps import WorkerDeps
 from bot.slack import notify
 from bot.blocks.text import escape_mrkdwn
 from storage import outbox, publications, queries, runs
 from storage.states import JobName, OutboxStatus
 
 log = logging.getLogger("signoff.worker.failures")
-Ctx = dict[str, Any]
 
-async def give_up(ctx: Ctx, outbox_id: int, error: str) -> int | None:
+async def give_up(deps: WorkerDeps, outbox_id: int, error: str) -> int | None:
     """Mark the job dead and fail what it was doing; returns the draft id it concerned, if any."""
-    sm, clock = ctx["sessionmaker"], ctx["clock"]
+    sm, clock = deps.sessionmaker, deps.clock
     async with sm.begin() as session:
         row = await outbox.get(session, outbox_id)
         if row is None or row.status != OutboxStatus.pending.value:
@@ -34,39 +34,38 @@ async def give_up(ctx: Ctx, outbox_id: int, error: str) -> int | None:
         elif row.job == JobName.publish_draft.value:
             draft_id = int(row.args["draft_id"])
             await publications.give_up(session, draft_id, error=error, now=clock())
-    if (metrics := ctx.get("metrics")) is not None:
-        metrics.dead_jobs.labels(row.job).inc()
+    deps.metrics.dead_jobs.labels(row.job).inc()
     log.error("gave up %s (outbox %s, draft %s): %s", row.job, outbox_id, draft_id, error)
     if draft_id is not None:
-        await _show(ctx, draft_id)
-    await _tell_admins(ctx, row.job, draft_id, error)
+        await _show(deps, draft_id)
+    await _tell_admins(deps, row.job, draft_id, error)
     return draft_id
 
 
-async def _show(ctx: Ctx, draft_id: int) -> None:
-    slack, sm = ctx["slack"], ctx["sessionmaker"]
+async def _show(deps: WorkerDeps, draft_id: int) -> None:
+    slack, sm = deps.slack, deps.sessionmaker
     try:
         await notify.ensure_parent(slack, sm, draft_id)
-        await notify.show_draft(slack, sm, draft_id, required=ctx["settings"].signoff_required_approvals)
+        await notify.show_draft(slack, sm, draft_id, required=deps.config.required_approvals)
         await notify.refresh_parent(slack, sm, draft_id)
     except Exception as exc:  # Slack itself may be what failed; the admins' DM and /healthz remain
         log.warning("could not show the failure of draft %s: %s", draft_id, exc.__class__.__name__)
 
 
-async def _tell_admins(ctx: Ctx, job: str, draft_id: int | None, error: str) -> None:
-    admins = list(ctx["settings"].signoff_admins)
+async def _tell_admins(deps: WorkerDeps, job: str, draft_id: int | None, error: str) -> None:
+    admins = list(deps.config.admins)
     if not admins:
         return
     link = ""
     if draft_id is not None:
-        async with ctx["sessionmaker"]() as session:
+        async with deps.sessionmaker() as session:
             draft = await queries.draft(session, draft_id)
         link = f" (<{draft.permalink}|thread>)" if draft.permalink else f" in <#{draft.channel_id}>"
     what = {JobName.run_draft.value: "writing", JobName.publish_draft.value: "publishing"}.get(job, job)
     subject = f"draft #{draft_id}{link}" if draft_id is not None else "a job"
     text = (f":warning: Signoff gave up {escape_mrkdwn(what)} {subject}: {escape_mrkdwn(error)}. "
             "The thread offers the next step; `/healthz` counts dead jobs.")
-    client: AsyncWebClient = ctx["slack"]
+    client: AsyncWebClient = deps.slack
     for admin in admins:
         try:
             opened = await client.conversations_open(users=admin)

@@ -19,25 +19,24 @@ from arq import Retry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.jobs import failures as job_failures
-from bot.listeners.background import let_finish
-from bot.settings import Settings
+from bot.jobs.deps import WorkerDeps
+from bot.jobs.shield import let_finish
 from storage import outbox
 from storage.states import OutboxStatus
 
 log = logging.getLogger("signoff.worker.leases")
-Ctx = dict[str, Any]
 
 
 class LeaseLost(Exception):
     """Another worker holds this job's lease now; this one stopped its work."""
 
 
-async def leased(ctx: Ctx, outbox_id: int, work: Callable[[Any], Awaitable[str]],
+async def leased(deps: WorkerDeps, outbox_id: int, work: Callable[[Any], Awaitable[str]], *, attempt: int,
                  begin: Callable[[AsyncSession, dict], Awaitable[Any]] | None = None) -> str:
     """Run `work` under the outbox row's lease. `begin(session, args)`, when given, shares the
-    claim's transaction (one commit fewer per job) and `work` gets what it returns, else the args."""
-    settings: Settings = ctx["settings"]
-    sm, clock, lease_s = ctx["sessionmaker"], ctx["clock"], settings.signoff_job_lease_s
+    claim's transaction (one commit fewer per job) and `work` gets what it returns, else the args.
+    `attempt` is arq's count of this job's tries (a failing job is given up after the last)."""
+    sm, clock, lease_s = deps.sessionmaker, deps.clock, deps.config.lease_s
     async with sm.begin() as session:
         lease = await outbox.claim(session, outbox_id, now=clock(), lease_s=lease_s)
         if lease is None:
@@ -68,51 +67,43 @@ async def leased(ctx: Ctx, outbox_id: int, work: Callable[[Any], Awaitable[str]]
     except (Retry, LeaseLost):
         raise
     except Exception as exc:
-        return await _after_error(ctx, outbox_id, lease.owner, exc)
+        return await _after_error(deps, outbox_id, lease.owner, exc, attempt)
     except asyncio.CancelledError:
         if lost:
             raise LeaseLost(f"outbox {outbox_id}: the lease lapsed and another worker took the job over") from None
         working.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(asyncio.shield(working), 5)
-        await let_finish(_give_back(ctx, outbox_id, lease.owner))
+        await let_finish(_give_back(deps, outbox_id, lease.owner))
         raise
     finally:
         renewer.cancel()
 
 
-async def _after_error(ctx: Ctx, outbox_id: int, owner: str, exc: Exception) -> str:
+async def _after_error(deps: WorkerDeps, outbox_id: int, owner: str, exc: Exception, attempt: int) -> str:
     """Any exception a job did not turn into an outcome itself: try again soon (2, 4, 8, 16 s), and
     when the attempts are spent, give the job up visibly (bot/job_failures.py)."""
     ref = uuid.uuid4().hex[:8]
     error = f"{exc.__class__.__name__} (ref {ref})"
     log.error("outbox %s failed (ref %s)", outbox_id, ref, exc_info=exc)
-    attempt, attempts = int(ctx.get("job_try") or 1), ctx["settings"].signoff_max_job_attempts
+    attempts = deps.config.max_job_attempts
     if attempt < attempts:
         defer_s = float(min(60, 2 ** attempt))
-        async with ctx["sessionmaker"].begin() as session:
+        async with deps.sessionmaker.begin() as session:
             await outbox.release(session, outbox_id, owner=owner, error=f"attempt {attempt} of {attempts}: {error}",
-                                 due_at=ctx["clock"]() + timedelta(seconds=defer_s))
+                                 due_at=deps.clock() + timedelta(seconds=defer_s))
         raise Retry(defer=defer_s)
-    await job_failures.give_up(ctx, outbox_id, f"{error} after {attempts} attempts")
+    await job_failures.give_up(deps, outbox_id, f"{error} after {attempts} attempts")
     return f"gave up: {error}"
 
 
-async def _give_back(ctx: Ctx, outbox_id: int, owner: str) -> None:
+async def _give_back(deps: WorkerDeps, outbox_id: int, owner: str) -> None:
     with contextlib.suppress(Exception):
-        async with ctx["sessionmaker"].begin() as session:
+        async with deps.sessionmaker.begin() as session:
             await outbox.release(session, outbox_id, owner=owner)
 
 
-async def finish(ctx: Ctx, outbox_id: int, status: OutboxStatus = OutboxStatus.done,
+async def finish(deps: WorkerDeps, outbox_id: int, status: OutboxStatus = OutboxStatus.done,
                  error: str | None = None) -> None:
-    async with ctx["sessionmaker"].begin() as session:
-        await outbox.finish(session, outbox_id, now=ctx["clock"](), status=status, error=error)
-
-
-async def retry_later(ctx: Ctx, outbox_id: int, error: str, defer_s: float) -> None:
-    """arq retries the same job after `defer_s`; `due_at` keeps the sweep from doing it sooner."""
-    async with ctx["sessionmaker"].begin() as session:
-        await outbox.release(session, outbox_id, error=error,
-                             due_at=ctx["clock"]() + timedelta(seconds=defer_s))
-    raise Retry(defer=defer_s)
+    async with deps.sessionmaker.begin() as session:
+        await outbox.finish(session, outbox_id, now=deps.clock(), status=status, error=error)

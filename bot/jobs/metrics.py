@@ -15,7 +15,7 @@ from aiohttp import web
 from arq import Retry
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from bot.process.metrics import CONTENT_TYPE
+from bot.prometheus import CONTENT_TYPE
 
 log = logging.getLogger("signoff.worker.metrics")
 
@@ -58,15 +58,14 @@ def _outcome(error: BaseException | None) -> str:
     return "error"
 
 
-def instrumented(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """`job` counted and timed in ctx["metrics"] (same name and signature, for arq)."""
+def instrumented(job: Callable[..., Awaitable[Any]],
+                 metrics_of: Callable[[dict], WorkerMetrics]) -> Callable[..., Awaitable[Any]]:
+    """`job` counted and timed in the worker's metrics (same name and signature, for arq)."""
     name = job.__name__
 
     @functools.wraps(job)
     async def wrapper(ctx: dict, *args: Any, **kwargs: Any) -> Any:
-        metrics: WorkerMetrics | None = ctx.get("metrics")
-        if metrics is None:
-            return await job(ctx, *args, **kwargs)
+        metrics = metrics_of(ctx)
         enqueued: datetime | None = ctx.get("enqueue_time")
         if enqueued is not None and ctx.get("job_try", 1) == 1:
             waited = (datetime.now(timezone.utc) - enqueued).total_seconds()

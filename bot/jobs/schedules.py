@@ -17,7 +17,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks.digest import MAX_LISTED, all_clear_message, digest_messages, weekly_report_message
-from bot.settings import Settings
 from bot.slack.pace import PacedPoster, SlackRefused
 from bot.parsing.timeparse import Schedule, parse_schedule, zone
 from storage import schedules, weekly
@@ -57,16 +56,6 @@ class ScheduleConfig:
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
-
-
-def schedule_config(settings: Settings) -> ScheduleConfig:
-    return ScheduleConfig(
-        timezone=settings.signoff_timezone, digest_schedule=settings.signoff_digest_schedule,
-        digest_channels=tuple(settings.signoff_digest_channels),
-        all_clear=settings.signoff_digest_all_clear, weekly_report=settings.signoff_weekly_report,
-        ttl_h=settings.signoff_draft_ttl_h,
-        reminder_after_h=tuple(float(h) for h in settings.signoff_reminder_after_h),
-        approvers=tuple(settings.signoff_approvers))
 
 
 async def _channels(sessionmaker: Sessionmaker, config: ScheduleConfig) -> dict[str, ScheduleConfig]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Coroutine
 
 log = logging.getLogger("signoff.bot.listeners.background")
 
@@ -32,25 +32,3 @@ class Background:
     async def drain(self, timeout_s: float = 10.0) -> None:
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=timeout_s)
-
-
-def acked(background: Background, work: Callable[[dict, Any], Awaitable[None]]):  # type: ignore[no-untyped-def]
-    """A button listener that acks at once and does `work(body, client)` after the response."""
-    async def listener(ack, body, client) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        background.spawn(work(body, client), getattr(work, "__name__", "listener"))
-
-    return listener
-
-
-async def let_finish(work: Awaitable[Any], grace_s: float = 5.0) -> Any:
-    """`work`, which a cancellation of the caller (a worker shutting down) does not cut short for up
-    to `grace_s`: an aiosqlite connection cancelled mid-transaction may never close (and keeps
-    SQLite's write lock)."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, grace_s)
-        raise

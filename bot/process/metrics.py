@@ -10,7 +10,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from storage.states import JobName
 from storage.stats import Snapshot
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def request_kind(raw_body: str) -> str:

@@ -12,7 +12,8 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from bot.listeners.deps import BotDeps
-from bot.process.metrics import CONTENT_TYPE, Metrics, request_kind
+from bot.process.metrics import Metrics, request_kind
+from bot.prometheus import CONTENT_TYPE
 from bot.process.slack_request import BadSlackRequest, from_aiohttp
 from storage import outbox, stats
 

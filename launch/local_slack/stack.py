@@ -64,12 +64,12 @@ class LocalStack:
         return self
 
     async def start_worker(self) -> None:
-        from worker import build_worker
+        from worker import SETTINGS, STAGES, build_worker
 
         assert self.settings is not None
-        ctx: dict[str, Any] = {"settings": self.settings}
+        ctx: dict[str, Any] = {SETTINGS: self.settings}
         if self.stages is not None:
-            ctx["stages"] = list(self.stages)
+            ctx[STAGES] = list(self.stages)
         self.worker = build_worker(self.settings, connect(self.redis_url), ctx=ctx)
         self._worker_task = worker_runner.start(self.worker)
 

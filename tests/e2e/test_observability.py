@@ -13,6 +13,7 @@ from bot.blocks import action_ids
 from launch.local_slack.stack import LocalStack
 from bot.process.metrics import request_kind
 from tests.e2e.conftest import shows, wait_for_draft
+from worker import worker_metrics_port
 
 
 def test_request_kinds_are_read_from_raw_slack_bodies() -> None:
@@ -54,7 +55,7 @@ async def test_the_worker_serves_its_own_metrics_when_given_a_port(database_url,
         await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
         await asyncio.sleep(0.2)  # the publish job counts itself as it returns, after the last render
         async with httpx.AsyncClient(trust_env=False) as http:
-            response = await http.get(f"http://127.0.0.1:{stack.worker.ctx['metrics_port']}/metrics")
+            response = await http.get(f"http://127.0.0.1:{worker_metrics_port(stack.worker.ctx)}/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     samples = _samples(response.text)
     assert samples[("signoff_worker_jobs_total", (("function", "run_draft"), ("outcome", "done")))] == 1
