@@ -99,6 +99,10 @@ def parent_message(view: DraftView) -> tuple[str, list[dict]]:
     return escape_mrkdwn(fallback), [_section(clip(line, SECTION_LIMIT)), _context(detail)]
 
 
+# Replies are comments unless they mention the app (bot/listeners/events.py).
+REPLY_HINT = "💬 Replies here are comments. To ask for a rewrite, mention @Signoff with what to change."
+
+
 def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     """The thread reply with the draft, exactly as it would be published, and the decision buttons."""
     header = f"Draft #{view.draft_id} · revision {view.revision}"
@@ -157,6 +161,7 @@ def _decision_area(view: DraftView) -> list[dict]:
             area.append(_context(f"{len(view.approvals)} of {view.required} approvals ({who})"))
         area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
                      "elements": buttons})
+        area.append(_context(REPLY_HINT))
         return area
     if view.status == "generating" and view.revision:
         return [_context(f"⏳ Writing revision {view.revision + 1}"

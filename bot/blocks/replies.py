@@ -100,7 +100,7 @@ def cannot_change(draft: Draft, revision: int, action: str) -> str:
 
 
 def feedback_ignored() -> str:
-    return ("Thanks! Only approvers and the person who asked for this draft can rewrite it by replying, "
+    return ("Thanks! Only approvers and the person who asked for this draft can ask me to rewrite it, "
             "so I left the draft as it is.")
 
 
