@@ -12,4 +12,7 @@ ACCEPT_CLAIMS = "signoff_accept_claims"
 # Undo an approval inside its window, or unschedule a scheduled publish, until publishing starts.
 CALL_OFF = "signoff_call_off"
 
+# The App Home's Refresh button.
+HOME_REFRESH = "signoff_home_refresh"
+
 DRAFT_BUTTONS = (APPROVE, SCHEDULE, EDIT, REGENERATE, SKIP)

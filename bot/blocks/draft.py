@@ -84,6 +84,11 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
 
 
+def slack_date(moment: datetime) -> str:
+    """A date each reader sees in their own time zone (Slack's date formatting), UTC as fallback."""
+    return _when(moment).strip()
+
+
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return ""

@@ -20,6 +20,7 @@ from bot.blocks import modals
 from bot.blocks import replies
 from bot.blocks.draft import parse_button_value
 from bot.listeners.deps import BotDeps, deps_of
+from bot.listeners.home import publish_home
 from bot.parsing.draft_ids import NotOurValue
 from bot.listeners.interaction import Origin, check, click_origin, tell
 from bot.slack.notify import say_mrkdwn_in_thread, show_draft
@@ -127,19 +128,22 @@ async def handle_call_off(ack: Any, body: dict, client: AsyncWebClient, context:
             session, draft_id=draft.id, user_id=origin.user, now=now, revision=clicked.revision,
             how="undone" if undone else "unscheduled", expires_at=expires_at_for(now, deps.draft_ttl_h))
     await ack()
-    deps.background.spawn(_after_call_off(deps, client, origin, outcome, undone), "call off")
+    from_home = (body.get("container") or {}).get("type") == "view"
+    deps.background.spawn(_after_call_off(deps, client, origin, outcome, undone, from_home), "call off")
 
 
 async def _after_call_off(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcome: Outcome,
-                          undone: bool) -> None:
+                          undone: bool, from_home: bool) -> None:
     if not outcome.ok or outcome.draft is None:
         await tell(client, origin.channel, origin.user, replies.refused(outcome.reason, outcome.draft),
                    origin.thread_ts)
-        return
-    await show_draft(client, deps.sessionmaker, outcome.draft.id, required=deps.rule.required,
-                     clicked_ts=origin.message_ts)
-    await say_mrkdwn_in_thread(client, deps.sessionmaker, outcome.draft.id,
-                               replies.called_off(outcome.draft.id, origin.user, undone))
+    else:
+        await show_draft(client, deps.sessionmaker, outcome.draft.id, required=deps.rule.required,
+                         clicked_ts=origin.message_ts or None)
+        await say_mrkdwn_in_thread(client, deps.sessionmaker, outcome.draft.id,
+                                   replies.called_off(outcome.draft.id, origin.user, undone))
+    if from_home:
+        await publish_home(deps, client, origin.user, origin.installation)
 
 
 async def _enqueue_publish(deps: BotDeps, decision: Outcome) -> None:

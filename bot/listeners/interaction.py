@@ -49,8 +49,12 @@ def click_origin(body: dict, context: Mapping[str, Any]) -> Origin:
 
 
 async def tell(client: AsyncWebClient, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    """An ephemeral note where the person clicked; from a surface without a channel (the App Home),
+    a direct message from the app instead."""
     if channel:
         await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+    elif user:
+        await client.chat_postMessage(channel=user, text=text)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from bot.listeners import events
 from bot.blocks import replies
 from bot.listeners import signoff_command
 from bot.listeners import views
+from bot.listeners import home
 from bot.listeners import publish_actions
 from bot.listeners.deps import CONTEXT_KEY, BotDeps
 from bot.slack.client import redact_outgoing
@@ -55,6 +56,7 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, red
     signoff_command.register(app)
     commands.register(app)
     publish_actions.register(app)
+    home.register(app)
     commands.register_fallback(app)  # last: any other command gets an answer
 
     @app.error

@@ -43,6 +43,7 @@ class LocalSlack:
         self.ephemerals: list[dict] = []
         self.responses: list[dict] = []
         self.views: list[dict] = []
+        self.homes: dict[str, dict] = {}  # each person's App Home, as last published
         self.reactions: list[dict] = []
         self.calls: list[Call] = []
         self._faults: dict[str, list[tuple[int, dict, dict]]] = {}
@@ -304,6 +305,17 @@ class LocalSlack:
         more = start + limit < len(mine)
         return {"ok": True, "channels": mine[start:start + limit],
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _m_views_publish(self, args: dict) -> dict:
+        user, view = str(args.get("user_id") or ""), args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not user or not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        self.homes[user] = {"id": f"VH{user}", **view}
+        return {"ok": True, "view": self.homes[user]}
 
     def _m_conversations_open(self, args: dict) -> dict:
         users = str(args.get("users", ""))

@@ -20,3 +20,33 @@ def test_every_request_url_points_at_slack_events() -> None:
     urls = re.findall(r"(?:url|request_url): (\S+)", MANIFEST.read_text())
     assert urls and all(u.endswith("/slack/events") for u in urls)
     assert "/draft" in MANIFEST.read_text() and "/signoff" in MANIFEST.read_text()
+
+
+# Slack's event subscriptions that deliver each event type a listener registers for.
+SUBSCRIPTIONS = {"message": {"message.channels", "message.groups"}, "app_home_opened": {"app_home_opened"}}
+
+
+def registered_events() -> set[str]:
+    """Every `app.event("…")` in the listeners, read from the source (what the app registers)."""
+    import ast
+    found = set()
+    for path in (MANIFEST.parent / "bot" / "listeners").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "event"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_the_manifest_subscribes_to_exactly_the_events_the_listeners_handle() -> None:
+    text = MANIFEST.read_text()
+    subscribed = set(re.findall(r"^\s+- ([a-z_.]+)$", text.split("bot_events:", 1)[1].split("interactivity:", 1)[0],
+                                flags=re.M))
+    events = registered_events()
+    assert events == set(SUBSCRIPTIONS)
+    assert subscribed == set().union(*(SUBSCRIPTIONS[e] for e in events))
+
+
+def test_the_home_tab_is_enabled_since_a_listener_publishes_it() -> None:
+    assert "app_home_opened" in registered_events()
+    assert re.search(r"home_tab_enabled: true", MANIFEST.read_text())

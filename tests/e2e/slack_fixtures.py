@@ -77,3 +77,28 @@ def event_payload(variant: str, *, user: str, channel: str, thread_ts: str, ts: 
     if "root" in event:
         event["root"].update(ts=thread_ts, thread_ts=thread_ts)
     return envelope
+
+
+def home_opened_payload(user: str) -> dict:
+    envelope = fixture("event_app_home_opened")
+    envelope["event_id"] = f"Ev{next(_unique):08d}"
+    envelope["event"].update(user=user, channel=f"D_{user}")
+    return envelope
+
+
+def home_click_payload(user: str, home: dict, action_id: str, *, nth: int = 0) -> dict:
+    """A click on the `nth` button `action_id` in a published App Home view (a section's accessory
+    or an actions block's element)."""
+    found = []
+    for block in home.get("blocks", []):
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        found += [(e, block.get("block_id", "")) for e in elements if e.get("action_id") == action_id]
+    button, block_id = found[nth]
+    payload = fixture("block_actions_home")
+    payload["user"]["id"] = payload["user"]["username"] = payload["user"]["name"] = user
+    payload["view"].update(id=home.get("id", ""), blocks=home.get("blocks", []))
+    payload["container"]["view_id"] = home.get("id", "")
+    payload["actions"][0].update(action_id=action_id, block_id=block_id, value=button.get("value", ""),
+                                 text=button.get("text"))
+    payload["trigger_id"] = f"{next(_unique)}.fixture"
+    return payload
