@@ -16,6 +16,8 @@ from destinations.errors import PermanentError, RetryableError, UnknownOutcomeEr
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
 from destinations.lengths import BLUESKY_MAX_GRAPHEMES, measure_for
+from destinations.media.checks import media_problems
+from destinations.media.limits import BLUESKY_MEDIA
 from destinations.splitting import thread_parts
 
 POST = "app.bsky.feed.post"
@@ -27,7 +29,7 @@ class Bluesky:
         max_length=BLUESKY_MAX_GRAPHEMES, length_unit=LengthUnit.graphemes, threads=True,
         idempotency_keys=False,
         # 5000 write points an hour at 3 per created record.
-        rate_limit_per_min=27, safe_to_retry_unknown=False,
+        rate_limit_per_min=27, safe_to_retry_unknown=False, media=True, media_limits=BLUESKY_MEDIA,
     )
     handoff = False
 
@@ -44,7 +46,8 @@ class Bluesky:
         return thread_parts(post.text, BLUESKY_MAX_GRAPHEMES, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else [EMPTY_TEXT]
+        problems = [] if post.text.strip() else [EMPTY_TEXT]
+        return problems + media_problems("Bluesky", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

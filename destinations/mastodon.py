@@ -14,6 +14,8 @@ from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, 
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.lengths import measure_for
+from destinations.media.checks import media_problems
+from destinations.media.limits import MASTODON_MEDIA
 from destinations.splitting import thread_parts
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -36,14 +38,15 @@ class Mastodon:
         self.capabilities = Capabilities(
             max_length=max_chars, length_unit=LengthUnit.mastodon, threads=True, idempotency_keys=True,
             # 300 API calls per 5 minutes per account.
-            rate_limit_per_min=60, safe_to_retry_unknown=True,
+            rate_limit_per_min=60, safe_to_retry_unknown=True, media=True, media_limits=MASTODON_MEDIA,
         )
 
     def format(self, post: Post) -> list[Part]:
         return thread_parts(post.text, self.capabilities.max_length or 500, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else [EMPTY_TEXT]
+        problems = [] if post.text.strip() else [EMPTY_TEXT]
+        return problems + media_problems("Mastodon", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

@@ -12,6 +12,8 @@ import httpx
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.errors import PermanentError, RateLimitedError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
+from destinations.media.checks import media_problems
+from destinations.media.limits import SLACK_MEDIA
 from destinations.retry_after import seconds_from_retry_after
 
 MAX_TEXT = 40_000
@@ -30,7 +32,7 @@ class SlackChannel:
     capabilities = Capabilities(
         max_length=MAX_TEXT, threads=False, markdown=True, idempotency_keys=False,
         # About one message per second per channel.
-        rate_limit_per_min=60, safe_to_retry_unknown=False,
+        rate_limit_per_min=60, safe_to_retry_unknown=False, media=True, media_limits=SLACK_MEDIA,
     )
     handoff = False
 
@@ -49,7 +51,7 @@ class SlackChannel:
             return [EMPTY_TEXT]
         if len(escape(post.text)) > MAX_TEXT:
             return [f"Slack cuts messages after {MAX_TEXT} characters"]
-        return []
+        return media_problems("Slack", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

@@ -18,6 +18,8 @@ from yarl import URL
 
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.lengths import measure_for, x_weighted_length
+from destinations.media.checks import media_problems
+from destinations.media.limits import X_MEDIA
 from destinations.splitting import thread_parts
 from destinations.x_errors import map_tweepy_errors
 from destinations.x_logging import redact_tweepy_logs
@@ -33,7 +35,8 @@ class X:
         max_length=MAX_WEIGHTED_LENGTH,
         length_unit=LengthUnit.x_weighted,
         threads=True,
-        media=False,
+        media=True,
+        media_limits=X_MEDIA,
         idempotency_keys=False,
         # Basic tier: 100 posts per 15 min per user.
         rate_limit_per_min=6,
@@ -68,7 +71,7 @@ class X:
         for part in self.format(post):
             if not parse_tweet(part.text).valid:
                 problems.append(f"part {part.index + 1} is not a valid post for X")
-        return problems
+        return problems + media_problems("X", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
