@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import httpx
 
@@ -14,7 +15,8 @@ from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, 
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.lengths import measure_for
-from destinations.media.checks import media_problems
+from destinations.mastodon_media import upload_images
+from destinations.media.checks import images_for, media_problems
 from destinations.media.limits import MASTODON_MEDIA
 from destinations.splitting import thread_parts
 
@@ -26,6 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 class Mastodon:
     name = "mastodon"
     handoff = False
+    media_poll_s = 1.0  # how often to ask whether an uploaded image is processed
 
     def __init__(self, base_url: str, token: str, http: httpx.AsyncClient, *,
                  visibility: str = "public", max_chars: int = 500) -> None:
@@ -51,9 +54,15 @@ class Mastodon:
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
     ) -> PublishResult:
-        payload: dict[str, str] = {"status": part.text, "visibility": self._visibility}
+        payload: dict[str, Any] = {"status": part.text, "visibility": self._visibility}
         if reply_to:
             payload["in_reply_to_id"] = reply_to
+        if images := images_for(post.images, part.index):
+            # Uploaded anew on every attempt: unused media is discarded by Mastodon, and the
+            # Idempotency-Key still returns the status an earlier attempt created.
+            payload["media_ids"] = await upload_images(
+                self._http, self._base, self._auth, images, limits=MASTODON_MEDIA, check=_raise_for_status,
+                poll_s=self.media_poll_s)
         async with map_http_errors("Mastodon"):
             response = await self._http.post(
                 f"{self._base}/api/v1/statuses", json=payload,
@@ -62,7 +71,8 @@ class Mastodon:
         _raise_for_status(response)
         status = json_body(response, "Mastodon")
         return PublishResult(external_id=str(status["id"]), url=status.get("url") or status.get("uri"),
-                             detail={"visibility": status.get("visibility")})
+                             detail={"visibility": status.get("visibility"),
+                                     **({"media_ids": payload["media_ids"]} if "media_ids" in payload else {})})
 
     async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         """The account's recent status with this part's text, if any."""
