@@ -16,7 +16,8 @@ from destinations.errors import PermanentError, RetryableError, UnknownOutcomeEr
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
 from destinations.lengths import BLUESKY_MAX_GRAPHEMES, measure_for
-from destinations.media.checks import media_problems
+from destinations.bluesky_media import images_embed
+from destinations.media.checks import images_for, media_problems
 from destinations.media.limits import BLUESKY_MEDIA
 from destinations.splitting import thread_parts
 
@@ -60,6 +61,8 @@ class Bluesky:
             record["facets"] = found
         if reply_to:
             record["reply"] = await self._reply_refs(reply_to)
+        if images := images_for(post.images, part.index):
+            record["embed"] = await images_embed(self._call, images)
         session = await self._ensure_session()
         created = await self._call("POST", "com.atproto.repo.createRecord",
                                    json={"repo": session["did"], "collection": POST, "record": record})
@@ -121,13 +124,14 @@ class Bluesky:
             self._session = response.json()
         return self._session
 
-    async def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, nsid: str, *, headers: dict[str, str] | None = None,
+                    **kwargs: Any) -> dict[str, Any]:
         for attempt in (1, 2):
             session = await self._ensure_session()
             async with map_http_errors("Bluesky"):
                 response = await self._http.request(
-                    method, self._xrpc + nsid, headers={"Authorization": f"Bearer {session['accessJwt']}"},
-                    **kwargs)
+                    method, self._xrpc + nsid,
+                    headers={**(headers or {}), "Authorization": f"Bearer {session['accessJwt']}"}, **kwargs)
             # An expired access token means nothing was written: log in again and resend once.
             if attempt == 1 and _is_expired(response):
                 self._session = None
