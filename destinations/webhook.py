@@ -9,8 +9,9 @@ import httpx
 
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.http_errors import map_http_errors, raise_for_status
-from destinations.media.checks import media_problems
+from destinations.media.checks import images_for, media_problems
 from destinations.media.limits import WEBHOOK_MEDIA
+from destinations.webhook_media import images_json
 
 
 class Webhook:
@@ -42,6 +43,8 @@ class Webhook:
             "destination": self.name,
             "approved_by": post.approved_by,
         }
+        if images := images_for(post.images, part.index):  # absent for text: old bodies stay byte-identical
+            payload["images"] = images_json(images)
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def signature(self, body: bytes) -> str:
