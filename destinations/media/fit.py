@@ -67,13 +67,11 @@ def _encodings(frame: PILImage.Image, image: Image) -> Iterator[Image]:
 
 def _decode_at(image: Image, scale: float) -> PILImage.Image:
     img = open_untrusted(image.data)
-    try:
-        if img.format == "JPEG" and scale < 0.5:
-            target = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-            img.draft("RGB", target)  # decodes at 1/2, 1/4 or 1/8 scale, never below target
-        return decode(img)
-    finally:
-        img.close()
+    if img.format == "JPEG" and scale < 0.5:
+        target = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
+        img.draft("RGB", target)  # decodes at 1/2, 1/4 or 1/8 scale, never below target
+    # Not closed here: the decoded frame may be `img` itself (closing would free its pixels).
+    return decode(img)
 
 
 def describe(image: Image) -> str:

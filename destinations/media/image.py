@@ -23,6 +23,7 @@ MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "i
 MAX_SOURCE_PIXELS = 50_000_000
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 JPEG_QUALITY = 88
+ORIENTATION = 0x0112
 
 
 class ImageRefused(ValueError):
@@ -84,13 +85,19 @@ def open_untrusted(raw: bytes, *, max_pixels: int = MAX_SOURCE_PIXELS) -> PILIma
 
 
 def decode(img: PILImage.Image) -> PILImage.Image:
-    """Decode the first frame into RGB or RGBA, upright (EXIF orientation applied, then dropped)."""
+    """Decode the first frame into RGB or RGBA, upright (EXIF orientation applied, then dropped).
+
+    Copies are made only when needed: each one is a full frame (an 8 MB photo is ~80 MB of pixels).
+    """
     try:
         img.seek(0)
         img.load()
-        upright = ImageOps.exif_transpose(img) or img
+        upright = img
+        if img.getexif().get(ORIENTATION, 1) != 1:
+            upright = ImageOps.exif_transpose(img) or img
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-        return upright.convert("RGBA" if has_alpha else "RGB")
+        mode = "RGBA" if has_alpha else "RGB"
+        return upright if upright.mode == mode else upright.convert(mode)
     except (OSError, SyntaxError, ValueError, EOFError, PILImage.DecompressionBombError) as exc:
         # A truncated file ends here: Pillow refuses to fill the missing rows (LOAD_TRUNCATED_IMAGES off).
         raise ImageRefused(f"the image is damaged or cut short ({exc})") from exc
@@ -120,12 +127,14 @@ def load_image(raw: bytes, *, alt: str = "", declared_mime: str | None = None) -
     img = open_untrusted(raw)
     source = img.format or ""
     try:
-        pixels = decode(img)
-    except ImageRefused as exc:
-        raise ImageRefused(_declared(declared_mime, source) + str(exc)) from exc
+        try:
+            pixels = decode(img)
+        except ImageRefused as exc:
+            raise ImageRefused(_declared(declared_mime, source) + str(exc)) from exc
+        # Encoded before closing: `pixels` may be `img` itself, and closing frees its pixels.
+        return encode(pixels, "JPEG" if source == "JPEG" else "PNG", alt=alt)
     finally:
         img.close()
-    return encode(pixels, "JPEG" if source == "JPEG" else "PNG", alt=alt)
 
 
 def _why(raw: bytes, exc: Exception) -> str:
