@@ -111,7 +111,8 @@ def encode(pixels: PILImage.Image, fmt: str, *, alt: str, quality: int = JPEG_QU
         if pixels.mode == "RGBA":  # JPEG has no alpha: flatten onto white, as viewers show it
             flat = PILImage.new("RGB", pixels.size, "white")
             flat.paste(pixels, mask=pixels.getchannel("A"))
-        flat.save(out, "JPEG", quality=quality, optimize=True)
+        # No optimize=True: its second Huffman pass tripled the encode time of an 8 MB photo for 3 % less.
+        flat.save(out, "JPEG", quality=quality)
     else:
         pixels.save(out, "PNG", optimize=False)
     data = out.getvalue()
