@@ -29,8 +29,6 @@ class FakeSlackMedia(FakeSlack):
         app.router.add_post("/upload/v1/{file_id}", self.upload)
 
     async def get_upload_url(self, request: web.Request) -> web.Response:
-        if request.content_type == "application/json":
-            return slack_error("invalid_arguments")  # this method takes form fields
         args = await self._args(request)
         if isinstance(args, web.Response):
             return args
