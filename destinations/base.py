@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
+from destinations.media.image import Image
+from destinations.media.limits import MediaLimits
+
 
 # The one preflight problem every destination shares.
 EMPTY_TEXT = "the text is empty"
@@ -39,6 +42,8 @@ class Capabilities:
     safe_to_retry_unknown: bool = False
     # True where Signoff never calls `publish`: a human copies the formatted text (LinkedIn).
     handoff: bool = False
+    # What images it takes (destinations/media/limits.py); None: it cannot carry any.
+    media_limits: MediaLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Post:
     approved_by: str
     title: str | None = None
     tags: tuple[str, ...] = ()
+    # Cleaned images (destinations/media/image.py), in the order they appear; they go with part 1.
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True)

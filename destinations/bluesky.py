@@ -16,6 +16,9 @@ from destinations.errors import PermanentError, RetryableError, UnknownOutcomeEr
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import seconds_until_epoch
 from destinations.lengths import BLUESKY_MAX_GRAPHEMES, measure_for
+from destinations.bluesky_media import images_embed
+from destinations.media.checks import images_for, media_problems
+from destinations.media.limits import BLUESKY_MEDIA
 from destinations.splitting import thread_parts
 
 POST = "app.bsky.feed.post"
@@ -27,7 +30,7 @@ class Bluesky:
         max_length=BLUESKY_MAX_GRAPHEMES, length_unit=LengthUnit.graphemes, threads=True,
         idempotency_keys=False,
         # 5000 write points an hour at 3 per created record.
-        rate_limit_per_min=27, safe_to_retry_unknown=False,
+        rate_limit_per_min=27, safe_to_retry_unknown=False, media=True, media_limits=BLUESKY_MEDIA,
     )
     handoff = False
 
@@ -44,7 +47,8 @@ class Bluesky:
         return thread_parts(post.text, BLUESKY_MAX_GRAPHEMES, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else [EMPTY_TEXT]
+        problems = [] if post.text.strip() else [EMPTY_TEXT]
+        return problems + media_problems("Bluesky", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
@@ -57,6 +61,8 @@ class Bluesky:
             record["facets"] = found
         if reply_to:
             record["reply"] = await self._reply_refs(reply_to)
+        if images := images_for(post.images, part.index):
+            record["embed"] = await images_embed(self._call, images)
         session = await self._ensure_session()
         created = await self._call("POST", "com.atproto.repo.createRecord",
                                    json={"repo": session["did"], "collection": POST, "record": record})
@@ -118,13 +124,14 @@ class Bluesky:
             self._session = response.json()
         return self._session
 
-    async def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, nsid: str, *, headers: dict[str, str] | None = None,
+                    **kwargs: Any) -> dict[str, Any]:
         for attempt in (1, 2):
             session = await self._ensure_session()
             async with map_http_errors("Bluesky"):
                 response = await self._http.request(
-                    method, self._xrpc + nsid, headers={"Authorization": f"Bearer {session['accessJwt']}"},
-                    **kwargs)
+                    method, self._xrpc + nsid,
+                    headers={**(headers or {}), "Authorization": f"Bearer {session['accessJwt']}"}, **kwargs)
             # An expired access token means nothing was written: log in again and resend once.
             if attempt == 1 and _is_expired(response):
                 self._session = None

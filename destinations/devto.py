@@ -12,6 +12,8 @@ import httpx
 
 from destinations.base import Capabilities, Part, Post, PublishResult
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
+from destinations.media.checks import media_problems
+from destinations.media.limits import DEVTO_NO_MEDIA
 
 MAX_TAGS = 4
 MAX_TAG_LENGTH = 30
@@ -68,7 +70,7 @@ class DevTo:
             problems.append(f"the title is longer than Dev.to's {MAX_TITLE_LENGTH} characters")
         if not body.strip():
             problems.append("the article body is empty")
-        return problems
+        return problems + media_problems("Dev.to", None, post.images, no_media=DEVTO_NO_MEDIA)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import httpx
 
@@ -14,6 +15,9 @@ from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, 
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
 from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.lengths import measure_for
+from destinations.mastodon_media import upload_images
+from destinations.media.checks import images_for, media_problems
+from destinations.media.limits import MASTODON_MEDIA
 from destinations.splitting import thread_parts
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -24,6 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 class Mastodon:
     name = "mastodon"
     handoff = False
+    media_poll_s = 1.0  # how often to ask whether an uploaded image is processed
 
     def __init__(self, base_url: str, token: str, http: httpx.AsyncClient, *,
                  visibility: str = "public", max_chars: int = 500) -> None:
@@ -36,21 +41,28 @@ class Mastodon:
         self.capabilities = Capabilities(
             max_length=max_chars, length_unit=LengthUnit.mastodon, threads=True, idempotency_keys=True,
             # 300 API calls per 5 minutes per account.
-            rate_limit_per_min=60, safe_to_retry_unknown=True,
+            rate_limit_per_min=60, safe_to_retry_unknown=True, media=True, media_limits=MASTODON_MEDIA,
         )
 
     def format(self, post: Post) -> list[Part]:
         return thread_parts(post.text, self.capabilities.max_length or 500, measure_for(self.capabilities.length_unit))
 
     def preflight(self, post: Post) -> list[str]:
-        return [] if post.text.strip() else [EMPTY_TEXT]
+        problems = [] if post.text.strip() else [EMPTY_TEXT]
+        return problems + media_problems("Mastodon", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
     ) -> PublishResult:
-        payload: dict[str, str] = {"status": part.text, "visibility": self._visibility}
+        payload: dict[str, Any] = {"status": part.text, "visibility": self._visibility}
         if reply_to:
             payload["in_reply_to_id"] = reply_to
+        if images := images_for(post.images, part.index):
+            # Uploaded anew on every attempt: unused media is discarded by Mastodon, and the
+            # Idempotency-Key still returns the status an earlier attempt created.
+            payload["media_ids"] = await upload_images(
+                self._http, self._base, self._auth, images, limits=MASTODON_MEDIA, check=_raise_for_status,
+                poll_s=self.media_poll_s)
         async with map_http_errors("Mastodon"):
             response = await self._http.post(
                 f"{self._base}/api/v1/statuses", json=payload,
@@ -59,7 +71,8 @@ class Mastodon:
         _raise_for_status(response)
         status = json_body(response, "Mastodon")
         return PublishResult(external_id=str(status["id"]), url=status.get("url") or status.get("uri"),
-                             detail={"visibility": status.get("visibility")})
+                             detail={"visibility": status.get("visibility"),
+                                     **({"media_ids": payload["media_ids"]} if "media_ids" in payload else {})})
 
     async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         """The account's recent status with this part's text, if any."""

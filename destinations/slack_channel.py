@@ -12,7 +12,10 @@ import httpx
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.errors import PermanentError, RateLimitedError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
+from destinations.media.checks import images_for, media_problems
+from destinations.media.limits import SLACK_MEDIA
 from destinations.retry_after import seconds_from_retry_after
+from destinations.slack_media import find_share_ts, shared_ts, upload_files
 
 MAX_TEXT = 40_000
 # Slack errors after which trying again later can succeed; all others need a human.
@@ -30,7 +33,7 @@ class SlackChannel:
     capabilities = Capabilities(
         max_length=MAX_TEXT, threads=False, markdown=True, idempotency_keys=False,
         # About one message per second per channel.
-        rate_limit_per_min=60, safe_to_retry_unknown=False,
+        rate_limit_per_min=60, safe_to_retry_unknown=False, media=True, media_limits=SLACK_MEDIA,
     )
     handoff = False
 
@@ -49,7 +52,7 @@ class SlackChannel:
             return [EMPTY_TEXT]
         if len(escape(post.text)) > MAX_TEXT:
             return [f"Slack cuts messages after {MAX_TEXT} characters"]
-        return []
+        return media_problems("Slack", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
@@ -57,6 +60,8 @@ class SlackChannel:
         payload: dict[str, Any] = {"channel": self._channel, "text": escape(part.text), "link_names": False}
         if reply_to:
             payload["thread_ts"] = reply_to
+        if images := images_for(post.images, part.index):
+            return await self._publish_with_files(payload, images)
         data = await self._call("chat.postMessage", payload)
         return PublishResult(external_id=data["ts"], detail={"channel": data.get("channel")})
 
@@ -70,9 +75,19 @@ class SlackChannel:
                                      detail={"channel": self._channel, "reconciled": True})
         return None
 
-    async def _call(self, method: str, payload: dict[str, Any], *, sending: bool = True) -> dict[str, Any]:
+    async def _publish_with_files(self, payload: dict[str, Any], images: tuple[Any, ...]) -> PublishResult:
+        files = await upload_files(self._call, self._http, images)
+        completion = {"files": files, "channel_id": self._channel, "initial_comment": payload["text"],
+                      **({"thread_ts": payload["thread_ts"]} if "thread_ts" in payload else {})}
+        data = await self._call("files.completeUploadExternal", completion)
+        ts = shared_ts(data, self._channel) or await find_share_ts(self._call, self._channel, files[0]["id"])
+        return PublishResult(external_id=ts, detail={"channel": self._channel, "file_ids": [f["id"] for f in files]})
+
+    async def _call(self, method: str, payload: dict[str, Any], *, sending: bool = True,
+                    form: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"data": payload} if form else {"json": payload}
         async with map_http_errors("Slack"):
-            response = await self._http.post(f"{self._api}/{method}", json=payload, headers=self._auth)
+            response = await self._http.post(f"{self._api}/{method}", headers=self._auth, **body)
         raise_for_status(response, "Slack")
         data = json_body(response, "Slack")
         if data.get("ok"):

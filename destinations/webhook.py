@@ -9,11 +9,14 @@ import httpx
 
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.http_errors import map_http_errors, raise_for_status
+from destinations.media.checks import images_for, media_problems
+from destinations.media.limits import WEBHOOK_MEDIA
+from destinations.webhook_media import images_json
 
 
 class Webhook:
     name = "webhook"
-    capabilities = Capabilities(max_length=None, idempotency_keys=True)
+    capabilities = Capabilities(max_length=None, idempotency_keys=True, media=True, media_limits=WEBHOOK_MEDIA)
 
     def __init__(self, url: str, secret: str, http: httpx.AsyncClient) -> None:
         self._url = url
@@ -29,7 +32,7 @@ class Webhook:
             problems.append(EMPTY_TEXT)
         if not self._url.startswith(("http://", "https://")):
             problems.append("WEBHOOK_URL is not an http(s) URL")
-        return problems
+        return problems + media_problems("the webhook", self.capabilities.media_limits, post.images)
 
     def body(self, post: Post, part: Part) -> bytes:
         payload = {
@@ -40,6 +43,8 @@ class Webhook:
             "destination": self.name,
             "approved_by": post.approved_by,
         }
+        if images := images_for(post.images, part.index):  # absent for text: old bodies stay byte-identical
+            payload["images"] = images_json(images)
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def signature(self, body: bytes) -> str:

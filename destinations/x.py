@@ -18,9 +18,12 @@ from yarl import URL
 
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.lengths import measure_for, x_weighted_length
+from destinations.media.checks import images_for, media_problems
+from destinations.media.limits import X_MEDIA
 from destinations.splitting import thread_parts
 from destinations.x_errors import map_tweepy_errors
 from destinations.x_logging import redact_tweepy_logs
+from destinations.x_media import upload_images
 
 TWEEPY_HOST = "api.twitter.com"
 MAX_WEIGHTED_LENGTH = 280
@@ -33,7 +36,8 @@ class X:
         max_length=MAX_WEIGHTED_LENGTH,
         length_unit=LengthUnit.x_weighted,
         threads=True,
-        media=False,
+        media=True,
+        media_limits=X_MEDIA,
         idempotency_keys=False,
         # Basic tier: 100 posts per 15 min per user.
         rate_limit_per_min=6,
@@ -68,19 +72,24 @@ class X:
         for part in self.format(post):
             if not parse_tweet(part.text).valid:
                 problems.append(f"part {part.index + 1} is not a valid post for X")
-        return problems
+        return problems + media_problems("X", self.capabilities.media_limits, post.images)
 
     async def publish(
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
     ) -> PublishResult:
         # X's POST /2/tweets takes no idempotency key; the worker's claimed row is our only guard.
-        async with self._client() as client, map_tweepy_errors(sending=True):
-            response = await client.create_tweet(
-                text=part.text, in_reply_to_tweet_id=reply_to, user_auth=True
-            )
+        images = images_for(post.images, part.index)
+        async with self._client() as client:
+            media_ids = await upload_images(client, images) if images else None
+            async with map_tweepy_errors(sending=True):
+                response = await client.create_tweet(
+                    text=part.text, in_reply_to_tweet_id=reply_to, media_ids=media_ids, user_auth=True
+                )
         tweet_id = str(response.data["id"])
-        return PublishResult(external_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}",
-                             detail={"weighted_length": x_weighted_length(part.text)})
+        detail: dict = {"weighted_length": x_weighted_length(part.text)}
+        if media_ids:
+            detail["media_ids"] = media_ids
+        return PublishResult(external_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}", detail=detail)
 
     async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         """The account's recent post with this part's text, if the unknown outcome was a success."""

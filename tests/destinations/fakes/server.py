@@ -51,7 +51,8 @@ class FakeServer:
         return str(self._server.make_url("")).rstrip("/")
 
     async def start(self) -> str:
-        app = web.Application(middlewares=[self._faulty])
+        # Media uploads are megabytes; aiohttp refuses bodies over 1 MiB by default.
+        app = web.Application(middlewares=[self._faulty], client_max_size=64 * 1024 * 1024)
         self.routes(app)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
