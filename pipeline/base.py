@@ -56,6 +56,24 @@ class DestinationPlan(BaseModel):
     length_unit: LengthUnit = LengthUnit.characters
 
 
+# Sources only the team can open (a Slack message): evidence for claims, never a link in a post.
+INTERNAL_KINDS = frozenset({"slack"})
+
+
+class Source(BaseModel):
+    title: str
+    url: str | None = None
+    excerpt: str = ""
+    # feed, web, notes, git, topic, slack: where this came from, shown as provenance next to the draft.
+    kind: str = "topic"
+    score: float = 0.0
+
+    @property
+    def public_url(self) -> str | None:
+        """The link a post may carry to this source: none for an internal one."""
+        return None if self.kind in INTERNAL_KINDS else self.url
+
+
 class DraftBrief(BaseModel):
     """What the worker asks for. `limits` maps destination name to its max length (None = none).
 
@@ -69,6 +87,9 @@ class DraftBrief(BaseModel):
     destinations: list[str] = Field(default_factory=lambda: ["dryrun"])
     limits: dict[str, int | None] = Field(default_factory=dict)
     feedback: str | None = None
+    # Material the request came with (the Slack message a draft was started from): a source like any
+    # other, collected first and kept by curate whatever its words.
+    given_sources: list[Source] = Field(default_factory=list)
     # Replies people left on the previous draft: context for a rewrite, never instructions or evidence.
     comments: list[str] = Field(default_factory=list)
     previous_text: str | None = None
@@ -85,15 +106,6 @@ class DraftBrief(BaseModel):
     def all_capabilities(self) -> dict[str, DestinationCapabilities]:
         names = list(dict.fromkeys([*self.destinations, *self.limits, *self.capabilities]))
         return {name: self.capabilities_for(name) for name in names}
-
-
-class Source(BaseModel):
-    title: str
-    url: str | None = None
-    excerpt: str = ""
-    # feed, web, notes, git, topic: where this came from, shown as provenance next to the draft.
-    kind: str = "topic"
-    score: float = 0.0
 
 
 class StageReport(BaseModel):

@@ -28,12 +28,12 @@ from bot.slack import notify
 from destinations.base import Destination, Post
 from destinations.lengths import measure
 from destinations.preview import preview_lines
-from pipeline.base import DestinationCapabilities, DraftBrief, DraftResult, RunContext
+from pipeline.base import DestinationCapabilities, DraftBrief, DraftResult, RunContext, Source
 from pipeline.deadline import Deadline
 from pipeline.errors import PipelineError
 from pipeline.progress import CoalescedProgress
 from pipeline.runner import run_pipeline
-from storage import comments, config, queries, runs
+from storage import comments, config, intake, queries, runs
 from storage.models import Draft, Revision, Run
 from storage.runs import sha256_hex
 from storage.schedules import expires_at_for
@@ -62,6 +62,7 @@ class StartedRun:
     previous: Revision | None
     stored_config: dict[str, Any]
     comments: list[str]  # left on the current revision by people who may rewrite the draft
+    given_sources: list[dict[str, Any]]  # what the request came with (a Slack message)
 
 
 async def _start_run(deps: WorkerDeps, session: AsyncSession, run_id: int) -> StartedRun:
@@ -72,7 +73,8 @@ async def _start_run(deps: WorkerDeps, session: AsyncSession, run_id: int) -> St
     draft = await queries.draft(session, draft_id)
     previous = await queries.current_revision(session, draft)
     said = await comments.comments_for_rewrite(session, draft_id, since=previous.created_at if previous else None)
-    return StartedRun(run, draft, previous, await config.get_all(session, draft.team_id or "default"), said)
+    return StartedRun(run, draft, previous, await config.get_all(session, draft.team_id or "default"), said,
+                      await intake.given_sources(session, draft_id))
 
 
 async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> str:
@@ -83,7 +85,8 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
     revision = None
     if run is not None:
         brief = brief_for(deps.destinations, draft, run.feedback, previous.text if previous else None,
-                          list(stored_config.get("blocked_terms") or []), started.comments)
+                          list(stored_config.get("blocked_terms") or []), started.comments,
+                          [Source(**s) for s in started.given_sources])
         try:
             result = await _pipeline(deps, brief, draft_id)
         except Exception as exc:
@@ -116,11 +119,12 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
 
 def brief_for(destinations: Mapping[str, Destination], draft: Draft, feedback: str | None,
               previous_text: str | None = None, blocked_terms: list[str] | None = None,
-              comments: list[str] | None = None) -> DraftBrief:
+              comments: list[str] | None = None, given_sources: list[Source] | None = None) -> DraftBrief:
     """What the pipeline is asked for, including each destination's real limits and counting."""
     chosen = {name: dest for name, dest in destinations.items() if name in draft.destinations}
     return DraftBrief(
         topic=draft.topic, destinations=list(draft.destinations), feedback=feedback, comments=comments or [],
+        given_sources=given_sources or [],
         previous_text=previous_text, blocked_terms=blocked_terms or [],
         limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
         capabilities={name: DestinationCapabilities(

@@ -114,6 +114,11 @@ class SlackUser:
             if block.get("type") != "input":
                 continue
             element = block["element"]
+            if element["type"] == "conversations_select":  # a chosen channel, not typed text
+                chosen = values.get(block["block_id"], element.get("initial_conversation"))
+                state[block["block_id"]] = {element["action_id"]: {"type": element["type"],
+                                                                   "selected_conversation": chosen}}
+                continue
             typed = values.get(block["block_id"], element.get("initial_value"))
             state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed}}
         payload = {

@@ -26,6 +26,7 @@ def make_collect(readers: Sequence[SourceReader]) -> Stage:
     readers = tuple(readers)
 
     async def collect(ctx: RunContext, state: PipelineState) -> PipelineState:
+        state.material[:0] = [source.model_copy() for source in state.brief.given_sources]
         if not readers:
             return state
         await ctx.report(f"collecting {len(readers)} source{'s' if len(readers) != 1 else ''}…")

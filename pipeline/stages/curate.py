@@ -36,9 +36,13 @@ def already_published(source: Source, recent: list[str]) -> bool:
                for text in recent)
 
 
+GIVEN_KINDS = frozenset({"web", "slack"})
+
+
 def wanted(source: Source, topic: str, score: float) -> bool:
-    """A page linked in the topic is wanted whatever its words; commits for a recent-changes topic."""
-    return source.kind == "web" or score >= RELEVANCE_THRESHOLD or (
+    """A page linked in the topic, or the message a draft was started from, is wanted whatever its
+    words; commits for a recent-changes topic."""
+    return source.kind in GIVEN_KINDS or score >= RELEVANCE_THRESHOLD or (
         source.kind.startswith("git") and RECENT_CHANGES.search(topic) is not None)
 
 

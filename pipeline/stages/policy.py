@@ -50,6 +50,10 @@ def hidden_characters(text: str) -> list[str]:
                    and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F})
 
 
+# A permalink to a Slack message: the post would send readers to a page they cannot open.
+SLACK_MESSAGE_LINK = re.compile(r"https?://[\w.-]+\.slack\.com/archives/\S+", re.IGNORECASE)
+
+
 def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[str],
                plans: dict[str, DestinationPlan] | None = None, support: Support | None = None,
                measure: Measure | None = None) -> PolicyVerdict:
@@ -68,6 +72,8 @@ def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[
             problems.append(f"Links to {link}, which none of the sources contain.")
         for mention in support.unsupported_mentions(text):
             problems.append(f"Mentions @{mention}, who does not appear in the sources.")
+    for link in SLACK_MESSAGE_LINK.findall(text):
+        problems.append(f"Links to a Slack message ({link}), which people outside the workspace cannot open.")
     hidden = hidden_characters(text)
     if hidden:
         problems.append("Contains invisible or direction-changing characters: " + ", ".join(hidden) + ".")

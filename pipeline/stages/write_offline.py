@@ -69,7 +69,7 @@ def compose(state: PipelineState, d: Directives, variant: int, budget: Budget) -
     body = best_sentences(state.material, topic or brief.topic, d.max_sentences) if state.material else \
         [_pick(BODIES_BARE[d.tone], variant + 1)]
     closer = _pick(CLOSERS[d.tone], variant + 2) if d.closer and not state.material else ""
-    links = [s.url for s in state.material if s.url] + links_in(brief.topic)
+    links = [s.public_url for s in state.material if s.public_url] + links_in(brief.topic)
     link = f"{LINK_LEADS[d.tone]}{links[0]}" if links and d.link else ""
     texts = [brief.topic] + [f"{s.title} {s.excerpt}" for s in state.material]
     tags = " ".join(hashtags_for(texts)) if d.hashtags else ""
