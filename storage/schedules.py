@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
-from storage.models import ConfigEntry, Draft, ScheduleMark
+from storage.models import ConfigEntry, Draft, Revision, ScheduleMark
 from storage.states import DraftStatus
 
 DIGEST_CONFIG_KEY = "digest"
@@ -35,6 +35,8 @@ class Waiting:
     expires_at: datetime
     permalink: str | None
     parent_ts: str | None
+    revision: int = 0  # the revision a digest shows, and the start of its SHA-256, for bulk decisions
+    sha256: str = ""
 
 
 def expires_at_for(now: datetime, ttl_h: float) -> datetime:
@@ -52,7 +54,9 @@ async def waiting_drafts(session: AsyncSession, *, ttl_h: float, channel_id: str
                          older_than: datetime | None = None) -> list[Waiting]:
     """Pending drafts, oldest first (the ones closest to expiry lead a digest)."""
     query = select(Draft.id, Draft.channel_id, Draft.topic, Draft.requester_id, Draft.destinations,
-                   Draft.created_at, Draft.expires_at, Draft.permalink, Draft.parent_ts) \
+                   Draft.created_at, Draft.expires_at, Draft.permalink, Draft.parent_ts, Draft.current_revision,
+                   Revision.sha256) \
+        .outerjoin(Revision, and_(Revision.draft_id == Draft.id, Revision.number == Draft.current_revision)) \
         .where(Draft.status == _PENDING).order_by(Draft.created_at, Draft.id)
     if channel_id is not None:
         query = query.where(Draft.channel_id == channel_id)
@@ -60,7 +64,8 @@ async def waiting_drafts(session: AsyncSession, *, ttl_h: float, channel_id: str
         query = query.where(Draft.created_at <= older_than)
     ttl = timedelta(hours=ttl_h)
     return [Waiting(r.id, r.channel_id, r.topic, r.requester_id, tuple(r.destinations or ()),
-                    r.created_at, r.expires_at or r.created_at + ttl, r.permalink, r.parent_ts)
+                    r.created_at, r.expires_at or r.created_at + ttl, r.permalink, r.parent_ts,
+                    r.current_revision, r.sha256 or "")
             for r in await session.execute(query)]
 
 

@@ -12,6 +12,9 @@ ACCEPT_CLAIMS = "signoff_accept_claims"
 # Undo an approval inside its window, or unschedule a scheduled publish, until publishing starts.
 CALL_OFF = "signoff_call_off"
 
+# A digest's bulk decisions: each shown draft decided one by one under the usual rules.
+APPROVE_SHOWN = "signoff_approve_shown"
+SKIP_SHOWN = "signoff_skip_shown"
 # The App Home's Refresh button.
 HOME_REFRESH = "signoff_home_refresh"
 

@@ -6,13 +6,14 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.blocks.bulk import bulk_buttons
 from bot.blocks.text import clip, escape_mrkdwn, mention
 from bot.parsing.timeparse import to_local
 from storage.schedules import Waiting
 from storage.weekly import WeeklyStats
 
 MAX_BLOCKS = 50
-PER_MESSAGE = 45          # items per message, leaving room for the header, a context and a summary
+PER_MESSAGE = 45          # items per message, leaving room for the header, a context, a summary and the buttons
 MAX_LISTED = 3 * PER_MESSAGE  # beyond this a backlog is summarised, not listed
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 Message = tuple[str, list[dict]]
@@ -82,6 +83,9 @@ def digest_messages(items: list[Waiting], *, now: datetime, tz: ZoneInfo,
         else:
             blocks.append(_context(f"Digest, continued ({number}/{len(pages)})"))
         blocks += [_section(item_line(item, now)) for item in page]
+        decidable = [item for item in page if item.revision and item.sha256]
+        if decidable:
+            blocks.append(bulk_buttons(decidable))
         if number == len(pages) and rest:
             blocks.append(_context(_summary(rest, now)))
         assert len(blocks) <= MAX_BLOCKS

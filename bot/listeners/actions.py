@@ -101,7 +101,7 @@ async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
                          clicked_ts=origin.message_ts)
     finally:
         if decision.final and decision.job is not None:
-            await _enqueue_publish(deps, decision)
+            await enqueue_publish(deps, decision)
     if not decision.final:
         await tell(client, origin.channel, origin.user,
                    replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
@@ -146,7 +146,7 @@ async def _after_call_off(deps: BotDeps, client: AsyncWebClient, origin: Origin,
         await publish_home(deps, client, origin.user, origin.installation)
 
 
-async def _enqueue_publish(deps: BotDeps, decision: Outcome) -> None:
+async def enqueue_publish(deps: BotDeps, decision: Outcome) -> None:
     """At once, or deferred to the end of the Undo window (the sweep delivers it too, and a called-off
     job finds its outbox row done and sends nothing); a schedule is left to the sweep."""
     assert decision.job is not None and decision.draft is not None

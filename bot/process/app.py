@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import log_context
 from bot.listeners import actions
+from bot.listeners import bulk
 from bot.listeners import commands
 from bot.listeners import events
 from bot.blocks import replies
@@ -17,6 +18,7 @@ from bot.listeners import signoff_command
 from bot.listeners import views
 from bot.listeners import home
 from bot.listeners import publish_actions
+from bot.listeners import shortcuts
 from bot.listeners.deps import CONTEXT_KEY, BotDeps
 from bot.slack.client import redact_outgoing
 from storage.redaction import Redactor
@@ -57,6 +59,8 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, red
     commands.register(app)
     publish_actions.register(app)
     home.register(app)
+    shortcuts.register(app)
+    bulk.register(app)
     commands.register_fallback(app)  # last: any other command gets an answer
 
     @app.error
