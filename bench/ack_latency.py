@@ -21,9 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Child, Summary, clean_environment, embedded_redis, machine, markdown_table,  # noqa: E402
-                          migrated, ms, postgres_from, ratio, scratch_postgres, sqlite_url)
-from bench.slack_payloads import Sent, click_body, closed_loop, new_session, open_loop, slash_body  # noqa: E402
+from bench.common import (
+    Child,
+    Summary,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    ms,
+    postgres_from,
+    ratio,
+    scratch_postgres,
+    sqlite_url,
+)
+from bench.slack_payloads import Sent, click_body, closed_loop, new_session, open_loop, slash_body
 
 
 async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list[bytes]:
@@ -123,11 +135,11 @@ async def measure(args: argparse.Namespace, count: int, database_url: str, redis
                      ("Approve click", "Signoff", s_url, s["secret"], acked)]
             pooled: dict[int, list[Sent]] = {i: [] for i in range(len(cases))}
             rounds: dict[int, list[float]] = {i: [] for i in range(len(cases))}
-            lags: dict[int, float] = {i: 0.0 for i in range(len(cases))}
+            lags: dict[int, float] = dict.fromkeys(range(len(cases)), 0.0)
             # Rounds alternate the servers, so a noisy moment on a shared machine hits both.
             for r in range(args.repeat):
                 round_clicks = clicks[r * count:(r + 1) * count]
-                for i, (label, server, url, secret, ok) in enumerate(cases):
+                for i, (label, _server, url, secret, _ok) in enumerate(cases):
                     bodies = topics if label == "/draft" else round_clicks
                     answers, lag = await open_loop(http, url, secret, bodies, args.rate)
                     pooled[i] += answers
@@ -146,7 +158,7 @@ async def measure(args: argparse.Namespace, count: int, database_url: str, redis
 def report(args: argparse.Namespace, rows: list[dict], database_url: str) -> None:
     table = []
     verdicts = []
-    for base, ours in zip(rows[0::2], rows[1::2]):
+    for base, ours in zip(rows[0::2], rows[1::2], strict=False):
         for r in (base, ours):
             s = r["summary"]
             table.append([r["label"], r["server"], s.count, r["errors"], ms(s.p50), ms(s.p99), ms(s.max),

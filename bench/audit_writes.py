@@ -26,8 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (clean_environment, machine, markdown_table, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 
 async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]

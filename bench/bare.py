@@ -3,7 +3,7 @@ server, whose listeners only acknowledge (optionally enqueueing one raw arq job 
 end-to-end floor). Nothing here reads or writes a database."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request

@@ -18,8 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (clean_environment, machine, markdown_table, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0)
 CHANNEL = "C_BENCH"

@@ -20,15 +20,26 @@ import re
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Summary, clean_environment, embedded_redis, machine, markdown_table, migrated,  # noqa: E402
-                          ms, postgres_from, ratio, scratch_postgres, sqlite_url)
-from bench.common import parse_overrides as _overrides  # noqa: E402
-from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slash_body  # noqa: E402
+from bench.common import (
+    Summary,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    ms,
+    postgres_from,
+    ratio,
+    scratch_postgres,
+    sqlite_url,
+)
+from bench.common import parse_overrides as _overrides
+from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slash_body
 
 DRAFT_TEXT = re.compile(r"^Draft #(\d+) · revision")
 
@@ -49,12 +60,12 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     from arq.worker import func
 
     from bench.bare import bare_app, web_app
-    from launch import worker_runner
-    from launch.local_slack.server import LocalSlack
-    from bot.queue import connect
     from bot.process.server import serve
+    from bot.queue import connect
     from bot.settings import load_settings
     from bot.slack.client import build_slack_client
+    from launch import worker_runner
+    from launch.local_slack.server import LocalSlack
     from storage.redaction import Redactor
 
     poll_delay = load_settings(**_overrides(args.set)).signoff_poll_delay_s
@@ -131,8 +142,7 @@ async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -
 
 # -- report -----------------------------------------------------------------------------------------
 def _epoch(naive_utc: datetime) -> float:
-    from datetime import timezone
-    return naive_utc.replace(tzinfo=timezone.utc).timestamp()
+    return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
 def breakdown(sent: list[Sent], info: dict, rows: list) -> tuple[list[float], dict[str, list[float]]]:

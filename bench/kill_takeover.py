@@ -28,10 +28,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import web  # noqa: E402
+from aiohttp import web
 
-from bench.common import (clean_environment, embedded_redis, machine, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    embedded_redis,
+    machine,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 DRAFT = re.compile(r"Draft #(\d+) ·")
 PUBLISH_CHANNEL = "C_PUBLISHED"

@@ -24,8 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import clean_environment, parse_overrides as _overrides  # noqa: E402
-from bot import worker_runner  # noqa: E402
+from bench.common import clean_environment
+from bench.common import parse_overrides as _overrides
+from bot import worker_runner
 
 
 def _emit(info: dict) -> None:

@@ -73,7 +73,7 @@ async def _send(session: aiohttp.ClientSession, url: str, secret: str, body: byt
         async with session.post(url, data=body, headers=signed_headers(secret, body)) as response:
             text = await response.text()
             return Sent(loop.time() - at, response.status, text, at)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return Sent(loop.time() - at, 0, exc.__class__.__name__, at)
 
 

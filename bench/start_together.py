@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Summary, clean_environment, embedded_redis, machine, markdown_table  # noqa: E402
+from bench.common import Summary, clean_environment, embedded_redis, machine, markdown_table
 
 SIGNOFF = Path(sys.executable).with_name("signoff")
 READY = {"bot": "bot listening on", "worker": "← cron:scheduled_publishes"}
@@ -61,7 +61,7 @@ def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict:
     if outcome == "ok" and len(up) < len(procs):
         outcome = "slow"
     codes = {}
-    for name, (proc, _log) in procs.items():
+    for _name, (proc, _log) in procs.items():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     for name, (proc, _log) in procs.items():

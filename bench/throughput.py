@@ -21,8 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Child, clean_environment, embedded_redis, machine, markdown_table, migrated,  # noqa: E402
-                          postgres_from, scratch_postgres, sqlite_url)
+from bench.common import (
+    Child,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 
 async def enqueue_drafts(database_url: str, redis_url: str, count: int) -> None:

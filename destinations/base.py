@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
-
 # The one preflight problem every destination shares.
 EMPTY_TEXT = "the text is empty"
 

@@ -1,8 +1,8 @@
 """Translate httpx outcomes into destination errors (the one place that knows HTTP status codes)."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 

@@ -13,7 +13,7 @@ through the `measure` the worker hands it (pipeline/ cannot import this package)
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet

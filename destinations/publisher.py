@@ -8,9 +8,10 @@ storage and Slack notes, so this package still knows no database and no Slack.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from destinations.backoff import backoff_s, humane
 from destinations.base import Destination, Part, Post, PublishResult
@@ -42,7 +43,7 @@ class Ledger(Protocol):
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Publisher:
@@ -146,9 +147,9 @@ class Publisher:
 
     def _when(self, wait_s: float) -> str:
         now = self.clock()
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-        then = now.astimezone(timezone.utc) + timedelta(seconds=wait_s)
-        day = "" if then.date() == now.astimezone(timezone.utc).date() else f" on {then.day} {then:%b}"
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        then = now.astimezone(UTC) + timedelta(seconds=wait_s)
+        day = "" if then.date() == now.astimezone(UTC).date() else f" on {then.day} {then:%b}"
         return f"{then:%H:%M} UTC{day}"
 
     def _name(self, claimed: ClaimedPart) -> str:

@@ -7,7 +7,7 @@ however long it is, a combining mark joins the letter before it).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from destinations.base import Part
 from destinations.lengths import Measure, graphemes

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from pipeline.framing import clean
 from pipeline.base import Claim, Source
 from pipeline.claims import Found, find_claims
+from pipeline.framing import clean
 from pipeline.provenance import links_in, mentions_in, normalize_link
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " ", "‐": "-", "–": "-", "—": "-"})

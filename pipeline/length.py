@@ -7,8 +7,8 @@ guessed, since a wrong guess is how a post the platform accepts gets trimmed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
-from typing import Callable
 
 import regex
 

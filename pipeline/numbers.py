@@ -71,7 +71,7 @@ class Quantity:
     bare: str | None = None  # the digits as written ("2.4", "1200"), for exact matches
     raw: Decimal | None = None  # the number before unit conversion ("900 ms" → 900)
 
-    def matches(self, other: "Quantity") -> bool:
+    def matches(self, other: Quantity) -> bool:
         mine, theirs = self.version or self.bare, other.version or other.bare
         # A version, or a dotted number with no unit, is compared as written: 3.14 is not 3.14.1
         # and 1.40 is not 1.4.

@@ -1,9 +1,8 @@
 """Prompts for the model: the brief as instructions, the sources fenced as untrusted data."""
 from __future__ import annotations
 
-import secrets
-
 import json
+import secrets
 
 from pipeline.base import Claim, DraftBrief, LengthUnit, Source
 from pipeline.shape import Budget

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import AsyncIterator
 
 from sqlalchemy import LargeBinary, String, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import queries
 from storage.decisions import ApprovalRule, locked_draft
-from storage.transitions import Outcome, Refusal, refused, transition
 from storage.models import Revision
 from storage.states import DraftStatus
+from storage.transitions import Outcome, Refusal, refused, transition
 
 ACCEPTABLE = (DraftStatus.pending.value, DraftStatus.needs_attention.value)
 

@@ -12,7 +12,6 @@ from storage.models import Draft, Run
 from storage.states import DraftStatus, JobName, RunStatus
 
 
-
 @dataclass(frozen=True)
 class Accepted:
     draft_id: int

@@ -17,7 +17,6 @@ from storage.models import OutboxJob
 from storage.redaction import redactor_of
 from storage.states import JobName, OutboxStatus
 
-
 _INSERT_JOB = insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
 
 
@@ -168,4 +167,4 @@ async def dead_by_job(session: AsyncSession) -> dict[str, int]:
     from sqlalchemy import func
     rows = await session.execute(select(OutboxJob.job, func.count()).where(
         OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job))
-    return {job: count for job, count in rows}
+    return dict(rows)

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, publications, queries
 from storage.models import Draft, OutboxJob, Publication
-from storage.states import DraftStatus, JobName, OutboxStatus, PublicationStatus as S
+from storage.states import DraftStatus, JobName, OutboxStatus
+from storage.states import PublicationStatus as S
 from storage.transitions import Outcome, Refusal, record, refused
+
 RETRY_FROM = (S.failed, S.unconfirmed, S.retrying)
 MARK_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
 SKIP_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)

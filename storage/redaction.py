@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,8 +44,8 @@ _TOKEN_PATTERNS = [(needles, re.compile(pattern)) for needles, pattern in (
     (("xox",), r"(?P<pre>)xox[a-z](?:\.xox[a-z])?-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack bot, user, refresh tokens
     (("xapp-",), r"(?P<pre>)xapp-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack app-level tokens
     # An Authorization header's value, whatever its scheme (OAuth 1.0a lists its fields after it).
-    (("authorization",), r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
-                         r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+"),
+    (("authorization",), (r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
+                          r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+")),
     (("bearer",), r"(?i:(?P<pre>\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"),
     (("oauth_",), r"(?i:(?P<pre>\boauth_(?:signature|token|consumer_key)=\\?\"?))[^\",&\s\\]+"),  # OAuth 1.0a
     (("sk-",), r"(?P<pre>)\bsk-[A-Za-z0-9_-]{10,}"),  # OpenAI-style API keys (sk-…, sk-proj-…)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import DBAPIError
 
-from launch.local_slack.stack import LocalStack
 from bot.redaction import secret_values
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine
 from storage.models import Base
 
@@ -61,7 +61,7 @@ async def stored_text(database_url: str) -> list[str]:
                     continue
                 for row in rows:
                     found += [f"{table.name}.{column.name}: {_text(value)}"
-                              for column, value in zip(columns, row) if value is not None]
+                              for column, value in zip(columns, row, strict=False) if value is not None]
     finally:
         await engine.dispose()
     return found

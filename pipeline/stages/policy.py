@@ -8,8 +8,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.base import (DestinationPlan, DraftBrief, LengthUnit, Measure, PipelineState, PolicyVerdict,
-                           RunContext, Source)
+from pipeline.base import (
+    DestinationPlan,
+    DraftBrief,
+    LengthUnit,
+    Measure,
+    PipelineState,
+    PolicyVerdict,
+    RunContext,
+    Source,
+)
 from pipeline.length import counter
 from pipeline.provenance import Support
 from pipeline.shape import THREAD_MAX_PARTS, split_parts
@@ -46,8 +54,8 @@ def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measu
 
 def hidden_characters(text: str) -> list[str]:
     visible = _EMOJI_ZWJ.sub("", text)
-    return sorted({f"U+{ord(c):04X}" for c in visible if c in _INVISIBLE or unicodedata.category(c) in ("Cc", "Cf")
-                   and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F})
+    return sorted({f"U+{ord(c):04X}" for c in visible if c in _INVISIBLE or (unicodedata.category(c) in ("Cc", "Cf")
+                   and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F)})
 
 
 def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[str],

@@ -33,7 +33,7 @@ def test_pending_draft_has_its_decision_buttons_naming_the_revision_and_hash() -
 def test_draft_text_is_shown_exactly_as_plain_text() -> None:
     text = "Ship it <!channel> *now* & :tada:"
     _, blocks = draft_message(view(text=text))
-    body = [b for b in blocks if b["type"] == "section"][0]["text"]
+    body = next(b for b in blocks if b["type"] == "section")["text"]
     assert body == {"type": "plain_text", "text": text, "emoji": False}
 
 

@@ -3,10 +3,12 @@ when Signoff wrote them, and refused with NotOurValue (never another exception) 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.blocks import draft as blocks
 from bot.blocks import modals

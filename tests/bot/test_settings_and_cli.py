@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def test_audit_export_writes_the_chain_as_json_lines(tmp_path) -> None:
     assert result.returncode == 0 and "exported" in result.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [e["seq"] for e in lines] == list(range(1, len(lines) + 1))
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:]))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(lines))
     assert lines[0]["kind"] == "requested"
 
 
@@ -120,5 +121,5 @@ def test_an_unknown_log_level_stops_the_worker_with_one_line() -> None:
     result = signoff("worker", SIGNOFF_LOG_LEVEL="loud")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "signoff: configuration error: SIGNOFF_LOG_LEVEL: 'loud' is not a log level; "
-        "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"]
+        ("signoff: configuration error: SIGNOFF_LOG_LEVEL: 'loud' is not a log level; "
+         "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")]

@@ -6,19 +6,19 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.process.app import build_app
 from bot.listeners.deps import BotDeps
+from bot.process.app import build_app
+from bot.process.server import build_web_app, serve
+from bot.queue import Queue, connect
+from bot.slack.client import build_slack_client
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.user import SlackUser
-from bot.queue import Queue, connect
-from bot.process.server import build_web_app, serve
-from bot.slack.client import build_slack_client
 from storage.db import create_engine, create_sessionmaker
 from storage.redaction import Redactor
 

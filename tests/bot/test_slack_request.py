@@ -5,7 +5,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_bolt.request.internals import parse_body as bolt_parse_body
 
 from bot.process.metrics import request_kind

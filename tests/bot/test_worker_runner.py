@@ -7,8 +7,8 @@ import asyncio
 from arq import Worker
 from arq.worker import func
 
-from launch import worker_runner
 from bot.queue import connect
+from launch import worker_runner
 
 QUEUE = "test:worker-runner"
 

@@ -43,7 +43,7 @@ def test_link_facets_use_utf8_byte_offsets_after_emoji():
     links = [f for f in facets(text) if f["features"][0]["$type"] == "app.bsky.richtext.facet#link"]
     assert [linked(text, f) for f in links] == ["https://example.com/café?x=1", "https://w.example/Foo_(bar)"]
     assert [f["features"][0]["uri"] for f in links] == ["https://example.com/café?x=1", "https://w.example/Foo_(bar)"]
-    assert links[0]["index"]["byteStart"] == len("🎉👩‍👩‍👧 Launch day: ".encode("utf-8"))
+    assert links[0]["index"]["byteStart"] == len("🎉👩‍👩‍👧 Launch day: ".encode())
 
 
 def test_hashtags_become_tag_facets():

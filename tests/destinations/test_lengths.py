@@ -12,8 +12,16 @@ from twitter_text import parse_tweet
 from twitter_text.config import config
 
 from destinations.base import LengthUnit
-from destinations.lengths import (MEASURES, bluesky_length, grapheme_count, graphemes, mastodon_countable_text,
-                                  mastodon_length, measure, x_weighted_length)
+from destinations.lengths import (
+    MEASURES,
+    bluesky_length,
+    grapheme_count,
+    graphemes,
+    mastodon_countable_text,
+    mastodon_length,
+    measure,
+    x_weighted_length,
+)
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 

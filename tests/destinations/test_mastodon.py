@@ -5,9 +5,9 @@ import pytest
 
 from destinations.base import idempotency_key
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
+from destinations.lengths import mastodon_length
 from destinations.mastodon import Mastodon
 from destinations.preview import shape
-from destinations.lengths import mastodon_length
 from tests.destinations.fakes.mastodon import FakeMastodon, rate_limited
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -45,7 +45,7 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date(value, seconds):
 
 
 def _in(seconds: float) -> str:
-    return format_datetime(datetime.now(timezone.utc) + timedelta(seconds=seconds), usegmt=True)
+    return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds), usegmt=True)
 
 
 @pytest.fixture
@@ -170,15 +170,15 @@ class Ledger:
 
 
 def _clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _shown(reset_epoch: float, jitter_s: float) -> set[str]:
     """How "will retry at …" may read for a retry between the reset and the reset plus the jitter."""
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     shown = set()
     for delay in range(0, int(jitter_s) + 61, 30):
-        then = datetime.fromtimestamp(reset_epoch + delay, timezone.utc)
+        then = datetime.fromtimestamp(reset_epoch + delay, UTC)
         shown.add(f"{then:%H:%M} UTC" + ("" if then.date() == today else f" on {then.day} {then:%b}"))
     return shown
 

@@ -6,6 +6,7 @@ import pytest
 from destinations.base import Destination
 from destinations.registry import KNOWN, DestinationConfig, MissingSetting, UnknownDestination, build_destinations
 
+
 @pytest.fixture
 async def http():
     async with httpx.AsyncClient() as client:

@@ -2,8 +2,8 @@
 and the local Slack standing in for Slack's side of the wire."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import pytest
 

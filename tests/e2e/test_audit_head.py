@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 
 from arq.jobs import Job
 
-from launch import worker_runner
 from bot.jobs.audit_post import post_chain_head
-from launch.local_slack.stack import LocalStack
 from bot.queue import QUEUE_NAME, connect
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from launch import worker_runner
+from launch.local_slack.stack import LocalStack
 from storage import audit
 from storage.clock import utcnow
+from storage.redaction import Redactor
 from tests.bot.processes import signoff
 from tests.e2e.conftest import wait_for_draft
 
@@ -73,7 +73,7 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
             await _cron_on_every_worker(redis_url, 4)
             first, second = stack.slack.channel_messages("C_AUDIT")
         finally:
-            for worker, main in zip(workers, mains):
+            for worker, main in zip(workers, mains, strict=False):
                 await worker_runner.stop(worker, main)
 
     today, tomorrow = clock().date() - timedelta(days=1), clock().date()

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 
 from bot.blocks import action_ids
-from launch.local_slack.stack import LocalStack
-from bot.slack.notify import show_draft
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from bot.slack.notify import show_draft
+from launch.local_slack.stack import LocalStack
 from storage import schedules
 from storage.clock import utcnow
+from storage.redaction import Redactor
 from tests.e2e.conftest import shows, wait_for_draft
 
 

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import time
 
-
-from launch.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
 from storage.outbox import QueuedJob

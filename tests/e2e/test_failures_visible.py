@@ -97,7 +97,7 @@ async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_mi
                 None), 60)
             visible_after_s = time.monotonic() - asked_at
             parent = stack.slack.channel_messages("C_GENERAL")[0]
-            drafts, jobs, events = await _settled(database_url)
+            _drafts, jobs, events = await _settled(database_url)
     finally:
         await llm.stop()
     assert visible_after_s < 60

@@ -15,19 +15,19 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.blocks import action_ids
+from bot.blocks import action_ids, modals
 from bot.blocks import draft as blocks
-from bot.blocks import modals
-from bot.blocks import publications as publication_blocks
 from bot.blocks import publication_ids as publish_ids
+from bot.blocks import publications as publication_blocks
 from bot.parsing.draft_ids import MAX_ID, NotOurValue
+from bot.parsing.timeparse import HORIZON_DAYS
 from launch.local_slack.server import Message
 from launch.local_slack.signing import signed_headers
 from launch.local_slack.stack import LocalStack
-from bot.parsing.timeparse import HORIZON_DAYS
 from pipeline.stages.policy import hidden_characters
 from storage.models import Draft, Revision, Run
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, json_keys, json_values, time_text

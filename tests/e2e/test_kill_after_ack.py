@@ -19,14 +19,14 @@ import socket
 import subprocess
 import sys
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.blocks import action_ids
-from bot.blocks import modals
+from bot.blocks import action_ids, modals
 from bot.blocks.draft import button_value
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.signing import signed_headers
@@ -62,7 +62,7 @@ async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_
                     if (await http.get(url + "/healthz")).status_code in (200, 503):
                         break
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the bot did not start: {open(log_path).read()[-3000:]}")
+                    raise AssertionError(f"the bot did not start: {Path(log_path).read_text()[-3000:]}")
                 await asyncio.sleep(0.1)
             yield process, url, http
     finally:

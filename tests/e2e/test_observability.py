@@ -10,8 +10,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.blocks import action_ids
-from launch.local_slack.stack import LocalStack
 from bot.process.metrics import request_kind
+from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 from worker import worker_metrics_port
 

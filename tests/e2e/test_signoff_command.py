@@ -121,7 +121,7 @@ async def test_drafts_of_a_private_channel_are_shown_only_to_its_members(stack) 
     for sub in ("status", "history", "cancel"):
         assert await ask(stack, f"{sub} 1", user=outsider) == "There is no draft #1."
         assert await ask(stack, f"{sub} 999", user=outsider) == "There is no draft #999."
-    assert "There is no draft #999." == await ask(stack, "status 999", user=outsider)
+    assert await ask(stack, "status 999", user=outsider) == "There is no draft #999."
 
 
 async def test_when_slack_cannot_say_who_is_in_a_channel_nothing_is_shown(stack) -> None:

@@ -38,7 +38,7 @@ async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) ->
                           webhook_secret=SECRET, signoff_destinations=["webhook"]) as stack:
         await stack.user("U_CAROL").slash("/draft", "webhooks are great")
         draft = await wait_for_draft(stack.slack)
-        text = [b for b in draft.blocks if b["type"] == "section"][0]["text"]["text"]
+        text = next(b for b in draft.blocks if b["type"] == "section")["text"]["text"]
         await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
         await stack.slack.wait_for(lambda: not shows(draft, "publishing…") and
                                    ("Published" in str(draft.blocks) or "failed" in str(draft.blocks)), 15)

@@ -1,8 +1,8 @@
 """Local HTTP servers that speak the real wire format, started per test."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 import pytest

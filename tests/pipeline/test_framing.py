@@ -3,10 +3,12 @@ stand on their own, requests to the desk are turned into what they ask for, and 
 is ever put into a template's slot."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from destinations.lengths import measure
 from pipeline.base import DraftBrief, RunContext
@@ -31,7 +33,7 @@ def problems(topic: str, hook: str) -> list[str]:
         found.append("starts in lowercase")
     if not hook.endswith(("." , "?", "!")):
         found.append("no end punctuation")
-    for a, b in zip(hook, hook[1:]):
+    for a, b in itertools.pairwise(hook):
         if a in PUNCTUATION and b in PUNCTUATION and a + b not in cleaned:
             found.append(f"doubled punctuation {a + b!r}")
     for match in PREPOSITION_WH.finditer(hook):

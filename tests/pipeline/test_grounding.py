@@ -5,7 +5,8 @@ really says it."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.base import Source
 from pipeline.claims import find_claims
@@ -79,7 +80,7 @@ def verdicts(text: str, topic: str = "search speed", feedback: str | None = None
 def test_a_claim_is_found_only_where_a_source_says_it(text, claim, found):
     seen = verdicts(text)
     if claim is None and found is None:
-        assert seen == {} or "Node" not in seen and "twice" not in seen
+        assert seen == {} or ("Node" not in seen and "twice" not in seen)
         return
     if claim is None:
         (only,) = [c for c in seen if c.startswith("http")]

@@ -3,7 +3,7 @@ for any bytes at all, a reply or a classified trouble (never an exception of the
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +20,7 @@ from tests.e2e.fake_llm import FakeLLM, raw
 
 KEY = "sk-prop-5f0c2a9e77"
 # RFC 9110's own example date (§5.6.7), in its three accepted formats, and its Retry-After examples (§10.2.3).
-IMF_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=timezone.utc).timestamp()
+IMF_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC).timestamp()
 RETRY_AFTER_TABLE = [
     ({"Retry-After": "120"}, IMF_DATE, 120.0),
     ({"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}, IMF_DATE - 30, 30.0),

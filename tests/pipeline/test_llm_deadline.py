@@ -125,8 +125,8 @@ async def test_write_and_critique_share_one_deadline(http, fake_llm: FakeLLM) ->
     result = await asyncio.wait_for(run_pipeline(DraftBrief(topic="tokio"), ctx, build_stages(config, http)), 20)
     assert result.text == "Tokio 1.40 ships a faster scheduler. #Rust" and len(fake_llm.seen) == 2
     critique = next(s for s in result.stages if s.name == "critique")
-    assert critique.warnings == ["The model's critique is missing, heuristics only: "
-                                 "The model did not answer within 3 s."]
+    assert critique.warnings == [("The model's critique is missing, heuristics only: "
+                                  "The model did not answer within 3 s.")]
 
 
 async def test_a_held_write_fails_the_run_at_its_deadline(http, fake_llm: FakeLLM) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from twitter_text import parse_tweet
 
-from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, RunContext, Source, Style
 from destinations.lengths import grapheme_count, measure
+from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, RunContext, Source, Style
 from pipeline.length import counter, trim_to
 from pipeline.runner import run_pipeline
 
@@ -20,8 +20,8 @@ TOPICS = [
     "🚀🚀🚀 launch day 🎉🎉 for the new 👩‍💻 onboarding flow 🇫🇷",
     "Remote work tips https://example.com/a-very-long-path/that/goes/on/and/on?with=query&and=more",
     "a",
-    "What we learned migrating 40 services from a monolith to event-driven architecture over eighteen "
-    "months, including the parts that went badly and what we would do differently next time around",
+    ("What we learned migrating 40 services from a monolith to event-driven architecture over eighteen "
+     "months, including the parts that went badly and what we would do differently next time around"),
 ]
 SOURCES = [Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed",
                   excerpt="Tokio 1.40 ships a faster scheduler for async Rust. 日本語の説明もあります。 "

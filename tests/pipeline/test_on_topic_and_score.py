@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from destinations.lengths import measure
 from pipeline.base import DraftBrief, PipelineState, RunContext, Source

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+
 import pytest
 from aiohttp import web
 

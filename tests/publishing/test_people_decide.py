@@ -7,8 +7,7 @@ from bot.blocks import publication_ids as ids
 from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows
-from tests.publishing.conftest import (X_SECRETS, approve, audit_kinds, desk, notes, publications, until,
-                                       x_settings)
+from tests.publishing.conftest import X_SECRETS, approve, audit_kinds, desk, notes, publications, until, x_settings
 
 POST_TEXT = "We moved every approval into one audited thread this week. #Signoff"
 

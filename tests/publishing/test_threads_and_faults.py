@@ -5,7 +5,7 @@ Pass criterion everywhere: the platform saw each part at most once, and the thre
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone
+from datetime import UTC
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -18,8 +18,17 @@ from tests.destinations.fakes.mastodon import FakeMastodon
 from tests.destinations.fakes.server import unused_port
 from tests.destinations.fakes.x import FakeX, problem, rate_limited
 from tests.e2e.conftest import shows
-from tests.publishing.conftest import (X_SECRETS, approve, audit_kinds, desk, notes, outbox_rows,
-                                       publications, until, x_settings)
+from tests.publishing.conftest import (
+    X_SECRETS,
+    approve,
+    audit_kinds,
+    desk,
+    notes,
+    outbox_rows,
+    publications,
+    until,
+    x_settings,
+)
 
 
 async def rescheduled(database_url: str):  # type: ignore[no-untyped-def]
@@ -96,12 +105,12 @@ async def test_a_500_backs_off_a_minute_in_the_outbox_and_in_arq_then_retry_now_
         draft = await approve(stack)
         await until(stack.slack, draft, "x: will retry", "attempt 1 of 8, next in")
         job = await rescheduled(database_url)
-        due_ms = job.due_at.replace(tzinfo=timezone.utc).timestamp() * 1000
+        due_ms = job.due_at.replace(tzinfo=UTC).timestamp() * 1000
         redis = Redis.from_url(redis_url)
         arq_ms = await redis.zscore(QUEUE_NAME, outbox.arq_job_id(job))
         await redis.aclose()
         assert arq_ms is not None and abs(arq_ms - due_ms) < 1500, "due_at and arq's defer agree"
-        assert 45_000 < due_ms - job.created_at.replace(tzinfo=timezone.utc).timestamp() * 1000 < 80_000
+        assert 45_000 < due_ms - job.created_at.replace(tzinfo=UTC).timestamp() * 1000 < 80_000
         assert fake.posts == []
         await stack.user("U_BOB").click(draft, ids.RETRY)
         await until(stack.slack, draft, "x part 3: published", "Published")

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from launch.local_slack.server import LocalSlack
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from launch.local_slack.server import LocalSlack
 from storage.models import Draft
+from storage.redaction import Redactor
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 MONDAY_0900_UTC = datetime(2026, 3, 2, 9, 0)

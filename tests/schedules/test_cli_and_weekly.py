@@ -9,7 +9,8 @@ from datetime import timedelta
 from bot.jobs.schedules import ScheduleConfig, send_weekly_reports
 from storage import audit
 from storage.clock import utcnow
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import add_draft
 
 
 async def signoff(*args: str, env: dict[str, str]) -> tuple[int, str, str]:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.blocks import action_ids
+from bot.queue import QUEUE_NAME, connect
 from launch import worker_runner
 from launch.local_slack.stack import LocalStack
-from bot.queue import QUEUE_NAME, connect
 from storage import decisions, queries, scheduled_publish, schedules
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker

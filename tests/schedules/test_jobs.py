@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from bot.jobs.schedules import ScheduleConfig, send_digests
 from bot.jobs.upkeep import expire_drafts, send_reminders
 from bot.slack.pace import PacedPoster
+from storage import config as stored_config
 from storage import schedules
 from storage.models import Revision
 from storage.runs import sha256_hex
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
-from storage import config as stored_config
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import add_draft
 
 CONFIG = ScheduleConfig(timezone="Europe/Berlin", digest_schedule="weekdays 09:00", pace_s=0.01)
 

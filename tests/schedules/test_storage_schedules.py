@@ -9,7 +9,8 @@ from sqlalchemy import select
 from storage import audit, decisions, outbox, scheduled_publish, schedules
 from storage.models import Draft, OutboxJob, Revision
 from storage.runs import sha256_hex
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import add_draft
 
 
 async def status_of(sessionmaker, draft_id: int) -> str:  # type: ignore[no-untyped-def]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from storage import claims, decisions, edits, intake, queries, runs
 from storage.decisions import ApprovalRule
-from storage.transitions import Refusal
 from storage.models import AuditEvent
+from storage.transitions import Refusal
 
 NOW = datetime(2026, 11, 29, 9, 0)
 CRITIQUE = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from storage import decisions, edits, intake, runs
 from storage.decisions import ApprovalRule
-from storage.transitions import Refusal
 from storage.models import AuditEvent, OutboxJob
+from storage.transitions import Refusal
 
 NOW = datetime(2026, 11, 22, 12, 0)
 

@@ -7,9 +7,10 @@ import json
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import assume, example, given, settings, strategies as st
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
-from storage.redaction import MARK, MIN_SECRET_CHARS, Redactor
+from storage.redaction import MIN_SECRET_CHARS, Redactor
 
 
 def _forms(secret: str) -> dict[str, str]:
@@ -106,11 +107,13 @@ TOKEN_SHAPED = [
     ("headers={'authorization': 'Bearer AbC123def456ghi789'}", "headers={'authorization': 'Bearer [redacted]'}"),
     ("Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic [redacted]"),
     ("sent Bearer AbC123def456ghi789 again", "sent Bearer [redacted] again"),
-    ('Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-     'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
-     'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"',
-     'Authorization: [redacted] oauth_consumer_key="[redacted]", oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-     'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"'),
+    (('Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", '
+      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+      'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
+      'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"'),
+     ('Authorization: [redacted] oauth_consumer_key="[redacted]", '
+      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+      'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"')),
     ("POST /oauth/request_token?oauth_signature=abc%2Bdef&oauth_version=1.0",
      "POST /oauth/request_token?oauth_signature=[redacted]&oauth_version=1.0"),
     (f"Incorrect API key provided: {OPENAI}. You can find your API key at https://platform.openai.com/account/api-keys.",

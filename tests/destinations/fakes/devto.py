@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -56,7 +56,7 @@ class FakeDevTo(FakeServer):
             "type_of": "article", "id": article_id, "title": title, "slug": slug,
             "body_markdown": article.get("body_markdown", ""), "published": bool(article.get("published")),
             "tag_list": tags, "url": f"https://dev.to/{self.username}/{slug}",
-            "created_at": datetime.now(timezone.utc).isoformat(),
+            "created_at": datetime.now(UTC).isoformat(),
         }
         self.posts.append(created)
         return web.json_response(created, status=201)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -30,7 +30,7 @@ def render_content(text: str) -> str:
 
 
 def rate_limited(reset_in_s: int = 60) -> dict:
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
+    reset = (datetime.now(UTC) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
     return {"status": 429, "body": {"error": "Throttled"},
             "headers": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}}
 
@@ -76,7 +76,7 @@ class FakeMastodon(FakeServer):
             return web.json_response({"error": "Record not found"}, status=404)
         status_id = str(next(self._ids))
         status = {
-            "id": status_id, "created_at": datetime.now(timezone.utc).isoformat(),
+            "id": status_id, "created_at": datetime.now(UTC).isoformat(),
             "in_reply_to_id": reply_to, "visibility": body.get("visibility", "public"),
             "uri": f"{self.url}/users/signoff/statuses/{status_id}", "url": f"{self.url}/@signoff/{status_id}",
             "content": render_content(text), "account": self._account(), "text": None,
