@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -76,7 +77,7 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
         await engine.dispose()
 
 
-def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: callable) -> dict:  # type: ignore[valid-type]
+def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: callable) -> dict[str, Any]:  # type: ignore[valid-type]
     good = [a.latency_s for a in answers if ok(a)]
     return {"label": label, "server": server, "summary": Summary.of([a.latency_s for a in answers]),
             "errors": len(answers) - len(good), "lag": lag_s}
@@ -155,7 +156,7 @@ async def measure(args: argparse.Namespace, count: int, database_url: str, redis
     report(args, rows, database_url)
 
 
-def report(args: argparse.Namespace, rows: list[dict], database_url: str) -> None:
+def report(args: argparse.Namespace, rows: list[dict[str, Any]], database_url: str) -> None:
     table = []
     verdicts = []
     for base, ours in zip(rows[0::2], rows[1::2], strict=False):

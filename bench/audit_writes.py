@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,9 +58,9 @@ async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: 
     return targets
 
 
-async def timed_writers(work, items: list, concurrency: int) -> float:  # type: ignore[no-untyped-def]
+async def timed_writers(work, items: list[Any], concurrency: int) -> float:  # type: ignore[no-untyped-def]
     """Run work(item) for every item with `concurrency` writers; returns the elapsed seconds."""
-    queue: asyncio.Queue = asyncio.Queue()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
 
@@ -72,7 +73,7 @@ async def timed_writers(work, items: list, concurrency: int) -> float:  # type: 
     return time.perf_counter() - started
 
 
-async def measure(database_url: str, count: int, concurrency: int, rounds: int = 10) -> dict:
+async def measure(database_url: str, count: int, concurrency: int, rounds: int = 10) -> dict[str, Any]:
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 
     from storage import decisions

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -168,10 +169,10 @@ class Child:
 
     def __init__(self, *args: str) -> None:
         self.args = [sys.executable, str(BENCH / "serve.py"), *args]
-        self.process: subprocess.Popen | None = None
-        self.info: dict = {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.info: dict[str, Any] = {}
 
-    async def start(self, timeout_s: float = 60.0) -> dict:
+    async def start(self, timeout_s: float = 60.0) -> dict[str, Any]:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.process = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         env=env, cwd=tempfile.gettempdir())
@@ -181,7 +182,7 @@ class Child:
         self.info = json.loads(line)
         return self.info
 
-    async def result(self, timeout_s: float = 300.0) -> dict:
+    async def result(self, timeout_s: float = 300.0) -> dict[str, Any]:
         """For children that report a second JSON line (a measurement) and then exit."""
         assert self.process is not None
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout_s)  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,7 +39,7 @@ async def fill(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
 
     from storage.models import Draft
 
-    def row(n: int, channel: str, status: str) -> dict:
+    def row(n: int, channel: str, status: str) -> dict[str, Any]:
         created = NOW - timedelta(minutes=n)
         return {"channel_id": channel, "requester_id": f"U{n % 50:04d}", "topic": f"topic number {n} & more",
                 "destinations": ["x", "mastodon"], "status": status, "version": 1, "current_revision": 1,

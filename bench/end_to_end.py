@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,7 +45,7 @@ from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slas
 DRAFT_TEXT = re.compile(r"^Draft #(\d+) · revision")
 
 
-async def wait_posts(slack, predicate, want: int, timeout_s: float) -> list:  # type: ignore[no-untyped-def]
+async def wait_posts(slack, predicate, want: int, timeout_s: float) -> list[Any]:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while True:
         posts = [c for c in slack.calls_to("chat.postMessage") if predicate(c)]
@@ -74,10 +75,10 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
     queue = connect(redis_url)
 
-    async def post(ctx: dict, channel: str, topic: str) -> None:
+    async def post(ctx: dict[str, Any], channel: str, topic: str) -> None:
         await client.chat_postMessage(channel=channel, thread_ts="1.000001", text=topic)
 
-    async def enqueue(command: dict) -> None:
+    async def enqueue(command: dict[str, Any]) -> None:
         await queue.enqueue_job("post", command["channel_id"], command["text"], _queue_name="bench:floor")
 
     runner, port = await serve(web_app(bare_app(client, "floor-secret", after_ack=enqueue)), "127.0.0.1", 0)
@@ -110,7 +111,7 @@ def topic_of(i: int) -> str:
 
 
 # -- Signoff ----------------------------------------------------------------------------------------
-async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict, list]:
+async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict[str, Any], list[Any]]:
     from sqlalchemy import select
 
     from launch.local_slack.stack import LocalStack
@@ -145,7 +146,7 @@ def _epoch(naive_utc: datetime) -> float:
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def breakdown(sent: list[Sent], info: dict, rows: list) -> tuple[list[float], dict[str, list[float]]]:
+def breakdown(sent: list[Sent], info: dict[str, Any], rows: list[Any]) -> tuple[list[float], dict[str, list[float]]]:
     at_by_topic = {topic_of(i): s.at for i, s in enumerate(sent)}
     offset = info["wall_minus_mono"]
     totals: list[float] = []

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -71,7 +72,7 @@ class SlowModel:
             await self.runner.cleanup()
 
 
-def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": model_url, "LLM_API_KEY": "sk-bench",
@@ -114,7 +115,7 @@ async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-u
                 approved.add(int(match.group(1)))
 
 
-async def soak(args: argparse.Namespace, database_url: str, redis_url: str, workdir: Path) -> dict:
+async def soak(args: argparse.Namespace, database_url: str, redis_url: str, workdir: Path) -> dict[str, Any]:
     from launch.local_slack.stack import LocalStack
 
     model = SlowModel(args.model_delay)
@@ -163,7 +164,7 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
             "minutes": round((time.monotonic() - started) / 60, 1), "states at the end": states}
 
 
-async def database_states(database_url: str) -> dict[str, dict]:
+async def database_states(database_url: str) -> dict[str, dict[str, Any]]:
     """Rows by state, to see where anything unfinished is stuck."""
     from sqlalchemy import func, select
 

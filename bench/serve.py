@@ -29,7 +29,7 @@ from bench.common import parse_overrides as _overrides
 from bot import worker_runner
 
 
-def _emit(info: dict) -> None:
+def _emit(info: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(info) + "\n")
     sys.stdout.flush()
 
@@ -39,7 +39,7 @@ async def _until_stdin_closes(max_seconds: float) -> None:
         await asyncio.wait_for(asyncio.to_thread(sys.stdin.buffer.read), max_seconds)
 
 
-async def _stop(arq_worker: Any, task: asyncio.Task) -> None:
+async def _stop(arq_worker: Any, task: asyncio.Task[Any]) -> None:
     with contextlib.suppress(Exception):  # the measurement is done; a failed close changes nothing
         await worker_runner.stop(arq_worker, task)
 
@@ -126,7 +126,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
     spans: list[tuple[float, float]] = []
 
     def timed(job: Any, name: str) -> Any:
-        async def wrapper(ctx: dict, *a: Any) -> Any:
+        async def wrapper(ctx: dict[str, Any], *a: Any) -> Any:
             started = time.perf_counter()
             try:
                 return await job(ctx, *a)
@@ -140,7 +140,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
         arq_worker = signoff.build_worker(settings, connect(args.redis_url), max_jobs=args.max_jobs, functions=[
             timed(signoff.run_draft, "run_draft"), signoff.publish_draft])
     else:
-        async def noop(ctx: dict) -> None:
+        async def noop(ctx: dict[str, Any]) -> None:
             return None
 
         arq_worker = Worker(functions=[timed(noop, "noop")], redis_pool=connect(args.redis_url),

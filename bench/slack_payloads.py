@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -33,7 +34,7 @@ def slash_body(text: str, *, user_id: str = "U_CAROL", command: str = "/draft") 
 
 
 def click_body(*, action_id: str, value: str, channel: str, message_ts: str, thread_ts: str | None,
-               text: str, blocks: list, block_id: str, user_id: str = "U_ALICE") -> bytes:
+               text: str, blocks: list[Any], block_id: str, user_id: str = "U_ALICE") -> bytes:
     trigger = f"{next(_trigger)}.{int(time.time())}.bench"
     payload = {
         "type": "block_actions",

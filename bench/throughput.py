@@ -18,6 +18,7 @@ import contextlib
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -101,7 +102,7 @@ class WorkCounter:
         client.api_call = counted
 
 
-async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts: int) -> dict[str, float]:
+async def count_per_draft(database_url: str, redis_url: str, slack: dict[str, Any], drafts: int) -> dict[str, float]:
     """Signoff's real worker in this process, in burst mode, over a fresh backlog; cron jobs off."""
     import worker as signoff
     from bench.common import parse_overrides
@@ -114,7 +115,7 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts
                              slack_api_url=slack["slack_api_url"], redis_url=redis_url, database_url=database_url,
                              signoff_destinations=["dryrun"], **parse_overrides([]))
 
-    async def startup(ctx: dict) -> None:
+    async def startup(ctx: dict[str, Any]) -> None:
         from bot.jobs.deps import deps_of
 
         await signoff.startup(ctx)
@@ -132,7 +133,7 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts
     return {key: value / drafts for key, value in sorted(counter.counts.items())}
 
 
-async def timed(*args: str) -> dict:
+async def timed(*args: str) -> dict[str, Any]:
     child = Child("timed-worker", *args)
     try:
         await child.start()
@@ -171,7 +172,7 @@ async def run(args: argparse.Namespace) -> None:
         print(markdown_table(["what", "per draft"], [[key, f"{value:.2f}"] for key, value in counts.items()]))
 
 
-def report(args: argparse.Namespace, base: dict, ours: dict, database_url: str) -> None:
+def report(args: argparse.Namespace, base: dict[str, Any], ours: dict[str, Any], database_url: str) -> None:
     rows = []
     for name, r in (("raw arq no-op job", base), ("Signoff draft (offline writer)", ours)):
         mem = r["memory_mb"]

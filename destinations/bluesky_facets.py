@@ -7,6 +7,8 @@ Python: JavaScript's \\s, \\d and \\b differ from Python's, so each is spelled o
 """
 from __future__ import annotations
 
+from typing import Any
+
 import regex
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
@@ -99,10 +101,10 @@ def _tags(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def facets(text: str, dids: dict[str, str] | None = None) -> list[dict]:
+def facets(text: str, dids: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Facets for `text`, in text order; a mention becomes one only when `dids` knows its handle
     (one that does not resolve stays plain text, as in Bluesky's own app)."""
-    found: list[tuple[int, dict]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     for start, end, handle in _mentions(text):
         did = (dids or {}).get(handle.lower())
         if did:

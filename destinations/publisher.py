@@ -96,7 +96,8 @@ class Publisher:
                                                reply_to=reply_to)
         except UnknownOutcomeError as exc:
             if resend:
-                return await self._ask(claimed, f"{exc.message}, twice")
+                await self._ask(claimed, f"{exc.message}, twice")
+                return None
             return await self._reconcile(destination, post, part, claimed, reply_to, exc.message)
         except DestinationError as exc:
             await self._failed(claimed, exc)
@@ -125,6 +126,7 @@ class Publisher:
     async def _reconcile(self, destination: Destination, post: Post, part: Part, claimed: ClaimedPart,
                          reply_to: str | None, why: str) -> PublishResult | None:
         """The request may have reached the platform: look for it before anything else."""
+        found: PublishResult | None
         finder, found, checked = getattr(destination, "find_published", None), None, ""
         if finder is not None:
             try:
@@ -138,7 +140,8 @@ class Publisher:
         if destination.capabilities.safe_to_retry_unknown:
             await self.ledger.resending(claimed, why + checked)
             return await self._send(destination, post, part, claimed, reply_to, resend=True)
-        return await self._ask(claimed, why + checked)
+        await self._ask(claimed, why + checked)
+        return None
 
     async def _ask(self, claimed: ClaimedPart, why: str) -> None:
         await self.ledger.unconfirmed(claimed, why)

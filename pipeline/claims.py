@@ -86,6 +86,8 @@ def _dates(text: str, taken: list[tuple[int, int]]) -> list[Found]:
             if _overlaps(taken, *match.span()):
                 continue
             groups = match.groups()
+            year: int | None
+            day: int | None
             if shape == "ymd":
                 year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
             elif shape == "mdy":

@@ -30,7 +30,7 @@ def code_points_only(text: str, unit: LengthUnit | str) -> int:
     return len(text)
 
 
-def counter(measure: Measure | None, unit: LengthUnit | str) -> Count:
+def counter(measure: Measure | None, unit: LengthUnit) -> Count:
     """`measure` bound to one unit."""
     chosen = measure or code_points_only
     return lambda text: chosen(text, unit)

@@ -40,7 +40,7 @@ _NUMBER_WORD = "|".join(sorted(_WORDS, key=len, reverse=True))
 # A run of number words ("two hundred and forty-two"); "one" alone is too common to be a claim.
 WORD_NUMBER = re.compile(rf"(?<![\w-])(?:{_NUMBER_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*(?![\w-])",
                          re.IGNORECASE)
-_MULTIPLIER_WORDS = {"twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "quadrupled": 4,
+_MULTIPLIER_WORDS: dict[str, int | Decimal] = {"twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "quadrupled": 4,
                      "threefold": 3, "fourfold": 4, "tenfold": 10, "halved": Decimal("0.5")}
 # "twice as fast" and "double the speed" compare; "we never post twice" only counts.
 MULTIPLIER_WORD = re.compile(r"(?<![\w-])(?:(?:twice|double|triple)(?=\s+(?:as|the)\b)|doubled|tripled|quadrupled|"

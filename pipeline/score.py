@@ -50,7 +50,7 @@ def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
                                                        for document, on_topic in documents if on_topic)
         if on:
             anchored += 1
-        elif origins or [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
+        elif origins or any(c.kind != "name" or len(c.text) > 1 for c in find_claims(sentence)):
             off.append(sentence)
     if not anchored:
         return ScorePart(name="relevance", score=0.0, weight=WEIGHTS["relevance"],

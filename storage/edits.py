@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) ->
 
 async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
                       policy_ok: bool, problems: list[str], now: datetime,
-                      critique: dict | None = None) -> Outcome:
+                      critique: dict[str, Any] | None = None) -> Outcome:
     """`critique` is the edited text's own review (its claims checked again); without one the
     edited revision keeps its base's, so unsupported claims still block approval."""
     row = await locked_draft(session, draft_id)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,7 +100,7 @@ class Redactor:
             return {k: v if k in keep else self.redact_value(v, keep=keep)  # type: ignore[return-value]
                     for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(self.redact_value(v, keep=keep) for v in value)  # type: ignore[return-value]
+            return type(value)(self.redact_value(v, keep=keep) for v in value)
         return value
 
 
@@ -120,7 +120,7 @@ class _Pass:
         branches = "|".join(_secret_pattern(secret, char_forms, clipped) for secret in secrets)
         self.pattern = re.compile("[" + "".join(re.escape(c) for c in firsts) + "](?:" + branches + ")")
         needles = [_needle(s[:_needed(len(s))] if clipped else s) for s in secrets]
-        self.needles = None if None in needles else tuple(needles)
+        self.needles = None if None in needles else cast("tuple[str, ...]", tuple(needles))
 
     def sub(self, text: str) -> str:
         if self.needles is not None and not any(n in text for n in self.needles):

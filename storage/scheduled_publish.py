@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, queries
 from storage.models import Draft, OutboxJob
+from storage.results import rowcount
 from storage.states import DraftStatus, JobName, OutboxStatus
 
 _APPROVED = DraftStatus.approved.value
@@ -39,7 +40,7 @@ async def schedule(session: AsyncSession, *, draft_id: int, publish_at: datetime
         update(Draft).where(Draft.id == draft_id, Draft.status == _APPROVED, Draft.version == row.version)
         .values(publish_at=publish_at, version=row.version + 1, updated_at=now)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         return False
     await session.execute(
         update(OutboxJob).where(OutboxJob.dedupe_key == immediate,
@@ -70,7 +71,7 @@ async def cancel(session: AsyncSession, *, draft_id: int, user_id: str, now: dat
                 approved_sha256=None, decided_by=None, decided_at=None, expires_at=expires_at,
                 version=row.version + 1, updated_at=now)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         return False
     await session.execute(
         update(OutboxJob).where(OutboxJob.dedupe_key == held, OutboxJob.status == OutboxStatus.pending.value)

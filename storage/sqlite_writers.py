@@ -60,7 +60,7 @@ class WriterQueue:
             waiting.add_done_callback(self._release_if_taken)
             raise
 
-    def _release_if_taken(self, waiting: asyncio.Future) -> None:
+    def _release_if_taken(self, waiting: asyncio.Future[None]) -> None:
         if not waiting.cancelled() and waiting.exception() is None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -14,6 +14,7 @@ Warn = Callable[[str], None]
 
 
 class SourceReader(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     async def read(self, topic: str, warn: Warn) -> list[Source]: ...

@@ -4,6 +4,7 @@ them, the score's parts, and a plain note when nothing matched the topic."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.blocks import action_ids
 from bot.blocks.draft import DraftView, draft_message
@@ -26,7 +27,7 @@ def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]
     return DraftView(**base)
 
 
-def buttons(blocks: list[dict]) -> list[str]:
+def buttons(blocks: list[dict[str, Any]]) -> list[str]:
     return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 

@@ -61,7 +61,7 @@ def test_button_values_not_in_our_shape_are_not_ours(raw: Any) -> None:
         blocks.parse_button_value(raw)
 
 
-def state_of(fields: dict[str, Any]) -> dict:
+def state_of(fields: dict[str, Any]) -> dict[str, Any]:
     """view.state.values as Slack submits it for plain_text_input elements with action id "value"."""
     return {block: {"value": {"type": "plain_text_input", "value": typed}} for block, typed in fields.items()}
 

@@ -35,7 +35,7 @@ def test_a_malformed_setting_is_named_in_one_line(monkeypatch, name, value) -> N
         load_settings()
 
 
-def _signoff(*args: str, **env: str) -> subprocess.CompletedProcess:
+def _signoff(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=120)
 

@@ -3,6 +3,7 @@ a cancellation is cancelled again, and the worker's shutdown always runs."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from arq import Worker
 from arq.worker import func
@@ -14,7 +15,7 @@ QUEUE = "test:worker-runner"
 
 
 async def _worker_with(job, redis_url: str, events: list[str]) -> Worker:  # type: ignore[no-untyped-def]
-    async def on_shutdown(ctx: dict) -> None:
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
         events.append("shutdown")
 
     return Worker(functions=[func(job, name="job")], redis_pool=connect(redis_url), queue_name=QUEUE,
@@ -34,7 +35,7 @@ async def test_a_running_job_finishes_within_the_grace(redis_url) -> None:
     events: list[str] = []
     started = asyncio.Event()
 
-    async def job(ctx: dict) -> None:
+    async def job(ctx: dict[str, Any]) -> None:
         started.set()
         await asyncio.sleep(0.3)
         events.append("job finished")
@@ -52,7 +53,7 @@ async def test_a_job_that_ignores_one_cancellation_is_cancelled_again(redis_url)
     events: list[str] = []
     started = asyncio.Event()
 
-    async def job(ctx: dict) -> None:
+    async def job(ctx: dict[str, Any]) -> None:
         started.set()
         try:
             await asyncio.sleep(60)

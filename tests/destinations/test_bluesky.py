@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -34,7 +36,7 @@ async def publish(dest: Bluesky, text: str, reply_to: str | None = None):
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=reply_to)
 
 
-def linked(text: str, facet: dict) -> str:
+def linked(text: str, facet: dict[str, Any]) -> str:
     return text.encode("utf-8")[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode("utf-8")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from destinations.bluesky_facets import LINK, MENTION, TAG, facets, mentioned_ha
 _TABLE = json.loads((Path(__file__).parent / "conformance" / "bluesky_rich_text.json").read_text(encoding="utf-8"))
 
 
-def segments(text: str, found: list[dict]) -> list[list[str]]:
+def segments(text: str, found: list[dict[str, Any]]) -> list[list[str]]:
     """atproto's RichText.segments(): plain runs as [text], faceted ones as [text, did or uri or '']."""
     data, cursor, out = text.encode("utf-8"), 0, []
     for facet in found:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def body_text(message) -> str:  # type: ignore[no-untyped-def]
                    if b["type"] == "section" and b["text"]["type"] == "plain_text")
 
 
-async def open_modal(stack, user: str, message, action: str) -> dict:  # type: ignore[no-untyped-def]
+async def open_modal(stack, user: str, message, action: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
     views = await stack.slack.wait_for(lambda: stack.slack.views[before:], 10)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from storage.models import Draft, Publication
 from tests.e2e.conftest import shows, wait_for_draft
 
 
-async def _drafts(database_url: str, model=Draft) -> list:  # type: ignore[no-untyped-def]
+async def _drafts(database_url: str, model=Draft) -> list[Any]:  # type: ignore[no-untyped-def]
     engine = create_engine(database_url)
     async with create_sessionmaker(engine)() as session:
         rows = list(await session.scalars(select(model)))

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 from bot.queue import Queue, connect
 from launch.local_slack.stack import LocalStack
@@ -45,7 +46,7 @@ class StalledRedis:
             self.server.close()
 
 
-def _threads(slack) -> list:  # type: ignore[no-untyped-def]
+def _threads(slack) -> list[Any]:  # type: ignore[no-untyped-def]
     return [m for m in slack.messages.values() if m.thread_ts]
 
 
@@ -94,7 +95,7 @@ async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) ->
         await queue.redis.aclose()
 
 
-def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen:
+def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
@@ -104,7 +105,7 @@ def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subproces
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
-def _stop(process: subprocess.Popen, log_path: str) -> None:
+def _stop(process: subprocess.Popen[bytes], log_path: str) -> None:
     """SIGTERM, then the worker's own grace (arq waits up to 10 s for running jobs, the sweep up to
     10 s more); a worker still alive after that is a failure, with its log to show why."""
     if process.poll() is not None:
@@ -127,9 +128,9 @@ async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir
     llm = FakeLLM()
     llm.hold = True
     llm_url = await llm.start()
-    processes: list[tuple[subprocess.Popen, str]] = []
+    processes: list[tuple[subprocess.Popen[bytes], str]] = []
 
-    def start_worker() -> subprocess.Popen:
+    def start_worker() -> subprocess.Popen[bytes]:
         log_path = str(log_dir / f"worker-{len(processes) + 1}.log")
         processes.append((_worker_process(stack, llm_url, log_path), log_path))
         return processes[-1][0]

@@ -11,6 +11,7 @@ import copy
 import json
 import re
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -58,7 +59,7 @@ async def desk(database_url: str, redis_url: str):
 
 
 @pytest.fixture
-def opened() -> dict:
+def opened() -> dict[str, Any]:
     """What one example opened for the next ones to reuse."""
     return {}
 
@@ -219,7 +220,7 @@ async def first_draft(desk: LocalStack, sessionmaker) -> Message:  # type: ignor
     return await wait_for_draft(desk.slack)
 
 
-async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict:
+async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
     return (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
@@ -358,7 +359,7 @@ async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk, 
 
 @PROPERTY
 @given(when=time_text())
-async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk, sessionmaker, opened: dict,
+async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk, sessionmaker, opened: dict[str, Any],
                                                                       when: str) -> None:
     if not opened:  # once scheduled the draft has no Schedule button; the dialog stays open
         opened["modal"] = await open_modal(desk, "U_ALICE", await first_draft(desk, sessionmaker), action_ids.SCHEDULE)

@@ -4,6 +4,7 @@ until an approver (and only an approver) accepts it, which is audited; then the 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ REVIEW = {"score": 8, "reasons": ["Clear opening."], "claims": [
     {"claim": "4× faster", "supported": False, "sources": []}]}
 
 
-def answer(body: dict) -> str:
+def answer(body: dict[str, Any]) -> str:
     """The writer gets the draft; the reviewer (asked to check claims) gets its verdicts."""
     asked = " ".join(m["content"] for m in body["messages"])
     return json.dumps(REVIEW) if "fact checker" in asked else DRAFT

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,7 +47,7 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_path) -> AsyncIterator[tuple]:  # type: ignore[no-untyped-def]
+async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_path) -> AsyncIterator[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": slack.bot_token,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, "SIGNOFF_APPROVERS": "U_ALICE,U_BOB"}
@@ -126,22 +127,22 @@ async def _count(database_url: str, query) -> int:  # type: ignore[no-untyped-de
         await engine.dispose()
 
 
-def _form_body(form: dict) -> tuple[bytes, dict]:
+def _form_body(form: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     from urllib.parse import urlencode
     body = urlencode(form).encode()
     return body, signed_headers(SECRET, body)
 
 
-def _payload_body(payload: dict) -> tuple[bytes, dict]:
+def _payload_body(payload: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     return _form_body({"payload": json.dumps(payload)})
 
 
-def _event_body(envelope: dict) -> tuple[bytes, dict]:
+def _event_body(envelope: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     body = json.dumps(envelope).encode()
     return body, signed_headers(SECRET, body, content_type="application/json")
 
 
-def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") -> dict:
+def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") -> dict[str, Any]:
     payload = fixture("block_actions_workspace")
     payload["user"]["id"] = user
     payload["container"].update(message_ts="1700000000.000200", thread_ts=NOW_TS)
@@ -150,7 +151,7 @@ def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") ->
     return payload
 
 
-def _submission(view: dict, values: dict[str, str], user: str = "U_ALICE") -> dict:
+def _submission(view: dict[str, Any], values: dict[str, str], user: str = "U_ALICE") -> dict[str, Any]:
     payload = fixture("view_submission_workspace")
     payload["user"]["id"] = user
     state = {}
@@ -164,7 +165,7 @@ def _submission(view: dict, values: dict[str, str], user: str = "U_ALICE") -> di
     return payload
 
 
-Request = Callable[[int, str], tuple[bytes, dict]]
+Request = Callable[[int, str], tuple[bytes, dict[str, Any]]]
 Recorded = Callable[[str, int], Awaitable[bool]]
 
 

@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -41,7 +42,7 @@ async def test_metrics_report_requests_drafts_decisions_and_publications(stack) 
     assert "signoff_slack_ack_seconds_bucket" in text
 
 
-def _samples(text: str) -> dict[tuple[str, tuple], float]:
+def _samples(text: str) -> dict[tuple[str, tuple[Any, ...]], float]:
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(text) for sample in family.samples}
 
@@ -103,6 +104,6 @@ async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, re
     assert gone.returncode == 1 and gone.stderr.strip() == "signoff: no worker has reported in the last 16 s"
 
 
-def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess:
+def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "launch.cli", "worker", "--check"], capture_output=True, text=True,
                           env={**os.environ, "REDIS_URL": redis_url}, timeout=60)

@@ -4,6 +4,7 @@ the installation the request came through apply; replies with a subtype are repl
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -41,7 +42,7 @@ async def _draft_row(database_url: str) -> Draft:
         await engine.dispose()
 
 
-async def _refusals(database_url: str) -> list[dict]:
+async def _refusals(database_url: str) -> list[dict[str, Any]]:
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -33,7 +34,7 @@ class Receiver:
         return runner
 
 
-async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) -> tuple:
+async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) -> tuple[Any, ...]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, webhook_url=receiver.url,
                           webhook_secret=SECRET, signoff_destinations=["webhook"]) as stack:
         await stack.user("U_CAROL").slash("/draft", "webhooks are great")

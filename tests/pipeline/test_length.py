@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ KOREAN_NFD_290 = unicodedata.normalize("NFD", "".join(graphemes(KOREAN)[:290]))
 KOREAN_NFD_140 = unicodedata.normalize("NFD", "".join(graphemes(KOREAN)[:140]))
 
 
-def _destinations() -> dict:
+def _destinations() -> dict[str, Any]:
     http = httpx.AsyncClient()
     return {"x": X("k", "s", "t", "ts", api_url="http://unused"),
             "mastodon": Mastodon("http://unused", "t", http),

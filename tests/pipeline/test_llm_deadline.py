@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ class Phrases(list[str]):
 
 
 def client(http: httpx.AsyncClient, url: str, **options: object) -> LLMClient:
-    settings: dict = {"timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.05, "heartbeat_s": 10.0} | options
+    settings: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.05, "heartbeat_s": 10.0} | options
     return LLMClient(http, base_url=url, api_key="sk-local", model="local-1", **settings)
 
 

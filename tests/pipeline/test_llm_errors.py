@@ -3,6 +3,7 @@ fails at once with a sentence a person understands, transient trouble is asked a
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ HELLO = [{"role": "user", "content": "hi"}]
 
 
 def client(http: httpx.AsyncClient, url: str, **options: object) -> LLMClient:
-    settings: dict = {"timeout_s": 5.0, "max_attempts": 3, "backoff_s": 0.05} | options
+    settings: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 3, "backoff_s": 0.05} | options
     return LLMClient(http, base_url=url, api_key=KEY, model="local-1", **settings)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +25,9 @@ SOURCE = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed
 class FakeModel:
     """Answers /chat/completions from a script of (status, headers, content-or-delay) steps."""
 
-    def __init__(self, *steps: tuple[int, dict, str | float]) -> None:
+    def __init__(self, *steps: tuple[int, dict[str, Any], str | float]) -> None:
         self.steps = list(steps)
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self.handle)
 

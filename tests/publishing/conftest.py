@@ -96,7 +96,7 @@ async def rows(database_url: str, model: Any) -> list[Any]:
         await engine.dispose()
 
 
-async def audit_kinds(database_url: str) -> list[tuple[str, str, dict]]:
+async def audit_kinds(database_url: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [(e.kind, e.actor, e.detail) for e in await rows(database_url, AuditEvent)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,8 +23,8 @@ SECRETS = {**X_SECRETS, "mastodon_token": "mastodon-TOKEN-0a1b2c3d", "bluesky_ap
 TEXT = "Every credential stays out of our logs, our audit trail and Slack. #Signoff"
 
 
-async def _webhook() -> tuple[web.AppRunner, str, list]:
-    hits: list = []
+async def _webhook() -> tuple[web.AppRunner, str, list[Any]]:
+    hits: list[Any] = []
 
     async def handle(request: web.Request) -> web.Response:
         hits.append(await request.read())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -45,7 +46,7 @@ def fake_x() -> FakeX:
     return FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"])
 
 
-def once_each(posts: list) -> bool:
+def once_each(posts: list[Any]) -> bool:
     texts = [getattr(p, "text", None) or p.get("content") for p in posts]
     return len(set(texts)) == len(texts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ CRITIQUE = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight
                        {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
 
 
-async def drafted(sessionmaker, critique: dict | None = CRITIQUE) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def drafted(sessionmaker, critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
@@ -85,7 +86,7 @@ async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_
 async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(sessionmaker) -> None:
     draft_id, _ = await drafted(sessionmaker)
 
-    async def edit(base: int, text: str, critique: dict | None):  # type: ignore[no-untyped-def]
+    async def edit(base: int, text: str, critique: dict[str, Any] | None):  # type: ignore[no-untyped-def]
         async with sessionmaker.begin() as session:
             return await edits.record_edit(session, draft_id=draft_id, base_revision=base, text=text, user_id="U_ED",
                                            policy_ok=True, problems=[], now=NOW, critique=critique)

@@ -39,7 +39,7 @@ UPGRADE_AT = textwrap.dedent("""
 """)
 
 
-def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProcess]:
+def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
     start_at = time.time() + 2.0  # after every child has imported SQLAlchemy and alembic
     children = [subprocess.Popen([sys.executable, "-c", UPGRADE_AT, url, str(start_at)], cwd=ROOT,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -48,7 +48,7 @@ def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProc
     results = []
     for child in children:
         out, err = child.communicate(timeout=120)
-        results.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        results.append(subprocess.CompletedProcess[str](child.args, child.returncode, out, err))
     return results
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ def forem_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message, "status": status}, status=status)
 
 
-def rate_limited(retry_after_s: int = 30) -> dict:
+def rate_limited(retry_after_s: int = 30) -> dict[str, Any]:
     return {"status": 429, "headers": {"Retry-After": str(retry_after_s)},
             "body": {"error": f"Rate limit reached, try again in {retry_after_s} seconds", "status": 429}}
 
@@ -29,7 +30,7 @@ class FakeDevTo(FakeServer):
         super().__init__()
         self.api_key = api_key
         self.username = username
-        self.posts: list[dict] = []
+        self.posts: list[dict[str, Any]] = []
         self._ids = itertools.count(2000001)
 
     def routes(self, app: web.Application) -> None:

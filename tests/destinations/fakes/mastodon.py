@@ -9,6 +9,7 @@ import html
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -29,7 +30,7 @@ def render_content(text: str) -> str:
     return "".join(f"<p>{_URL.sub(link, p)}</p>" for p in paragraphs)
 
 
-def rate_limited(reset_in_s: int = 60) -> dict:
+def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
     reset = (datetime.now(UTC) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
     return {"status": 429, "body": {"error": "Throttled"},
             "headers": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}}
@@ -42,8 +43,8 @@ class FakeMastodon(FakeServer):
         super().__init__()
         self.token = token
         self.max_chars = max_chars
-        self.posts: list[dict] = []
-        self.by_key: dict[str, dict] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.by_key: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(111000000000000001)
 
     def routes(self, app: web.Application) -> None:
@@ -54,7 +55,7 @@ class FakeMastodon(FakeServer):
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
-    def _account(self) -> dict:
+    def _account(self) -> dict[str, Any]:
         return {"id": self.account_id, "username": "signoff", "acct": "signoff",
                 "url": f"{self.url}/@signoff"}
 
