@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import redis as redis_sync
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from launch.redis_server import EmbeddedRedis
 from storage.audit import GENESIS
@@ -88,14 +90,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def sessionmaker(database_url: str):
+async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
 
 
 @pytest.fixture
-async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path):
+async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """For tests of what only SQLite lets us do (PostgreSQL refuses to rewrite audit rows)."""
     target = tmp_path / "sqlite-only.db"
     shutil.copy(sqlite_template, target)
@@ -105,7 +107,7 @@ async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path):
 
 
 @pytest.fixture
-async def postgres_sessionmaker(postgres_migrated: str):
+async def postgres_sessionmaker(postgres_migrated: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(PG_URL)
     await _truncate(PG_URL)
     yield create_sessionmaker(engine)

@@ -7,6 +7,7 @@ import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -70,7 +71,7 @@ async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised
 
 
 @pytest.fixture
-async def bolt_app(slack: LocalSlack, tmp_path):  # type: ignore[no-untyped-def]
+async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The bot's own Bolt app (build_app), with one extra button whose listener sends `ECHO` every
     way a listener can; the app is served over HTTP and the button clicked with a signed request."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")

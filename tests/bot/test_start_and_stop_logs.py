@@ -3,6 +3,7 @@ a token Signoff means to pass, and a SIGTERM is logged as a SIGTERM."""
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ def _env(tmp_path, redis_url: str) -> dict[str, str]:
                 SIGNOFF_APPROVERS="U_ALICE")
 
 
-def test_the_bot_starts_without_warning_about_its_own_token(tmp_path, redis_url) -> None:
+def test_the_bot_starts_without_warning_about_its_own_token(tmp_path: Path, redis_url: str) -> None:
     bot = Running("bot", "--port", "0", log=tmp_path / "bot.log", cwd=tmp_path, **_env(tmp_path, redis_url))
     try:
         bot.wait_for("bot listening on")
@@ -26,7 +27,7 @@ def test_the_bot_starts_without_warning_about_its_own_token(tmp_path, redis_url)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_the_worker_logs_the_signal_it_stopped_on(tmp_path, redis_url, sig) -> None:
+def test_the_worker_logs_the_signal_it_stopped_on(tmp_path: Path, redis_url: str, sig) -> None:
     worker = Running("worker", log=tmp_path / "worker.log", cwd=tmp_path, **_env(tmp_path, redis_url))
     try:
         worker.wait_for("← cron:scheduled_publishes")

@@ -31,7 +31,7 @@ async def _running(worker: Worker, redis_url: str, started: asyncio.Event) -> as
     return main
 
 
-async def test_a_running_job_finishes_within_the_grace(redis_url) -> None:
+async def test_a_running_job_finishes_within_the_grace(redis_url: str) -> None:
     events: list[str] = []
     started = asyncio.Event()
 
@@ -47,7 +47,7 @@ async def test_a_running_job_finishes_within_the_grace(redis_url) -> None:
     assert main.done()
 
 
-async def test_a_job_that_ignores_one_cancellation_is_cancelled_again(redis_url) -> None:
+async def test_a_job_that_ignores_one_cancellation_is_cancelled_again(redis_url: str) -> None:
     """The shape of Python 3.11's lost cancellation (asyncio.wait_for inside redis-py): the first
     cancel is swallowed. One cancel, as arq sends, would leave the worker running forever."""
     events: list[str] = []

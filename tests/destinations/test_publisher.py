@@ -15,22 +15,22 @@ class MemoryLedger:
     async def claim(self, destination: str, index: int, text: str) -> ClaimedPart:
         return ClaimedPart(self.outcome, index + 1, destination, index, f"key-{index}", 1)
 
-    async def succeeded(self, part, result, *, how="published"):  # type: ignore[no-untyped-def]
+    async def succeeded(self, part, result, *, how="published") -> None:  # type: ignore[no-untyped-def]
         self.events.append((how, part.index, result.external_id))
 
-    async def failed(self, part, error, *, retry_in_s):  # type: ignore[no-untyped-def]
+    async def failed(self, part, error, *, retry_in_s) -> None:  # type: ignore[no-untyped-def]
         self.events.append(("failed", part.index, retry_in_s is not None))
 
-    async def resending(self, part, why):  # type: ignore[no-untyped-def]
+    async def resending(self, part, why) -> None:  # type: ignore[no-untyped-def]
         self.events.append(("resending", part.index, why))
 
-    async def unconfirmed(self, part, why):  # type: ignore[no-untyped-def]
+    async def unconfirmed(self, part, why) -> None:  # type: ignore[no-untyped-def]
         self.events.append(("unconfirmed", part.index, why))
 
-    async def hand_off(self, part, text):  # type: ignore[no-untyped-def]
+    async def hand_off(self, part, text) -> None:  # type: ignore[no-untyped-def]
         self.events.append(("handoff", part.index, text))
 
-    async def note(self, text):  # type: ignore[no-untyped-def]
+    async def note(self, text) -> None:  # type: ignore[no-untyped-def]
         self.notes.append(text)
 
 

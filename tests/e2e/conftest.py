@@ -14,7 +14,7 @@ from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: check
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_sweep_interval_s=0.5) as running:
         yield running

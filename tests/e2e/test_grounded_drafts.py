@@ -4,6 +4,7 @@ until an approver (and only an approver) accepts it, which is audited; then the 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def buttons(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_an_unsupported_claim_blocks_approval_until_an_approver_vouches_for_it(
-        database_url, redis_url, tmp_path) -> None:
+        database_url: str, redis_url: str, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "release-2.4.md").write_text(NOTE)

@@ -210,7 +210,7 @@ KINDS: dict[str, tuple[Request, Recorded]] = {
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[LocalSlack]:
     local = LocalSlack()
     await local.start()
     yield local
@@ -218,8 +218,8 @@ async def slack():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url, redis_url, slack, kind,
-                                                                           tmp_path) -> None:
+async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str, slack: LocalSlack, kind,
+                                                                           tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)
@@ -238,8 +238,8 @@ async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(data
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_acknowledged_request_is_already_in_the_database(database_url, redis_url, slack, kind,
-                                                                     tmp_path) -> None:
+async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str, slack: LocalSlack, kind,
+                                                                     tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)

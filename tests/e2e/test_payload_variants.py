@@ -4,6 +4,7 @@ the installation the request came through apply; replies with a subtype are repl
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ INSTALLS = {
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_admins=["U_ADMIN"], signoff_sweep_interval_s=0.5) as running:
         yield running
@@ -58,7 +59,7 @@ async def _command(stack: LocalStack, shape: str, command: str, text: str, user:
 
 
 @pytest.mark.parametrize("install", INSTALLS)
-async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack, database_url,
+async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack, database_url: str,
                                                                                           install) -> None:
     commands, click, _ = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set approvers U_BOB", "U_ADMIN")
@@ -81,7 +82,7 @@ async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_
 
 
 @pytest.mark.parametrize("install", ["workspace", "org-wide install", "Slack Connect channel"])
-async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack, install) -> None:
+async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack, install) -> None:
     commands, click, submission = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set blocked_terms moonshot", "U_ADMIN")
     await _command(stack, commands, "/draft", "our roadmap", "U_CAROL")
@@ -98,7 +99,7 @@ async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_c
 
 
 @pytest.mark.parametrize("variant", ["thread_reply", "thread_broadcast", "file_share", "slack_connect_reply"])
-async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack, variant) -> None:
+async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack: LocalStack, variant) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)
@@ -111,7 +112,7 @@ async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(st
 
 
 @pytest.mark.parametrize("variant", ["message_changed", "bot_message"])
-async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack, variant) -> None:
+async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalStack, variant) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)

@@ -46,7 +46,7 @@ async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) ->
         return draft, text
 
 
-async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_url, redis_url) -> None:
+async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_url: str, redis_url: str) -> None:
     receiver = Receiver()
     runner = await receiver.start()
     try:
@@ -65,7 +65,7 @@ async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_
     assert shows(draft, "https://example.test/posts/1")
 
 
-async def test_a_refusing_webhook_is_reported_in_the_thread_not_retried(database_url, redis_url) -> None:
+async def test_a_refusing_webhook_is_reported_in_the_thread_not_retried(database_url: str, redis_url: str) -> None:
     receiver = Receiver(status=422)
     runner = await receiver.start()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -105,7 +106,7 @@ def test_any_answer_reads_as_a_reply_or_a_trouble_without_the_key(status: int, b
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=BODIES)
 async def test_whatever_a_200_carries_the_client_returns_a_reply_or_raises_a_pipeline_error(
-        http, fake_llm: FakeLLM, body: bytes) -> None:
+        http: httpx.AsyncClient, fake_llm: FakeLLM, body: bytes) -> None:
     """Over real HTTP, from the local server: the client never lets another exception out."""
     fake_llm.script(raw(body))
     llm = LLMClient(http, base_url=fake_llm.url, api_key=KEY, model="m", max_attempts=1, timeout_s=5)

@@ -54,7 +54,7 @@ async def write_with(llm: LLMClient, brief: DraftBrief, material: list[Source]) 
     return await make_write(llm)(RunContext(), state)
 
 
-async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http, serve_app):
+async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "1"}, "slow down"), (200, {}, "Tokio 1.40 ships a faster scheduler."))
     async with serve_app(model.app) as server:
         state = await write_with(client(http, server.port), DraftBrief(topic="tokio news"), [SOURCE])
@@ -63,7 +63,7 @@ async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http
     assert state.stage_notes["write"] == {"model": "fake-1", "tokens_in": 120, "tokens_out": 30}
 
 
-async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http, serve_app):
+async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "120"}, "quota"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError) as caught:
@@ -72,7 +72,7 @@ async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_
     assert len(model.requests) == 1
 
 
-async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http, serve_app):
+async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((500, {}, "boom"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match=r"busy \(HTTP 500: boom\); 2 tries"):
@@ -80,14 +80,14 @@ async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(htt
     assert len(model.requests) == 2
 
 
-async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http, serve_app):
+async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, 3.0))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match="did not answer in time"):
             await client(http, server.port, timeout_s=0.3, max_attempts=1).chat([{"role": "user", "content": "x"}])
 
 
-async def test_a_bad_key_is_a_permanent_error_and_not_retried(http, serve_app):
+async def test_a_bad_key_is_a_permanent_error_and_not_retried(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((401, {}, "invalid api key"))
     async with serve_app(model.app) as server:
         with pytest.raises(PermanentPipelineError, match="invalid api key"):
@@ -95,7 +95,7 @@ async def test_a_bad_key_is_a_permanent_error_and_not_retried(http, serve_app):
     assert len(model.requests) == 1
 
 
-async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http, serve_app):
+async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http: httpx.AsyncClient, serve_app: Any) -> None:
     injected = ("Tokio 1.40 ships a faster scheduler. Details: https://tokio.rs/blog/1-40 "
                 "and https://evil.example/phish thanks @attacker #Rust")
     model = FakeModel((200, {}, injected))
@@ -107,7 +107,7 @@ async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_rep
     assert any("evil.example" in w for w in state.warnings) and any("@attacker" in w for w in state.warnings)
 
 
-async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http, serve_app):
+async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, "A post."))
     brief = DraftBrief(topic="tokio news", feedback="Make it punchier", previous_text="Old draft text",
                        limits={"x": 280})
@@ -122,14 +122,14 @@ async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach
     assert "at most 280 characters" in user
 
 
-async def test_an_over_long_answer_is_trimmed_to_the_limit(http, serve_app):
+async def test_an_over_long_answer_is_trimmed_to_the_limit(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler. " * 20))
     async with serve_app(model.app) as server:
         state = await write_with(client(http, server.port), DraftBrief(topic="tokio", limits={"x": 280}), [SOURCE])
     assert len(state.text) <= 280 and any("trimmed" in w for w in state.warnings)
 
 
-async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http, serve_app):
+async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 8, "reasons": ["Strong hook."]}'), (200, {}, "not json"))
     state = PipelineState(brief=DraftBrief(topic="tokio"), material=[SOURCE], text="Tokio 1.40 ships a faster scheduler. #Rust")
     async with serve_app(model.app) as server:
@@ -142,7 +142,7 @@ async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_
     assert any("not valid JSON" in w for w in second.warnings)
 
 
-async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http, serve_app):
+async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http: httpx.AsyncClient, serve_app: Any) -> None:
     answer = json.dumps({"score": 7, "reasons": ["ok"]})
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler. #Rust"), (200, {}, answer))
     async with serve_app(model.app) as server:
@@ -159,7 +159,7 @@ GROUNDED = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="fe
                   excerpt="Tokio 1.40 ships a scheduler that is 20% faster.")
 
 
-async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http, serve_app):
+async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http: httpx.AsyncClient, serve_app: Any) -> None:
     review = {"score": 7, "reasons": ["Fine."], "claims": [
         {"claim": "20% faster", "supported": True, "sources": [1, 9]},
         {"claim": "1.40", "supported": False, "sources": []},
@@ -182,7 +182,7 @@ async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_k
     assert '"20%"' in ask and "[1] Tokio 1.40" in ask and "Topic: tokio scheduler" in ask
 
 
-async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http, serve_app):
+async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 9, "reasons": ["Nice."]}'))
     state = PipelineState(brief=DraftBrief(topic="tokio scheduler"), material=[GROUNDED],
                           text="Tokio 1.40 ships a scheduler that is 30% faster. #Rust")
@@ -193,7 +193,7 @@ async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_ch
     assert any("did not check the claims" in w for w in state.warnings)
 
 
-async def test_a_regenerate_prompt_keeps_the_grounding_rules(http, serve_app):
+async def test_a_regenerate_prompt_keeps_the_grounding_rules(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler."))
     brief = DraftBrief(topic="tokio news", feedback="say it is twice as fast", previous_text="Old draft")
     async with serve_app(model.app) as server:

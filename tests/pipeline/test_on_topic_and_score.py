@@ -32,7 +32,7 @@ async def run_with_notes(topic: str, notes: Path) -> object:
         return await run_pipeline(DraftBrief(topic=topic, limits={"x": 280}), RunContext(measure=measure), stages)
 
 
-async def test_the_ci_topic_over_the_demo_notes_borrows_none_of_their_facts_and_says_nothing_matched():
+async def test_the_ci_topic_over_the_demo_notes_borrows_none_of_their_facts_and_says_nothing_matched() -> None:
     result = await run_with_notes(CI_TOPIC, DEMO_NOTES)
     assert result.sources == []
     assert "three times" not in result.text and "acme" not in result.text and "900" not in result.text
@@ -43,7 +43,7 @@ async def test_the_ci_topic_over_the_demo_notes_borrows_none_of_their_facts_and_
     assert all(c.supported for c in result.critique.claims)
 
 
-async def test_a_matching_note_is_kept_and_its_facts_are_used_with_their_reference(tmp_path):
+async def test_a_matching_note_is_kept_and_its_facts_are_used_with_their_reference(tmp_path: Path) -> None:
     (tmp_path / "arm.md").write_text(f"# {RUNNERS.title}\n\n{RUNNERS.excerpt}\n")
     (tmp_path / "release.md").write_text(f"# {RELEASE.title}\n\n{RELEASE.excerpt}\n")
     result = await run_with_notes(CI_TOPIC, tmp_path)
@@ -52,7 +52,7 @@ async def test_a_matching_note_is_kept_and_its_facts_are_used_with_their_referen
     assert next(c for c in result.critique.claims if c.text == "6 minutes").sources == [1]
 
 
-def test_curate_drops_what_is_not_about_the_topic_and_says_so():
+def test_curate_drops_what_is_not_about_the_topic_and_says_so() -> None:
     chosen, notes = curate_sources([RELEASE], CI_TOPIC, [], keep=5)
     assert chosen == [] and notes == [NOTHING_MATCHED]
     chosen, notes = curate_sources([RELEASE, RUNNERS], CI_TOPIC, [], keep=5)
@@ -67,7 +67,7 @@ def review(topic: str, text: str, material: list[Source]):  # type: ignore[no-un
     return critique_text(state, measure)
 
 
-def test_the_old_demo_draft_cannot_score_high_and_the_score_says_why():
+def test_the_old_demo_draft_cannot_score_high_and_the_score_says_why() -> None:
     old = ("What's new with why we moved our CI from GitHub Actions to self-hosted ARM runners?\n\n"
            "Search is now three times faster on large workspaces: queries that took 900 ms now return in under "
            "300 ms. Install it with `pip install acme-cli`.\n\n#Faster #Search")
@@ -78,7 +78,7 @@ def test_the_old_demo_draft_cannot_score_high_and_the_score_says_why():
     assert set(parts) == {"relevance", "support", "length", "tone"}
 
 
-def test_an_unsupported_figure_caps_the_score_and_is_named():
+def test_an_unsupported_figure_caps_the_score_and_is_named() -> None:
     text = "Why we moved CI to ARM runners: builds are 3× faster now. #CI"
     verdict = review(CI_TOPIC, text, [RUNNERS])
     assert verdict.score <= 5.0
@@ -86,7 +86,7 @@ def test_an_unsupported_figure_caps_the_score_and_is_named():
     assert any("Not in any source: ‘3×’" in r for r in verdict.reasons)
 
 
-def test_a_grounded_on_topic_draft_scores_high():
+def test_a_grounded_on_topic_draft_scores_high() -> None:
     text = ("We moved our CI from GitHub Actions to 12 self-hosted ARM runners. "
             "Median build time fell from 14 minutes to 6 minutes. #CI #ARM")
     verdict = review(CI_TOPIC, text, [RUNNERS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ async def _webhook() -> tuple[web.AppRunner, str, list[Any]]:
 
 
 @pytest.fixture
-def debug_logs():  # type: ignore[no-untyped-def]
+def debug_logs() -> Iterator[io.StringIO]:  # type: ignore[no-untyped-def]
     """Where the handler `signoff worker` installs will write (the test sets it up)."""
     stream = io.StringIO()
     root = logging.getLogger()
@@ -48,8 +49,8 @@ def debug_logs():  # type: ignore[no-untyped-def]
     root.handlers[:], root.level = saved
 
 
-async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url, redis_url, debug_logs,
-                                                                  caplog) -> None:
+async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: str, redis_url: str, debug_logs: io.StringIO,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     runner, hook_url, hits = await _webhook()
     try:
         async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as x, \

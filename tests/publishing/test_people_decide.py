@@ -27,7 +27,7 @@ async def _unconfirmed(stack, fake):  # type: ignore[no-untyped-def]
     return draft
 
 
-async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url, redis_url) -> None:
+async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url: str, redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -44,7 +44,7 @@ async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_i
     assert [r.status for r in await publications(database_url)] == ["skipped"]
 
 
-async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(database_url, redis_url) -> None:
+async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(database_url: str, redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -60,7 +60,7 @@ async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(datab
     assert len(fake.posts) == 1
 
 
-async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url, redis_url) -> None:
+async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url: str, redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -71,7 +71,7 @@ async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_agai
     assert ("publish_retry_requested", "U_ALICE") in [(k, a) for k, a, _ in await audit_kinds(database_url)]
 
 
-async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(database_url, redis_url) -> None:
+async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(database_url: str, redis_url: str) -> None:
     async with desk(database_url, redis_url, ["linkedin"], text=POST_TEXT) as stack:
         draft = await approve(stack)
         await until(stack.slack, draft, "linkedin: ready to post by hand")
@@ -101,7 +101,7 @@ class BlueskyWithHiddenRepo(FakeBluesky):
         return web.json_response({"records": []})
 
 
-async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url, redis_url) -> None:
+async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url: str, redis_url: str) -> None:
     async with BlueskyWithHiddenRepo() as fake, \
             desk(database_url, redis_url, ["bluesky"], bluesky_handle=fake.handle,
                  bluesky_app_password=fake.password, bluesky_service_url=fake.url) as stack:

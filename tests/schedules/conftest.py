@@ -2,9 +2,11 @@
 and the local Slack with a real slack_sdk client pointed at it."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.client import build_slack_client
 from launch.local_slack.server import LocalSlack
@@ -34,7 +36,7 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[LocalSlack]:
     server = LocalSlack()
     await server.start()
     yield server
@@ -42,7 +44,7 @@ async def slack():
 
 
 @pytest.fixture
-def client(slack: LocalSlack):
+def client(slack: LocalSlack) -> AsyncWebClient:
     return build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
 from bot.queue import QUEUE_NAME, connect
@@ -21,7 +23,7 @@ from tests.e2e.conftest import shows, wait_for_draft
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     # Digests off by default, so a cron tick in the middle of a test sends nothing unasked.
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",),
                           signoff_sweep_interval_s=0.5, signoff_digest_schedule="off") as running:
@@ -29,7 +31,7 @@ async def stack(database_url: str, redis_url: str):
 
 
 @pytest.fixture
-async def db(database_url: str):
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
@@ -52,7 +54,7 @@ async def run_minutely_cron(stack: LocalStack) -> None:
     await redis.aclose()
 
 
-async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack, db) -> None:
+async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
     for topic in ("first topic", "second topic", "third topic"):
         await stack.user("U_CAROL").slash("/draft", topic)
     drafts = [await wait_for_draft(stack.slack, n) for n in (1, 2, 3)]
@@ -72,7 +74,7 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
     assert links == expected
 
 
-async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, db) -> None:
+async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "too late")
     draft = await wait_for_draft(stack.slack)
     as_shown = copy.deepcopy(draft)  # the rendering an approver still has on screen
@@ -90,7 +92,7 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, 
         assert (await session.get(Draft, 1)).status == "expired"
 
 
-async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack, db) -> None:
+async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "publish me later")
     draft = await wait_for_draft(stack.slack)
     await stack.stop_worker()

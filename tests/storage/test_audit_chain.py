@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit
 from tests.conftest import needs_postgres
@@ -20,14 +21,14 @@ async def _append(sessionmaker, n: int) -> None:
                                draft_id=1, detail={"i": i, "text": "ünïcode ✓"})
 
 
-async def test_an_untouched_chain_verifies(sessionmaker) -> None:
+async def test_an_untouched_chain_verifies(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _append(sessionmaker, 5)
     async with sessionmaker() as session:
         report = await audit.verify(session)
     assert report.ok and report.events == 5
 
 
-async def test_concurrent_appends_never_fork_the_chain(sessionmaker) -> None:
+async def test_concurrent_appends_never_fork_the_chain(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async def one(i: int) -> None:
         async with sessionmaker.begin() as session:
             await audit.append(session, kind="race", actor=f"U{i}", now=T0, detail={"i": i})
@@ -46,7 +47,7 @@ async def test_concurrent_appends_never_fork_the_chain(sessionmaker) -> None:
     ("DELETE FROM audit_events WHERE seq = 3", "removed"),
     ("UPDATE audit_events SET actor = 'U_MALLORY' WHERE seq = 1", "modified"),
 ])
-async def test_verify_names_the_first_broken_link(sqlite_sessionmaker, tamper, reason) -> None:
+async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper, reason) -> None:
     sessionmaker = sqlite_sessionmaker
     await _append(sessionmaker, 3)
     async with sessionmaker.begin() as session:
@@ -58,7 +59,7 @@ async def test_verify_names_the_first_broken_link(sqlite_sessionmaker, tamper, r
 
 
 @needs_postgres
-async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker) -> None:
+async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     sessionmaker = postgres_sessionmaker
     await _append(sessionmaker, 1)
     with pytest.raises(DBAPIError, match="append-only"):

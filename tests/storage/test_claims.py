@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import claims, decisions, edits, intake, queries, runs
 from storage.decisions import ApprovalRule
@@ -47,7 +48,7 @@ async def events(sessionmaker, kind: str) -> list[AuditEvent]:  # type: ignore[n
         return list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)))
 
 
-async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it(sessionmaker) -> None:
+async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     refused = await approve(sessionmaker, draft_id, sha)
     assert not refused.ok and refused.reason is Refusal.unsupported_claims
@@ -57,7 +58,7 @@ async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it
     assert (await approve(sessionmaker, draft_id, sha)).ok
 
 
-async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(sessionmaker) -> None:
+async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     supported = {**CRITIQUE, "claims": CRITIQUE["claims"][:1]}
     draft_id, sha = await drafted(sessionmaker, supported)
     assert (await approve(sessionmaker, draft_id, sha)).ok
@@ -65,7 +66,7 @@ async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(sessio
     assert (await approve(sessionmaker, draft_id, sha)).ok
 
 
-async def test_accepting_twice_or_with_nothing_to_accept_is_refused(sessionmaker) -> None:
+async def test_accepting_twice_or_with_nothing_to_accept_is_refused(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     results = await asyncio.gather(*(accept(sessionmaker, draft_id, sha, f"U_{i}") for i in range(4)))
     assert sum(r.ok for r in results) == 1
@@ -75,7 +76,7 @@ async def test_accepting_twice_or_with_nothing_to_accept_is_refused(sessionmaker
     assert (await accept(sessionmaker, clean_id, clean_sha)).reason is Refusal.nothing_to_accept
 
 
-async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_clicks_are_refused(sessionmaker) -> None:
+async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_clicks_are_refused(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     assert (await accept(sessionmaker, draft_id, sha, "U_REQ")).reason is Refusal.own_draft
     assert (await accept(sessionmaker, draft_id, "0" * 64)).reason is Refusal.hash_mismatch
@@ -83,7 +84,7 @@ async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_
     assert await events(sessionmaker, "claims_accepted") == []
 
 
-async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(sessionmaker) -> None:
+async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, _ = await drafted(sessionmaker)
 
     async def edit(base: int, text: str, critique: dict[str, Any] | None):  # type: ignore[no-untyped-def]
@@ -101,7 +102,7 @@ async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_
     assert edited.detail["unsupported"] == ["3× faster"] and edited.detail["score_parts"]["support"] == 3.3
 
 
-async def test_the_drafted_event_keeps_the_score_and_its_parts(sessionmaker) -> None:
+async def test_the_drafted_event_keeps_the_score_and_its_parts(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, _ = await drafted(sessionmaker)
     (event,) = await events(sessionmaker, "drafted")
     assert event.detail["score"] == 5.0

@@ -5,6 +5,7 @@ import asyncio
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import decisions, edits, intake, runs
 from storage.decisions import ApprovalRule
@@ -38,7 +39,7 @@ async def count(sessionmaker, model, **where) -> int:  # type: ignore[no-untyped
         return (await session.execute(query)).scalar_one()
 
 
-async def test_two_simultaneous_approvals_make_one_decision(sessionmaker) -> None:
+async def test_two_simultaneous_approvals_make_one_decision(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
     results = await asyncio.gather(*(approve(sessionmaker, draft_id, sha, f"U_{i}") for i in range(5)))
     assert sum(r.ok for r in results) == 1
@@ -47,7 +48,7 @@ async def test_two_simultaneous_approvals_make_one_decision(sessionmaker) -> Non
     assert await count(sessionmaker, OutboxJob, job="publish_draft") == 1
 
 
-async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker) -> None:
+async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
     async def edit():  # type: ignore[no-untyped-def]
@@ -63,7 +64,7 @@ async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker) -> Non
         assert approval.reason in (Refusal.stale_revision, Refusal.lost_race)
 
 
-async def test_regenerate_racing_an_approval_lets_exactly_one_win(sessionmaker) -> None:
+async def test_regenerate_racing_an_approval_lets_exactly_one_win(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
     async def regenerate():  # type: ignore[no-untyped-def]
@@ -76,13 +77,13 @@ async def test_regenerate_racing_an_approval_lets_exactly_one_win(sessionmaker) 
     assert await count(sessionmaker, OutboxJob, job="run_draft") == (2 if change.ok else 1)
 
 
-async def test_approval_with_the_wrong_hash_is_refused(sessionmaker) -> None:
+async def test_approval_with_the_wrong_hash_is_refused(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, _ = await pending_draft(sessionmaker)
     result = await approve(sessionmaker, draft_id, "0" * 64, "U_AP")
     assert not result.ok and result.reason is Refusal.hash_mismatch
 
 
-async def test_four_eyes_and_two_approvers(sessionmaker) -> None:
+async def test_four_eyes_and_two_approvers(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
     rule = ApprovalRule(required=2, four_eyes=True)
     first = await approve(sessionmaker, draft_id, sha, "U_REQ", rule)
