@@ -12,6 +12,7 @@ per-stage duration_ms in runs.stages.
 Target: Signoff p50 < 1 s.
 """
 from __future__ import annotations
+from launch.local_slack.server import LocalSlack
 
 import argparse
 import asyncio
@@ -45,7 +46,7 @@ from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slas
 DRAFT_TEXT = re.compile(r"^Draft #(\d+) · revision")
 
 
-async def wait_posts(slack, predicate, want: int, timeout_s: float) -> list[Any]:  # type: ignore[no-untyped-def]
+async def wait_posts(slack: LocalSlack, predicate, want: int, timeout_s: float) -> list[Any]:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while True:
         posts = [c for c in slack.calls_to("chat.postMessage") if predicate(c)]

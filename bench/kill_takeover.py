@@ -12,6 +12,8 @@ publications in the publish channel (the `slack` destination). Duplicates must b
     .venv/bin/python bench/kill_takeover.py --rounds 200 --postgres postgresql://postgres@127.0.0.1/test
 """
 from __future__ import annotations
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.stack import LocalStack
 
 import argparse
 import asyncio
@@ -72,7 +74,7 @@ class SlowModel:
             await self.runner.cleanup()
 
 
-def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+def worker_process(stack: LocalStack, model_url: str, log_path: Path) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": model_url, "LLM_API_KEY": "sk-bench",
@@ -85,7 +87,7 @@ def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen[by
                                 stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
 
 
-def counts(slack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # type: ignore[no-untyped-def]
+def counts(slack: LocalSlack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # type: ignore[no-untyped-def]
     parents: dict[int, int] = collections.Counter()
     drafts: dict[int, int] = collections.Counter()
     published: dict[str, int] = collections.Counter()
@@ -100,7 +102,7 @@ def counts(slack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # t
     return parents, drafts, published
 
 
-async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-untyped-def]
+async def approve_shown(stack: LocalStack, approved: set[int]) -> None:  # type: ignore[no-untyped-def]
     from launch.local_slack.user import NoSuchButton
 
     alice = stack.user("U_ALICE")

@@ -30,7 +30,7 @@ def test_defaults_need_nothing_installed() -> None:
 
 @pytest.mark.parametrize("name, value", [("DATABASE_URL", "mysql://x"), ("SLACK_API_URL", "ftp://x"),
                                          ("SIGNOFF_JOB_LEASE_S", "soon")])
-def test_a_malformed_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name, value) -> None:
+def test_a_malformed_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
         load_settings()
@@ -101,13 +101,13 @@ def test_an_unreachable_database_is_one_line_not_a_traceback() -> None:
 
 
 @pytest.mark.parametrize("value, level", [("debug", "DEBUG"), (" Warning ", "WARNING"), ("ERROR", "ERROR")])
-def test_a_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch, value, level) -> None:
+def test_a_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch, value: str, level: str) -> None:
     monkeypatch.setenv("SIGNOFF_LOG_LEVEL", value)
     assert load_settings().signoff_log_level == level
 
 
 @given(st.text(max_size=40))
-def test_any_log_level_text_is_either_a_level_or_one_line_naming_the_setting(value) -> None:
+def test_any_log_level_text_is_either_a_level_or_one_line_naming_the_setting(value: str) -> None:
     try:
         level = load_settings(signoff_log_level=value).signoff_log_level
     except SettingsError as exc:

@@ -27,7 +27,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def make(fake_or_url, http, password: str = "abcd-efgh-ijkl-mnop") -> Bluesky:
+def make(fake_or_url, http: httpx.AsyncClient, password: str = "abcd-efgh-ijkl-mnop") -> Bluesky:
     url = fake_or_url if isinstance(fake_or_url, str) else fake_or_url.url
     return Bluesky("signoff.test", password, http, service_url=url)
 

@@ -37,19 +37,19 @@ def _fake_dids(text: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", _TABLE["segments"], ids=[c["text"][:40] for c in _TABLE["segments"]])
-def test_mentions_and_links_split_the_text_as_atproto_does(case) -> None:
+def test_mentions_and_links_split_the_text_as_atproto_does(case: dict[str, Any]) -> None:
     assert segments(case["text"], facets(case["text"], _fake_dids(case["text"]))) == case["segments"]
 
 
 @pytest.mark.parametrize("case", _TABLE["tags"], ids=[c["text"][:40] for c in _TABLE["tags"]])
-def test_hashtags_are_detected_as_atproto_detects_them(case) -> None:
+def test_hashtags_are_detected_as_atproto_detects_them(case: dict[str, Any]) -> None:
     found = [f for f in facets(case["text"]) if f["features"][0]["$type"] == TAG]
     assert [f["features"][0]["tag"] for f in found] == case["tags"]
     assert [f["index"] for f in found] == case["indices"]
 
 
 @pytest.mark.parametrize("case", _TABLE["cashtags"], ids=[c["text"][:40] for c in _TABLE["cashtags"]])
-def test_cashtags_are_detected_as_atproto_detects_them(case) -> None:
+def test_cashtags_are_detected_as_atproto_detects_them(case: dict[str, Any]) -> None:
     found = [f for f in facets(case["text"]) if f["features"][0].get("tag", "").startswith("$")]
     assert [f["features"][0]["tag"] for f in found] == case["tags"]
     assert [f["index"] for f in found] == case["indices"]
@@ -78,7 +78,7 @@ def test_a_bare_domain_that_starts_with_http_still_gets_a_scheme() -> None:
 
 @settings(deadline=None, max_examples=300)
 @given(st.text(st.one_of(st.sampled_from(list("#＃@$.:/()-_ \n")), st.characters(codec="utf-8")), max_size=200))
-def test_facets_of_any_text_are_in_order_inside_the_text_and_on_character_boundaries(text) -> None:
+def test_facets_of_any_text_are_in_order_inside_the_text_and_on_character_boundaries(text: str) -> None:
     data = text.encode("utf-8")
     found = facets(text, _fake_dids(text))
     previous_end = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,7 +38,7 @@ def test_the_x_table_holds_all_44_weighted_cases() -> None:
 
 
 @pytest.mark.parametrize(("section", "case"), X_CASES, ids=[f"{s[:20]}: {c['description'][:50]}" for s, c in X_CASES])
-def test_x_weighted_length_passes_twitter_texts_conformance_case(section, case) -> None:
+def test_x_weighted_length_passes_twitter_texts_conformance_case(section: str, case: dict[str, Any]) -> None:
     version = _X["config"][section]
     # The v2 table predates emoji parsing; its config has no switch for it, so it is off there.
     options = {"emoji_parsing_enabled": False, **config[version]}
@@ -55,7 +56,7 @@ def test_x_counts_decomposed_hangul_as_the_syllables_it_composes_to() -> None:
 
 
 @pytest.mark.parametrize("emoji", ["🐦\u200d🔥", "🙂\u200d↔\ufe0f", "🍋\u200d🟩"])
-def test_x_over_counts_emoji_newer_than_twitter_text_which_errs_on_the_safe_side(emoji) -> None:
+def test_x_over_counts_emoji_newer_than_twitter_text_which_errs_on_the_safe_side(emoji: str) -> None:
     # Unicode 15.1 ZWJ sequences: X counts any emoji as 2; the library's emoji list predates them and
     # counts their pieces. Never fewer than X, so a part we call fitting always fits.
     assert x_weighted_length(emoji) > 2
@@ -78,7 +79,7 @@ MASTODON_SPEC = [
 
 
 @pytest.mark.parametrize(("description", "text", "too_long"), MASTODON_SPEC, ids=[c[0] for c in MASTODON_SPEC])
-def test_mastodon_length_agrees_with_mastodons_validator_spec(description, text, too_long) -> None:
+def test_mastodon_length_agrees_with_mastodons_validator_spec(description: str, text: str, too_long: bool) -> None:
     assert (mastodon_length(text) > 500) is too_long
 
 
@@ -128,14 +129,14 @@ unicode_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), 
 
 @settings(deadline=None, max_examples=300)
 @given(unicode_text, st.sampled_from(list(LengthUnit)))
-def test_counting_any_unicode_never_crashes_and_never_goes_below_zero(text, unit) -> None:
+def test_counting_any_unicode_never_crashes_and_never_goes_below_zero(text: str, unit: LengthUnit) -> None:
     assert (measure(text, unit) == 0) == (text == "")
 
 
 @settings(deadline=None, max_examples=200)
 @given(st.lists(st.sampled_from(["a", "é", "e\u0301", "👩\u200d💻", "🇫🇷", "न", "्", "क", "ि", "ก", "ั",
                                  "\u1100", "\u1161", "\u11a8", " ", "\u200f", "مرحبا", "\u0308"]), max_size=200))
-def test_bluesky_length_never_undercounts_its_two_caps(pieces) -> None:
+def test_bluesky_length_never_undercounts_its_two_caps(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert bluesky_length(text) >= grapheme_count(text)
     assert bluesky_length(text) * 10 >= len(text.encode("utf-8"))

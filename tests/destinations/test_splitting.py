@@ -87,7 +87,7 @@ _DESTINATIONS = {
 
 @settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXTS, st.sampled_from(sorted(_DESTINATIONS)))
-def test_every_part_fits_its_destination_as_that_destination_counts_it(text, name) -> None:
+def test_every_part_fits_its_destination_as_that_destination_counts_it(text: str, name: str) -> None:
     limit, unit = _DESTINATIONS[name]
     parts = split_thread(text, limit, measure_for(unit))
     assert all(measure_for(unit)(p) <= limit for p in parts), [(measure_for(unit)(p), p) for p in parts]
@@ -99,7 +99,7 @@ def test_every_part_fits_its_destination_as_that_destination_counts_it(text, nam
 @settings(deadline=None, max_examples=150)
 @given(st.lists(st.sampled_from([p for p in _PIECES if p != "x" * 60]), min_size=1, max_size=250).map("".join),
        st.sampled_from(["x", "mastodon", "bluesky"]))
-def test_joining_the_parts_gives_back_every_word_when_each_word_fits_a_part(text, name) -> None:
+def test_joining_the_parts_gives_back_every_word_when_each_word_fits_a_part(text: str, name: str) -> None:
     limit, unit = _DESTINATIONS[name]
     assume(all(measure_for(unit)(word) <= limit - 8 for word in text.split()))
     parts = split_thread(text, limit, measure_for(unit))

@@ -23,14 +23,14 @@ def body_text(message) -> str:  # type: ignore[no-untyped-def]
                    if b["type"] == "section" and b["text"]["type"] == "plain_text")
 
 
-async def open_modal(stack, user: str, message, action: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def open_modal(stack: LocalStack, user: str, message, action: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
     views = await stack.slack.wait_for(lambda: stack.slack.views[before:], 10)
     return views[0]
 
 
-def thread_notes(stack, draft) -> list[str]:  # type: ignore[no-untyped-def]
+def thread_notes(stack: LocalStack, draft) -> list[str]:  # type: ignore[no-untyped-def]
     return [m.text for m in stack.slack.thread(draft.channel, draft.thread_ts) if not m.blocks]
 
 

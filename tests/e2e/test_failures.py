@@ -1,5 +1,6 @@
 """Nothing is lost: a dead or stalled Redis, a duplicate job, a worker killed mid-run."""
 from __future__ import annotations
+from launch.local_slack.server import LocalSlack
 
 import asyncio
 import contextlib
@@ -47,7 +48,7 @@ class StalledRedis:
             self.server.close()
 
 
-def _threads(slack) -> list[Any]:  # type: ignore[no-untyped-def]
+def _threads(slack: LocalSlack) -> list[Any]:  # type: ignore[no-untyped-def]
     return [m for m in slack.messages.values() if m.thread_ts]
 
 

@@ -218,7 +218,7 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str, slack: LocalSlack, kind,
+async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str, slack: LocalSlack, kind: str,
                                                                            tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
@@ -238,7 +238,7 @@ async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(data
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str, slack: LocalSlack, kind,
+async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str, slack: LocalSlack, kind: str,
                                                                      tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)

@@ -77,7 +77,7 @@ def verdicts(text: str, topic: str = "search speed", feedback: str | None = None
     ("Thanks @carllerche", "@carllerche", True),
     ("Thanks @someone", "@someone", False),
 ])
-def test_a_claim_is_found_only_where_a_source_says_it(text, claim, found) -> None:
+def test_a_claim_is_found_only_where_a_source_says_it(text: str, claim: str | None, found: bool) -> None:
     seen = verdicts(text)
     if claim is None and found is None:
         assert seen == {} or ("Node" not in seen and "twice" not in seen)
@@ -118,7 +118,7 @@ def test_hashtags_list_numbers_and_text_inside_links_are_not_claims() -> None:
     ("http://www.example.com/test.html?utm_source=test&utm_medium=test&q=test&id=5",
      "http://www.example.com/test.html?q=test&id=5"),
 ])
-def test_tracking_parameters_are_dropped_as_in_duckduckgos_reference_tests(test_url, expect_url) -> None:
+def test_tracking_parameters_are_dropped_as_in_duckduckgos_reference_tests(test_url: str, expect_url: str) -> None:
     assert normalize_link(test_url) == normalize_link(expect_url)
 
 
@@ -130,13 +130,13 @@ def test_parameters_that_are_not_tracking_still_tell_links_apart() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
-def test_any_text_is_checked_without_error_and_a_text_supports_its_own_claims(text) -> None:
+def test_any_text_is_checked_without_error_and_a_text_supports_its_own_claims(text: str) -> None:
     claims = check_claims(text, evidence_for([Source(title="", excerpt=text)], ""))
     assert all(c.found for c in claims), [c.text for c in claims if not c.found]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 999_999_999))
-def test_every_whole_number_matches_itself_written_with_separators(n) -> None:
+def test_every_whole_number_matches_itself_written_with_separators(n: int) -> None:
     (claim,) = check_claims(f"We have {n:,} users.", evidence_for([Source(title="", excerpt=f"{n} users")], ""))
     assert claim.found

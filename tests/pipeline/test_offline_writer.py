@@ -100,7 +100,7 @@ async def _with_material(ctx, state):
     return state
 
 
-async def test_a_thread_destination_gets_parts_that_each_fit():
+async def test_a_thread_destination_gets_parts_that_each_fit() -> None:
     from pipeline.shape import split_parts
     from pipeline.stages.plan import plan
     from pipeline.stages.write_offline import write_offline

@@ -100,7 +100,7 @@ TOPICS = st.sampled_from([CI_TOPIC, "faster search in release 2.4", "what we shi
 @settings(max_examples=40, deadline=None)
 @given(topic=st.one_of(TOPICS, st.text(min_size=1, max_size=60)), feedback=st.sampled_from(
     [None, "shorter", "longer please", "more formal, no hashtags", "make it punchy and add emoji"]))
-async def test_the_offline_writer_never_makes_an_unsupported_claim(topic, feedback):
+async def test_the_offline_writer_never_makes_an_unsupported_claim(topic, feedback) -> None:
     state_notes = [RELEASE, RUNNERS]
 
     async def material(ctx, state):  # type: ignore[no-untyped-def]

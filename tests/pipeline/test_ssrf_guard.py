@@ -42,7 +42,7 @@ def _app(routes: dict[str, web.StreamResponse]) -> web.Application:
     return app
 
 
-async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClient, serve_app: Any):
+async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClient, serve_app: Any) -> None:
     async def other(request):
         return web.Response(text="internal secrets")
 
@@ -67,7 +67,7 @@ async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http: httpx.A
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_redirects_within_the_allowed_host_are_followed(http: httpx.AsyncClient, serve_app: Any):
+async def test_redirects_within_the_allowed_host_are_followed(http: httpx.AsyncClient, serve_app: Any) -> None:
     async def start(request) -> None:
         raise web.HTTPFound("/final")
 
@@ -91,7 +91,7 @@ async def test_more_than_three_redirects_are_refused(http: httpx.AsyncClient, se
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_a_body_over_the_size_limit_is_refused(http: httpx.AsyncClient, serve_app: Any):
+async def test_a_body_over_the_size_limit_is_refused(http: httpx.AsyncClient, serve_app: Any) -> None:
     async def huge(request):
         return web.Response(body=b"x" * 300_000)
 
@@ -101,7 +101,7 @@ async def test_a_body_over_the_size_limit_is_refused(http: httpx.AsyncClient, se
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_a_slow_server_hits_the_time_limit(http: httpx.AsyncClient, serve_app: Any):
+async def test_a_slow_server_hits_the_time_limit(http: httpx.AsyncClient, serve_app: Any) -> None:
     async def slow(request):
         await asyncio.sleep(5)
         return web.Response(text="late")

@@ -1,5 +1,6 @@
 """Retry / Mark as published / Skip by approvers, refused for everyone else; the LinkedIn hand-off."""
 from __future__ import annotations
+from launch.local_slack.stack import LocalStack
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ class XWithHiddenTimeline(FakeX):
         return web.json_response({"meta": {"result_count": 0}})
 
 
-async def _unconfirmed(stack, fake):  # type: ignore[no-untyped-def]
+async def _unconfirmed(stack: LocalStack, fake):  # type: ignore[no-untyped-def]
     fake.fail_next(kind="drop", path="/2/tweets")
     draft = await approve(stack)
     await until(stack.slack, draft, "x: unconfirmed, check X")

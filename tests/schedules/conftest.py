@@ -1,6 +1,7 @@
 """Helpers for schedule tests: drafts written straight into a real database, a clock tests move,
 and the local Slack with a real slack_sdk client pointed at it."""
 from __future__ import annotations
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -48,7 +49,7 @@ def client(slack: LocalSlack) -> AsyncWebClient:
     return build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
 
 
-async def add_draft(sessionmaker, *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
+async def add_draft(sessionmaker: async_sessionmaker[AsyncSession], *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
                     status: str = "pending", topic: str = "a topic", requester: str = "U_CAROL",
                     destinations: list[str] | None = None, **values) -> int:
     async with sessionmaker.begin() as session:

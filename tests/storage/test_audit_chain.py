@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import needs_postgres
 T0 = datetime(2026, 3, 29, 0, 30)
 
 
-async def _append(sessionmaker, n: int) -> None:
+async def _append(sessionmaker: async_sessionmaker[AsyncSession], n: int) -> None:
     for i in range(n):
         async with sessionmaker.begin() as session:
             await audit.append(session, kind="note", actor=f"U{i}", now=T0 + timedelta(seconds=i),
@@ -47,7 +48,7 @@ async def test_concurrent_appends_never_fork_the_chain(sessionmaker: async_sessi
     ("DELETE FROM audit_events WHERE seq = 3", "removed"),
     ("UPDATE audit_events SET actor = 'U_MALLORY' WHERE seq = 1", "modified"),
 ])
-async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper, reason) -> None:
+async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper: str, reason: str) -> None:
     sessionmaker = sqlite_sessionmaker
     await _append(sessionmaker, 3)
     async with sessionmaker.begin() as session:
@@ -75,7 +76,7 @@ async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker: a
     (7, "U_ÅSA", {"text": "emoji 👩‍💻 and \u202ebidi\u202c and zero\u200bwidth", "z": [1, {"y": None}]}),
     (123456789, 'quote " back\\slash', {"seq": 99, "prefix": "}"}),
 ])
-def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id, actor, detail) -> None:
+def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id: int | None, actor: str, detail: dict[str, Any]) -> None:
     """append() hashes in SQL from canonical_prefix + the sequence number; verify() hashes
     canonical(): the two must be the same bytes for any content."""
     for seq in (1, 10, 123456):

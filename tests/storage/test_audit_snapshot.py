@@ -14,7 +14,7 @@ from storage.db import snapshot
 T0 = datetime(2026, 3, 29, 0, 30)
 
 
-async def _append(sessionmaker, first: int, count: int) -> None:
+async def _append(sessionmaker: async_sessionmaker[AsyncSession], first: int, count: int) -> None:
     for i in range(first, first + count):
         async with sessionmaker.begin() as session:
             await audit.append(session, kind="note", actor=f"U{i % 7}", now=T0 + timedelta(seconds=i),

@@ -21,7 +21,7 @@ CRITIQUE = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight
                        {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
 
 
-async def drafted(sessionmaker, critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
@@ -31,19 +31,19 @@ async def drafted(sessionmaker, critique: dict[str, Any] | None = CRITIQUE) -> t
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker, draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
+async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         return await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
                                        now=NOW, rule=ApprovalRule())
 
 
-async def accept(sessionmaker, draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
+async def accept(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         return await claims.accept(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
                                    now=NOW, rule=ApprovalRule())
 
 
-async def events(sessionmaker, kind: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
     async with sessionmaker() as session:
         return list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)))
 

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import decisions, edits, intake, runs
 from storage.decisions import ApprovalRule
 from storage.models import AuditEvent, OutboxJob
-from storage.transitions import Refusal
+from storage.transitions import Outcome, Refusal
 
 NOW = datetime(2026, 11, 22, 12, 0)
 
 
-async def pending_draft(sessionmaker, text: str = "Hello") -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: str = "Hello") -> tuple[int, str]:  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
@@ -25,13 +25,13 @@ async def pending_draft(sessionmaker, text: str = "Hello") -> tuple[int, str]:  
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker, draft_id: int, sha: str, user: str, rule=ApprovalRule()):  # type: ignore[no-untyped-def]
+async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str, rule=ApprovalRule()):  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         return await decisions.approve(session, draft_id=draft_id, revision=1, sha256=sha, user_id=user,
                                        now=NOW, rule=rule)
 
 
-async def count(sessionmaker, model, **where) -> int:  # type: ignore[no-untyped-def]
+async def count(sessionmaker: async_sessionmaker[AsyncSession], model, **where) -> int:  # type: ignore[no-untyped-def]
     async with sessionmaker() as session:
         query = select(func.count()).select_from(model)
         for key, value in where.items():
@@ -51,7 +51,7 @@ async def test_two_simultaneous_approvals_make_one_decision(sessionmaker: async_
 async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
-    async def edit():  # type: ignore[no-untyped-def]
+    async def edit() -> Outcome:
         async with sessionmaker.begin() as session:
             return await edits.record_edit(session, draft_id=draft_id, base_revision=1, text="Edited",
                                            user_id="U_ED", policy_ok=True, problems=[], now=NOW)
@@ -67,7 +67,7 @@ async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_
 async def test_regenerate_racing_an_approval_lets_exactly_one_win(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
-    async def regenerate():  # type: ignore[no-untyped-def]
+    async def regenerate() -> Outcome:
         async with sessionmaker.begin() as session:
             return await edits.request_regenerate(session, draft_id=draft_id, base_revision=1, feedback="x",
                                                   user_id="U_RE", now=NOW)

@@ -65,7 +65,7 @@ async def _revision(url: str) -> str | None:
 
 
 @pytest.mark.parametrize("round_no", range(3))
-async def test_processes_upgrading_a_fresh_sqlite_file_at_once_all_succeed(tmp_path: Path, round_no) -> None:
+async def test_processes_upgrading_a_fresh_sqlite_file_at_once_all_succeed(tmp_path: Path, round_no: int) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     results = await asyncio.to_thread(_upgrade_together, url, 4)
     assert [_error_line(r.stderr) for r in results if r.returncode] == []

@@ -12,13 +12,13 @@ from storage.states import OutboxStatus
 NOW = datetime(2026, 11, 22, 12, 0)
 
 
-async def requested(sessionmaker) -> intake.Accepted:  # type: ignore[no-untyped-def]
+async def requested(sessionmaker: async_sessionmaker[AsyncSession]) -> intake.Accepted:  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         return await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                           topic="release notes", destinations=["dryrun"], now=NOW)
 
 
-async def started(sessionmaker, run_id: int):  # type: ignore[no-untyped-def]
+async def started(sessionmaker: async_sessionmaker[AsyncSession], run_id: int):  # type: ignore[no-untyped-def]
     async with sessionmaker.begin() as session:
         return await runs.start(session, run_id, now=NOW)
 

@@ -58,7 +58,7 @@ async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(
 
 @needs_postgres
 @pytest.mark.parametrize("command", ["bot", "worker"])
-async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres: str, redis_url: str, command) -> None:
+async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres: str, redis_url: str, command: str) -> None:
     engine = create_engine(scratch_postgres)
     await upgrade(engine, "0004")
     await engine.dispose()
