@@ -17,6 +17,7 @@ import contextlib
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
         # A short session per poll: on SQLite every transaction (reads too) takes the write lock.
         while True:
             async with sessions() as session:
-                count = await session.scalar(select(func.count()).where(ready))
+                count = await session.scalar(select(func.count()).where(ready)) or 0
             if count >= want:
                 break
             if time.monotonic() > deadline:
@@ -77,7 +78,7 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
         await engine.dispose()
 
 
-def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: callable) -> dict[str, Any]:  # type: ignore[valid-type]
+def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: Callable[[Sent], bool]) -> dict[str, Any]:
     good = [a.latency_s for a in answers if ok(a)]
     return {"label": label, "server": server, "summary": Summary.of([a.latency_s for a in answers]),
             "errors": len(answers) - len(good), "lag": lag_s}

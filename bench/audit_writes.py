@@ -53,6 +53,7 @@ async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: 
             revision = await runs.record_revision(
                 session, run, text=f"Draft text number {i}: what changed and why it matters.",  # type: ignore[arg-type]
                 policy_ok=True, details={}, stages=[], now=utcnow())
+            assert revision is not None
             targets.append((accepted.draft_id, revision.number, revision.sha256))
             assert (await queries.draft(session, accepted.draft_id)).status == "pending"
     return targets

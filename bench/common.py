@@ -71,7 +71,10 @@ def ratio(ours: float, base: float) -> str:
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |"  # noqa: E731
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |"
+
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
                      + [line(r) for r in cells[1:]])
 
@@ -188,7 +191,8 @@ class Child:
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout_s)  # type: ignore[union-attr]
         if not line:
             raise RuntimeError(f"{self.args[2:]} ended without a result (code {self.process.wait()})")
-        return json.loads(line)
+        result: dict[str, Any] = json.loads(line)
+        return result
 
     def stop(self) -> None:
         if self.process is None:
@@ -211,10 +215,10 @@ class Child:
 BENCH_DEFAULTS: dict[str, object] = {"signoff_drafts_per_hour": 1_000_000}
 
 
-def parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text),
     on top of BENCH_DEFAULTS."""
-    out: dict[str, object] = dict(BENCH_DEFAULTS)
+    out: dict[str, Any] = dict(BENCH_DEFAULTS)
     for pair in pairs:
         key, _, value = pair.partition("=")
         try:

@@ -12,7 +12,6 @@ per-stage duration_ms in runs.stages.
 Target: Signoff p50 < 1 s.
 """
 from __future__ import annotations
-from launch.local_slack.server import LocalSlack
 
 import argparse
 import asyncio
@@ -21,9 +20,12 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from launch.local_slack.server import LocalSlack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -112,7 +114,7 @@ def topic_of(i: int) -> str:
 
 
 # -- Signoff ----------------------------------------------------------------------------------------
-async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict[str, Any], list[Any]]:
+async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
     from sqlalchemy import select
 
     from launch.local_slack.stack import LocalStack
@@ -147,12 +149,15 @@ def _epoch(naive_utc: datetime) -> float:
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def breakdown(sent: list[Sent], info: dict[str, Any], rows: list[Any]) -> tuple[list[float], dict[str, list[float]]]:
+def breakdown(sent: list[Sent], info: dict[str, Any], rows: Sequence[Any]) -> tuple[list[float], dict[str, list[float]]]:
     at_by_topic = {topic_of(i): s.at for i, s in enumerate(sent)}
     offset = info["wall_minus_mono"]
     totals: list[float] = []
     parts: dict[str, list[float]] = {}
-    add = lambda k, v: parts.setdefault(k, []).append(v)  # noqa: E731
+
+    def add(k: str, v: float) -> None:
+        parts.setdefault(k, []).append(v)
+
     for draft_id, topic, created, started, finished, stages in rows:
         posted = info["posted_at"].get(draft_id)
         if posted is None or topic not in at_by_topic or not finished or not started:

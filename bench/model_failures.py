@@ -48,7 +48,8 @@ def client_at(commit: str) -> type:
     module = types.ModuleType("llm_before")
     sys.modules[module.__name__] = module  # dataclasses look their module up there
     exec(compile(source, f"{commit}:pipeline/llm.py", "exec"), module.__dict__)
-    return module.LLMClient
+    client: type = module.LLMClient
+    return client
 
 
 async def now(http: httpx.AsyncClient, url: str) -> tuple[float, str, str]:

@@ -20,13 +20,16 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import clean_environment
 from bench.common import parse_overrides as _overrides
-from bot import worker_runner
+from launch import worker_runner
+
+if TYPE_CHECKING:
+    from launch.local_slack.server import LocalSlack
 
 
 def _emit(info: dict[str, Any]) -> None:
@@ -44,7 +47,7 @@ async def _stop(arq_worker: Any, task: asyncio.Task[Any]) -> None:
         await worker_runner.stop(arq_worker, task)
 
 
-async def _local_slack():  # type: ignore[no-untyped-def]
+async def _local_slack() -> LocalSlack:
     from launch.local_slack.server import LocalSlack
 
     slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6))

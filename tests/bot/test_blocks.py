@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.blocks import action_ids
 from bot.blocks.draft import MAX_BLOCKS, DraftView, draft_message, parent_message, parse_button_value
 from bot.blocks.text import chunks, escape_mrkdwn, mention
 
 
-def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]
-    base = dict(draft_id=7, topic="launch", requester_id="U_CAROL", status="pending",
+def view(**overrides: Any) -> DraftView:
+    base: dict[str, Any] = dict(draft_id=7, topic="launch", requester_id="U_CAROL", status="pending",
                 destinations=("dryrun",), revision=2, text="Hello world", sha256="ab" * 32)
     base.update(overrides)
     return DraftView(**base)

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from destinations.base import PublishResult
 from destinations.bluesky import Bluesky
 from destinations.bluesky_facets import facets, mentioned_handles
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
@@ -27,12 +28,12 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def make(fake_or_url, http: httpx.AsyncClient, password: str = "abcd-efgh-ijkl-mnop") -> Bluesky:
+def make(fake_or_url: FakeBluesky | str, http: httpx.AsyncClient, password: str = "abcd-efgh-ijkl-mnop") -> Bluesky:
     url = fake_or_url if isinstance(fake_or_url, str) else fake_or_url.url
     return Bluesky("signoff.test", password, http, service_url=url)
 
 
-async def publish(dest: Bluesky, text: str, reply_to: str | None = None):
+async def publish(dest: Bluesky, text: str, reply_to: str | None = None) -> PublishResult:
     post = make_post(text)
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=reply_to)
 
@@ -103,6 +104,7 @@ async def test_a_rate_limit_waits_until_ratelimit_reset(fake: FakeBluesky, http:
     fake.fail_next(**rate_limited(reset_in_s=300), path="/xrpc/com.atproto.repo.createRecord")
     with pytest.raises(RetryableError) as caught:
         await publish(dest, "Hello.")
+    assert caught.value.retry_after_s is not None
     assert 200 < caught.value.retry_after_s <= 300
     assert fake.posts == []
 

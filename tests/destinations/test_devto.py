@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
+from destinations.base import Post, PublishResult
 from destinations.devto import DevTo, sanitize_tags
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from tests.destinations.fakes.devto import FakeDevTo, rate_limited
@@ -24,11 +26,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def make(url: str, http: httpx.AsyncClient, **kw) -> DevTo:
+def make(url: str, http: httpx.AsyncClient, **kw: Any) -> DevTo:
     return DevTo(kw.pop("api_key", "devto-key"), http, api_url=url, **kw)
 
 
-async def publish(dest: DevTo, post):
+async def publish(dest: DevTo, post: Post) -> PublishResult:
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=None)
 
 

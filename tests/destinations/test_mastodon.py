@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from destinations.base import idempotency_key
+from destinations.base import PublishResult, idempotency_key
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.lengths import mastodon_length
 from destinations.mastodon import Mastodon
@@ -31,7 +31,7 @@ def key(part: int = 0) -> str:
     return idempotency_key(1, 1, "mastodon", part)
 
 
-async def publish(dest: Mastodon, text: str, *, reply_to: str | None = None, part: int = 0):
+async def publish(dest: Mastodon, text: str, *, reply_to: str | None = None, part: int = 0) -> PublishResult:
     post = make_post(text)
     return await dest.publish(post, dest.format(post)[0], idempotency_key=key(part), reply_to=reply_to)
 
@@ -78,6 +78,7 @@ async def test_a_rate_limit_waits_until_x_ratelimit_reset(fake: FakeMastodon, ht
     fake.fail_next(**rate_limited(reset_in_s=120))
     with pytest.raises(RetryableError) as caught:
         await publish(Mastodon(fake.url, "mastodon-token", http), "Hello.")
+    assert caught.value.retry_after_s is not None
     assert 60 < caught.value.retry_after_s <= 120
 
 

@@ -5,11 +5,12 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
 
-from destinations.base import Capabilities, Part, Post, PublishResult
+from destinations.base import Capabilities, Destination, Part, Post, PublishResult
 from destinations.bluesky import Bluesky
 from destinations.devto import DevTo
 from destinations.errors import RateLimitedError, RetryableError
@@ -41,7 +42,7 @@ NOW = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
     ("Fri, 15 Jan 2027 07:00:00 GMT", 0.0),            # already past: go now
     ("soon", None), ("-5", None), ("", None), (None, None),
 ])
-def test_retry_after_is_read_as_seconds_or_as_an_http_date(value, seconds) -> None:
+def test_retry_after_is_read_as_seconds_or_as_an_http_date(value: str | None, seconds: float | None) -> None:
     assert seconds_from_retry_after(value, now=NOW) == seconds
 
 
@@ -55,7 +56,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _publish(dest, text: str = "Hello.") -> PublishResult:  # type: ignore[no-untyped-def]
+async def _publish(dest: Destination, text: str = "Hello.") -> PublishResult:
     post = make_post(text)
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=None)
 
@@ -64,6 +65,7 @@ async def _waits_about(dest, fake, seconds: float) -> None:  # type: ignore[no-u
     fake.fail_next(429, headers={"Retry-After": _in(seconds)}, body={"error": "slow down"})
     with pytest.raises(RateLimitedError) as caught:
         await _publish(dest)
+    assert caught.value.retry_after_s is not None
     assert seconds - 5 <= caught.value.retry_after_s <= seconds and caught.value.until_reset
 
 
@@ -89,6 +91,7 @@ async def test_the_slack_channel_reads_an_http_date_retry_after_on_a_429_and_on_
         fake.fail_next(200, headers={"Retry-After": _in(300)}, body={"ok": False, "error": "ratelimited"})
         with pytest.raises(RateLimitedError) as caught:
             await _publish(dest)
+        assert caught.value.retry_after_s is not None
         assert 295 <= caught.value.retry_after_s <= 300
 
 
@@ -99,14 +102,15 @@ async def test_the_webhook_reads_an_http_date_retry_after() -> None:
         dest = Webhook("https://hook.example/in", "secret", client)
         with pytest.raises(RateLimitedError) as caught:
             await _publish(dest)
+        assert caught.value.retry_after_s is not None
         assert 595 <= caught.value.retry_after_s <= 600
-        with pytest.raises(RetryableError) as caught:
+        with pytest.raises(RetryableError) as caught:  # type: ignore[assignment]  # the wider error, same name
             await _publish(dest)
         assert caught.value.retry_after_s == 0.0
 
 
 # -- X ------------------------------------------------------------------------------------------------
-SECRETS = {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "1500000000000000001-at",
+SECRETS: dict[str, Any] = {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "1500000000000000001-at",
            "access_token_secret": "ats"}
 
 
@@ -121,6 +125,7 @@ async def test_xs_daily_cap_waits_for_the_24_hour_reset_not_the_15_minute_window
     with pytest.raises(RateLimitedError) as caught:
         await _publish(X(**SECRETS, api_url=fake_x.url))
     assert caught.value.message == "X daily post limit reached" and caught.value.until_reset
+    assert caught.value.retry_after_s is not None
     assert 5 * 3600 - 5 <= caught.value.retry_after_s <= 5 * 3600
     assert fake_x.posts == []
 
@@ -143,6 +148,7 @@ async def test_xs_window_limit_still_waits_for_its_own_reset(fake_x: FakeX) -> N
     fake_x.fail_next(**rate_limited(reset_in_s=120), path="/2/tweets")
     with pytest.raises(RateLimitedError) as caught:
         await _publish(X(**SECRETS, api_url=fake_x.url))
+    assert caught.value.retry_after_s is not None
     assert caught.value.message == "X rate limit (429)" and 115 <= caught.value.retry_after_s <= 120
 
 
@@ -158,15 +164,17 @@ def test_the_latest_reset_wins_when_both_the_window_and_the_day_are_used_up() ->
 # -- the publisher: a reset-given wait is not a failed attempt ------------------------------------------
 class Ledger:
     def __init__(self, attempts: int) -> None:
-        self.attempts, self.failures, self.notes = attempts, [], []
+        self.attempts = attempts
+        self.failures: list[tuple[str, float | None]] = []
+        self.notes: list[str] = []
 
     async def claim(self, destination: str, index: int, text: str) -> ClaimedPart:
         return ClaimedPart("go", 1, destination, index, "key", self.attempts)
 
-    async def failed(self, part, error, *, retry_in_s) -> None:  # type: ignore[no-untyped-def]
+    async def failed(self, part: ClaimedPart, error: str, *, retry_in_s: float | None) -> None:
         self.failures.append((error, retry_in_s))
 
-    async def note(self, text) -> None:  # type: ignore[no-untyped-def]
+    async def note(self, text: str) -> None:
         self.notes.append(text)
 
 

@@ -36,7 +36,7 @@ def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protoco
     ("x", "X_ACCESS_TOKEN_SECRET"), ("mastodon", "MASTODON_TOKEN"), ("bluesky", "BLUESKY_APP_PASSWORD"),
     ("devto", "DEVTO_API_KEY"), ("slack", "SLACK_PUBLISH_CHANNEL"), ("webhook", "WEBHOOK_SECRET"),
 ])
-def test_a_missing_credential_names_its_environment_variable(name, env, http: httpx.AsyncClient) -> None:
+def test_a_missing_credential_names_its_environment_variable(name: str, env: str, http: httpx.AsyncClient) -> None:
     config = DestinationConfig(**{**FULL.__dict__, env.lower(): None})
     with pytest.raises(MissingSetting, match=env):
         build_destinations([name], config, http)

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from destinations.base import PublishResult
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.slack_channel import SlackChannel, escape
 from tests.destinations.fakes.posts import make_post
@@ -24,11 +25,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def make(url: str, http: httpx.AsyncClient, token: str = "xoxb-test", channel: str = "C0ANNOUNCE"):
+def make(url: str, http: httpx.AsyncClient, token: str = "xoxb-test", channel: str = "C0ANNOUNCE") -> SlackChannel:
     return SlackChannel(token, channel, http, api_url=f"{url}/api")
 
 
-async def publish(dest: SlackChannel, text: str):
+async def publish(dest: SlackChannel, text: str) -> PublishResult:
     post = make_post(text)
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=None)
 

@@ -2,19 +2,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from twitter_text import parse_tweet
 
-from destinations.base import idempotency_key
+from destinations.base import PublishResult, idempotency_key
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.x import X
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port
 from tests.destinations.fakes.x import FakeX, rate_limited
 
-SECRETS = {"consumer_key": "ck+SECRET/1", "consumer_secret": "cs-SECRET-2",
+SECRETS: dict[str, Any] = {"consumer_key": "ck+SECRET/1", "consumer_secret": "cs-SECRET-2",
            "access_token": "1500000000000000001-at-SECRET-3", "access_token_secret": "ats-SECRET-4"}
 
 
@@ -24,11 +25,11 @@ async def fake() -> AsyncIterator[FakeX]:
         yield server
 
 
-def make_x(url: str, **kw) -> X:
+def make_x(url: str, **kw: Any) -> X:
     return X(**SECRETS, api_url=url, **kw)
 
 
-async def publish(dest: X, text: str, reply_to: str | None = None):
+async def publish(dest: X, text: str, reply_to: str | None = None) -> PublishResult:
     post = make_post(text)
     part = dest.format(post)[0]
     return await dest.publish(post, part, idempotency_key=idempotency_key(1, 1, "x", 0), reply_to=reply_to)
@@ -69,6 +70,7 @@ async def test_a_rate_limit_is_retryable_after_the_reset_time(fake: FakeX) -> No
     fake.fail_next(**rate_limited(reset_in_s=120))
     with pytest.raises(RetryableError) as caught:
         await publish(make_x(fake.url), "Hello.")
+    assert caught.value.retry_after_s is not None
     assert 60 < caught.value.retry_after_s <= 120
     assert fake.posts == []
 
@@ -77,12 +79,13 @@ async def test_a_rate_limit_without_reset_header_still_waits_a_window(fake: Fake
     fake.fail_next(429, body={"title": "Too Many Requests", "status": 429})
     with pytest.raises(RetryableError) as caught:
         await publish(make_x(fake.url), "Hello.")
+    assert caught.value.retry_after_s is not None
     assert caught.value.retry_after_s >= 60
 
 
 @pytest.mark.parametrize("body", [{"title": "Service Unavailable", "status": 503},
                                   "<html><body>Over capacity</body></html>"])
-async def test_a_server_error_is_retryable_even_with_an_html_body(fake: FakeX, body) -> None:
+async def test_a_server_error_is_retryable_even_with_an_html_body(fake: FakeX, body: object) -> None:
     fake.fail_next(503, body=body)
     with pytest.raises(RetryableError):
         await publish(make_x(fake.url), "Hello.")

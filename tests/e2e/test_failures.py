@@ -1,6 +1,5 @@
 """Nothing is lost: a dead or stalled Redis, a duplicate job, a worker killed mid-run."""
 from __future__ import annotations
-from launch.local_slack.server import LocalSlack
 
 import asyncio
 import contextlib
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.queue import Queue, connect
+from launch.local_slack.server import LocalSlack
 from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
@@ -48,7 +48,7 @@ class StalledRedis:
             self.server.close()
 
 
-def _threads(slack: LocalSlack) -> list[Any]:  # type: ignore[no-untyped-def]
+def _threads(slack: LocalSlack) -> list[Any]:
     return [m for m in slack.messages.values() if m.thread_ts]
 
 

@@ -66,7 +66,7 @@ def opened() -> dict[str, Any]:
     return {}
 
 
-async def draft_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:  # type: ignore[no-untyped-def]
+async def draft_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     async with sessionmaker() as session:
         return (await session.execute(select(func.count()).select_from(Draft))).scalar_one()
 
@@ -215,7 +215,7 @@ async def eventually(read, timeout_s: float = 10.0):  # type: ignore[no-untyped-
     return value
 
 
-async def first_draft(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> Message:  # type: ignore[no-untyped-def]
+async def first_draft(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> Message:
     """Draft #1, asked for by the first example and reused by the rest."""
     if await draft_count(sessionmaker) == 0:
         await desk.user("U_CAROL").slash("/draft", "free text")
@@ -228,7 +228,7 @@ async def open_modal(stack: LocalStack, user: str, message: Message, action: str
     return (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
 
 
-async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> tuple[int, str | None]:
     async with sessionmaker() as session:
         number = await session.scalar(select(Draft.current_revision).where(Draft.id == draft_id))
         text = await session.scalar(select(Revision.text).where(Revision.draft_id == draft_id,

@@ -6,7 +6,7 @@ from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 
 
-async def ask(stack: LocalStack, text: str, user: str = "U_CAROL") -> str:  # type: ignore[no-untyped-def]
+async def ask(stack: LocalStack, text: str, user: str = "U_CAROL") -> str:
     reply = await stack.user(user).slash("/signoff", text)
     assert reply.status == 200
     body = reply.json()

@@ -59,7 +59,7 @@ def problems(topic: str, hook: str) -> list[str]:
     ("Our Q3 release of Signoff", "noun", "Our Q3 release of Signoff: here's what stood out."),
     ("??!", "empty", "A quick update from the team."),
 ])
-def test_each_shape_of_topic_opens_with_its_own_grammar(topic, kind, first_line) -> None:
+def test_each_shape_of_topic_opens_with_its_own_grammar(topic: str, kind: str, first_line: str) -> None:
     shape = frame(topic)
     assert shape.kind == kind
     assert opening(shape, "friendly", 0, True) == first_line
@@ -80,7 +80,7 @@ def test_a_why_clause_is_never_pasted_into_a_noun_template() -> None:
 @example(topic="  ...why we moved...  ", tone="playful", variant=0, material=False)
 @example(topic="e.g., the plan: v2.0!", tone="professional", variant=1, material=True)
 @example(topic="ﬁx the build", tone="friendly", variant=0, material=True)
-def test_any_topic_text_gives_a_well_formed_opening(topic, tone, variant, material) -> None:
+def test_any_topic_text_gives_a_well_formed_opening(topic: str, tone: str, variant: int, material: bool) -> None:
     hook = opening(frame(topic), tone, variant, material)
     assert problems(topic, hook) == [], hook
 
@@ -88,7 +88,7 @@ def test_any_topic_text_gives_a_well_formed_opening(topic, tone, variant, materi
 @settings(max_examples=60, deadline=None)
 @given(topic=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf")), min_size=1, max_size=80),
        tone=st.sampled_from(TONES))
-async def test_a_whole_offline_draft_opens_well_for_any_topic(topic, tone) -> None:
+async def test_a_whole_offline_draft_opens_well_for_any_topic(topic: str, tone: str) -> None:
     from pipeline.base import Style
     result = await run_pipeline(DraftBrief(topic=topic, style=Style(tone=tone), limits={"x": 280}),
                                 RunContext(measure=measure))

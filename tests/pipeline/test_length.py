@@ -46,7 +46,7 @@ def _brief(*names: str) -> DraftBrief:
 @pytest.mark.parametrize(("name", "text"), [("bluesky", HINDI_290), ("bluesky", THAI_290),
                                             ("bluesky", KOREAN_NFD_290), ("x", KOREAN_NFD_140)],
                          ids=["hindi-bluesky", "thai-bluesky", "korean-nfd-bluesky", "korean-nfd-x"])
-def test_a_post_the_platform_accepts_is_neither_called_too_long_nor_trimmed(name, text) -> None:
+def test_a_post_the_platform_accepts_is_neither_called_too_long_nor_trimmed(name: str, text: str) -> None:
     brief = _brief(name)
     # Over the limit in code points, within it as the platform counts.
     assert len(text) > brief.capabilities[name].max_length
@@ -96,7 +96,7 @@ _TEXT = st.one_of(
 
 @settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.sampled_from(["x", "mastodon", "bluesky"]))
-def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second_part(text, name) -> None:
+def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second_part(text: str, name: str) -> None:
     destination = _destinations()[name]
     text = text.strip()
     plan = DestinationPlan(destination=name, max_length=destination.capabilities.max_length,
@@ -109,7 +109,7 @@ def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second
 
 @settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.sampled_from(list(LengthUnit)), st.integers(min_value=0, max_value=400))
-def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text, unit, limit) -> None:
+def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text: str, unit: LengthUnit, limit: int) -> None:
     count = counter(measure, unit)
     trimmed = trim_to(text, limit, count)
     assert count(trimmed) <= limit
@@ -118,7 +118,7 @@ def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text, unit, 
 
 @settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.integers(min_value=1, max_value=4))
-def test_the_writers_budget_always_ends_with_a_text_every_destination_accepts(text, parts) -> None:
+def test_the_writers_budget_always_ends_with_a_text_every_destination_accepts(text: str, parts: int) -> None:
     plans = {"x": DestinationPlan(destination="x", form="thread", parts=parts, max_length=280,
                                   length_unit=LengthUnit.x_weighted),
              "bluesky": DestinationPlan(destination="bluesky", max_length=300, length_unit=LengthUnit.graphemes),

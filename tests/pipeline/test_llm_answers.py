@@ -42,7 +42,7 @@ RETRY_AFTER_TABLE = [
 
 
 @pytest.mark.parametrize(("headers", "now", "expected"), RETRY_AFTER_TABLE)
-def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers, now, expected) -> None:
+def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers: dict[str, str], now: float, expected: float | None) -> None:
     lowered = {name.lower(): value for name, value in headers.items()}
     assert retry_after_s(lowered, now=lambda: now) == expected
 

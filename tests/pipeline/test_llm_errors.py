@@ -12,7 +12,7 @@ from pipeline.base import RunContext
 from pipeline.deadline import Deadline
 from pipeline.errors import ErrorKind, PermanentPipelineError, PipelineError, TransientPipelineError
 from pipeline.llm import LLMClient
-from tests.e2e.fake_llm import FakeLLM, completion, error, json_answer, raw
+from tests.e2e.fake_llm import Answer, FakeLLM, completion, error, json_answer, raw
 
 KEY = "sk-local-0123456789abcdef"
 HELLO = [{"role": "user", "content": "hi"}]
@@ -61,7 +61,7 @@ async def test_a_200_carrying_a_rate_limit_error_code_is_retried(http: httpx.Asy
 
 
 @pytest.mark.parametrize("content", ["", "   \n", None])
-async def test_an_empty_or_null_content_fails_at_once_as_unreadable(http: httpx.AsyncClient, fake_llm: FakeLLM, content) -> None:
+async def test_an_empty_or_null_content_fails_at_once_as_unreadable(http: httpx.AsyncClient, fake_llm: FakeLLM, content: str | None) -> None:
     fake_llm.script(completion(content))
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_unreadable and len(fake_llm.requests) == 1
@@ -121,7 +121,7 @@ async def test_context_length_exceeded_fails_at_once_and_suggests_a_narrower_top
     error(400, "The response was filtered due to the prompt triggering content management policy.",
           code="content_filter"),
 ], ids=["finish_reason", "refusal", "azure_400"])
-async def test_a_content_filter_or_a_refusal_fails_at_once_as_refused(http: httpx.AsyncClient, fake_llm: FakeLLM, answer) -> None:
+async def test_a_content_filter_or_a_refusal_fails_at_once_as_refused(http: httpx.AsyncClient, fake_llm: FakeLLM, answer: Answer) -> None:
     fake_llm.script(answer)
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_refused and not exc.retryable and len(fake_llm.requests) == 1

@@ -43,8 +43,8 @@ class FakeModel:
                                   "choices": [{"message": {"role": "assistant", "content": content}}]})
 
 
-def client(http: httpx.AsyncClient, port: int, **kw) -> LLMClient:
-    options = {"timeout_s": 5.0, "max_attempts": 3, "max_retry_wait_s": 5.0} | kw
+def client(http: httpx.AsyncClient, port: int, **kw: Any) -> LLMClient:
+    options: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 3, "max_retry_wait_s": 5.0} | kw
     return LLMClient(http, base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test", model="fake-1", **options)
 
 

@@ -1,11 +1,13 @@
 """The offline writer produces a real-looking post within every destination's limit."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from twitter_text import parse_tweet
 
 from destinations.lengths import grapheme_count, measure
-from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, RunContext, Source, Style
+from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, PipelineState, RunContext, Source, Style
 from pipeline.length import counter, trim_to
 from pipeline.runner import run_pipeline
 
@@ -28,14 +30,14 @@ SOURCES = [Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="fe
                           "Task dumps help find deadlocks in production 🐛. Cooperative budgeting is now on by default.")]
 
 
-def brief(topic: str, **extra) -> DraftBrief:
+def brief(topic: str, **extra: Any) -> DraftBrief:
     return DraftBrief(topic=topic, destinations=["x", "bluesky", "mastodon"],
                       capabilities={"x": X, "bluesky": BLUESKY, "mastodon": MASTODON}, **extra)
 
 
 @pytest.mark.parametrize("emoji", [False, True])
 @pytest.mark.parametrize("topic", TOPICS)
-async def test_every_topic_fits_x_bluesky_and_mastodon(topic, emoji) -> None:
+async def test_every_topic_fits_x_bluesky_and_mastodon(topic: str, emoji: bool) -> None:
     result = await run_pipeline(brief(topic, style=Style(emoji=emoji, tone="playful" if emoji else "friendly")),
                                 RunContext(measure=measure))
     assert result.text.strip()
@@ -95,7 +97,7 @@ async def test_curated_sentences_and_the_source_link_make_it_into_the_post() -> 
     assert result.policy.ok, result.policy.problems
 
 
-async def _with_material(ctx, state):
+async def _with_material(ctx: RunContext, state: PipelineState) -> PipelineState:
     state.material = list(SOURCES)
     return state
 
@@ -107,7 +109,7 @@ async def test_a_thread_destination_gets_parts_that_each_fit() -> None:
 
     many = [s.model_copy(update={"excerpt": s.excerpt * 3}) for s in SOURCES]
 
-    async def material(ctx, state):
+    async def material(ctx: RunContext, state: PipelineState) -> PipelineState:
         state.material = many
         return state
 
@@ -121,7 +123,7 @@ async def test_a_thread_destination_gets_parts_that_each_fit() -> None:
 
 
 @pytest.mark.parametrize("unit", list(LengthUnit))
-def test_trimming_fits_each_counting_scheme(unit) -> None:
+def test_trimming_fits_each_counting_scheme(unit: LengthUnit) -> None:
     text = "日本語のテキスト😀 and some English words 👩‍💻 " * 30
     trimmed = trim_to(text, 100, counter(measure, unit))
     assert measure(trimmed, unit) <= 100 and trimmed.endswith("…")

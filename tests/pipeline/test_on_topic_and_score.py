@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from destinations.lengths import measure
-from pipeline.base import DraftBrief, PipelineState, RunContext, Source
+from pipeline.base import DraftBrief, DraftResult, PipelineState, RunContext, Source
 from pipeline.factory import PipelineConfig, build_stages
 from pipeline.runner import run_pipeline
 from pipeline.stages.critique import critique_text
@@ -26,7 +26,7 @@ RUNNERS = Source(title="Moving CI to self-hosted ARM runners", kind="notes:arm.m
                          "Median build time fell from 14 minutes to 6 minutes.")
 
 
-async def run_with_notes(topic: str, notes: Path) -> object:
+async def run_with_notes(topic: str, notes: Path) -> DraftResult:
     async with httpx.AsyncClient() as http:
         stages = build_stages(PipelineConfig(notes_dir=str(notes), fetch_topic_urls=False), http)
         return await run_pipeline(DraftBrief(topic=topic, limits={"x": 280}), RunContext(measure=measure), stages)
@@ -100,7 +100,7 @@ TOPICS = st.sampled_from([CI_TOPIC, "faster search in release 2.4", "what we shi
 @settings(max_examples=40, deadline=None)
 @given(topic=st.one_of(TOPICS, st.text(min_size=1, max_size=60)), feedback=st.sampled_from(
     [None, "shorter", "longer please", "more formal, no hashtags", "make it punchy and add emoji"]))
-async def test_the_offline_writer_never_makes_an_unsupported_claim(topic, feedback) -> None:
+async def test_the_offline_writer_never_makes_an_unsupported_claim(topic: str, feedback: str | None) -> None:
     state_notes = [RELEASE, RUNNERS]
 
     async def material(ctx, state):  # type: ignore[no-untyped-def]

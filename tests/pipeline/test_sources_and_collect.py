@@ -42,7 +42,7 @@ async def test_an_atom_file_is_read_too() -> None:
 
 
 async def test_a_feed_served_over_http_is_fetched_through_the_guard(http: httpx.AsyncClient, serve_app: Any) -> None:
-    async def feed(request):
+    async def feed(request: web.Request) -> web.Response:
         return web.Response(body=FEED.read_bytes(), content_type="application/rss+xml")
 
     app = web.Application()
@@ -101,7 +101,7 @@ def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation() -> No
 
 
 async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http: httpx.AsyncClient, serve_app: Any, tmp_path: Path) -> None:
-    async def page(request):
+    async def page(request: web.Request) -> web.Response:
         return web.Response(text="<title>Latency</title><p>The new scheduler cuts tail latency by a third.</p>",
                             content_type="text/html")
 

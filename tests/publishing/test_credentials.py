@@ -40,7 +40,7 @@ async def _webhook() -> tuple[web.AppRunner, str, list[Any]]:
 
 
 @pytest.fixture
-def debug_logs() -> Iterator[io.StringIO]:  # type: ignore[no-untyped-def]
+def debug_logs() -> Iterator[io.StringIO]:
     """Where the handler `signoff worker` installs will write (the test sets it up)."""
     stream = io.StringIO()
     root = logging.getLogger()

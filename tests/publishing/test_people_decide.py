@@ -1,10 +1,10 @@
 """Retry / Mark as published / Skip by approvers, refused for everyone else; the LinkedIn hand-off."""
 from __future__ import annotations
-from launch.local_slack.stack import LocalStack
 
 from aiohttp import web
 
 from bot.blocks import publication_ids as ids
+from launch.local_slack.stack import LocalStack
 from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows

@@ -1,13 +1,13 @@
 """Helpers for schedule tests: drafts written straight into a real database, a clock tests move,
 and the local Slack with a real slack_sdk client pointed at it."""
 from __future__ import annotations
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.slack.client import build_slack_client
 from launch.local_slack.server import LocalSlack

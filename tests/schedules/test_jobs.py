@@ -22,7 +22,7 @@ from tests.schedules.conftest import MovableClock, add_draft
 CONFIG = ScheduleConfig(timezone="Europe/Berlin", digest_schedule="weekdays 09:00", pace_s=0.01)
 
 
-def listed_ids(slack: LocalSlack, channel: str = "C_GENERAL") -> list[int]:  # type: ignore[no-untyped-def]
+def listed_ids(slack: LocalSlack, channel: str = "C_GENERAL") -> list[int]:
     ids = []
     for message in slack.channel_messages(channel):
         for block in message.blocks:

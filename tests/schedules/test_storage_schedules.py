@@ -14,7 +14,7 @@ from tests.schedules.conftest import MONDAY_0900_UTC as NOW
 from tests.schedules.conftest import add_draft
 
 
-async def status_of(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> str:  # type: ignore[no-untyped-def]
+async def status_of(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> str:
     async with sessionmaker() as session:
         return (await session.get(Draft, draft_id)).status
 
@@ -80,7 +80,7 @@ async def test_two_claims_at_once_give_one_owner(sessionmaker: async_sessionmake
     assert sorted(await asyncio.gather(claim(), claim(), claim())) == [False, False, True]
 
 
-async def approved_draft(sessionmaker: async_sessionmaker[AsyncSession]) -> int:  # type: ignore[no-untyped-def]
+async def approved_draft(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=1))
     async with sessionmaker.begin() as session:
         session.add(Revision(draft_id=draft_id, number=1, text="hello", sha256=sha256_hex("hello"),
@@ -94,7 +94,7 @@ async def approved_draft(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return draft_id
 
 
-async def pending_publish_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:  # type: ignore[no-untyped-def]
+async def pending_publish_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(OutboxJob).where(
             OutboxJob.job == "publish_draft", OutboxJob.status == "pending")))

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text

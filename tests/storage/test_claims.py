@@ -21,7 +21,7 @@ CRITIQUE = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight
                        {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
 
 
-async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
@@ -43,7 +43,7 @@ async def accept(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, 
                                    now=NOW, rule=ApprovalRule())
 
 
-async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> list[AuditEvent]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)))
 

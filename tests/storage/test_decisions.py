@@ -15,7 +15,7 @@ from storage.transitions import Outcome, Refusal
 NOW = datetime(2026, 11, 22, 12, 0)
 
 
-async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: str = "Hello") -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: str = "Hello") -> tuple[int, str]:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)

@@ -12,7 +12,7 @@ from storage.states import OutboxStatus
 NOW = datetime(2026, 11, 22, 12, 0)
 
 
-async def requested(sessionmaker: async_sessionmaker[AsyncSession]) -> intake.Accepted:  # type: ignore[no-untyped-def]
+async def requested(sessionmaker: async_sessionmaker[AsyncSession]) -> intake.Accepted:
     async with sessionmaker.begin() as session:
         return await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                           topic="release notes", destinations=["dryrun"], now=NOW)

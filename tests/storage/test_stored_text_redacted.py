@@ -29,14 +29,14 @@ async def redacting(database_url: str) -> AsyncIterator[async_sessionmaker[Async
     await engine.dispose()
 
 
-async def _running(sessionmaker: async_sessionmaker[AsyncSession]) -> Run:  # type: ignore[no-untyped-def]
+async def _running(sessionmaker: async_sessionmaker[AsyncSession]) -> Run:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="release notes", destinations=["webhook"], now=NOW)
         return await runs.start(session, accepted.run_id, now=NOW)
 
 
-async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditEvent]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
