@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,7 +84,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         target = tmp_path / "signoff.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite+aiosqlite:///{target}"
-    url = request.getfixturevalue("postgres_migrated")
+    url: str = request.getfixturevalue("postgres_migrated")
     await _truncate(url)
     return url
 
@@ -118,7 +118,7 @@ needs_postgres = pytest.mark.skipif(not PG_URL, reason="set TEST_DATABASE_URL to
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory):
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("TEST_REDIS_URL"):
         yield os.environ["TEST_REDIS_URL"]
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -17,7 +18,7 @@ from storage.models import Base
 
 
 @pytest.fixture(autouse=True)
-async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture):
+async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture) -> AsyncIterator[None]:
     """After every end-to-end test: no secret of any stack, raw or escaped the way an echoing
     server (or our own Slack escaping) writes it, appears in a log line (raw, before any redaction), anything sent to the
     local Slack (every Web API call's arguments, response_url posts), or any text column of any

@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -37,7 +38,7 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 # What Slack hands back to our listeners: never rewritten, even where a value looks like a token.
 METADATA = json.dumps({"draft": 42, "revision": 3, "note": "sk-" + "abcdefghijklmnop"})
-BUTTONS = {"type": "actions", "block_id": "draft-42", "elements": [
+BUTTONS: dict[str, Any] = {"type": "actions", "block_id": "draft-42", "elements": [
     {"type": "button", "action_id": "signoff_approve", "value": "42|3|" + "ab" * 32,
      "text": {"type": "plain_text", "text": "Approve"}}]}
 

@@ -71,6 +71,7 @@ async def test_publish_creates_a_post_record_with_clickable_links(fake: FakeBlue
     assert record["text"] == "Read 🎉 https://example.com/a now."
     assert linked(record["text"], record["facets"][0]) == "https://example.com/a"
     assert result.external_id in fake.records
+    assert result.url is not None
     assert result.url.startswith("https://bsky.app/profile/signoff.test/post/")
 
 

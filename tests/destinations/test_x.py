@@ -55,6 +55,7 @@ async def test_publish_goes_to_the_configured_base_url_with_oauth1(fake: FakeX) 
     result = await publish(make_x(fake.url), "Approved text.")
     assert [t.text for t in fake.posts] == ["Approved text."]
     assert result.external_id == fake.posts[0].id
+    assert result.url is not None
     assert result.url.endswith(fake.posts[0].id)
     assert fake.requests[0].headers["Authorization"].startswith("OAuth ")
 

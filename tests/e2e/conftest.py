@@ -43,7 +43,8 @@ async def wait_for_draft(slack: LocalSlack, draft_no: int = 1, timeout_s: float 
             if message.thread_ts and f"Draft #{draft_no} ·" in str(message.blocks):
                 return message
         return None
-    return await slack.wait_for(find, timeout_s)
+    message: Message = await slack.wait_for(find, timeout_s)
+    return message
 
 
 def shows(message: Message, text: str) -> bool:

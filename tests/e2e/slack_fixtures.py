@@ -13,7 +13,8 @@ _unique = itertools.count(1)
 
 
 def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    payload: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return payload
 
 
 def command_form(shape: str, *, command: str, text: str, user: str, channel: str = "C_GENERAL") -> dict[str, str]:

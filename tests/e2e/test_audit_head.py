@@ -42,9 +42,10 @@ async def _cron_on_every_worker(redis_url: str, times: int) -> None:
     each has run (cron jobs keep no result: a finished one has left the queue)."""
     redis = connect(redis_url)
     try:
-        jobs: list[Job] = [await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME)
-                           for _ in range(times)]
+        jobs: list[Job | None] = [await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME)
+                                  for _ in range(times)]
         for job in jobs:
+            assert job is not None
             async with asyncio.timeout(30):
                 while await redis.zscore(QUEUE_NAME, job.job_id) is not None:
                     await asyncio.sleep(0.05)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.blocks import action_ids
 from bot.slack.client import build_slack_client
 from bot.slack.notify import show_draft
+from launch.local_slack.server import Message
 from launch.local_slack.stack import LocalStack
 from storage import schedules
 from storage.clock import utcnow
@@ -23,11 +24,12 @@ def body_text(message) -> str:  # type: ignore[no-untyped-def]
                    if b["type"] == "section" and b["text"]["type"] == "plain_text")
 
 
-async def open_modal(stack: LocalStack, user: str, message, action: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
     views = await stack.slack.wait_for(lambda: stack.slack.views[before:], 10)
-    return views[0]
+    view: dict[str, Any] = views[0]
+    return view
 
 
 def thread_notes(stack: LocalStack, draft) -> list[str]:  # type: ignore[no-untyped-def]
@@ -81,6 +83,7 @@ async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(st
     assert body_text(draft) != original and "#" not in body_text(draft)
     notes = await stack.slack.wait_for(lambda: [n for n in thread_notes(stack, draft) if "Revision 2" in n], 10)
     assert "replaces revision 1" in notes[0]
+    assert draft.thread_ts is not None
     assert len([m for m in stack.slack.thread(draft.channel, draft.thread_ts) if m.blocks]) == 1
 
 
@@ -88,6 +91,7 @@ async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack: LocalSt
     await stack.user("U_CAROL").slash("/draft", "weekly update about the docs")
     draft = await wait_for_draft(stack.slack)
     alice = stack.user("U_ALICE")
+    assert draft.thread_ts is not None
     await alice.reply_in_thread(draft.channel, draft.thread_ts, "shorter please", event_id="Ev1")
     await alice.reply_in_thread(draft.channel, draft.thread_ts, "shorter please", event_id="Ev1", retry_num=1)
     await stack.slack.wait_for(lambda: stack.slack.reactions, 10)
@@ -100,6 +104,7 @@ async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack: LocalSt
 async def test_a_reply_from_someone_else_is_ignored_politely(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "feedback rules")
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts, "make it about me")
     note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert note[0]["user"] == "U_MALLORY" and "left the draft as it is" in note[0]["text"]
@@ -137,7 +142,7 @@ async def test_approve_button_asks_for_confirmation(stack: LocalStack) -> None:
 
 
 @pytest.mark.parametrize("action", [action_ids.EDIT, action_ids.REGENERATE, action_ids.SKIP])
-async def test_decided_drafts_refuse_changes_from_an_old_message(stack: LocalStack, action) -> None:
+async def test_decided_drafts_refuse_changes_from_an_old_message(stack: LocalStack, action: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "already out")
     draft = await wait_for_draft(stack.slack)
     stale = type(draft)(**draft.__dict__)

@@ -27,6 +27,7 @@ async def test_draft_appears_in_a_thread_with_its_decision_buttons(stack: LocalS
     assert reply.status == 200
     assert "drafting #1" in reply.json()["text"]
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     parent = stack.slack.messages[(draft.channel, draft.thread_ts)]
     assert parent.thread_ts is None and shows(parent, "what we shipped this week")
     buttons = [e["action_id"] for b in draft.blocks if b["type"] == "actions" for e in b["elements"]]

@@ -26,7 +26,8 @@ from tests.e2e.fake_llm import FakeLLM
 def _dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class StalledRedis:
@@ -61,6 +62,7 @@ async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(da
         stack.redis_url = redis_url  # Redis is back; a worker starts and its sweep finds the request
         await stack.start_worker()
         draft = await wait_for_draft(stack.slack, timeout_s=20)
+        assert draft.thread_ts is not None
         assert "written while Redis was down" in str(stack.slack.messages[(draft.channel, draft.thread_ts)].blocks)
         await asyncio.sleep(1.0)  # several more sweeps: still exactly one draft
         assert len(_threads(stack.slack)) == 1

@@ -31,6 +31,7 @@ from bot.parsing.timeparse import HORIZON_DAYS
 from launch.local_slack.server import Message
 from launch.local_slack.signing import signed_headers
 from launch.local_slack.stack import LocalStack
+from launch.local_slack.user import Reply
 from pipeline.stages.policy import hidden_characters
 from storage.models import Draft, Revision, Run
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, json_keys, json_values, time_text
@@ -71,11 +72,12 @@ async def draft_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         return (await session.execute(select(func.count()).select_from(Draft))).scalar_one()
 
 
-def ephemeral_text(reply) -> str:  # type: ignore[no-untyped-def]
+def ephemeral_text(reply: Reply) -> str:
     assert reply.status == 200, (reply.status, reply.body[:300])
     body = reply.json()
     assert body.get("response_type") == "ephemeral" and body.get("text", "").strip(), body
-    return body["text"]
+    text: str = body["text"]
+    return text
 
 
 # -- the word "payload" and other form-field names ------------------------------------------------
@@ -160,7 +162,7 @@ async def test_any_signoff_text_gets_an_ephemeral_answer(intake: LocalStack, sub
 async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     secret = intake.signing_secret
     slash = urlencode({"command": "/draft", "text": "x", "user_id": "U1", "channel_id": "C1"}).encode()
-    cases = [
+    cases: list[tuple[bytes, dict[str, Any], int]] = [
         (b"\xff\xfe not utf-8", signed_headers(secret, b"\xff\xfe not utf-8"), 400),
         (b"[1, 2]", signed_headers(secret, b"[1, 2]", content_type="application/json"), 400),
         (b'{"user": 5', signed_headers(secret, b'{"user": 5', content_type="application/json"), 400),
@@ -225,7 +227,8 @@ async def first_draft(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSe
 async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
-    return (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
+    view: dict[str, Any] = (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
+    return view
 
 
 async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> tuple[int, str | None]:
@@ -374,4 +377,5 @@ async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk: Loca
     async with sessionmaker() as session:
         row = await session.get(Draft, 1)
     assert row is not None and row.publish_at is not None
+    assert row.decided_at is not None
     assert timedelta(0) < row.publish_at - row.decided_at <= timedelta(days=HORIZON_DAYS)

@@ -43,7 +43,8 @@ NOW_TS = "1700000000.000100"
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @contextlib.asynccontextmanager
@@ -109,6 +110,7 @@ async def _pending_draft(database_url: str) -> tuple[int, str]:
                                                   user_id="U_CAROL", topic="kill window", destinations=["dryrun"],
                                                   now=utcnow())
             run = await runs.start(session, accepted.run_id, now=utcnow())
+            assert run is not None
             revision = await runs.record_revision(session, run, text="Hello from the window.", policy_ok=True,
                                                   details={}, stages=[], now=utcnow())
             await runs.set_messages(session, accepted.draft_id, parent_ts=NOW_TS, message_ts="1700000000.000200")

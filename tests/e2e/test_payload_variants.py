@@ -55,12 +55,13 @@ async def _refusals(database_url: str) -> list[dict[str, Any]]:
 async def _command(stack: LocalStack, shape: str, command: str, text: str, user: str) -> str:
     reply = await stack.user(user).send_form(command_form(shape, command=command, text=text, user=user))
     assert reply.status == 200, reply.body
-    return reply.json()["text"]
+    answer: str = reply.json()["text"]
+    return answer
 
 
 @pytest.mark.parametrize("install", INSTALLS)
 async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack, database_url: str,
-                                                                                          install) -> None:
+                                                                                          install: str) -> None:
     commands, click, _ = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set approvers U_BOB", "U_ADMIN")
     await _command(stack, commands, "/draft", "our shared launch", "U_CAROL")
@@ -82,7 +83,7 @@ async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_
 
 
 @pytest.mark.parametrize("install", ["workspace", "org-wide install", "Slack Connect channel"])
-async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack, install) -> None:
+async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack, install: str) -> None:
     commands, click, submission = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set blocked_terms moonshot", "U_ADMIN")
     await _command(stack, commands, "/draft", "our roadmap", "U_CAROL")
@@ -99,7 +100,7 @@ async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_c
 
 
 @pytest.mark.parametrize("variant", ["thread_reply", "thread_broadcast", "file_share", "slack_connect_reply"])
-async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack: LocalStack, variant) -> None:
+async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)
@@ -112,7 +113,7 @@ async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(st
 
 
 @pytest.mark.parametrize("variant", ["message_changed", "bot_message"])
-async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalStack, variant) -> None:
+async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)

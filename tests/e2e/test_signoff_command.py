@@ -11,7 +11,8 @@ async def ask(stack: LocalStack, text: str, user: str = "U_CAROL") -> str:
     assert reply.status == 200
     body = reply.json()
     assert body["response_type"] == "ephemeral"
-    return body["text"]
+    answer: str = body["text"]
+    return answer
 
 
 async def test_help_and_unknown_subcommands_show_the_commands(stack: LocalStack) -> None:

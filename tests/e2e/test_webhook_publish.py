@@ -17,7 +17,8 @@ SECRET = "whsec-test-secret"
 
 class Receiver:
     def __init__(self, status: int = 200) -> None:
-        self.status, self.hits, self.url = status, [], ""
+        self.status, self.url = status, ""
+        self.hits: list[tuple[dict[str, str], bytes]] = []
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits.append((dict(request.headers), await request.read()))

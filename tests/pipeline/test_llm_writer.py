@@ -169,6 +169,7 @@ async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_k
                           text="Tokio 1.40: the scheduler is 20% faster. Tokio is the most used runtime. #Rust")
     async with serve_app(model.app) as server:
         state = await make_critique(client(http, server.port))(RunContext(), state)
+    assert state.critique is not None
     claims = {c.text: c for c in state.critique.claims}
     assert state.critique.model_checked
     assert claims["20%"].found and claims["20%"].model_found and claims["20%"].model_sources == [1]
@@ -188,6 +189,7 @@ async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_ch
                           text="Tokio 1.40 ships a scheduler that is 30% faster. #Rust")
     async with serve_app(model.app) as server:
         state = await make_critique(client(http, server.port))(RunContext(), state)
+    assert state.critique is not None
     assert not state.critique.model_checked
     assert [c.text for c in state.critique.claims if not c.supported] == ["30%"]
     assert any("did not check the claims" in w for w in state.warnings)

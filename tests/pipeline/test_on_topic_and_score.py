@@ -38,6 +38,7 @@ async def test_the_ci_topic_over_the_demo_notes_borrows_none_of_their_facts_and_
     assert "three times" not in result.text and "acme" not in result.text and "900" not in result.text
     assert result.text.startswith("Why we moved our CI from GitHub Actions to self-hosted ARM runners.")
     assert "what's new with why" not in result.text.lower()
+    assert result.critique is not None
     assert result.critique.nothing_matched and result.critique.score <= 6.0
     assert any("No notes or sources matched" in r for r in result.critique.reasons)
     assert all(c.supported for c in result.critique.claims)
@@ -49,6 +50,7 @@ async def test_a_matching_note_is_kept_and_its_facts_are_used_with_their_referen
     result = await run_with_notes(CI_TOPIC, tmp_path)
     assert [s.title for s in result.sources] == [RUNNERS.title]
     assert "6 minutes" in result.text and "900 ms" not in result.text
+    assert result.critique is not None
     assert next(c for c in result.critique.claims if c.text == "6 minutes").sources == [1]
 
 
@@ -113,4 +115,5 @@ async def test_the_offline_writer_never_makes_an_unsupported_claim(topic: str, f
     from pipeline.stages.write_offline import write_offline
     brief = DraftBrief(topic=topic, limits={"x": 280}, feedback=feedback, previous_text="An earlier draft.")
     result = await run_pipeline(brief, RunContext(measure=measure), [material, curate, plan, write_offline, critique])
+    assert result.critique is not None
     assert [c.text for c in result.critique.claims if not c.supported] == [], result.text

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ FEED = Path(__file__).parent / "fixtures" / "rust_feed.xml"
 ATOM = Path(__file__).parent / "fixtures" / "atom_feed.xml"
 
 
-def warnings_sink() -> tuple[list[str], object]:
+def warnings_sink() -> tuple[list[str], Callable[[str], None]]:
     seen: list[str] = []
     return seen, seen.append
 

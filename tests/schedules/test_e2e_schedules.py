@@ -42,6 +42,7 @@ async def restart_worker(stack: LocalStack, *, ahead: timedelta = timedelta(0)) 
     from worker import build_worker
 
     await stack.stop_worker()
+    assert stack.settings is not None
     stack.worker = build_worker(stack.settings, connect(stack.redis_url),
                                 ctx={"settings": stack.settings, "clock": lambda: utcnow() + ahead})
     stack._worker_task = worker_runner.start(stack.worker)
@@ -69,7 +70,7 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
     assert len(digest) == 1 and digest[0].text == "2 drafts are waiting for approval"
     links = [b["text"]["text"].split("\n")[0] for b in digest[0].blocks
              if b["type"] == "section" and b["text"]["text"].startswith("*#")]
-    expected = [f"*#{n + 1}* <https://local.slack/archives/C_GENERAL/p{drafts[n].thread_ts.replace('.', '')}|{t}>"
+    expected = [f"*#{n + 1}* <https://local.slack/archives/C_GENERAL/p{drafts[n].thread_ts.replace('.', '')}|{t}>"  # type: ignore[union-attr]
                 for n, t in ((0, "first topic"), (2, "third topic"))]
     assert links == expected
 
@@ -89,7 +90,7 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: 
     (refusal,) = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert refusal["text"] == "Draft #1 is expired; nothing to decide."
     async with db() as session:
-        assert (await session.get(Draft, 1)).status == "expired"
+        assert (await session.get(Draft, 1)).status == "expired"  # type: ignore[union-attr]
 
 
 async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
@@ -97,7 +98,10 @@ async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: Loca
     draft = await wait_for_draft(stack.slack)
     await stack.stop_worker()
     async with db.begin() as session:
-        current = await queries.current_revision(session, await session.get(Draft, 1))
+        draft_row = await session.get(Draft, 1)
+        assert draft_row is not None
+        current = await queries.current_revision(session, draft_row)
+        assert current is not None
         assert (await decisions.approve(session, draft_id=1, revision=current.number, sha256=current.sha256,
                                         user_id="U_ALICE", now=utcnow())).ok
         assert await scheduled_publish.schedule(session, draft_id=1, publish_at=utcnow() + timedelta(hours=1),
@@ -112,4 +116,4 @@ async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: Loca
     await asyncio.sleep(1.0)
     async with db() as session:
         (publication,) = await session.scalars(select(Publication))
-        assert publication.status == "published" and (await session.get(Draft, 1)).status == "published"
+        assert publication.status == "published" and (await session.get(Draft, 1)).status == "published"  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from tests.schedules.conftest import add_draft
 
 async def status_of(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> str:
     async with sessionmaker() as session:
-        return (await session.get(Draft, draft_id)).status
+        return (await session.get(Draft, draft_id)).status  # type: ignore[union-attr]
 
 
 async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(sessionmaker: async_sessionmaker[AsyncSession]) -> None:

@@ -56,6 +56,7 @@ async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_ses
     async with sessionmaker() as session:
         report = await audit.verify(session)
     assert not report.ok
+    assert report.reason is not None
     assert reason in report.reason
 
 

@@ -15,7 +15,7 @@ from storage.models import AuditEvent
 from storage.transitions import Refusal
 
 NOW = datetime(2026, 11, 29, 9, 0)
-CRITIQUE = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},
+CRITIQUE: dict[str, Any] = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},
                                      {"name": "support", "score": 3.3, "weight": 3, "reasons": []}],
             "claims": [{"text": "900 ms", "kind": "number", "supported": True, "sources": [1]},
                        {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
@@ -26,8 +26,10 @@ async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
         run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run is not None
         revision = await runs.record_revision(session, run, text="Search is 3× faster.", policy_ok=True,
                                               details={"critique": critique} if critique else {}, stages=[], now=NOW)
+    assert revision is not None
     return accepted.draft_id, revision.sha256
 
 
@@ -110,4 +112,4 @@ async def test_the_drafted_event_keeps_the_score_and_its_parts(sessionmaker: asy
     assert event.detail["unsupported"] == ["3× faster"]
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
-        assert (await queries.current_revision(session, draft)).unsupported_claims == 1
+        assert (await queries.current_revision(session, draft)).unsupported_claims == 1  # type: ignore[union-attr]

@@ -20,8 +20,10 @@ async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: st
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
         run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run is not None
         revision = await runs.record_revision(session, run, text=text, policy_ok=True, details={}, stages=[],
                                               now=NOW)
+    assert revision is not None
     return accepted.draft_id, revision.sha256
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import edits, intake, outbox, queries, runs
 from storage.audit import events_for
+from storage.models import Run
 from storage.states import OutboxStatus
 
 NOW = datetime(2026, 11, 22, 12, 0)
@@ -18,9 +19,11 @@ async def requested(sessionmaker: async_sessionmaker[AsyncSession]) -> intake.Ac
                                           topic="release notes", destinations=["dryrun"], now=NOW)
 
 
-async def started(sessionmaker: async_sessionmaker[AsyncSession], run_id: int):  # type: ignore[no-untyped-def]
+async def started(sessionmaker: async_sessionmaker[AsyncSession], run_id: int) -> Run:
     async with sessionmaker.begin() as session:
-        return await runs.start(session, run_id, now=NOW)
+        run = await runs.start(session, run_id, now=NOW)
+        assert run is not None
+        return run
 
 
 async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -103,6 +106,7 @@ async def test_a_run_in_its_own_transactions_records_the_next_revision_with_its_
         revision = await runs.record_revision(session, run, text="Hello world", policy_ok=False,
                                               details={"policy": {"problems": ["too short"]}}, stages=[{"name": "x"}],
                                               now=NOW, expires_at=NOW + timedelta(hours=48))
+    assert revision is not None
     assert (revision.number, run.status, run.stages) == (1, "succeeded", [{"name": "x"}])
     async with sessionmaker() as session:
         draft = await queries.draft(session, accepted.draft_id)
@@ -119,6 +123,7 @@ async def test_a_draft_loaded_in_the_same_session_shows_the_new_revision(session
                                               topic="t", destinations=["dryrun"], now=NOW)
         draft = await queries.draft(session, accepted.draft_id)
         run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run is not None
         assert run.status == "running"
         await runs.record_revision(session, run, text="Hi", policy_ok=True, details={}, stages=[], now=NOW)
         assert (draft.status, draft.current_revision) == ("pending", 1)

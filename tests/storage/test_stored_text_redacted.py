@@ -16,6 +16,7 @@ from storage import audit, intake, outbox, publications, queries, runs
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Publication, Run
 from storage.redaction import Redactor
+from storage.states import JobName
 
 NOW = datetime(2026, 11, 22, 12, 0)
 KEY = "local-model-key-7c1d9e2f"
@@ -33,7 +34,9 @@ async def _running(sessionmaker: async_sessionmaker[AsyncSession]) -> Run:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="release notes", destinations=["webhook"], now=NOW)
-        return await runs.start(session, accepted.run_id, now=NOW)
+        run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run is not None
+        return run
 
 
 async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditEvent]:
@@ -50,6 +53,7 @@ async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_e
         draft = await queries.draft(session, run.draft_id)
         stored_run = await session.get(Run, run.id)
         report = await audit.verify(session)
+    assert stored_run is not None
     assert (draft.status, draft.last_error, stored_run.error, run.error) == ("failed", expected, expected, expected)
     assert (await _events(redacting))[-1].detail == {"run": 1, "error": expected}
     assert report.ok, report.reason  # hashed after redaction: the stored detail is what the hash covers
@@ -67,13 +71,13 @@ async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_
     assert revision.details == {"sources": ["https://feeds.example/rss?key=[redacted]"],
                                 "warnings": ["echo [redacted]"]}
     async with redacting() as session:
-        assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]
+        assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]  # type: ignore[union-attr]
 
 
 async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
-        job = await outbox.add(session, job="publish_draft", args={"draft_id": run.draft_id}, now=NOW)
+        job = await outbox.add(session, job=JobName.publish_draft, args={"draft_id": run.draft_id}, now=NOW)
         await outbox.release(session, job.id, error=ECHO, due_at=NOW + timedelta(seconds=5))
     async with redacting() as session:
         assert (await outbox.get(session, job.id)).last_error.endswith("provided: [redacted]")  # type: ignore[union-attr]

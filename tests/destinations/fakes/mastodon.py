@@ -65,7 +65,8 @@ class FakeMastodon(FakeServer):
         key = request.headers.get("Idempotency-Key")
         if key and key in self.by_key:
             return web.json_response(self.by_key[key])
-        body = await request.json() if request.content_type == "application/json" else dict(await request.post())
+        body: dict[str, Any] = (await request.json() if request.content_type == "application/json"
+                                else dict(await request.post()))
         text = body.get("status", "")
         if not text.strip():
             return web.json_response({"error": "Validation failed: Text can't be blank"}, status=422)

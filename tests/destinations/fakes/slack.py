@@ -41,7 +41,8 @@ class FakeSlack(FakeServer):
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return slack_error("invalid_auth")
         if request.content_type == "application/json":
-            return await request.json()
+            args: dict[str, Any] = await request.json()
+            return args
         return dict(await request.post())
 
     async def post_message(self, request: web.Request) -> web.Response:
