@@ -114,7 +114,8 @@ def topic_of(i: int) -> str:
 
 
 # -- Signoff ----------------------------------------------------------------------------------------
-async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
+async def signoff(args: argparse.Namespace, database_url: str,
+                  redis_url: str) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
     from sqlalchemy import select
 
     from launch.local_slack.stack import LocalStack
@@ -149,7 +150,8 @@ def _epoch(naive_utc: datetime) -> float:
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def breakdown(sent: list[Sent], info: dict[str, Any], rows: Sequence[Any]) -> tuple[list[float], dict[str, list[float]]]:
+def breakdown(sent: list[Sent], info: dict[str, Any],
+              rows: Sequence[Any]) -> tuple[list[float], dict[str, list[float]]]:
     at_by_topic = {topic_of(i): s.at for i, s in enumerate(sent)}
     offset = info["wall_minus_mono"]
     totals: list[float] = []

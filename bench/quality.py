@@ -198,8 +198,9 @@ async def run(cases: list[Case], llm_url: str | None, llm_model: str, llm_key: s
                 stand_in.off_topic[case.topic] = others[0].excerpt
             try:
                 for behaviour in ("faithful", "embellish", "off_topic"):
-                    drafts += await draft_all(cases, f"model stand-in: {behaviour}", lambda case, b=behaviour: configured(
-                        case, llm_base_url=url, llm_model=b, llm_max_attempts=1))
+                    drafts += await draft_all(cases, f"model stand-in: {behaviour}",
+                                              lambda case, b=behaviour: configured(
+                                                  case, llm_base_url=url, llm_model=b, llm_max_attempts=1))
             finally:
                 await stand_in.stop()
     return drafts

@@ -44,7 +44,8 @@ def inputs() -> dict[str, object]:
     draft_blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Draft #42 · pending* · requested by <@U012AB>"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": sentence * 25}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"} for n in (271, 254, 98)]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"}
+                                         for n in (271, 254, 98)]},
         {"type": "actions", "elements": [
             {"type": "button", "action_id": a, "value": f"42|3|{'ab' * 32}", "text": {"type": "plain_text", "text": a}}
             for a in ("signoff_approve", "signoff_edit", "signoff_regenerate", "signoff_skip")]}]

@@ -181,7 +181,8 @@ def report(args: argparse.Namespace, base: dict[str, Any], ours: dict[str, Any],
                      f"{r['cpu_s'] * 1000 / r['jobs']:.2f}",
                      f"{mem.get('VmRSS', float('nan')):.0f} / {mem.get('VmHWM', float('nan')):.0f}"])
     db = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, max_jobs {ours['max_jobs']}\n")
+    print(f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, "
+          f"max_jobs {ours['max_jobs']}\n")
     print(f"Machine: {machine()}" + (f"; settings: {', '.join(args.set)}" if args.set else "") + "\n")
     print(markdown_table(["job", "jobs", "seconds", "jobs/s", "ratio", "job p50 ms",
                           "worker CPU ms/job", "worker RSS / peak MiB"], rows))

@@ -38,7 +38,8 @@ TAG = "app.bsky.richtext.facet#tag"
 
 def _is_tld(label: str) -> bool:
     # atproto checks against the IANA list (the `tlds` package); twitter-text ships the same list.
-    return any((m := pattern.match(label)) is not None and m.end() == len(label) for pattern in (valid_gtld, valid_cctld))
+    return any((m := pattern.match(label)) is not None and m.end() == len(label)
+               for pattern in (valid_gtld, valid_cctld))
 
 
 def _valid_domain(name: str) -> bool:

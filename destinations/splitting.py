@@ -84,5 +84,6 @@ def _code_points(text: str) -> list[str]:
 def _finer_than(finer: Callable[[str], list[str]]) -> Callable[[str], list[str]] | None:
     # Last resort for a grapheme that alone is over the budget (Bluesky's byte cap: a letter
     # carrying hundreds of combining marks): split it, rather than send a part the platform refuses.
-    finer_of: dict[Callable[[str], list[str]], Callable[[str], list[str]]] = {_words: graphemes, graphemes: _code_points}
+    finer_of: dict[Callable[[str], list[str]], Callable[[str], list[str]]] = {
+        _words: graphemes, graphemes: _code_points}
     return finer_of.get(finer)

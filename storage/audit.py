@@ -29,7 +29,8 @@ def canonical(seq: int, draft_id: int | None, actor: str, kind: str, detail: dic
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def canonical_prefix(draft_id: int | None, actor: str, kind: str, detail: dict[str, Any], created_at: datetime) -> bytes:
+def canonical_prefix(draft_id: int | None, actor: str, kind: str, detail: dict[str, Any],
+                     created_at: datetime) -> bytes:
     """`canonical` up to its sequence number: "seq" sorts after every other key, so
     canonical(seq, …) == prefix + b"<seq>}" and the database can finish the hash once it knows seq."""
     body = {"draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail,

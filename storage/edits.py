@@ -114,7 +114,8 @@ async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now
         "status": DraftStatus.skipped.value, "decision_note": "scheduled publication cancelled", "updated_at": now},
         kind="schedule_cancelled", actor=user_id, now=now, detail={"publish_at": publish_at})
     if outcome.ok:
-        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key.like(outbox.publish_key_prefix(row.id) + "%"),
-                                                      OutboxJob.status == OutboxStatus.pending.value)
+        await session.execute(update(OutboxJob)
+                              .where(OutboxJob.dedupe_key.like(outbox.publish_key_prefix(row.id) + "%"),
+                                     OutboxJob.status == OutboxStatus.pending.value)
                               .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
     return outcome

@@ -20,8 +20,8 @@ from storage.models import Base
 @pytest.fixture(autouse=True)
 async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture) -> AsyncIterator[None]:
     """After every end-to-end test: no secret of any stack, raw or escaped the way an echoing
-    server (or our own Slack escaping) writes it, appears in a log line (raw, before any redaction), anything sent to the
-    local Slack (every Web API call's arguments, response_url posts), or any text column of any
+    server (or our own Slack escaping) writes it, appears in a log line (raw, before any redaction),
+    anything sent to the local Slack (every Web API call's arguments, response_url posts), or any text column of any
     table — the audit trail, errors, revision details and everything else stored."""
     caplog.set_level(logging.DEBUG)
     LocalStack.created.clear()

@@ -106,7 +106,8 @@ def test_installed_packages_must_be_exactly_the_pins(tmp_path: Path) -> None:
                         "requests: installed 2.32.0, but not in the pins"]
 
 
-def test_the_command_exits_1_and_names_the_problem_and_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_exits_1_and_names_the_problem_and_the_fix(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     pyproject, pins = _files(tmp_path, pyproject=PYPROJECT.replace("aiohttp>=3.12", "aiohttp>=3.10"))
     assert check_floors.main(["--pyproject", str(pyproject), "--pins", str(pins)]) == 1
     err = capsys.readouterr().err

@@ -30,7 +30,8 @@ _UNIT_NAMES = {LengthUnit.characters: "characters", LengthUnit.graphemes: "chara
                LengthUnit.x_weighted: "(X-weighted length)",
                LengthUnit.mastodon: "characters (a link counts 23)"}
 # A zero-width joiner between two emoji is how 👨‍👩‍👧 is spelled, not a hidden character.
-_EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
+_EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
+                        r"(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
 
 
 def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measure | None = None) -> list[str]:

@@ -19,7 +19,8 @@ def environment(**values: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **values}
 
 
-def signoff(*args: str, cwd: Path | None = None, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+def signoff(*args: str, cwd: Path | None = None, timeout_s: float = 120,
+            **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*SIGNOFF, *args], capture_output=True, text=True, cwd=cwd,
                           env=environment(**env), timeout=timeout_s)
 

@@ -18,7 +18,8 @@ CLAIMS = (ClaimView("900 ms", "number", True, sources=(1,), found=True, model_fo
 
 
 def view(**overrides: Any) -> DraftView:
-    base: dict[str, Any] = dict(draft_id=7, topic="CI", requester_id="U_CAROL", status="pending", destinations=("dryrun",),
+    base: dict[str, Any] = dict(
+                draft_id=7, topic="CI", requester_id="U_CAROL", status="pending", destinations=("dryrun",),
                 revision=1, text="Search is 3× faster.", sha256="ab" * 32,
                 sources=(("Release 2.4", "https://example.com/2-4"), ("Customer notes", None)),
                 score=5.0, score_parts=(("relevance", 10.0), ("support", 3.3), ("length", 10.0), ("tone", 9.0)),

@@ -58,7 +58,8 @@ async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised
     view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "private_metadata": METADATA,
             "blocks": blocks + [BUTTONS]}
     await client.views_open(trigger_id="1.2.local", view=view)
-    for call in (client.views_update(view_id="V000001", view=view), client.views_push(trigger_id="1.3.local", view=view)):
+    for call in (client.views_update(view_id="V000001", view=view),
+                 client.views_push(trigger_id="1.3.local", view=view)):
         with contextlib.suppress(SlackApiError):  # the local Slack may not serve these; it records them
             await call
     for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update",

@@ -11,7 +11,8 @@ from tests.bot.processes import Running
 
 
 @pytest.mark.parametrize("round_no", range(3))
-def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(tmp_path: Path, redis_url: str, round_no: int) -> None:
+def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(tmp_path: Path, redis_url: str,
+                                                                          round_no: int) -> None:
     env = dict(SLACK_BOT_TOKEN="xoxb-start-together", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
                DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}",
                SLACK_API_URL="http://127.0.0.1:9/", SIGNOFF_APPROVERS="U_ALICE")

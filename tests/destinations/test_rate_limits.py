@@ -84,7 +84,8 @@ async def test_devto_reads_an_http_date_retry_after(http: httpx.AsyncClient) -> 
         await _waits_about(DevTo("devto-key", http, api_url=fake.url), fake, 600)
 
 
-async def test_the_slack_channel_reads_an_http_date_retry_after_on_a_429_and_on_ok_false(http: httpx.AsyncClient) -> None:
+async def test_the_slack_channel_reads_an_http_date_retry_after_on_a_429_and_on_ok_false(
+        http: httpx.AsyncClient) -> None:
     async with FakeSlack() as fake:
         dest = SlackChannel("xoxb-test", "C0ANNOUNCE", http, api_url=f"{fake.url}/api")
         await _waits_about(dest, fake, 600)

@@ -88,7 +88,8 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
     assert int(seq) >= 2  # /draft's request and the worker's draft are in the posted head
 
 
-async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     stack.slack.fail_next("chat.postMessage", status=200, body={"ok": False, "error": "not_in_channel"})
@@ -103,7 +104,8 @@ async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: L
     assert f"Head #{report.events} `{report.head}`" in posted.text
 
 
-async def test_concurrent_posts_of_one_day_make_one_message(stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_concurrent_posts_of_one_day_make_one_message(stack: LocalStack,
+                                                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     results = await asyncio.gather(*(post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day)

@@ -72,7 +72,8 @@ async def test_edit_based_on_an_outdated_revision_is_refused(stack: LocalStack) 
     assert "revision 2 is the current one" in reply.json()["errors"]["text_part_0"]
 
 
-async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(stack: LocalStack, database_url: str) -> None:
+async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(stack: LocalStack,
+                                                                              database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes for 2.0 with many improvements")
     draft = await wait_for_draft(stack.slack)
     original = body_text(draft)
@@ -158,12 +159,14 @@ async def test_decided_drafts_refuse_changes_from_an_old_message(stack: LocalSta
         assert "cannot be" in note[0]["text"]
 
 
-async def test_an_expired_draft_is_revived_by_regenerate(stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_draft_is_revived_by_regenerate(stack: LocalStack,
+                                                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "slow decisions")
     draft = await wait_for_draft(stack.slack)
     async with sessionmaker.begin() as session:  # three days and a bit later
         assert await schedules.expire_due(session, now=utcnow() + timedelta(hours=100), ttl_h=72)
-    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()), sessionmaker, 1)
+    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()),
+                     sessionmaker, 1)
     assert shows(draft, "Expired")
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.REGENERATE)
     await stack.user("U_ALICE").submit_view(modal, {"feedback": "still relevant, refresh it"})

@@ -34,7 +34,8 @@ async def test_to_picks_destinations_for_one_request(database_url: str, redis_ur
 
 async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack: LocalStack, database_url: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", 'launch post --at "in 2h"')
-    assert "drafting #1" in reply.json()["text"] and "Once approved it will be published <!date^" in reply.json()["text"]
+    assert "drafting #1" in reply.json()["text"] and \
+        "Once approved it will be published <!date^" in reply.json()["text"]
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
     await stack.slack.wait_for(lambda: shows(draft, "Publishes"), 10)

@@ -72,7 +72,8 @@ async def test_non_approver_click_is_refused_and_recorded(stack: LocalStack, dat
     assert any(e.kind == "refused" and e.actor == "U_MALLORY" for e in events)
 
 
-async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(stack: LocalStack, database_url: str) -> None:
+async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(stack: LocalStack,
+                                                                              database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "a race")
     draft = await wait_for_draft(stack.slack)
     await asyncio.gather(stack.user("U_ALICE").click(draft, action_ids.APPROVE),

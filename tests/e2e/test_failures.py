@@ -53,7 +53,8 @@ def _threads(slack: LocalSlack) -> list[Any]:
     return [m for m in slack.messages.values() if m.thread_ts]
 
 
-async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url: str, redis_url: str) -> None:
+async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url: str,
+                                                                              redis_url: str) -> None:
     stack = LocalStack(database_url=database_url, redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
                        run_worker=False, signoff_sweep_interval_s=0.3)
     async with stack:
@@ -157,8 +158,10 @@ async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir
         await llm.stop()
 
 
-async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url: str, redis_url: str, tmp_path: Path) -> None:
-    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first, start_worker):
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url: str, redis_url: str,
+                                                                    tmp_path: Path) -> None:
+    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first,
+                                                                                     start_worker):
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed_at = time.monotonic()
@@ -172,8 +175,10 @@ async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url
         print(f"recovered {recovered_s:.1f} s after SIGKILL")
 
 
-async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url: str, redis_url: str, tmp_path: Path) -> None:
-    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first, start_worker):
+async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url: str, redis_url: str,
+                                                                          tmp_path: Path) -> None:
+    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first,
+                                                                                     start_worker):
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
         start_worker()

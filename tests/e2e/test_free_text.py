@@ -82,7 +82,8 @@ def ephemeral_text(reply: Reply) -> str:
 
 # -- the word "payload" and other form-field names ------------------------------------------------
 
-async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     topic = "how our payload parser reads payload=1&type=block_actions"
     text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", topic))
     assert "drafting #1" in text
@@ -105,8 +106,8 @@ def _expected_topic(text: str) -> str:
 
 @PROPERTY
 @given(text=free_text(SLACK_TEXT_LIMIT))
-async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession],
-                                                                                 text: str) -> None:
+async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession], text: str) -> None:
     text = re.sub(r"--(?=to|at)", "—", text)  # options have their own property below; here all is topic
     expected = _expected_topic(text)
     before = await draft_count(sessionmaker)
@@ -126,13 +127,15 @@ async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly
 
 @PROPERTY
 @given(topic=free_text(200), at=time_text(), to=free_text(40))
-async def test_any_draft_options_are_answered_with_an_ephemeral_text(intake: LocalStack, topic: str, at: str, to: str) -> None:
+async def test_any_draft_options_are_answered_with_an_ephemeral_text(intake: LocalStack, topic: str, at: str,
+                                                                     to: str) -> None:
     user = intake.user("U_CAROL")
     for text in (f'{topic} --at "{at}"', f"{topic} --at {at}", f"{topic} --to {to}", f"--at={at} {topic}"):
         ephemeral_text(await user.slash("/draft", text))
 
 
-async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake: LocalStack,
+                                                              sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     for at in ("in 99999999 days", "9999-12-31 23:59", "in " + "9" * 5000 + " minutes"):
         text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", f'launch --at "{at}"'))
         assert f"at most {HORIZON_DAYS} days ahead" in text
@@ -159,7 +162,8 @@ async def test_any_signoff_text_gets_an_ephemeral_answer(intake: LocalStack, sub
 
 # -- requests no Slack sends ----------------------------------------------------------------------
 
-async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     secret = intake.signing_secret
     slash = urlencode({"command": "/draft", "text": "x", "user_id": "U1", "channel_id": "C1"}).encode()
     cases: list[tuple[bytes, dict[str, Any], int]] = [
@@ -241,7 +245,9 @@ async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft
 
 @PROPERTY
 @given(text=free_text(modals.INPUT_LIMIT))
-async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], text: str) -> None:
+async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: LocalStack,
+                                                                       sessionmaker: async_sessionmaker[AsyncSession],
+                                                                       text: str) -> None:
     draft = await first_draft(desk, sessionmaker)
     before, _ = await current_revision(sessionmaker, 1)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.EDIT)
@@ -259,8 +265,9 @@ async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: Loc
 
 @FEWER
 @given(how=st.sampled_from(["reply", "regenerate", "skip"]), text=free_text(1000))
-async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], how: str,
-                                                                       text: str) -> None:
+async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: LocalStack,
+                                                                       sessionmaker: async_sessionmaker[AsyncSession],
+                                                                       how: str, text: str) -> None:
     draft_id = await draft_count(sessionmaker) + 1
     await desk.user("U_CAROL").slash("/draft", f"round trip {draft_id}")
     draft = await wait_for_draft(desk.slack, draft_id)
@@ -311,8 +318,9 @@ tampered = st.one_of(free_text(300), json_values().map(json.dumps),
 @PROPERTY
 @given(value=tampered, action=st.sampled_from(action_ids.DRAFT_BUTTONS + (publish_ids.RETRY, publish_ids.SKIP,
                                                                              publish_ids.MARK)))
-async def test_a_tampered_button_value_gets_an_ephemeral_explanation(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], value: str,
-                                                                     action: str) -> None:
+async def test_a_tampered_button_value_gets_an_ephemeral_explanation(desk: LocalStack,
+                                                                     sessionmaker: async_sessionmaker[AsyncSession],
+                                                                     value: str, action: str) -> None:
     assume(not _names_a_real_row(blocks.parse_button_value if action in action_ids.DRAFT_BUTTONS
                                  else publication_blocks.parse_button_value, value))
     draft = await first_draft(desk, sessionmaker)
@@ -338,8 +346,9 @@ DIALOGS = {
 
 @PROPERTY
 @given(value=tampered, callback_id=st.sampled_from(sorted(DIALOGS)), typed=free_text(200))
-async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], value: str, callback_id: str,
-                                                               typed: str) -> None:
+async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack,
+                                                               sessionmaker: async_sessionmaker[AsyncSession],
+                                                               value: str, callback_id: str, typed: str) -> None:
     view, block = DIALOGS[callback_id]
     parse = publication_blocks.parse_modal_metadata if callback_id == publish_ids.MARK_VIEW else modals.parse_metadata
     assume(not _names_a_real_row(parse, value))
@@ -350,7 +359,8 @@ async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack,
     assert answer["response_action"] == "errors" and "can't read this button or dialog" in answer["errors"][block]
 
 
-async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft = await first_draft(desk, sessionmaker)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.SCHEDULE)
     for when in ("in 99999999 days", "9999-12-31 23:59", "in 1" + "0" * 4999 + " d", "0001-01-01 00:00"):
@@ -364,8 +374,9 @@ async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: 
 
 @PROPERTY
 @given(when=time_text())
-async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], opened: dict[str, Any],
-                                                                      when: str) -> None:
+async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk: LocalStack,
+                                                                      sessionmaker: async_sessionmaker[AsyncSession],
+                                                                      opened: dict[str, Any], when: str) -> None:
     if not opened:  # once scheduled the draft has no Schedule button; the dialog stays open
         opened["modal"] = await open_modal(desk, "U_ALICE", await first_draft(desk, sessionmaker), action_ids.SCHEDULE)
     modal = opened["modal"]

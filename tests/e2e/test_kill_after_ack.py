@@ -220,8 +220,9 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str, slack: LocalSlack, kind: str,
-                                                                           tmp_path: Path) -> None:
+async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str,
+                                                                            slack: LocalSlack, kind: str,
+                                                                            tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)
@@ -240,7 +241,8 @@ async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(data
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str, slack: LocalSlack, kind: str,
+async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str,
+                                                                     slack: LocalSlack, kind: str,
                                                                      tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)

@@ -60,8 +60,9 @@ async def _command(stack: LocalStack, shape: str, command: str, text: str, user:
 
 
 @pytest.mark.parametrize("install", INSTALLS)
-async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack, database_url: str,
-                                                                                          install: str) -> None:
+async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack,
+                                                                                        database_url: str,
+                                                                                        install: str) -> None:
     commands, click, _ = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set approvers U_BOB", "U_ADMIN")
     await _command(stack, commands, "/draft", "our shared launch", "U_CAROL")
@@ -83,7 +84,8 @@ async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_
 
 
 @pytest.mark.parametrize("install", ["workspace", "org-wide install", "Slack Connect channel"])
-async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack, install: str) -> None:
+async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack,
+                                                                                       install: str) -> None:
     commands, click, submission = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set blocked_terms moonshot", "U_ADMIN")
     await _command(stack, commands, "/draft", "our roadmap", "U_CAROL")

@@ -21,7 +21,8 @@ async def _draft_count(database_url: str) -> int:
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "future"])
-async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack: LocalStack, database_url: str, how: str) -> None:
+async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack: LocalStack, database_url: str,
+                                                                         how: str) -> None:
     user = stack.user("U_CAROL")
     if how == "forged":
         reply = await user.slash("/draft", "sneaky", secret="not-the-signing-secret")
@@ -43,7 +44,8 @@ async def test_request_without_signature_headers_is_refused(stack: LocalStack, d
 @pytest.mark.parametrize("text, expected", [("", "Tell me what to write about"),
                                             ("   \t ", "Tell me what to write about"),
                                             ("x" * 501, "the limit is 500")])
-async def test_bad_topics_get_an_ephemeral_explanation(stack: LocalStack, database_url: str, text: str, expected: str) -> None:
+async def test_bad_topics_get_an_ephemeral_explanation(stack: LocalStack, database_url: str, text: str,
+                                                       expected: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", text)
     assert reply.status == 200
     body = reply.json()

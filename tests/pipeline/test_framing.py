@@ -26,7 +26,8 @@ def problems(topic: str, hook: str) -> list[str]:
     """What would make `hook` a pasting artefact rather than a sentence (empty list: none)."""
     found = []
     cleaned = clean(topic)
-    if not hook or hook != hook.strip() or "  " in hook or any(p in hook and p not in topic for p in ("{Topic}", "{topic}", "{Text}")):
+    if not hook or hook != hook.strip() or "  " in hook or \
+            any(p in hook and p not in topic for p in ("{Topic}", "{topic}", "{Text}")):
         found.append("blank, padded or unfilled")
     first = next((c for c in hook if c.isalnum()), "")
     if first.islower() and first.upper() != first:  # a letter with no capital cannot be capitalised

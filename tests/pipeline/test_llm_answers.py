@@ -42,7 +42,8 @@ RETRY_AFTER_TABLE = [
 
 
 @pytest.mark.parametrize(("headers", "now", "expected"), RETRY_AFTER_TABLE)
-def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers: dict[str, str], now: float, expected: float | None) -> None:
+def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers: dict[str, str], now: float,
+                                                            expected: float | None) -> None:
     lowered = {name.lower(): value for name, value in headers.items()}
     assert retry_after_s(lowered, now=lambda: now) == expected
 
@@ -86,7 +87,8 @@ SHAPED = st.fixed_dictionaries({}, optional={
     "error": st.one_of(JSON, st.fixed_dictionaries({"message": st.one_of(st.text(), st.just(f"bad key {KEY}")),
                                                     "code": st.one_of(st.integers(), st.text())})),
     "usage": JSON, "model": JSON})
-COMPLETIONS = st.builds(lambda content, finish: {"choices": [{"message": {"content": content}, "finish_reason": finish}]},
+COMPLETIONS = st.builds(lambda content, finish: {"choices": [{"message": {"content": content},
+                                                              "finish_reason": finish}]},
                         st.text(min_size=1), st.sampled_from(["stop", "length", None]))
 BODIES = st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()),
                    SHAPED.map(lambda v: json.dumps(v).encode()), COMPLETIONS.map(lambda v: json.dumps(v).encode()))

@@ -45,7 +45,8 @@ async def failure(llm: LLMClient, budget_s: float, phrases: Phrases | None = Non
     return caught.value
 
 
-async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http: httpx.AsyncClient,
+                                                                            fake_llm: FakeLLM) -> None:
     fake_llm.script(error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"Retry-After": "1"}),
                     completion("Answered."))
     phrases = Phrases()
@@ -65,7 +66,8 @@ async def test_a_429_with_retry_after_as_an_http_date_is_waited_out(http: httpx.
     assert phrases[0].startswith("the model is busy — retrying (2 of 4), next try in ")
 
 
-async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(http: httpx.AsyncClient,
+                                                                                   fake_llm: FakeLLM) -> None:
     fake_llm.script(error(429, "Quota", headers={"Retry-After": "120"}))
     exc = await failure(client(http, fake_llm.url, max_retry_wait_s=200), 45)
     assert isinstance(exc, TransientPipelineError) and exc.kind is ErrorKind.model_busy
@@ -73,7 +75,8 @@ async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hi
     assert "asked us to wait 2 min" in exc.message and exc.message.endswith("Try again in 2 min.")
 
 
-async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(http: httpx.AsyncClient,
+                                                                              fake_llm: FakeLLM) -> None:
     fake_llm.script(error(503, "The engine is currently overloaded", type_="server_error"))
     phrases = Phrases()
     exc = await failure(client(http, fake_llm.url, max_attempts=1000, backoff_s=0.1, max_retry_wait_s=0.3), 2, phrases)
@@ -84,7 +87,8 @@ async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(ht
     assert phrases[0] == "the model is busy — retrying (2 of 1000), next try in 1 s"
 
 
-async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http: httpx.AsyncClient,
+                                                                           fake_llm: FakeLLM) -> None:
     fake_llm.script(error(503, "Service Unavailable", type_="server_error"))
     exc = await failure(client(http, fake_llm.url, max_attempts=3), 30)
     assert exc.kind is ErrorKind.model_busy and len(fake_llm.seen) == 3
@@ -102,7 +106,8 @@ async def test_a_held_request_ends_at_the_run_deadline_not_after_timeout_times_a
     assert phrases[:2] == ["waiting for the model (0.2 s)", "waiting for the model (0.4 s)"]
 
 
-async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http: httpx.AsyncClient,
+                                                                           fake_llm: FakeLLM) -> None:
     fake_llm.script(HELD, completion("Second time lucky."))
     phrases = Phrases()
     reply = await chat(client(http, fake_llm.url, timeout_s=0.5), 10, phrases)

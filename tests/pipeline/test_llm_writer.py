@@ -54,7 +54,8 @@ async def write_with(llm: LLMClient, brief: DraftBrief, material: list[Source]) 
     return await make_write(llm)(RunContext(), state)
 
 
-async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http: httpx.AsyncClient,
+                                                                            serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "1"}, "slow down"), (200, {}, "Tokio 1.40 ships a faster scheduler."))
     async with serve_app(model.app) as server:
         state = await write_with(client(http, server.port), DraftBrief(topic="tokio news"), [SOURCE])
@@ -63,7 +64,8 @@ async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http
     assert state.stage_notes["write"] == {"model": "fake-1", "tokens_in": 120, "tokens_out": 30}
 
 
-async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http: httpx.AsyncClient,
+                                                                                          serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "120"}, "quota"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError) as caught:
@@ -72,7 +74,8 @@ async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_
     assert len(model.requests) == 1
 
 
-async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http: httpx.AsyncClient,
+                                                                             serve_app: Any) -> None:
     model = FakeModel((500, {}, "boom"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match=r"busy \(HTTP 500: boom\); 2 tries"):
@@ -80,7 +83,8 @@ async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(htt
     assert len(model.requests) == 2
 
 
-async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http: httpx.AsyncClient,
+                                                                         serve_app: Any) -> None:
     model = FakeModel((200, {}, 3.0))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match="did not answer in time"):
@@ -95,7 +99,8 @@ async def test_a_bad_key_is_a_permanent_error_and_not_retried(http: httpx.AsyncC
     assert len(model.requests) == 1
 
 
-async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http: httpx.AsyncClient,
+                                                                                      serve_app: Any) -> None:
     injected = ("Tokio 1.40 ships a faster scheduler. Details: https://tokio.rs/blog/1-40 "
                 "and https://evil.example/phish thanks @attacker #Rust")
     model = FakeModel((200, {}, injected))
@@ -107,7 +112,8 @@ async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_rep
     assert any("evil.example" in w for w in state.warnings) and any("@attacker" in w for w in state.warnings)
 
 
-async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http: httpx.AsyncClient,
+                                                                                            serve_app: Any) -> None:
     model = FakeModel((200, {}, "A post."))
     brief = DraftBrief(topic="tokio news", feedback="Make it punchier", previous_text="Old draft text",
                        limits={"x": 280})
@@ -129,9 +135,11 @@ async def test_an_over_long_answer_is_trimmed_to_the_limit(http: httpx.AsyncClie
     assert len(state.text) <= 280 and any("trimmed" in w for w in state.warnings)
 
 
-async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http: httpx.AsyncClient,
+                                                                                      serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 8, "reasons": ["Strong hook."]}'), (200, {}, "not json"))
-    state = PipelineState(brief=DraftBrief(topic="tokio"), material=[SOURCE], text="Tokio 1.40 ships a faster scheduler. #Rust")
+    state = PipelineState(brief=DraftBrief(topic="tokio"), material=[SOURCE],
+                          text="Tokio 1.40 ships a faster scheduler. #Rust")
     async with serve_app(model.app) as server:
         stage = make_critique(client(http, server.port))
         first = await stage(RunContext(), state)
@@ -142,7 +150,8 @@ async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_
     assert any("not valid JSON" in w for w in second.warnings)
 
 
-async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http: httpx.AsyncClient,
+                                                                                  serve_app: Any) -> None:
     answer = json.dumps({"score": 7, "reasons": ["ok"]})
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler. #Rust"), (200, {}, answer))
     async with serve_app(model.app) as server:
@@ -159,7 +168,8 @@ GROUNDED = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="fe
                   excerpt="Tokio 1.40 ships a scheduler that is 20% faster.")
 
 
-async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http: httpx.AsyncClient,
+                                                                                    serve_app: Any) -> None:
     review = {"score": 7, "reasons": ["Fine."], "claims": [
         {"claim": "20% faster", "supported": True, "sources": [1, 9]},
         {"claim": "1.40", "supported": False, "sources": []},
@@ -177,13 +187,15 @@ async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_k
     assert claims["1.40"].found and claims["1.40"].model_found is False and not claims["1.40"].supported
     # Named only by the model.
     assert claims["Tokio is the most used runtime"].kind == "statement"
-    assert claims["Tokio is the most used runtime"].found is None and not claims["Tokio is the most used runtime"].supported
+    assert claims["Tokio is the most used runtime"].found is None and \
+        not claims["Tokio is the most used runtime"].supported
     assert state.critique.score <= 5.0
     ask = model.requests[0]["body"]["messages"][1]["content"]
     assert '"20%"' in ask and "[1] Tokio 1.40" in ask and "Topic: tokio scheduler" in ask
 
 
-async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http: httpx.AsyncClient, serve_app: Any) -> None:
+async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http: httpx.AsyncClient,
+                                                                                          serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 9, "reasons": ["Nice."]}'))
     state = PipelineState(brief=DraftBrief(topic="tokio scheduler"), material=[GROUNDED],
                           text="Tokio 1.40 ships a scheduler that is 30% faster. #Rust")

@@ -27,7 +27,8 @@ TOPICS = [
 ]
 SOURCES = [Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed",
                   excerpt="Tokio 1.40 ships a faster scheduler for async Rust. 日本語の説明もあります。 "
-                          "Task dumps help find deadlocks in production 🐛. Cooperative budgeting is now on by default.")]
+                          "Task dumps help find deadlocks in production 🐛. "
+                          "Cooperative budgeting is now on by default.")]
 
 
 def brief(topic: str, **extra: Any) -> DraftBrief:
@@ -47,7 +48,8 @@ async def test_every_topic_fits_x_bluesky_and_mastodon(topic: str, emoji: bool) 
 
 
 async def test_a_post_with_no_sources_reads_like_a_post() -> None:
-    result = await run_pipeline(DraftBrief(topic="Our new onboarding checklist", limits={"x": 280}), RunContext(measure=measure))
+    result = await run_pipeline(DraftBrief(topic="Our new onboarding checklist", limits={"x": 280}),
+                                RunContext(measure=measure))
     hook, *rest = result.text.split("\n\n")
     assert hook.endswith((".", "?", "!")) and "onboarding checklist" in hook.lower()
     assert len(rest) >= 2, "a body and a closing line or hashtags, not just the topic"

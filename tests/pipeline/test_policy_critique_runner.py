@@ -99,7 +99,8 @@ def _repo(path: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "Make the async scheduler fairer"], check=True)
 
 
-async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(http: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(http: httpx.AsyncClient,
+                                                                              tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "rust.md").write_text("# Async Rust plans\nWe will write about the async Rust scheduler work.")

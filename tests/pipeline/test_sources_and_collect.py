@@ -101,7 +101,8 @@ def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation() -> No
                                  "It ships & is on by default in the next release of the runtime."]
 
 
-async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http: httpx.AsyncClient, serve_app: Any, tmp_path: Path) -> None:
+async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http: httpx.AsyncClient, serve_app: Any,
+                                                                              tmp_path: Path) -> None:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text="<title>Latency</title><p>The new scheduler cuts tail latency by a third.</p>",
                             content_type="text/html")

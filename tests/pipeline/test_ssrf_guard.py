@@ -58,7 +58,8 @@ async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("target", ["http://10.1.2.3/", "http://169.254.169.254/", "http://[::1]/"])
-async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http: httpx.AsyncClient, serve_app: Any, target: str) -> None:
+async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http: httpx.AsyncClient, serve_app: Any,
+                                                                   target: str) -> None:
     async def bounce(request: web.Request) -> NoReturn:
         raise web.HTTPFound(target)
 

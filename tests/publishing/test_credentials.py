@@ -49,8 +49,9 @@ def debug_logs() -> Iterator[io.StringIO]:
     root.handlers[:], root.level = saved
 
 
-async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: str, redis_url: str, debug_logs: io.StringIO,
-                                                                  caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: str, redis_url: str,
+                                                                 debug_logs: io.StringIO,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
     runner, hook_url, hits = await _webhook()
     try:
         async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as x, \

@@ -61,7 +61,8 @@ async def test_a_webhook_that_quotes_its_secret_in_a_500_and_a_401_fails_visibly
     assert not hook.posts
 
 
-async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(database_url: str, redis_url: str) -> None:
+async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(database_url: str,
+                                                                                    redis_url: str) -> None:
     async with desk(database_url, redis_url, ["slack"], text=TEXT, slack_publish_channel="C_ANNOUNCE") as stack:
         await stack.user("U_CAROL").slash("/draft", "how the audit trail works")
         draft = await wait_for_draft(stack.slack, 1, timeout_s=20)

@@ -28,7 +28,8 @@ async def _unconfirmed(stack: LocalStack, fake):  # type: ignore[no-untyped-def]
     return draft
 
 
-async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url: str, redis_url: str) -> None:
+async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url: str,
+                                                                                  redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -61,7 +62,8 @@ async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(datab
     assert len(fake.posts) == 1
 
 
-async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url: str, redis_url: str) -> None:
+async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url: str,
+                                                                                  redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -102,7 +104,8 @@ class BlueskyWithHiddenRepo(FakeBluesky):
         return web.json_response({"records": []})
 
 
-async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url: str, redis_url: str) -> None:
+async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url: str,
+                                                                                     redis_url: str) -> None:
     async with BlueskyWithHiddenRepo() as fake, \
             desk(database_url, redis_url, ["bluesky"], bluesky_handle=fake.handle,
                  bluesky_app_password=fake.password, bluesky_service_url=fake.url) as stack:

@@ -27,7 +27,8 @@ def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen[byt
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(database_url: str, redis_url: str) -> None:
+async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(database_url: str,
+                                                                              redis_url: str) -> None:
     llm = FakeLLM(reply=TEXT)
     llm_url = await llm.start()
     workers: list[subprocess.Popen[bytes]] = []

@@ -55,7 +55,8 @@ async def run_minutely_cron(stack: LocalStack) -> None:
     await redis.aclose()
 
 
-async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack: LocalStack,
+        db: async_sessionmaker[AsyncSession]) -> None:
     for topic in ("first topic", "second topic", "third topic"):
         await stack.user("U_CAROL").slash("/draft", topic)
     drafts = [await wait_for_draft(stack.slack, n) for n in (1, 2, 3)]
@@ -75,7 +76,8 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
     assert links == expected
 
 
-async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: LocalStack,
+                                                                         db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "too late")
     draft = await wait_for_draft(stack.slack)
     as_shown = copy.deepcopy(draft)  # the rendering an approver still has on screen
@@ -93,7 +95,8 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: 
         assert (await session.get(Draft, 1)).status == "expired"  # type: ignore[union-attr]
 
 
-async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: LocalStack, db: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: LocalStack,
+                                                                     db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "publish me later")
     draft = await wait_for_draft(stack.slack)
     await stack.stop_worker()

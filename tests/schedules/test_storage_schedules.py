@@ -19,7 +19,8 @@ async def status_of(sessionmaker: async_sessionmaker[AsyncSession], draft_id: in
         return (await session.get(Draft, draft_id)).status  # type: ignore[union-attr]
 
 
-async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=72))
     async with sessionmaker.begin() as session:
         early = await schedules.expire_due(session, now=NOW - timedelta(microseconds=1), ttl_h=72)
@@ -52,7 +53,8 @@ async def test_only_pending_drafts_expire(sessionmaker: async_sessionmaker[Async
                                                                "generating"]
 
 
-async def test_a_mark_is_claimed_once_and_never_again_once_finished(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_mark_is_claimed_once_and_never_again_once_finished(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker.begin() as session:
         assert await schedules.claim_mark(session, "digest:C1:2026-03-02", now=NOW)
     async with sessionmaker.begin() as session:
@@ -64,7 +66,8 @@ async def test_a_mark_is_claimed_once_and_never_again_once_finished(sessionmaker
         assert await schedules.finished_marks(session, ["digest:C1:2026-03-02", "x"]) == {"digest:C1:2026-03-02"}
 
 
-async def test_an_unfinished_claim_is_taken_over_after_its_lease(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_unfinished_claim_is_taken_over_after_its_lease(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker.begin() as session:
         assert await schedules.claim_mark(session, "k", now=NOW, lease_s=600)
     async with sessionmaker.begin() as session:
@@ -100,7 +103,8 @@ async def pending_publish_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -
             OutboxJob.job == "publish_draft", OutboxJob.status == "pending")))
 
 
-async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_once(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_once(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await approved_draft(sessionmaker)
     assert await pending_publish_jobs(sessionmaker) == [], "the approval's immediate job is held back"
     async with sessionmaker.begin() as session:
@@ -116,7 +120,8 @@ async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_
         assert [r.id for r in await outbox.due(session, now=NOW + timedelta(hours=2))] == [job.id]
 
 
-async def test_a_scheduled_publish_can_be_cancelled_until_it_fires(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_scheduled_publish_can_be_cancelled_until_it_fires(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await approved_draft(sessionmaker)
     async with sessionmaker.begin() as session:
         assert await scheduled_publish.cancel(session, draft_id=draft_id, user_id="U_BOB", now=NOW)

@@ -48,7 +48,8 @@ async def test_concurrent_appends_never_fork_the_chain(sessionmaker: async_sessi
     ("DELETE FROM audit_events WHERE seq = 3", "removed"),
     ("UPDATE audit_events SET actor = 'U_MALLORY' WHERE seq = 1", "modified"),
 ])
-async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper: str, reason: str) -> None:
+async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper: str,
+                                                  reason: str) -> None:
     sessionmaker = sqlite_sessionmaker
     await _append(sessionmaker, 3)
     async with sessionmaker.begin() as session:
@@ -61,7 +62,8 @@ async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_ses
 
 
 @needs_postgres
-async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_postgres_refuses_to_rewrite_audit_events(
+        postgres_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     sessionmaker = postgres_sessionmaker
     await _append(sessionmaker, 1)
     with pytest.raises(DBAPIError, match="append-only"):
@@ -77,7 +79,8 @@ async def test_postgres_refuses_to_rewrite_audit_events(postgres_sessionmaker: a
     (7, "U_ÅSA", {"text": "emoji 👩‍💻 and \u202ebidi\u202c and zero\u200bwidth", "z": [1, {"y": None}]}),
     (123456789, 'quote " back\\slash', {"seq": 99, "prefix": "}"}),
 ])
-def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id: int | None, actor: str, detail: dict[str, Any]) -> None:
+def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id: int | None, actor: str,
+                                                             detail: dict[str, Any]) -> None:
     """append() hashes in SQL from canonical_prefix + the sequence number; verify() hashes
     canonical(): the two must be the same bytes for any content."""
     for seq in (1, 10, 123456):

@@ -21,7 +21,8 @@ async def _append(sessionmaker: async_sessionmaker[AsyncSession], first: int, co
                                detail={"i": i})
 
 
-async def test_a_chain_walked_while_events_keep_arriving_is_intact(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_chain_walked_while_events_keep_arriving_is_intact(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _append(sessionmaker, 0, 200)
     stop = asyncio.Event()
 
@@ -44,7 +45,8 @@ async def test_a_chain_walked_while_events_keep_arriving_is_intact(sessionmaker:
     assert reports[-1].events > 200
 
 
-async def test_a_snapshot_session_reads_the_head_of_the_moment_it_began(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_snapshot_session_reads_the_head_of_the_moment_it_began(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _append(sessionmaker, 0, 3)
     async with snapshot(sessionmaker) as session:
         before = await audit.verify(session)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import claims, decisions, edits, intake, queries, runs
 from storage.decisions import ApprovalRule
 from storage.models import AuditEvent
-from storage.transitions import Refusal
+from storage.transitions import Outcome, Refusal
 
 NOW = datetime(2026, 11, 29, 9, 0)
 CRITIQUE: dict[str, Any] = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},
@@ -21,7 +21,8 @@ CRITIQUE: dict[str, Any] = {"score": 5.0, "parts": [{"name": "relevance", "score
                        {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
 
 
-async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:
+async def drafted(sessionmaker: async_sessionmaker[AsyncSession],
+                  critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="t", destinations=["dryrun"], now=NOW)
@@ -33,13 +34,15 @@ async def drafted(sessionmaker: async_sessionmaker[AsyncSession], critique: dict
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
+async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP",
+                  revision: int = 1) -> Outcome:
     async with sessionmaker.begin() as session:
         return await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
                                        now=NOW, rule=ApprovalRule())
 
 
-async def accept(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1):  # type: ignore[no-untyped-def]
+async def accept(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP",
+                 revision: int = 1) -> Outcome:
     async with sessionmaker.begin() as session:
         return await claims.accept(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
                                    now=NOW, rule=ApprovalRule())
@@ -50,7 +53,8 @@ async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> l
         return list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)))
 
 
-async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     refused = await approve(sessionmaker, draft_id, sha)
     assert not refused.ok and refused.reason is Refusal.unsupported_claims
@@ -60,7 +64,8 @@ async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it
     assert (await approve(sessionmaker, draft_id, sha)).ok
 
 
-async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     supported = {**CRITIQUE, "claims": CRITIQUE["claims"][:1]}
     draft_id, sha = await drafted(sessionmaker, supported)
     assert (await approve(sessionmaker, draft_id, sha)).ok
@@ -68,7 +73,8 @@ async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(sessio
     assert (await approve(sessionmaker, draft_id, sha)).ok
 
 
-async def test_accepting_twice_or_with_nothing_to_accept_is_refused(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_accepting_twice_or_with_nothing_to_accept_is_refused(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     results = await asyncio.gather(*(accept(sessionmaker, draft_id, sha, f"U_{i}") for i in range(4)))
     assert sum(r.ok for r in results) == 1
@@ -78,7 +84,8 @@ async def test_accepting_twice_or_with_nothing_to_accept_is_refused(sessionmaker
     assert (await accept(sessionmaker, clean_id, clean_sha)).reason is Refusal.nothing_to_accept
 
 
-async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_clicks_are_refused(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_clicks_are_refused(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await drafted(sessionmaker)
     assert (await accept(sessionmaker, draft_id, sha, "U_REQ")).reason is Refusal.own_draft
     assert (await accept(sessionmaker, draft_id, "0" * 64)).reason is Refusal.hash_mismatch
@@ -86,7 +93,8 @@ async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_
     assert await events(sessionmaker, "claims_accepted") == []
 
 
-async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, _ = await drafted(sessionmaker)
 
     async def edit(base: int, text: str, critique: dict[str, Any] | None):  # type: ignore[no-untyped-def]
@@ -96,7 +104,8 @@ async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_
 
     kept = await edit(1, "Search is 3× faster!", CRITIQUE)
     assert kept.ok and kept.revision is not None and kept.revision.unsupported_claims == 1
-    assert (await approve(sessionmaker, draft_id, kept.revision.sha256, revision=2)).reason is Refusal.unsupported_claims
+    assert (await approve(sessionmaker, draft_id, kept.revision.sha256, revision=2)).reason is \
+        Refusal.unsupported_claims
     fixed = await edit(2, "Search is faster.", {**CRITIQUE, "claims": []})
     assert fixed.ok and fixed.revision is not None
     assert (await approve(sessionmaker, draft_id, fixed.revision.sha256, revision=3)).ok

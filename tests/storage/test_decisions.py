@@ -27,7 +27,8 @@ async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: st
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str, rule=ApprovalRule()):  # type: ignore[no-untyped-def]
+async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str,
+                  rule: ApprovalRule = ApprovalRule()) -> Outcome:
     async with sessionmaker.begin() as session:
         return await decisions.approve(session, draft_id=draft_id, revision=1, sha256=sha, user_id=user,
                                        now=NOW, rule=rule)
@@ -66,7 +67,8 @@ async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_
         assert approval.reason in (Refusal.stale_revision, Refusal.lost_race)
 
 
-async def test_regenerate_racing_an_approval_lets_exactly_one_win(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_regenerate_racing_an_approval_lets_exactly_one_win(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
     async def regenerate() -> Outcome:

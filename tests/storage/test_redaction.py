@@ -96,7 +96,8 @@ def test_values_are_redacted_in_nested_dicts_and_lists_and_keys_stay() -> None:
 SLACK_BOT = "xox" + "b-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_REFRESH = "xoxe.xox" + "p-1-Mi0yLTEyMzQ1Njc4OTAtMTIzNDU2Nzg5"
 SLACK_APP = "xa" + "pp-1-A0123456789-1234567890123-0123456789abcdef"
-JWT = "eyJ" + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+JWT = "eyJ" + ("hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+               "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
 OPENAI = "sk-" + "proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 TOKEN_SHAPED = [

@@ -38,7 +38,8 @@ async def test_a_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:
 
 
 @needs_postgres
-async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(scratch_postgres: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(scratch_postgres: str,
+        caplog: pytest.LogCaptureFixture) -> None:
     engine = create_engine(scratch_postgres)
     try:
         with pytest.raises(SchemaMismatch, match=r"at revision \(empty\), this release needs"):
@@ -58,7 +59,8 @@ async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(
 
 @needs_postgres
 @pytest.mark.parametrize("command", ["bot", "worker"])
-async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres: str, redis_url: str, command: str) -> None:
+async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres: str, redis_url: str,
+                                                                  command: str) -> None:
     engine = create_engine(scratch_postgres)
     await upgrade(engine, "0004")
     await engine.dispose()

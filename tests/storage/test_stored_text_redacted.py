@@ -44,7 +44,8 @@ async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditE
         return list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
-async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_event_redacted(redacting: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_event_redacted(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
         await runs.fail(session, run, error=ECHO, now=NOW)
@@ -59,7 +60,8 @@ async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_e
     assert report.ok, report.reason  # hashed after redaction: the stored detail is what the hash covers
 
 
-async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_exactly(redacting: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_exactly(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     text = f"Our API key is not {KEY}, promise."  # the approved text is published byte for byte
     async with redacting.begin() as session:
@@ -74,7 +76,8 @@ async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_
         assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]  # type: ignore[union-attr]
 
 
-async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(redacting: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
         job = await outbox.add(session, job=JobName.publish_draft, args={"draft_id": run.draft_id}, now=NOW)
@@ -87,7 +90,8 @@ async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_fini
         assert (await outbox.get(session, job.id)).last_error == 'gave up: "[redacted]"'  # type: ignore[union-attr]
 
 
-async def test_publication_errors_and_their_audit_events_are_redacted(redacting: async_sessionmaker[AsyncSession]) -> None:
+async def test_publication_errors_and_their_audit_events_are_redacted(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     claimed = []
     for part in range(2):
@@ -125,7 +129,8 @@ async def test_a_sessionmaker_without_a_redactor_still_removes_token_shaped_stri
         await engine.dispose()
 
 
-async def test_the_audit_export_redacts_what_an_older_release_stored_and_says_so(redacting: async_sessionmaker[AsyncSession], database_url: str) -> None:
+async def test_the_audit_export_redacts_what_an_older_release_stored_and_says_so(
+        redacting: async_sessionmaker[AsyncSession], database_url: str) -> None:
     # An event written by a release that did not redact: a sessionmaker that does not know the key.
     engine = create_engine(database_url)
     try:
