@@ -95,7 +95,7 @@ async def test_four_eyes_and_two_approvers(sessionmaker: async_sessionmaker[Asyn
     again = await approve(sessionmaker, draft_id, sha, "U_REQ", rule)
     assert again.reason is Refusal.already_approved_by_you
     second = await approve(sessionmaker, draft_id, sha, "U_OTHER", rule)
-    assert second.ok and second.final and second.draft.status == "approved"
+    assert second.ok and second.final and second.draft.status == "approved"  # type: ignore[union-attr]
     solo_id, solo_sha = await pending_draft(sessionmaker)
     alone = await approve(sessionmaker, solo_id, solo_sha, "U_REQ", ApprovalRule(required=1, four_eyes=True))
     assert alone.reason is Refusal.own_draft
