@@ -169,4 +169,5 @@ async def dead_by_job(session: AsyncSession) -> dict[str, int]:
     from sqlalchemy import func
     rows = await session.execute(select(OutboxJob.job, func.count()).where(
         OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job))
-    return dict(rows)
+    # Not dict(rows): a Result has keys() (its column names), so dict() would read it as a mapping.
+    return {job: count for job, count in rows}  # noqa: C416

@@ -17,7 +17,7 @@ async def _read(reader: SourceReader, topic: str, warnings: list[str]) -> list[S
         return await reader.read(topic, warn)
     except SourceError as exc:
         warn(exc.message)
-    except Exception as exc:
+    except Exception as exc:  # a broken source must never sink the run
         warn(f"failed unexpectedly ({type(exc).__name__}: {exc})")
     return []
 
