@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import os
 import random
 import re
@@ -57,11 +58,13 @@ class SlowModel:
 
     async def start(self) -> str:
         async def completions(request: web.Request) -> web.Response:
-            await request.json()
+            asked = json.dumps(await request.json())
             await asyncio.sleep(random.uniform(0, self.max_delay_s))
+            # Grounded: the only figure is the topic's own number, so no claim blocks the approval.
+            topic = re.search(r"soak topic (\d+)", asked)
+            content = f"Soak post {topic.group(1) if topic else 'again'}. #soak"
             return web.json_response({"id": "bench", "object": "chat.completion", "model": "bench", "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {
-                    "role": "assistant", "content": f"Soak post {random.randint(0, 10**9)}. #soak"}}]})
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]})
         app = web.Application()
         app.router.add_post("/v1/chat/completions", completions)
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
@@ -116,7 +119,7 @@ async def approve_shown(stack: LocalStack, approved: set[int]) -> None:
                 reply = await alice.click(message, "signoff_approve")
             except NoSuchButton:
                 continue
-            if reply.status == 200:
+            if reply.status == 200:  # clicked; whether it was approved is read from the database at the end
                 approved.add(int(match.group(1)))
 
 
@@ -160,11 +163,15 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
         await asyncio.to_thread(worker.wait, 40)
         states = await database_states(database_url)
     await model.stop()
-    return {"rounds": args.rounds, "stops": dict(stops), "requested": requested, "approved": len(approved),
+    # A click is answered 200 even when the approval is refused: approvals are what the database says.
+    approvals = sum(n for status, n in states["drafts"].items()
+                    if status in ("approved", "publishing", "published", "partially_published"))
+    return {"rounds": args.rounds, "stops": dict(stops), "requested": requested, "approve clicks": len(approved),
+            "approved": approvals, "refused approvals": len(approved) - approvals,
             "drafts shown": len(drafts), "lost drafts": requested - len(drafts),
             "duplicate parents": sum(n - 1 for n in parents.values()),
             "duplicate drafts": sum(n - 1 for n in drafts.values()),
-            "published": len(published), "unpublished approvals": len(approved) - len(published),
+            "published": len(published), "unpublished approvals": approvals - len(published),
             "duplicate publications": sum(n - 1 for n in published.values()),
             "minutes": round((time.monotonic() - started) / 60, 1), "states at the end": states}
 
@@ -215,7 +222,7 @@ async def main() -> None:
     for key, value in result.items():
         print(f"  {key}: {value}")
     bad = result["lost drafts"] + result["duplicate parents"] + result["duplicate drafts"] \
-        + result["duplicate publications"] + result["unpublished approvals"]
+        + result["duplicate publications"] + result["unpublished approvals"] + result["refused approvals"]
     sys.exit(1 if bad else 0)
 
 

@@ -79,7 +79,10 @@ def frame(topic: str) -> Frame:
 def capitalised(text: str) -> str:
     for i, c in enumerate(text):
         if c.isalpha():
-            return text[:i] + c.upper() + text[i + 1:]
+            # 'ß'.upper() is 'SS': a letter without a one-letter capital stays as the topic spelled it,
+            # so the topic's words (and its claims, like 'ß000') are still found in the draft.
+            upper = c.upper()
+            return text[:i] + (upper if len(upper) == 1 else c) + text[i + 1:]
         if c.isdigit():
             return text
     return text

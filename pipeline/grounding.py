@@ -122,6 +122,3 @@ def check_claims(text: str, evidence: list[Evidence]) -> list[Claim]:
             in_feedback=any(e.kind == "feedback" for e in backing)))
     return claims
 
-
-def unsupported(claims: list[Claim]) -> list[Claim]:
-    return [c for c in claims if not c.supported]

@@ -75,15 +75,6 @@ class Budget:
         return all(fits(text, limit, self.count(unit)) for limit, unit in self.whole) and all(
             len(split_parts(text, limit, self.count(unit))) <= parts for limit, unit, parts in self.threads)
 
-    def tightest(self) -> tuple[int, LengthUnit] | None:
-        """The smallest single-post limit, or the smallest thread size when all are threads."""
-        if self.whole:
-            return min(self.whole, key=lambda c: c[0])
-        if self.threads:
-            limit, unit, parts = min(self.threads, key=lambda c: c[0] * c[2])
-            return limit * parts, unit
-        return None
-
     def fit(self, text: str) -> str:
         """Trim until accepted (or nothing is left); a thread over its part count loses a tenth."""
         while text and not self.accepts(text):

@@ -108,11 +108,3 @@ async def fire_due(session: AsyncSession, *, now: datetime, limit: int = 200) ->
                                    "revision": row.approved_revision})
         jobs.append(job)
     return jobs
-
-
-async def scheduled(session: AsyncSession, *, channel_id: str | None = None) -> list[Draft]:
-    """Approved drafts still waiting for their time (for `/signoff scheduled` or a thread line)."""
-    query = select(Draft).where(Draft.status == _APPROVED, Draft.publish_at.is_not(None))
-    if channel_id is not None:
-        query = query.where(Draft.channel_id == channel_id)
-    return list(await session.scalars(query.order_by(Draft.publish_at)))

@@ -7,5 +7,3 @@ SKIP = "signoff_publication_skip"
 MARK_VIEW = "signoff_publication_mark_view"
 URL_BLOCK = "published_url"
 URL_INPUT = "url"
-
-PUBLICATION_BUTTONS = (RETRY, MARK, SKIP)

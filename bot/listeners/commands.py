@@ -10,11 +10,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import replies
-from bot.listeners.deps import deps_of
+from bot.listeners.deps import TextRules, deps_of
 from bot.listeners.interaction import installation_of
 from bot.parsing.draft_options import parse_draft_text
 from bot.listeners.effective import effective
-from pipeline.stages.policy import hidden_characters
 from storage import intake
 
 log = logging.getLogger("signoff.bot.listeners.commands")
@@ -25,12 +24,12 @@ def clean_topic(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text or "").split())
 
 
-def topic_problem(topic: str, max_chars: int) -> str | None:
+def topic_problem(topic: str, max_chars: int, rules: TextRules) -> str | None:
     if not topic:
         return replies.empty_topic()
     if len(topic) > max_chars:
         return replies.topic_too_long(len(topic), max_chars)
-    hidden = hidden_characters(topic)
+    hidden = rules.hidden_characters(topic)
     if hidden:
         return replies.hidden_characters(hidden)
     return None
@@ -41,7 +40,7 @@ async def handle_draft(ack: Any, command: dict, context: Any) -> None:
     now, user, installation = deps.clock(), command["user_id"], installation_of(context)
     request = parse_draft_text(clean_topic(command.get("text", "")), allowed=deps.destinations,
                                now=now, tz=deps.timezone)
-    problem = request.problem or topic_problem(request.topic, deps.max_topic_chars)
+    problem = request.problem or topic_problem(request.topic, deps.max_topic_chars, deps.text_rules)
     if problem:
         await ack(response_type="ephemeral", text=problem)
         return

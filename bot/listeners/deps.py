@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,12 +13,29 @@ from storage.clock import Clock, utcnow
 from storage.decisions import ApprovalRule
 
 
+class Verdict(Protocol):
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def problems(self) -> list[str]: ...
+
+
+class TextRules(Protocol):
+    """The pipeline's rules for text a person wrote (pipeline.edits.HumanTextRules)."""
+
+    def check_edit(self, text: str, details: dict[str, Any], blocked_terms: list[str]) -> Verdict: ...
+    def review_edit(self, text: str, details: dict[str, Any], topic: str,
+                    blocked_terms: list[str]) -> dict[str, Any]: ...
+    def hidden_characters(self, text: str) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class BotDeps:
     sessionmaker: async_sessionmaker[AsyncSession]
     queue: Queue
     approvers: frozenset[str]  # from the environment; bot.listeners.effective applies /signoff config on top
     destinations: tuple[str, ...]
+    text_rules: TextRules
     max_topic_chars: int = 500
     clock: Clock = utcnow
     admins: frozenset[str] = frozenset()

@@ -15,7 +15,6 @@ from bot.blocks import replies
 from bot.listeners.deps import BotDeps, deps_of
 from bot.blocks.diff import change_summary, word_diff
 from bot.parsing.draft_ids import NotOurValue
-from bot.listeners.edit_policy import check_edit, review_edit
 from bot.listeners.interaction import Permission, check, installation_of, tell
 from bot.slack.notify import refresh_parent, say_mrkdwn_in_thread, show_draft
 from bot.parsing.timeparse import TimeParseError, parse_when
@@ -76,7 +75,8 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
         await ack()
         deps.background.spawn(tell(client, meta["channel"], body["user"]["id"], replies.unchanged()))
         return
-    verdict = check_edit(text, base.details if base else {}, list(permission.config.blocked_terms))
+    details, blocked = (base.details if base else {}), list(permission.config.blocked_terms)
+    verdict = deps.text_rules.check_edit(text, details, blocked)
     if not verdict.ok:
         await ack(response_action="errors", errors={first_block: " ".join(verdict.problems)[:1900]})
         return
@@ -84,8 +84,7 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
         change = await edits.record_edit(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
                                          text=text, user_id=body["user"]["id"], policy_ok=verdict.ok,
                                          problems=verdict.problems, now=deps.clock(),
-                                         critique=review_edit(text, base.details if base else {}, draft.topic,
-                                                              list(permission.config.blocked_terms)))
+                                         critique=deps.text_rules.review_edit(text, details, draft.topic, blocked))
     if not change.ok:
         await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
         return

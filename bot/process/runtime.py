@@ -16,6 +16,8 @@ from bot.redaction import redactor_for
 from bot.process.server import build_web_app, serve
 from bot.settings import Settings, SettingsError, require
 from bot.slack.client import build_slack_client
+from destinations.lengths import measure
+from pipeline.edits import HumanTextRules
 from storage.decisions import ApprovalRule
 from storage.db import create_engine, create_sessionmaker, is_sqlite
 from storage.migrate import prepare
@@ -66,6 +68,7 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     deps = BotDeps(sessionmaker=create_sessionmaker(engine, redactor=redactor), queue=queue,
                    approvers=frozenset(settings.signoff_approvers),
                    destinations=tuple(settings.signoff_destinations),
+                   text_rules=HumanTextRules(measure),
                    max_topic_chars=settings.signoff_max_topic_chars,
                    admins=frozenset(settings.signoff_admins),
                    rule=ApprovalRule(required=settings.signoff_required_approvals,

@@ -19,8 +19,10 @@ from bot.process.app import build_app
 from bot.process.server import build_web_app, serve
 from bot.queue import Queue, connect
 from bot.slack.client import build_slack_client
+from destinations.lengths import measure
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.user import SlackUser
+from pipeline.edits import HumanTextRules
 from storage.db import create_engine, create_sessionmaker
 from storage.redaction import Redactor
 
@@ -79,7 +81,8 @@ async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untype
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
     redactor = Redactor([KEY, slack.bot_token])
     deps = BotDeps(sessionmaker=create_sessionmaker(engine, redactor=redactor),
-                   queue=Queue(connect("redis://127.0.0.1:1")), approvers=frozenset(), destinations=("dryrun",))
+                   queue=Queue(connect("redis://127.0.0.1:1")), approvers=frozenset(), destinations=("dryrun",),
+                   text_rules=HumanTextRules(measure))
     signing_secret = secrets.token_hex(16)
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=redactor)
     app = build_app(deps, client=client, signing_secret=signing_secret, redactor=redactor)

@@ -30,7 +30,8 @@ def problems(topic: str, hook: str) -> list[str]:
             any(p in hook and p not in topic for p in ("{Topic}", "{topic}", "{Text}")):
         found.append("blank, padded or unfilled")
     first = next((c for c in hook if c.isalnum()), "")
-    if first.islower() and first.upper() != first:  # a letter with no capital cannot be capitalised
+    # A letter with no one-letter capital ('ß' → 'SS') cannot be capitalised without respelling the topic.
+    if first.islower() and len(first.upper()) == 1 and first.upper() != first:
         found.append("starts in lowercase")
     if not hook.endswith(("." , "?", "!")):
         found.append("no end punctuation")

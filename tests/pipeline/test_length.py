@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.listeners.edit_policy import check_edit
 from destinations.base import Post
 from destinations.bluesky import Bluesky
 from destinations.lengths import grapheme_count, graphemes, measure, measure_for
 from destinations.mastodon import Mastodon
 from destinations.x import X
 from pipeline.base import DestinationCapabilities, DestinationPlan, DraftBrief, LengthUnit, PipelineState, RunContext
+from pipeline.edits import HumanTextRules
 from pipeline.length import NoMeasure, counter, trim_to
 from pipeline.shape import Budget
 from pipeline.stages.policy import check_draft, length_problems
@@ -71,9 +71,9 @@ async def test_the_model_writer_keeps_a_hindi_draft_that_fits_bluesky_untrimmed(
 def test_a_human_edit_is_held_to_the_platforms_count_too() -> None:
     plans = {"bluesky": DestinationPlan(destination="bluesky", max_length=300,
                                         length_unit=LengthUnit.graphemes).model_dump(mode="json")}
-    assert check_edit(HINDI_290, {"plans": plans}, []).ok
+    assert HumanTextRules(measure).check_edit(HINDI_290, {"plans": plans}, []).ok
     longer = HINDI_290 + " और एक वाक्य जो इसे लंबा बनाता है।"
-    verdict = check_edit(longer, {"plans": plans}, [])
+    verdict = HumanTextRules(measure).check_edit(longer, {"plans": plans}, [])
     assert verdict.problems == [f"Too long for bluesky: {grapheme_count(longer)}/300 characters."]
     assert grapheme_count(longer) < len(longer)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from destinations.lengths import measure
@@ -102,6 +102,7 @@ TOPICS = st.sampled_from([CI_TOPIC, "faster search in release 2.4", "what we shi
 @settings(max_examples=40, deadline=None)
 @given(topic=st.one_of(TOPICS, st.text(min_size=1, max_size=60)), feedback=st.sampled_from(
     [None, "shorter", "longer please", "more formal, no hashtags", "make it punchy and add emoji"]))
+@example(topic="ß000", feedback="shorter")  # 'ß'.upper() is 'SS': capitalising it once invented 'SS000'
 async def test_the_offline_writer_never_makes_an_unsupported_claim(topic: str, feedback: str | None) -> None:
     state_notes = [RELEASE, RUNNERS]
 
