@@ -10,6 +10,10 @@
 
 Arrows point one way (tests/test_architecture.py fails on one that runs backwards):
 process → listeners → slack → blocks → parsing, and jobs → slack; everything may use storage/ and
-the shared modules here (settings, logs, redaction, the queue). Only jobs/ and the composition
-roots (process/runtime.py, worker.py) import pipeline/ or destinations/.
+the shared modules here. Only jobs/ and the composition roots (process/runtime.py, worker.py)
+import pipeline/ or destinations/.
+
+Shared by both processes: settings.py (pydantic-settings; read only by composition roots),
+logs.py + log_context.py (JSON lines, redacted), redaction.py (settings → the one Redactor),
+queue.py (arq enqueue that never raises), prometheus.py (the /metrics text format).
 """

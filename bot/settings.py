@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # Four eyes: whoever requested a draft cannot be its only approver.
     signoff_four_eyes: bool = True
     signoff_required_approvals: int = Field(default=1, ge=1, le=10)
+    # After the approval that suffices, publishing waits this long with an Undo button (0: at once).
+    signoff_undo_s: float = Field(default=30.0, ge=0, le=600)
     signoff_drafts_per_hour: int = Field(default=20, ge=1)
     signoff_audit_channel: str | None = None
     signoff_destinations: CsvList = Field(default_factory=lambda: ["dryrun"])

@@ -70,6 +70,8 @@ class DraftBrief(BaseModel):
     destinations: list[str] = Field(default_factory=lambda: ["dryrun"])
     limits: dict[str, int | None] = Field(default_factory=dict)
     feedback: str | None = None
+    # Replies people left on the previous draft: context for a rewrite, never instructions or evidence.
+    comments: list[str] = Field(default_factory=list)
     previous_text: str | None = None
     blocked_terms: list[str] = Field(default_factory=list)
     style: Style = Field(default_factory=Style)

@@ -87,7 +87,9 @@ async def _locked_for_approval(session: AsyncSession, draft_id: int, revision: i
 
 async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
                   now: datetime, rule: ApprovalRule = ApprovalRule(),
-                  publish_at: datetime | None = None) -> Outcome:
+                  publish_at: datetime | None = None, undo_s: float = 0) -> Outcome:
+    """`undo_s` > 0 holds an unscheduled approval that long, so it can be undone
+    (`scheduled_publish.call_off`) before anything is sent."""
     row, stored_sha256, approval_count, unaccepted = await _locked_for_approval(session, draft_id, revision)
     refusal = _refusal_for(row, revision)
     if refusal:
@@ -117,6 +119,8 @@ async def approve(session: AsyncSession, *, draft_id: int, revision: int, sha256
     # A time asked for with `/draft --at` holds; a time already past means "now".
     publish_at = publish_at or row.publish_at
     publish_at = publish_at if publish_at and publish_at > now else None
+    if publish_at is None and undo_s > 0:
+        publish_at = now + timedelta(seconds=undo_s)
     # The bot enqueues at once, after re-rendering the message; the short delay keeps the outbox
     # sweep from starting the job first and having its final render overwritten by the bot's.
     publish = JobSpec(JobName.publish_draft, {"draft_id": draft_id}, outbox.publish_key(draft_id, revision),

@@ -35,6 +35,8 @@ class Refusal(str, Enum):
     unsupported_claims = "unsupported_claims"
     nothing_to_accept = "nothing_to_accept"
     claims_already_accepted = "claims_already_accepted"
+    # Undo / Unschedule came too late: the publish job is due or running, or has run.
+    publishing_started = "publishing_started"
     # A publication part: gone, or no longer in a state this decision applies to.
     no_such_publication = "no_such_publication"
     publication_moved_on = "publication_moved_on"

@@ -9,4 +9,7 @@ SCHEDULE = "signoff_schedule"
 # Shown only while a revision has claims no source supports; approvers vouch for them with it.
 ACCEPT_CLAIMS = "signoff_accept_claims"
 
+# Undo an approval inside its window, or unschedule a scheduled publish, until publishing starts.
+CALL_OFF = "signoff_call_off"
+
 DRAFT_BUTTONS = (APPROVE, SCHEDULE, EDIT, REGENERATE, SKIP)

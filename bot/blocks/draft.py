@@ -11,9 +11,11 @@ from bot.blocks.grounding import (NOTHING_MATCHED, ClaimView, accept_confirm, cl
                                   score_line, unsupported_text)
 from bot.blocks.publications import PublicationView, preview_blocks, publication_blocks
 from bot.blocks.text import chunks, clip, escape_mrkdwn, mention
+from storage.scheduled_publish import held_for_undo
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
+
 STATUS_LABELS = {
     "generating": "⏳ Drafting", "pending": "🟡 Waiting for approval",
     "needs_attention": "🟠 Needs attention", "approved": "✅ Approved", "publishing": "📤 Publishing",
@@ -99,6 +101,10 @@ def parent_message(view: DraftView) -> tuple[str, list[dict]]:
     return escape_mrkdwn(fallback), [_section(clip(line, SECTION_LIMIT)), _context(detail)]
 
 
+# Replies are comments unless they mention the app (bot/listeners/events.py).
+REPLY_HINT = "💬 Replies here are comments. To ask for a rewrite, mention @Signoff with what to change."
+
+
 def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     """The thread reply with the draft, exactly as it would be published, and the decision buttons."""
     header = f"Draft #{view.draft_id} · revision {view.revision}"
@@ -157,6 +163,7 @@ def _decision_area(view: DraftView) -> list[dict]:
             area.append(_context(f"{len(view.approvals)} of {view.required} approvals ({who})"))
         area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
                      "elements": buttons})
+        area.append(_context(REPLY_HINT))
         return area
     if view.status == "generating" and view.revision:
         return [_context(f"⏳ Writing revision {view.revision + 1}"
@@ -167,7 +174,9 @@ def _decision_area(view: DraftView) -> list[dict]:
     if view.status in APPROVED_STATES:
         lines.append(f"*✅ Approved*{who}{when} (revision {view.revision})")
         if view.status == "approved" and view.publish_at:
-            lines.append(f"🗓️ Publishes{_when(view.publish_at)} (cancel with `/signoff cancel {view.draft_id}`)")
+            lines.append(f"⏳ Publishing{_when(view.publish_at)} — Undo stops it until then" if _is_undo_window(view)
+                         else f"🗓️ Publishes{_when(view.publish_at)} (Unschedule, or `/signoff cancel "
+                              f"{view.draft_id}` to skip it)")
         if view.status != "approved":
             lines.append(f"*{STATUS_LABELS[view.status]}*")
     else:
@@ -176,12 +185,21 @@ def _decision_area(view: DraftView) -> list[dict]:
     if view.error:
         lines.append(f"Reason: {escape_mrkdwn(clip(view.error, 500))}")
     area = [_section(clip("\n".join(lines), SECTION_LIMIT))] + publication_blocks(view.publications)
+    if view.status == "approved" and view.publish_at:
+        value = button_value(view.draft_id, view.revision, view.sha256)
+        label = "Undo" if _is_undo_window(view) else "Unschedule"
+        area.append({"type": "actions", "block_id": f"call-off-{view.draft_id}-{view.revision}",
+                     "elements": [_button(label, action_ids.CALL_OFF, value)]})
     if view.status in ("expired", "failed"):
         # Not the end: a new revision can still be written (and an expired draft revived).
         value = button_value(view.draft_id, view.revision, view.sha256)
         area.append({"type": "actions", "block_id": f"revive-{view.draft_id}-{view.revision}",
                      "elements": [_button("Regenerate", action_ids.REGENERATE, value)]})
     return area
+
+
+def _is_undo_window(view: DraftView) -> bool:
+    return held_for_undo(view.publish_at, view.decided_at)
 
 
 def _confirm_approval(view: DraftView) -> dict:

@@ -74,11 +74,19 @@ def refused(reason: Refusal, draft: Draft) -> str:
     if reason is Refusal.unsupported_claims:
         return (f"Draft #{draft.id} has claims that no source supports (listed under the draft). Edit them out, "
                 "or an approver clicks “Accept unsupported claims” to vouch for them; then approve.")
+    if reason is Refusal.publishing_started:
+        return f"Too late to call draft #{draft.id} back: publishing has started (its status shows in the thread)."
     if reason is Refusal.nothing_to_accept:
         return f"Every claim in draft #{draft.id} is in its sources; there is nothing to accept."
     if reason is Refusal.claims_already_accepted:
         return f"The unsupported claims of draft #{draft.id} were already accepted."
     return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; nothing to decide."
+
+
+def called_off(draft_id: int, user_id: str, undone: bool) -> str:
+    what = "undid the approval of" if undone else "unscheduled"
+    return (f"↩️ {mention(user_id)} {what} draft #{draft_id}: nothing was sent. It is pending again, "
+            "to be approved or skipped anew.")
 
 
 def claims_accepted(draft_id: int) -> str:
@@ -100,7 +108,7 @@ def cannot_change(draft: Draft, revision: int, action: str) -> str:
 
 
 def feedback_ignored() -> str:
-    return ("Thanks! Only approvers and the person who asked for this draft can rewrite it by replying, "
+    return ("Thanks! Only approvers and the person who asked for this draft can ask me to rewrite it, "
             "so I left the draft as it is.")
 
 

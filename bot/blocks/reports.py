@@ -60,7 +60,7 @@ def _event_line(event: AuditEvent) -> str:
     d = event.detail or {}
     bits = [f"`{event.created_at:%Y-%m-%d %H:%M}` {event.kind.replace('_', ' ')}",
             f"by {mention(event.actor) if event.actor != 'signoff' else 'Signoff'}"]
-    for key in ("revision", "destination", "reason", "feedback", "error", "why"):
+    for key in ("revision", "destination", "reason", "feedback", "comment", "error", "why"):
         if d.get(key) not in (None, ""):
             bits.append(f"{key}: {escape_mrkdwn(clip(str(d[key]), 120))}")
     if d.get("score") is not None:

@@ -33,7 +33,7 @@ from pipeline.deadline import Deadline
 from pipeline.errors import PipelineError
 from pipeline.progress import CoalescedProgress
 from pipeline.runner import run_pipeline
-from storage import config, queries, runs
+from storage import comments, config, queries, runs
 from storage.models import Draft, Revision, Run
 from storage.runs import sha256_hex
 from storage.schedules import expires_at_for
@@ -61,6 +61,7 @@ class StartedRun:
     draft: Draft
     previous: Revision | None
     stored_config: dict[str, Any]
+    comments: list[str]  # left on the current revision by people who may rewrite the draft
 
 
 async def _start_run(deps: WorkerDeps, session: AsyncSession, run_id: int) -> StartedRun:
@@ -70,7 +71,8 @@ async def _start_run(deps: WorkerDeps, session: AsyncSession, run_id: int) -> St
     log_context.bind(draft_id=draft_id)
     draft = await queries.draft(session, draft_id)
     previous = await queries.current_revision(session, draft)
-    return StartedRun(run, draft, previous, await config.get_all(session, draft.team_id or "default"))
+    said = await comments.comments_for_rewrite(session, draft_id, since=previous.created_at if previous else None)
+    return StartedRun(run, draft, previous, await config.get_all(session, draft.team_id or "default"), said)
 
 
 async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> str:
@@ -81,7 +83,7 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
     revision = None
     if run is not None:
         brief = brief_for(deps.destinations, draft, run.feedback, previous.text if previous else None,
-                          list(stored_config.get("blocked_terms") or []))
+                          list(stored_config.get("blocked_terms") or []), started.comments)
         try:
             result = await _pipeline(deps, brief, draft_id)
         except Exception as exc:
@@ -113,11 +115,12 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
 
 
 def brief_for(destinations: Mapping[str, Destination], draft: Draft, feedback: str | None,
-              previous_text: str | None = None, blocked_terms: list[str] | None = None) -> DraftBrief:
+              previous_text: str | None = None, blocked_terms: list[str] | None = None,
+              comments: list[str] | None = None) -> DraftBrief:
     """What the pipeline is asked for, including each destination's real limits and counting."""
     chosen = {name: dest for name, dest in destinations.items() if name in draft.destinations}
     return DraftBrief(
-        topic=draft.topic, destinations=list(draft.destinations), feedback=feedback,
+        topic=draft.topic, destinations=list(draft.destinations), feedback=feedback, comments=comments or [],
         previous_text=previous_text, blocked_terms=blocked_terms or [],
         limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
         capabilities={name: DestinationCapabilities(

@@ -22,8 +22,9 @@ from bot.blocks.draft import parse_button_value
 from bot.listeners.deps import BotDeps, deps_of
 from bot.parsing.draft_ids import NotOurValue
 from bot.listeners.interaction import Origin, check, click_origin, tell
-from bot.slack.notify import show_draft
-from storage import claims, decisions, queries
+from bot.slack.notify import say_mrkdwn_in_thread, show_draft
+from storage import claims, decisions, queries, scheduled_publish
+from storage.schedules import expires_at_for
 from storage.edits import EDITABLE, REGENERABLE
 from storage.errors import UnknownDraft
 from storage.models import Draft
@@ -81,7 +82,8 @@ async def handle_approve(ack: Any, body: dict, client: AsyncWebClient, context: 
         return
     async with deps.sessionmaker.begin() as session:
         decision = await decisions.approve(session, draft_id=draft.id, revision=revision, sha256=sha256,
-                                           user_id=origin.user, now=deps.clock(), rule=deps.rule)
+                                           user_id=origin.user, now=deps.clock(), rule=deps.rule,
+                                           undo_s=deps.undo_s)
     await ack()
     deps.background.spawn(_after_approval(deps, client, origin, decision), "approve")
 
@@ -97,11 +99,58 @@ async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
         await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
                          clicked_ts=origin.message_ts)
     finally:
-        if decision.final and decision.job is not None and decision.draft.publish_at is None:
-            await deps.queue.enqueue(decision.job)
+        if decision.final and decision.job is not None:
+            await _enqueue_publish(deps, decision)
     if not decision.final:
         await tell(client, origin.channel, origin.user,
                    replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
+
+
+async def handle_call_off(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
+    """Undo an approval inside its window, or unschedule a publish, until publishing starts: the
+    approvers and the requester may; recorded before Slack is answered, like Approve."""
+    deps = deps_of(context)
+    clicked = await _clicked(deps, body, context)
+    origin, draft = clicked.origin, clicked.draft
+    if draft is None:
+        await _answer_refusal(ack, deps, client, origin, clicked.problem)
+        return
+    permission = await check(deps, user=origin.user, installation=origin.installation, action="undo",
+                             draft_id=draft.id, requester=draft.requester_id)
+    if not permission.ok:
+        await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
+        return
+    undone = scheduled_publish.held_for_undo(draft.publish_at, draft.decided_at)
+    now = deps.clock()
+    async with deps.sessionmaker.begin() as session:
+        outcome = await scheduled_publish.call_off(
+            session, draft_id=draft.id, user_id=origin.user, now=now, revision=clicked.revision,
+            how="undone" if undone else "unscheduled", expires_at=expires_at_for(now, deps.draft_ttl_h))
+    await ack()
+    deps.background.spawn(_after_call_off(deps, client, origin, outcome, undone), "call off")
+
+
+async def _after_call_off(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcome: Outcome,
+                          undone: bool) -> None:
+    if not outcome.ok or outcome.draft is None:
+        await tell(client, origin.channel, origin.user, replies.refused(outcome.reason, outcome.draft),
+                   origin.thread_ts)
+        return
+    await show_draft(client, deps.sessionmaker, outcome.draft.id, required=deps.rule.required,
+                     clicked_ts=origin.message_ts)
+    await say_mrkdwn_in_thread(client, deps.sessionmaker, outcome.draft.id,
+                               replies.called_off(outcome.draft.id, origin.user, undone))
+
+
+async def _enqueue_publish(deps: BotDeps, decision: Outcome) -> None:
+    """At once, or deferred to the end of the Undo window (the sweep delivers it too, and a called-off
+    job finds its outbox row done and sends nothing); a schedule is left to the sweep."""
+    assert decision.job is not None and decision.draft is not None
+    publish_at = decision.draft.publish_at
+    if publish_at is None:
+        await deps.queue.enqueue(decision.job)
+    elif scheduled_publish.held_for_undo(publish_at, decision.draft.decided_at):
+        await deps.queue.enqueue(decision.job, defer_s=max(0.0, (publish_at - deps.clock()).total_seconds()))
 
 
 async def handle_accept_claims(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -207,6 +256,7 @@ async def handle_schedule(ack: Any, body: dict, client: AsyncWebClient, context:
 
 def register(app: AsyncApp) -> None:
     app.action(action_ids.APPROVE)(handle_approve)
+    app.action(action_ids.CALL_OFF)(handle_call_off)
     app.action(action_ids.SKIP)(handle_skip)
     app.action(action_ids.EDIT)(handle_edit)
     app.action(action_ids.REGENERATE)(handle_regenerate)

@@ -42,6 +42,8 @@ class BotDeps:
     rule: ApprovalRule = ApprovalRule()
     timezone: str = "UTC"
     drafts_per_hour: int = 20
+    undo_s: float = 0.0  # the Undo window after an approval (SIGNOFF_UNDO_S)
+    draft_ttl_h: float = 72.0  # a draft called back to pending expires this long after (SIGNOFF_DRAFT_TTL_H)
     background: Background = field(default_factory=Background)
     visibility: ChannelVisibility = field(default_factory=ChannelVisibility)
 

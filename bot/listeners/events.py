@@ -1,13 +1,19 @@
-"""Events API: a person's reply in a draft's thread, from someone who may decide, is rewrite feedback.
+"""Events API: a person's reply in a draft's thread.
 
-The reply is recorded — its event id (Slack redelivers events) and, when it counts, the regenerate
-request with its outbox job, in one transaction — before Slack gets its answer: Slack never
+A reply that mentions Signoff is an instruction: from someone who may decide (or the requester) it
+asks for a rewrite with the reply as feedback. Any other reply is a comment ("looks good to me" must
+not start a rewrite): it is kept in the draft's history, and the writer reads the comments of people
+who may rewrite the draft as context on the next rewrite.
+
+The reply is recorded — its event id (Slack redelivers events) with the regenerate request and its
+outbox job, or with the comment, in one transaction — before Slack gets its answer: Slack never
 redelivers an event that was answered, so an answered reply must already be durable. If the write
 fails, the listener raises, Bolt answers 500 and Slack delivers the event again.
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,7 +26,7 @@ from bot.listeners.effective import effective
 from bot.listeners.interaction import installation_of, tell
 from bot.blocks.text import without_control
 from bot.listeners.views import start_regeneration
-from storage import edits, events
+from storage import comments, edits, events
 from storage.models import Draft
 from storage.transitions import Outcome
 
@@ -50,13 +56,30 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
         return
     allowed = config.may_decide(user) or user == draft.requester_id
     event_id = body.get("event_id") or f"{channel}:{event.get('ts')}"
+    text = _feedback(event)
+    instruction = addressed_to(text, context.get("bot_user_id"))
     async with deps.sessionmaker.begin() as session:
         if not await events.first_delivery(session, event_id, now=deps.clock()):
             return  # a redelivery of a reply already recorded
+        if instruction is None:
+            await comments.record_comment(session, draft_id=draft.id, user_id=user, text=text, for_writer=allowed,
+                                          now=deps.clock())
+            return
         change = await edits.request_regenerate(
-            session, draft_id=draft.id, base_revision=None, feedback=_feedback(event), user_id=user,
+            session, draft_id=draft.id, base_revision=None, feedback=instruction or None, user_id=user,
             now=deps.clock()) if allowed else None
     deps.background.spawn(_after_reply(deps, client, event, change), "thread reply")
+
+
+def addressed_to(text: str, bot_user_id: str | None) -> str | None:
+    """The instruction in a reply that mentions Signoff (the text without the mention, possibly
+    empty), or None for a comment. Without our own user id nothing can mention us: all comments."""
+    if not bot_user_id:
+        return None
+    mention = re.compile(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>")
+    if not mention.search(text):
+        return None
+    return mention.sub("", text).strip()
 
 
 async def _after_reply(deps: BotDeps, client: AsyncWebClient, event: dict,

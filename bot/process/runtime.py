@@ -73,7 +73,8 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
                    admins=frozenset(settings.signoff_admins),
                    rule=ApprovalRule(required=settings.signoff_required_approvals,
                                      four_eyes=settings.signoff_four_eyes),
-                   timezone=settings.signoff_timezone, drafts_per_hour=settings.signoff_drafts_per_hour)
+                   timezone=settings.signoff_timezone, drafts_per_hour=settings.signoff_drafts_per_hour,
+                   undo_s=settings.signoff_undo_s, draft_ttl_h=settings.signoff_draft_ttl_h)
     # trust_env would make aiohttp look up proxies and ~/.netrc in a thread on every call (~0.4 ms of
     # CPU each); slack_sdk reads HTTPS_PROXY itself and passes it per request.
     http = aiohttp.ClientSession(trust_env=False)

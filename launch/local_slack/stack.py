@@ -49,7 +49,9 @@ class LocalStack:
         values: dict[str, Any] = dict(
             slack_bot_token=self.slack.bot_token, slack_signing_secret=self.signing_secret,
             slack_api_url=self.slack.api_url, redis_url=self.redis_url, database_url=self.database_url,
-            signoff_approvers=list(self.approvers))
+            signoff_approvers=list(self.approvers),
+            # Publish at once unless a test or the page asks for an Undo window.
+            signoff_undo_s=0)
         if self.socket_mode:
             values["slack_app_token"] = self.slack.app_token
         values.update(self.overrides)

@@ -91,10 +91,10 @@ async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(st
 async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "weekly update about the docs")
     draft = await wait_for_draft(stack.slack)
-    alice = stack.user("U_ALICE")
+    alice, asked = stack.user("U_ALICE"), f"<@{stack.slack.bot_user_id}> shorter please"
     assert draft.thread_ts is not None
-    await alice.reply_in_thread(draft.channel, draft.thread_ts, "shorter please", event_id="Ev1")
-    await alice.reply_in_thread(draft.channel, draft.thread_ts, "shorter please", event_id="Ev1", retry_num=1)
+    await alice.reply_in_thread(draft.channel, draft.thread_ts, asked, event_id="Ev1")
+    await alice.reply_in_thread(draft.channel, draft.thread_ts, asked, event_id="Ev1", retry_num=1)
     await stack.slack.wait_for(lambda: stack.slack.reactions, 10)
     await stack.slack.wait_for(lambda: shows(draft, "Draft #1 · revision 2"), 15)
     await asyncio.sleep(0.5)
@@ -106,7 +106,8 @@ async def test_a_reply_from_someone_else_is_ignored_politely(stack: LocalStack) 
     await stack.user("U_CAROL").slash("/draft", "feedback rules")
     draft = await wait_for_draft(stack.slack)
     assert draft.thread_ts is not None
-    await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts, "make it about me")
+    await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts,
+                                                  f"<@{stack.slack.bot_user_id}> make it about me")
     note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert note[0]["user"] == "U_MALLORY" and "left the draft as it is" in note[0]["text"]
     assert shows(draft, "Draft #1 · revision 1") and not stack.slack.reactions

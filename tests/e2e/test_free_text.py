@@ -273,7 +273,8 @@ async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: Loc
     draft = await wait_for_draft(desk.slack, draft_id)
     expected = _CONTROL.sub(" ", text).strip() or None
     if how == "reply":
-        reply = await desk.user("U_ALICE").reply_in_thread(draft.channel, draft.thread_ts or draft.ts, text)
+        reply = await desk.user("U_ALICE").reply_in_thread(draft.channel, draft.thread_ts or draft.ts,
+                                                           f"<@{desk.slack.bot_user_id}> {text}")
         assert reply.status == 200
 
         async def second_run():  # type: ignore[no-untyped-def]

@@ -207,7 +207,7 @@ KINDS: dict[str, tuple[Request, Recorded]] = {
                                                            {"text_part_0": "Edited in the window."})), _edited),
     "thread reply": (lambda d, h: _event_body(event_payload("thread_reply", user="U_ALICE", channel="C_GENERAL",
                                                             thread_ts=NOW_TS, ts="1700000000.000300",
-                                                            text="shorter please")), _reply_taken),
+                                                            text="<@U_SIGNOFF> shorter please")), _reply_taken),
 }
 
 

@@ -105,10 +105,10 @@ async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_c
 async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
-    ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)
+    text = f"<@{stack.slack.bot_user_id}> shorter please"
+    ts = stack.slack.add_user_message(draft.channel, text, user="U_ALICE", thread_ts=draft.thread_ts)
     reply = await stack.user("U_ALICE").send_event(event_payload(
-        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts,
-        text="shorter please"))
+        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text))
     assert reply.status == 200
     await stack.slack.wait_for(lambda: [r for r in stack.slack.reactions if r.get("timestamp") == ts], 10)
     await stack.slack.wait_for(lambda: shows(draft, "revision 2"), 20)
@@ -118,10 +118,10 @@ async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(st
 async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
-    ts = stack.slack.add_user_message(draft.channel, "shorter please", user="U_ALICE", thread_ts=draft.thread_ts)
+    text = f"<@{stack.slack.bot_user_id}> shorter please"
+    ts = stack.slack.add_user_message(draft.channel, text, user="U_ALICE", thread_ts=draft.thread_ts)
     reply = await stack.user("U_ALICE").send_event(event_payload(
-        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts,
-        text="shorter please"))
+        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text))
     assert reply.status == 200
     await asyncio.sleep(1.0)
     assert not stack.slack.reactions and not stack.slack.ephemerals
