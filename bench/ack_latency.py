@@ -17,13 +17,27 @@ import contextlib
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Child, Summary, clean_environment, embedded_redis, machine, markdown_table,  # noqa: E402
-                          migrated, ms, postgres_from, ratio, scratch_postgres, sqlite_url)
-from bench.slack_payloads import Sent, click_body, closed_loop, new_session, open_loop, slash_body  # noqa: E402
+from bench.common import (
+    Child,
+    Summary,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    ms,
+    postgres_from,
+    ratio,
+    scratch_postgres,
+    sqlite_url,
+)
+from bench.slack_payloads import Sent, click_body, closed_loop, new_session, open_loop, slash_body
 
 
 async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list[bytes]:
@@ -44,7 +58,7 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
         # A short session per poll: on SQLite every transaction (reads too) takes the write lock.
         while True:
             async with sessions() as session:
-                count = await session.scalar(select(func.count()).where(ready))
+                count = await session.scalar(select(func.count()).where(ready)) or 0
             if count >= want:
                 break
             if time.monotonic() > deadline:
@@ -64,7 +78,7 @@ async def pending_clicks(database_url: str, want: int, timeout_s: float) -> list
         await engine.dispose()
 
 
-def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: callable) -> dict:  # type: ignore[valid-type]
+def summarise(label: str, server: str, answers: list[Sent], lag_s: float, ok: Callable[[Sent], bool]) -> dict[str, Any]:
     good = [a.latency_s for a in answers if ok(a)]
     return {"label": label, "server": server, "summary": Summary.of([a.latency_s for a in answers]),
             "errors": len(answers) - len(good), "lag": lag_s}
@@ -123,11 +137,11 @@ async def measure(args: argparse.Namespace, count: int, database_url: str, redis
                      ("Approve click", "Signoff", s_url, s["secret"], acked)]
             pooled: dict[int, list[Sent]] = {i: [] for i in range(len(cases))}
             rounds: dict[int, list[float]] = {i: [] for i in range(len(cases))}
-            lags: dict[int, float] = {i: 0.0 for i in range(len(cases))}
+            lags: dict[int, float] = dict.fromkeys(range(len(cases)), 0.0)
             # Rounds alternate the servers, so a noisy moment on a shared machine hits both.
             for r in range(args.repeat):
                 round_clicks = clicks[r * count:(r + 1) * count]
-                for i, (label, server, url, secret, ok) in enumerate(cases):
+                for i, (label, _server, url, secret, _ok) in enumerate(cases):
                     bodies = topics if label == "/draft" else round_clicks
                     answers, lag = await open_loop(http, url, secret, bodies, args.rate)
                     pooled[i] += answers
@@ -143,10 +157,10 @@ async def measure(args: argparse.Namespace, count: int, database_url: str, redis
     report(args, rows, database_url)
 
 
-def report(args: argparse.Namespace, rows: list[dict], database_url: str) -> None:
+def report(args: argparse.Namespace, rows: list[dict[str, Any]], database_url: str) -> None:
     table = []
     verdicts = []
-    for base, ours in zip(rows[0::2], rows[1::2]):
+    for base, ours in zip(rows[0::2], rows[1::2], strict=False):
         for r in (base, ours):
             s = r["summary"]
             table.append([r["label"], r["server"], s.count, r["errors"], ms(s.p50), ms(s.p99), ms(s.max),

@@ -23,11 +23,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (clean_environment, machine, markdown_table, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 
 async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
@@ -45,14 +53,15 @@ async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: 
             revision = await runs.record_revision(
                 session, run, text=f"Draft text number {i}: what changed and why it matters.",  # type: ignore[arg-type]
                 policy_ok=True, details={}, stages=[], now=utcnow())
+            assert revision is not None
             targets.append((accepted.draft_id, revision.number, revision.sha256))
             assert (await queries.draft(session, accepted.draft_id)).status == "pending"
     return targets
 
 
-async def timed_writers(work, items: list, concurrency: int) -> float:  # type: ignore[no-untyped-def]
+async def timed_writers(work, items: list[Any], concurrency: int) -> float:  # type: ignore[no-untyped-def]
     """Run work(item) for every item with `concurrency` writers; returns the elapsed seconds."""
-    queue: asyncio.Queue = asyncio.Queue()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)
 
@@ -65,7 +74,7 @@ async def timed_writers(work, items: list, concurrency: int) -> float:  # type: 
     return time.perf_counter() - started
 
 
-async def measure(database_url: str, count: int, concurrency: int, rounds: int = 10) -> dict:
+async def measure(database_url: str, count: int, concurrency: int, rounds: int = 10) -> dict[str, Any]:
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 
     from storage import decisions

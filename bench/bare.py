@@ -3,7 +3,8 @@ server, whose listeners only acknowledge (optionally enqueueing one raw arq job 
 end-to-end floor). Nothing here reads or writes a database."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -12,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import action_ids
 
-OnDraft = Callable[[dict], Awaitable[None]]
+OnDraft = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def bare_app(client: AsyncWebClient, signing_secret: str, after_ack: OnDraft | None = None) -> AsyncApp:

@@ -15,9 +15,10 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Iterator, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -54,7 +55,7 @@ class Summary:
     max: float
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> "Summary":
+    def of(cls, values: Sequence[float]) -> Summary:
         return cls(len(values), percentile(values, 50), percentile(values, 99),
                    max(values) if values else float("nan"))
 
@@ -70,7 +71,10 @@ def ratio(ours: float, base: float) -> str:
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |"
+
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
                      + [line(r) for r in cells[1:]])
 
@@ -168,10 +172,10 @@ class Child:
 
     def __init__(self, *args: str) -> None:
         self.args = [sys.executable, str(BENCH / "serve.py"), *args]
-        self.process: subprocess.Popen | None = None
-        self.info: dict = {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.info: dict[str, Any] = {}
 
-    async def start(self, timeout_s: float = 60.0) -> dict:
+    async def start(self, timeout_s: float = 60.0) -> dict[str, Any]:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.process = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         env=env, cwd=tempfile.gettempdir())
@@ -181,13 +185,14 @@ class Child:
         self.info = json.loads(line)
         return self.info
 
-    async def result(self, timeout_s: float = 300.0) -> dict:
+    async def result(self, timeout_s: float = 300.0) -> dict[str, Any]:
         """For children that report a second JSON line (a measurement) and then exit."""
         assert self.process is not None
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout_s)  # type: ignore[union-attr]
         if not line:
             raise RuntimeError(f"{self.args[2:]} ended without a result (code {self.process.wait()})")
-        return json.loads(line)
+        result: dict[str, Any] = json.loads(line)
+        return result
 
     def stop(self) -> None:
         if self.process is None:
@@ -210,10 +215,10 @@ class Child:
 BENCH_DEFAULTS: dict[str, object] = {"signoff_drafts_per_hour": 1_000_000}
 
 
-def parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """--set signoff_poll_delay_s=0.02 → {"signoff_poll_delay_s": 0.02} (JSON values, else text),
     on top of BENCH_DEFAULTS."""
-    out: dict[str, object] = dict(BENCH_DEFAULTS)
+    out: dict[str, Any] = dict(BENCH_DEFAULTS)
     for pair in pairs:
         key, _, value = pair.partition("=")
         try:

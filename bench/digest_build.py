@@ -15,11 +15,19 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (clean_environment, machine, markdown_table, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0)
 CHANNEL = "C_BENCH"
@@ -31,7 +39,7 @@ async def fill(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
 
     from storage.models import Draft
 
-    def row(n: int, channel: str, status: str) -> dict:
+    def row(n: int, channel: str, status: str) -> dict[str, Any]:
         created = NOW - timedelta(minutes=n)
         return {"channel_id": channel, "requester_id": f"U{n % 50:04d}", "topic": f"topic number {n} & more",
                 "destinations": ["x", "mastodon"], "status": status, "version": 1, "current_revision": 1,

@@ -20,20 +20,35 @@ import re
 import sys
 import tempfile
 import time
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from launch.local_slack.server import LocalSlack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Summary, clean_environment, embedded_redis, machine, markdown_table, migrated,  # noqa: E402
-                          ms, postgres_from, ratio, scratch_postgres, sqlite_url)
-from bench.common import parse_overrides as _overrides  # noqa: E402
-from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slash_body  # noqa: E402
+from bench.common import (
+    Summary,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    ms,
+    postgres_from,
+    ratio,
+    scratch_postgres,
+    sqlite_url,
+)
+from bench.common import parse_overrides as _overrides
+from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slash_body
 
 DRAFT_TEXT = re.compile(r"^Draft #(\d+) · revision")
 
 
-async def wait_posts(slack, predicate, want: int, timeout_s: float) -> list:  # type: ignore[no-untyped-def]
+async def wait_posts(slack: LocalSlack, predicate, want: int, timeout_s: float) -> list[Any]:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while True:
         posts = [c for c in slack.calls_to("chat.postMessage") if predicate(c)]
@@ -49,12 +64,12 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     from arq.worker import func
 
     from bench.bare import bare_app, web_app
-    from launch import worker_runner
-    from launch.local_slack.server import LocalSlack
-    from bot.queue import connect
     from bot.process.server import serve
+    from bot.queue import connect
     from bot.settings import load_settings
     from bot.slack.client import build_slack_client
+    from launch import worker_runner
+    from launch.local_slack.server import LocalSlack
     from storage.redaction import Redactor
 
     poll_delay = load_settings(**_overrides(args.set)).signoff_poll_delay_s
@@ -63,10 +78,10 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
     queue = connect(redis_url)
 
-    async def post(ctx: dict, channel: str, topic: str) -> None:
+    async def post(ctx: dict[str, Any], channel: str, topic: str) -> None:
         await client.chat_postMessage(channel=channel, thread_ts="1.000001", text=topic)
 
-    async def enqueue(command: dict) -> None:
+    async def enqueue(command: dict[str, Any]) -> None:
         await queue.enqueue_job("post", command["channel_id"], command["text"], _queue_name="bench:floor")
 
     runner, port = await serve(web_app(bare_app(client, "floor-secret", after_ack=enqueue)), "127.0.0.1", 0)
@@ -99,7 +114,8 @@ def topic_of(i: int) -> str:
 
 
 # -- Signoff ----------------------------------------------------------------------------------------
-async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -> tuple[list[Sent], dict, list]:
+async def signoff(args: argparse.Namespace, database_url: str,
+                  redis_url: str) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
     from sqlalchemy import select
 
     from launch.local_slack.stack import LocalStack
@@ -131,16 +147,19 @@ async def signoff(args: argparse.Namespace, database_url: str, redis_url: str) -
 
 # -- report -----------------------------------------------------------------------------------------
 def _epoch(naive_utc: datetime) -> float:
-    from datetime import timezone
-    return naive_utc.replace(tzinfo=timezone.utc).timestamp()
+    return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def breakdown(sent: list[Sent], info: dict, rows: list) -> tuple[list[float], dict[str, list[float]]]:
+def breakdown(sent: list[Sent], info: dict[str, Any],
+              rows: Sequence[Any]) -> tuple[list[float], dict[str, list[float]]]:
     at_by_topic = {topic_of(i): s.at for i, s in enumerate(sent)}
     offset = info["wall_minus_mono"]
     totals: list[float] = []
     parts: dict[str, list[float]] = {}
-    add = lambda k, v: parts.setdefault(k, []).append(v)  # noqa: E731
+
+    def add(k: str, v: float) -> None:
+        parts.setdefault(k, []).append(v)
+
     for draft_id, topic, created, started, finished, stages in rows:
         posted = info["posted_at"].get(draft_id)
         if posted is None or topic not in at_by_topic or not finished or not started:

@@ -28,12 +28,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.stack import LocalStack
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import web  # noqa: E402
+from aiohttp import web
 
-from bench.common import (clean_environment, embedded_redis, machine, migrated, postgres_from,  # noqa: E402
-                          scratch_postgres, sqlite_url)
+from bench.common import (
+    clean_environment,
+    embedded_redis,
+    machine,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 DRAFT = re.compile(r"Draft #(\d+) ·")
 PUBLISH_CHANNEL = "C_PUBLISHED"
@@ -43,7 +53,8 @@ class SlowModel:
     """An OpenAI-compatible endpoint answering after a random delay, so stops land mid-call."""
 
     def __init__(self, max_delay_s: float) -> None:
-        self.max_delay_s, self.url, self.runner = max_delay_s, "", None
+        self.max_delay_s, self.url = max_delay_s, ""
+        self.runner: web.AppRunner | None = None
 
     async def start(self) -> str:
         async def completions(request: web.Request) -> web.Response:
@@ -57,8 +68,9 @@ class SlowModel:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", completions)
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        runner = self.runner
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"  # type: ignore[union-attr]
         return self.url
@@ -68,7 +80,7 @@ class SlowModel:
             await self.runner.cleanup()
 
 
-def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def worker_process(stack: LocalStack, model_url: str, log_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": model_url, "LLM_API_KEY": "sk-bench",
@@ -81,7 +93,7 @@ def worker_process(stack, model_url: str, log_path: Path) -> subprocess.Popen:  
                                 stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
 
 
-def counts(slack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # type: ignore[no-untyped-def]
+def counts(slack: LocalSlack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:
     parents: dict[int, int] = collections.Counter()
     drafts: dict[int, int] = collections.Counter()
     published: dict[str, int] = collections.Counter()
@@ -96,7 +108,7 @@ def counts(slack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:  # t
     return parents, drafts, published
 
 
-async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-untyped-def]
+async def approve_shown(stack: LocalStack, approved: set[int]) -> None:
     from launch.local_slack.user import NoSuchButton
 
     alice = stack.user("U_ALICE")
@@ -111,7 +123,7 @@ async def approve_shown(stack, approved: set[int]) -> None:  # type: ignore[no-u
                 approved.add(int(match.group(1)))
 
 
-async def soak(args: argparse.Namespace, database_url: str, redis_url: str, workdir: Path) -> dict:
+async def soak(args: argparse.Namespace, database_url: str, redis_url: str, workdir: Path) -> dict[str, Any]:
     from launch.local_slack.stack import LocalStack
 
     model = SlowModel(args.model_delay)
@@ -119,7 +131,7 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
     stack = LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",), run_worker=False,
                        signoff_drafts_per_hour=1_000_000, signoff_destinations=["slack"],
                        slack_publish_channel=PUBLISH_CHANNEL)
-    requested, approved, stops = 0, set(), collections.Counter()
+    requested, approved, stops = 0, set[int](), collections.Counter[str]()
     started = time.monotonic()
     async with stack:
         for round_no in range(args.rounds):

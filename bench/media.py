@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, markdown_table, memory_mb  # noqa: E402
+from bench.common import machine, markdown_table, memory_mb
 
 STEPS = ("baseline", "clean", "clean + fit Bluesky", "clean + fit X")
 TARGETS_MB = (1, 2, 4, 8)

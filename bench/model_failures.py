@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import ROOT, clean_environment, machine, markdown_table  # noqa: E402
-from pipeline.base import DraftBrief  # noqa: E402
-from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.factory import PipelineConfig, build_context, build_stages  # noqa: E402
-from pipeline.runner import run_pipeline  # noqa: E402
-from tests.e2e.fake_llm import HELD, Answer, FakeLLM, completion, error, json_answer, raw  # noqa: E402
+from bench.common import ROOT, clean_environment, machine, markdown_table
+from pipeline.base import DraftBrief
+from pipeline.errors import PipelineError
+from pipeline.factory import PipelineConfig, build_context, build_stages
+from pipeline.runner import run_pipeline
+from tests.e2e.fake_llm import HELD, Answer, FakeLLM, completion, error, json_answer, raw
 
 WHOLE = completion("We shipped faster search this week. #Search")
 SCENARIOS: list[tuple[str, tuple[Answer, ...]]] = [
@@ -47,8 +47,9 @@ def client_at(commit: str) -> type:
                             check=True, capture_output=True, text=True).stdout
     module = types.ModuleType("llm_before")
     sys.modules[module.__name__] = module  # dataclasses look their module up there
-    exec(compile(source, f"{commit}:pipeline/llm.py", "exec"), module.__dict__)  # noqa: S102
-    return module.LLMClient
+    exec(compile(source, f"{commit}:pipeline/llm.py", "exec"), module.__dict__)
+    client: type = module.LLMClient
+    return client
 
 
 async def now(http: httpx.AsyncClient, url: str) -> tuple[float, str, str]:

@@ -27,25 +27,35 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BENCH, machine, markdown_table  # noqa: E402
-from bench.model_stand_in import StandIn  # noqa: E402
-from destinations.lengths import measure  # noqa: E402
-from pipeline.base import (DestinationCapabilities, DraftBrief, DraftResult, LengthUnit, PipelineState,  # noqa: E402
-                           RunContext, Source, Stage)
-from pipeline.bm25 import bm25_scores  # noqa: E402
-from pipeline.factory import PipelineConfig, build_stages  # noqa: E402
-from pipeline.grounding import check_claims, evidence_for  # noqa: E402
-from pipeline.relevance import relevance  # noqa: E402
-from pipeline.runner import run_pipeline  # noqa: E402
-from pipeline.sources.notes import NotesReader, read_note  # noqa: E402
-from pipeline.stages.collect import make_collect  # noqa: E402
-from pipeline.stages.critique import critique  # noqa: E402
-from pipeline.stages.curate import RELEVANCE_THRESHOLD, source_text  # noqa: E402
-from pipeline.stages.plan import plan  # noqa: E402
-from pipeline.stages.policy import policy  # noqa: E402
-from pipeline.stages.write_offline import write_offline  # noqa: E402
-from pipeline.score import taken_from  # noqa: E402
-from pipeline.textutil import sentences  # noqa: E402
+import itertools
+
+from bench.common import BENCH, machine, markdown_table
+from bench.model_stand_in import StandIn
+from destinations.lengths import measure
+from pipeline.base import (
+    DestinationCapabilities,
+    DraftBrief,
+    DraftResult,
+    LengthUnit,
+    PipelineState,
+    RunContext,
+    Source,
+    Stage,
+)
+from pipeline.bm25 import bm25_scores
+from pipeline.factory import PipelineConfig, build_stages
+from pipeline.grounding import check_claims, evidence_for
+from pipeline.relevance import relevance
+from pipeline.runner import run_pipeline
+from pipeline.score import taken_from
+from pipeline.sources.notes import NotesReader, read_note
+from pipeline.stages.collect import make_collect
+from pipeline.stages.critique import critique
+from pipeline.stages.curate import RELEVANCE_THRESHOLD, source_text
+from pipeline.stages.plan import plan
+from pipeline.stages.policy import policy
+from pipeline.stages.write_offline import write_offline
+from pipeline.textutil import sentences
 
 SET = BENCH / "quality_set"
 CAPABILITIES = {"x": DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted),
@@ -101,7 +111,7 @@ def choose_threshold(tune: list[Pair]) -> float:
     """The midpoint between two neighbouring scores that maximises F1 on the tuning cases; among
     equals, the highest (a missed note costs a thinner draft, a kept distractor a wrong one)."""
     scores = sorted({round(p.score, 4) for p in tune} | {0.0, 1.0})
-    candidates = [round((a + b) / 2, 4) for a, b in zip(scores, scores[1:])]
+    candidates = [round((a + b) / 2, 4) for a, b in itertools.pairwise(scores)]
     return max(candidates, key=lambda t: (round(confusion(tune, t)["f1"], 6), t))
 
 
@@ -188,8 +198,9 @@ async def run(cases: list[Case], llm_url: str | None, llm_model: str, llm_key: s
                 stand_in.off_topic[case.topic] = others[0].excerpt
             try:
                 for behaviour in ("faithful", "embellish", "off_topic"):
-                    drafts += await draft_all(cases, f"model stand-in: {behaviour}", lambda case, b=behaviour: configured(
-                        case, llm_base_url=url, llm_model=b, llm_max_attempts=1))
+                    drafts += await draft_all(cases, f"model stand-in: {behaviour}",
+                                              lambda case, b=behaviour: configured(
+                                                  case, llm_base_url=url, llm_model=b, llm_max_attempts=1))
             finally:
                 await stand_in.stop()
     return drafts

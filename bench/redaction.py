@@ -9,19 +9,20 @@ neither escaped nor clipped secrets, and ran on log lines only.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import machine, markdown_table  # noqa: E402
-from storage.redaction import Redactor  # noqa: E402
+from bench.common import machine, markdown_table
+from storage.redaction import Redactor
 
 SECRETS = ["xoxb-" + secrets.token_hex(24), secrets.token_hex(16), "xapp-1-" + secrets.token_hex(24)] + [
     secrets.token_urlsafe(n) for n in (25, 50, 40, 45, 43, 19, 24, 32)] + ["sk-" + secrets.token_urlsafe(36),
@@ -43,7 +44,8 @@ def inputs() -> dict[str, object]:
     draft_blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Draft #42 · pending* · requested by <@U012AB>"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": sentence * 25}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"} for n in (271, 254, 98)]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"}
+                                         for n in (271, 254, 98)]},
         {"type": "actions", "elements": [
             {"type": "button", "action_id": a, "value": f"42|3|{'ab' * 32}", "text": {"type": "plain_text", "text": a}}
             for a in ("signoff_approve", "signoff_edit", "signoff_regenerate", "signoff_skip")]}]
@@ -79,9 +81,9 @@ def main() -> None:
     built_ms = (time.perf_counter() - started) * 1000
     rows = []
     for name, value in inputs().items():
-        ours = timed(lambda: redactor.redact_value(value), args.repeat)
+        ours = timed(functools.partial(redactor.redact_value, value), args.repeat)
         text = value if isinstance(value, str) else json.dumps(value)
-        base = timed(lambda: old_filter(text), args.repeat)
+        base = timed(functools.partial(old_filter, text), args.repeat)
         rows.append([name, f"{ours * 1e6:.1f} µs", f"{base * 1e6:.1f} µs", f"{ours / base:.1f}×"])
     print(machine())
     print(f"Redactor with {redactor.secret_count} secrets built in {built_ms:.0f} ms (once per process)\n")

@@ -20,15 +20,19 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import clean_environment, parse_overrides as _overrides  # noqa: E402
-from bot import worker_runner  # noqa: E402
+from bench.common import clean_environment
+from bench.common import parse_overrides as _overrides
+from launch import worker_runner
+
+if TYPE_CHECKING:
+    from launch.local_slack.server import LocalSlack
 
 
-def _emit(info: dict) -> None:
+def _emit(info: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(info) + "\n")
     sys.stdout.flush()
 
@@ -38,12 +42,12 @@ async def _until_stdin_closes(max_seconds: float) -> None:
         await asyncio.wait_for(asyncio.to_thread(sys.stdin.buffer.read), max_seconds)
 
 
-async def _stop(arq_worker: Any, task: asyncio.Task) -> None:
+async def _stop(arq_worker: Any, task: asyncio.Task[Any]) -> None:
     with contextlib.suppress(Exception):  # the measurement is done; a failed close changes nothing
         await worker_runner.stop(arq_worker, task)
 
 
-async def _local_slack():  # type: ignore[no-untyped-def]
+async def _local_slack() -> LocalSlack:
     from launch.local_slack.server import LocalSlack
 
     slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6))
@@ -125,7 +129,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
     spans: list[tuple[float, float]] = []
 
     def timed(job: Any, name: str) -> Any:
-        async def wrapper(ctx: dict, *a: Any) -> Any:
+        async def wrapper(ctx: dict[str, Any], *a: Any) -> Any:
             started = time.perf_counter()
             try:
                 return await job(ctx, *a)
@@ -139,7 +143,7 @@ async def timed_worker(args: argparse.Namespace) -> None:
         arq_worker = signoff.build_worker(settings, connect(args.redis_url), max_jobs=args.max_jobs, functions=[
             timed(signoff.run_draft, "run_draft"), signoff.publish_draft])
     else:
-        async def noop(ctx: dict) -> None:
+        async def noop(ctx: dict[str, Any]) -> None:
             return None
 
         arq_worker = Worker(functions=[timed(noop, "noop")], redis_pool=connect(args.redis_url),

@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -33,7 +34,7 @@ def slash_body(text: str, *, user_id: str = "U_CAROL", command: str = "/draft") 
 
 
 def click_body(*, action_id: str, value: str, channel: str, message_ts: str, thread_ts: str | None,
-               text: str, blocks: list, block_id: str, user_id: str = "U_ALICE") -> bytes:
+               text: str, blocks: list[Any], block_id: str, user_id: str = "U_ALICE") -> bytes:
     trigger = f"{next(_trigger)}.{int(time.time())}.bench"
     payload = {
         "type": "block_actions",
@@ -73,7 +74,7 @@ async def _send(session: aiohttp.ClientSession, url: str, secret: str, body: byt
         async with session.post(url, data=body, headers=signed_headers(secret, body)) as response:
             text = await response.text()
             return Sent(loop.time() - at, response.status, text, at)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return Sent(loop.time() - at, 0, exc.__class__.__name__, at)
 
 

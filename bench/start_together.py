@@ -23,23 +23,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Summary, clean_environment, embedded_redis, machine, markdown_table  # noqa: E402
+from bench.common import Summary, clean_environment, embedded_redis, machine, markdown_table
 
 SIGNOFF = Path(sys.executable).with_name("signoff")
 READY = {"bot": "bot listening on", "worker": "← cron:scheduled_publishes"}
 
 
-def _start(command: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+def _start(command: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
     log = workdir / f"{command}.log"
     args = [str(SIGNOFF), command] + (["--port", "0"] if command == "bot" else [])
     with open(log, "w") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=env), log
 
 
-def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict:
+def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict[str, Any]:
     env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-soak", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
                DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'signoff.db'}", SLACK_API_URL="http://127.0.0.1:9/",
                SIGNOFF_APPROVERS="U_SOAK")
@@ -61,7 +62,7 @@ def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict:
     if outcome == "ok" and len(up) < len(procs):
         outcome = "slow"
     codes = {}
-    for name, (proc, _log) in procs.items():
+    for _name, (proc, _log) in procs.items():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
     for name, (proc, _log) in procs.items():
@@ -92,7 +93,7 @@ def main() -> int:
     if not SIGNOFF.exists():
         print(f"{SIGNOFF} not found: run scripts/setup first", file=sys.stderr)
         return 2
-    failures: list[tuple[int, dict]] = []
+    failures: list[tuple[int, dict[str, Any]]] = []
     ready: list[float] = []
     slow = done = 0
     began = time.monotonic()

@@ -18,11 +18,21 @@ import contextlib
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Child, clean_environment, embedded_redis, machine, markdown_table, migrated,  # noqa: E402
-                          postgres_from, scratch_postgres, sqlite_url)
+from bench.common import (
+    Child,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    postgres_from,
+    scratch_postgres,
+    sqlite_url,
+)
 
 
 async def enqueue_drafts(database_url: str, redis_url: str, count: int) -> None:
@@ -92,7 +102,7 @@ class WorkCounter:
         client.api_call = counted
 
 
-async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts: int) -> dict[str, float]:
+async def count_per_draft(database_url: str, redis_url: str, slack: dict[str, Any], drafts: int) -> dict[str, float]:
     """Signoff's real worker in this process, in burst mode, over a fresh backlog; cron jobs off."""
     import worker as signoff
     from bench.common import parse_overrides
@@ -105,7 +115,7 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts
                              slack_api_url=slack["slack_api_url"], redis_url=redis_url, database_url=database_url,
                              signoff_destinations=["dryrun"], **parse_overrides([]))
 
-    async def startup(ctx: dict) -> None:
+    async def startup(ctx: dict[str, Any]) -> None:
         from bot.jobs.deps import deps_of
 
         await signoff.startup(ctx)
@@ -123,7 +133,7 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict, drafts
     return {key: value / drafts for key, value in sorted(counter.counts.items())}
 
 
-async def timed(*args: str) -> dict:
+async def timed(*args: str) -> dict[str, Any]:
     child = Child("timed-worker", *args)
     try:
         await child.start()
@@ -162,7 +172,7 @@ async def run(args: argparse.Namespace) -> None:
         print(markdown_table(["what", "per draft"], [[key, f"{value:.2f}"] for key, value in counts.items()]))
 
 
-def report(args: argparse.Namespace, base: dict, ours: dict, database_url: str) -> None:
+def report(args: argparse.Namespace, base: dict[str, Any], ours: dict[str, Any], database_url: str) -> None:
     rows = []
     for name, r in (("raw arq no-op job", base), ("Signoff draft (offline writer)", ours)):
         mem = r["memory_mb"]
@@ -171,7 +181,8 @@ def report(args: argparse.Namespace, base: dict, ours: dict, database_url: str) 
                      f"{r['cpu_s'] * 1000 / r['jobs']:.2f}",
                      f"{mem.get('VmRSS', float('nan')):.0f} / {mem.get('VmHWM', float('nan')):.0f}"])
     db = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, max_jobs {ours['max_jobs']}\n")
+    print(f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, "
+          f"max_jobs {ours['max_jobs']}\n")
     print(f"Machine: {machine()}" + (f"; settings: {', '.join(args.set)}" if args.set else "") + "\n")
     print(markdown_table(["job", "jobs", "seconds", "jobs/s", "ratio", "job p50 ms",
                           "worker CPU ms/job", "worker RSS / peak MiB"], rows))

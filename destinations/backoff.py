@@ -15,7 +15,7 @@ def backoff_s(attempt: int, retry_after_s: float | None) -> float:
         # and a reset hours away is still kept to the minute.
         wait_s = max(1.0, retry_after_s)
         return min(MAX_PLATFORM_WAIT_S, wait_s + random.uniform(0.0, min(30.0, 0.1 * wait_s)))
-    return min(3600.0, 60.0 * 2 ** max(0, attempt - 1) * random.uniform(0.8, 1.2))
+    return min(3600.0, 60.0 * 2.0 ** max(0, attempt - 1) * random.uniform(0.8, 1.2))
 
 
 def humane(seconds: float) -> str:

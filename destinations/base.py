@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from destinations.media.image import Image
 from destinations.media.limits import MediaLimits
-
 
 # The one preflight problem every destination shares.
 EMPTY_TEXT = "the text is empty"
@@ -73,7 +72,7 @@ class Part:
 class PublishResult:
     external_id: str | None = None
     url: str | None = None
-    detail: dict = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable

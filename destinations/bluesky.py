@@ -5,20 +5,20 @@ part's external id (its at:// uri), so the parent record is read back to learn i
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.bluesky_facets import facets, mentioned_handles
+from destinations.bluesky_media import images_embed
 from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
-from destinations.retry_after import seconds_until_epoch
 from destinations.lengths import BLUESKY_MAX_GRAPHEMES, measure_for
-from destinations.bluesky_media import images_embed
 from destinations.media.checks import images_for, media_problems
 from destinations.media.limits import BLUESKY_MEDIA
+from destinations.retry_after import seconds_until_epoch
 from destinations.splitting import thread_parts
 
 POST = "app.bsky.feed.post"
@@ -55,7 +55,7 @@ class Bluesky:
     ) -> PublishResult:
         record: dict[str, Any] = {
             "$type": POST, "text": part.text,
-            "createdAt": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         }
         if found := facets(part.text, await self._resolve(mentioned_handles(part.text))):
             record["facets"] = found

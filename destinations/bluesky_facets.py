@@ -7,6 +7,8 @@ Python: JavaScript's \\s, \\d and \\b differ from Python's, so each is spelled o
 """
 from __future__ import annotations
 
+from typing import Any
+
 import regex
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
@@ -36,7 +38,8 @@ TAG = "app.bsky.richtext.facet#tag"
 
 def _is_tld(label: str) -> bool:
     # atproto checks against the IANA list (the `tlds` package); twitter-text ships the same list.
-    return any((m := pattern.match(label)) is not None and m.end() == len(label) for pattern in (valid_gtld, valid_cctld))
+    return any((m := pattern.match(label)) is not None and m.end() == len(label)
+               for pattern in (valid_gtld, valid_cctld))
 
 
 def _valid_domain(name: str) -> bool:
@@ -99,10 +102,10 @@ def _tags(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def facets(text: str, dids: dict[str, str] | None = None) -> list[dict]:
+def facets(text: str, dids: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Facets for `text`, in text order; a mention becomes one only when `dids` knows its handle
     (one that does not resolve stays plain text, as in Bluesky's own app)."""
-    found: list[tuple[int, dict]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     for start, end, handle in _mentions(text):
         did = (dids or {}).get(handle.lower())
         if did:

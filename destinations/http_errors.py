@@ -1,8 +1,9 @@
 """Translate httpx outcomes into destination errors (the one place that knows HTTP status codes)."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any
 
 import httpx
 
@@ -48,7 +49,7 @@ async def map_http_errors(platform: str) -> AsyncIterator[None]:
         ) from exc
 
 
-def json_body(response: httpx.Response, platform: str) -> dict:
+def json_body(response: httpx.Response, platform: str) -> dict[str, Any]:
     """A success whose body we cannot read still may have published: that is an unknown outcome."""
     try:
         data = response.json()

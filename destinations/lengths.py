@@ -13,7 +13,7 @@ through the `measure` the worker hands it (pipeline/ cannot import this package)
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import regex
 from twitter_text import extract_urls_with_indices, parse_tweet
@@ -29,7 +29,8 @@ _GRAPHEME = regex.compile(r"\X")
 def graphemes(text: str) -> list[str]:
     """Extended grapheme clusters (UAX #29 as of the `regex` module's Unicode: 15.1+ rules, like
     Bluesky's Intl.Segmenter, so an Indic conjunct such as क्ष is one)."""
-    return _GRAPHEME.findall(text)
+    found: list[str] = _GRAPHEME.findall(text)
+    return found
 
 
 def grapheme_count(text: str) -> int:
@@ -37,7 +38,8 @@ def grapheme_count(text: str) -> int:
 
 
 def x_weighted_length(text: str) -> int:
-    return parse_tweet(text).weightedLength
+    weighted: int = parse_tweet(text).weightedLength
+    return weighted
 
 
 # -- Mastodon -------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import httpx
 
 from destinations.base import EMPTY_TEXT, Capabilities, LengthUnit, Part, Post, PublishResult
 from destinations.http_errors import json_body, map_http_errors, raise_for_status
-from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.lengths import measure_for
 from destinations.mastodon_media import upload_images
 from destinations.media.checks import images_for, media_problems
 from destinations.media.limits import MASTODON_MEDIA
+from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_iso
 from destinations.splitting import thread_parts
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")

@@ -2,7 +2,8 @@
 "X: thread of 3 · 271/280 · 254/280 · 98/280", "Dev.to: title + 4 tags", plus preflight problems."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from destinations.base import Destination, LengthUnit, Post
 from destinations.devto import sanitize_tags, title_and_body

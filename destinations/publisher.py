@@ -8,9 +8,10 @@ storage and Slack notes, so this package still knows no database and no Slack.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from destinations.backoff import backoff_s, humane
 from destinations.base import Destination, Part, Post, PublishResult
@@ -42,7 +43,7 @@ class Ledger(Protocol):
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Publisher:
@@ -95,7 +96,8 @@ class Publisher:
                                                reply_to=reply_to)
         except UnknownOutcomeError as exc:
             if resend:
-                return await self._ask(claimed, f"{exc.message}, twice")
+                await self._ask(claimed, f"{exc.message}, twice")
+                return None
             return await self._reconcile(destination, post, part, claimed, reply_to, exc.message)
         except DestinationError as exc:
             await self._failed(claimed, exc)
@@ -124,6 +126,7 @@ class Publisher:
     async def _reconcile(self, destination: Destination, post: Post, part: Part, claimed: ClaimedPart,
                          reply_to: str | None, why: str) -> PublishResult | None:
         """The request may have reached the platform: look for it before anything else."""
+        found: PublishResult | None
         finder, found, checked = getattr(destination, "find_published", None), None, ""
         if finder is not None:
             try:
@@ -137,7 +140,8 @@ class Publisher:
         if destination.capabilities.safe_to_retry_unknown:
             await self.ledger.resending(claimed, why + checked)
             return await self._send(destination, post, part, claimed, reply_to, resend=True)
-        return await self._ask(claimed, why + checked)
+        await self._ask(claimed, why + checked)
+        return None
 
     async def _ask(self, claimed: ClaimedPart, why: str) -> None:
         await self.ledger.unconfirmed(claimed, why)
@@ -146,9 +150,9 @@ class Publisher:
 
     def _when(self, wait_s: float) -> str:
         now = self.clock()
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-        then = now.astimezone(timezone.utc) + timedelta(seconds=wait_s)
-        day = "" if then.date() == now.astimezone(timezone.utc).date() else f" on {then.day} {then:%b}"
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        then = now.astimezone(UTC) + timedelta(seconds=wait_s)
+        day = "" if then.date() == now.astimezone(UTC).date() else f" on {then.day} {then:%b}"
         return f"{then:%H:%M} UTC{day}"
 
     def _name(self, claimed: ClaimedPart) -> str:

@@ -1,8 +1,8 @@
 """The explicit table of destinations: a name in SIGNOFF_DESTINATIONS maps to one constructor here."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import httpx
 

@@ -7,7 +7,7 @@ however long it is, a combining mark joins the letter before it).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from destinations.base import Part
 from destinations.lengths import Measure, graphemes
@@ -84,4 +84,6 @@ def _code_points(text: str) -> list[str]:
 def _finer_than(finer: Callable[[str], list[str]]) -> Callable[[str], list[str]] | None:
     # Last resort for a grapheme that alone is over the budget (Bluesky's byte cap: a letter
     # carrying hundreds of combining marks): split it, rather than send a part the platform refuses.
-    return {_words: graphemes, graphemes: _code_points}.get(finer)
+    finer_of: dict[Callable[[str], list[str]], Callable[[str], list[str]]] = {
+        _words: graphemes, graphemes: _code_points}
+    return finer_of.get(finer)

@@ -6,8 +6,8 @@ uses); the post itself keeps its own rules about unknown outcomes.
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from destinations.errors import RetryableError, UnknownOutcomeError
 

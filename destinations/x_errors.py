@@ -1,10 +1,9 @@
 """Translate tweepy and aiohttp failures into destination errors, for X only."""
 from __future__ import annotations
 
-import asyncio
 import json
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Mapping
 
 import aiohttp
 import tweepy
@@ -81,7 +80,7 @@ async def map_tweepy_errors(*, sending: bool) -> AsyncIterator[None]:
         raise PermanentError(f"X refused the post ({exc.status}) with a non-JSON body") from exc
     except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
         raise RetryableError(f"could not reach X: {exc.__class__.__name__}") from exc
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         if not sending:
             raise RetryableError(f"X lookup failed: {exc.__class__.__name__}") from exc
         raise UnknownOutcomeError(

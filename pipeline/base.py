@@ -5,15 +5,16 @@ know about Slack or the database; the worker builds the brief and stores the res
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Awaitable, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from pipeline.deadline import Deadline
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class Style(BaseModel):
@@ -193,7 +194,7 @@ class PipelineState:
     critique: Critique | None = None
     policy: PolicyVerdict = field(default_factory=PolicyVerdict)
     # Per-stage details a stage wants recorded (model, tokens); the runner moves them to StageReport.
-    stage_notes: dict = field(default_factory=dict)
+    stage_notes: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 

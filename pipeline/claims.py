@@ -86,6 +86,8 @@ def _dates(text: str, taken: list[tuple[int, int]]) -> list[Found]:
             if _overlaps(taken, *match.span()):
                 continue
             groups = match.groups()
+            year: int | None
+            day: int | None
             if shape == "ymd":
                 year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
             elif shape == "mdy":
@@ -109,7 +111,7 @@ def _int(value: str | None) -> int | None:
 
 def _sentence_start(text: str, at: int) -> bool:
     before = text[:at].rstrip(" \t\"'“‘([*_•–—-")
-    return not before or before[-1] in ".!?:\n…" or not before[-1].isalnum() and not before[-1] in ",;"
+    return not before or before[-1] in ".!?:\n…" or (not before[-1].isalnum() and before[-1] not in ",;")
 
 
 def _name_like(token: str, initial: bool) -> bool:
@@ -138,7 +140,10 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Found]:
     for match in _NAME_TOKEN.finditer(text):
         token = match.group(0)
         initial = _sentence_start(text, match.start())
-        adjacent = lambda before: text[before.end():match.start()] in (" ", "\u00a0") and not before.group(0).endswith(".")
+
+        def adjacent(before: re.Match[str], match: re.Match[str] = match) -> bool:
+            return text[before.end():match.start()] in (" ", "\u00a0") and not before.group(0).endswith(".")
+
         if _overlaps(taken, *match.span()) or not _name_like(token, initial):
             close()
             plain = token[:1].isupper() and token.lower() not in _COMMON and token not in MONTHS

@@ -63,7 +63,7 @@ async def resolve_checked(url: httpx.URL, policy: FetchPolicy) -> str:
         infos = await asyncio.get_running_loop().getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise SourceError(f"cannot resolve {url.host}: {exc.strerror}") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     # Every address must pass, or a name with one public and one private record could slip through.
     for address in addresses:
         if not (policy.allow_private or is_public(address) or (address, port) in policy.allowed_endpoints):

@@ -57,7 +57,8 @@ def frame(topic: str) -> Frame:
     first = words[0].strip("\"'“‘(")
     if "?" in text.rstrip("?") or len(text) > 80:
         return Frame("sentence", text.rstrip(_TRAILING + "?") if not text.endswith("?") else text)
-    if text.endswith("?") or (first in AUX and len(words) > 2) or (first in WH and (len(words) == 1 or words[1] in AUX)):
+    if text.endswith("?") or (first in AUX and len(words) > 2) or \
+            (first in WH and (len(words) == 1 or words[1] in AUX)):
         return Frame("question", text.rstrip(_TRAILING + "?") + "?")
     body = text.rstrip(_TRAILING)
     if first in WH and len(words) > 1:

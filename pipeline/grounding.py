@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
-from pipeline.framing import clean
 from pipeline.base import Claim, Source
 from pipeline.claims import Found, find_claims
+from pipeline.framing import clean
 from pipeline.provenance import links_in, mentions_in, normalize_link
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " ", "‐": "-", "–": "-", "—": "-"})
@@ -96,7 +97,7 @@ def supports(evidence: Evidence, claim: Found) -> bool:
     return len(words) > 1 and all(w in evidence.words for w in words)
 
 
-def _same_date(claim: tuple | None, seen: tuple, years: frozenset[int]) -> bool:
+def _same_date(claim: tuple[Any, ...] | None, seen: tuple[Any, ...], years: frozenset[int]) -> bool:
     assert claim is not None
     year, month, day = claim
     if month != seen[1] or (day is not None and day != seen[2]):

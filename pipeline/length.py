@@ -7,8 +7,8 @@ guessed, since a wrong guess is how a post the platform accepts gets trimmed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
-from typing import Callable
 
 import regex
 
@@ -30,7 +30,7 @@ def code_points_only(text: str, unit: LengthUnit | str) -> int:
     return len(text)
 
 
-def counter(measure: Measure | None, unit: LengthUnit | str) -> Count:
+def counter(measure: Measure | None, unit: LengthUnit) -> Count:
     """`measure` bound to one unit."""
     chosen = measure or code_points_only
     return lambda text: chosen(text, unit)

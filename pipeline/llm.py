@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from typing import Any
 
 import httpx
 
@@ -49,7 +50,7 @@ class LLMClient:
                    max_tokens: int | None = None, temperature: float | None = None) -> LLMReply:
         ctx = ctx or RunContext()
         deadline = ctx.deadline or Deadline.after(self.budget_s)
-        body: dict = {"model": self.model, "messages": messages,
+        body: dict[str, Any] = {"model": self.model, "messages": messages,
                       "temperature": self.temperature if temperature is None else temperature}
         if max_tokens:
             body["max_tokens"] = max_tokens
@@ -88,7 +89,7 @@ class LLMClient:
         # 1, 2, 4 … s with jitter, so many workers hitting one busy endpoint do not retry in step.
         return min(self.max_retry_wait_s, self.backoff_s * 2.0 ** min(attempt - 1, 32)) * random.uniform(0.75, 1.0)
 
-    async def _attempt(self, body: dict, timeout_s: float, ctx: RunContext) -> LLMReply | Trouble:
+    async def _attempt(self, body: dict[str, Any], timeout_s: float, ctx: RunContext) -> LLMReply | Trouble:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         answered = False
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pipeline.errors import ErrorKind
 from pipeline.llm_text import excerpt, is_cut_off, page_title
@@ -107,7 +108,8 @@ def read_completion(raw: bytes, content_type: str, *, secrets: tuple[str, ...], 
     if not text.strip():
         ended = " (it stopped at its token limit)" if finish == "length" else ""
         return Trouble(ErrorKind.model_unreadable, f"a reply with no text{ended}")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    raw_usage = data.get("usage")
+    usage = raw_usage if isinstance(raw_usage, dict) else {}
     answered_by = data.get("model")
     return LLMReply(text=text.strip(),
                     model=answered_by[:100] if isinstance(answered_by, str) and answered_by.strip() else model,
@@ -130,7 +132,7 @@ def error_fields(data: Any) -> tuple[str | None, str]:
     return message, code
 
 
-def _error_in_200(data: dict, secrets: tuple[str, ...]) -> Trouble:
+def _error_in_200(data: dict[str, Any], secrets: tuple[str, ...]) -> Trouble:
     message, code = error_fields(data)
     detail = excerpt(message or "", secrets)
     problem = "an error instead of a reply" + (f": {detail}" if detail else "")

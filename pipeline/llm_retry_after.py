@@ -5,8 +5,8 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from datetime import timezone
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC
 
 # Beyond a day a hint is nonsense or hostile; capping keeps every later sum finite.
 MAX_HINT_S = 86_400.0
@@ -27,7 +27,7 @@ def retry_after_s(headers: Mapping[str, str], now: Callable[[], float] = time.ti
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000" dates parse as naive; HTTP dates are always GMT
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     try:
         return min(MAX_HINT_S, max(0.0, when.timestamp() - now()))
     except (OverflowError, ValueError, OSError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 EXCERPT_CHARS = 120
 REDACTED = "[redacted]"

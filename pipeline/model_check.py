@@ -44,7 +44,8 @@ def merge(claims: list[Claim], checked: list[tuple[str, bool, list[int]]], sourc
         cited = sorted({n for n in cited if 1 <= n <= source_count})
         key = flatten(said)
         ours = [c for c in merged if flatten(c.text) == key] or \
-            [c for c in merged if len(flatten(c.text)) > 1 and re.search(rf"(?<!\w){re.escape(flatten(c.text))}(?!\w)", key)]
+            [c for c in merged
+             if len(flatten(c.text)) > 1 and re.search(rf"(?<!\w){re.escape(flatten(c.text))}(?!\w)", key)]
         if not ours:
             extra.append(Claim(text=said.strip()[:200], kind="statement", model_found=supported, model_sources=cited))
         for claim in ours:

@@ -33,15 +33,17 @@ UNITS["per cent"] = UNITS["percent"]
 _SMALL = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split())
+         if w != "_"}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _WORDS = {**_SMALL, **_TENS, **_SCALES, "dozen": 12}
 _NUMBER_WORD = "|".join(sorted(_WORDS, key=len, reverse=True))
 # A run of number words ("two hundred and forty-two"); "one" alone is too common to be a claim.
 WORD_NUMBER = re.compile(rf"(?<![\w-])(?:{_NUMBER_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*(?![\w-])",
                          re.IGNORECASE)
-_MULTIPLIER_WORDS = {"twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "quadrupled": 4,
-                     "threefold": 3, "fourfold": 4, "tenfold": 10, "halved": Decimal("0.5")}
+_MULTIPLIER_WORDS: dict[str, int | Decimal] = {
+    "twice": 2, "double": 2, "doubled": 2, "triple": 3, "tripled": 3, "quadrupled": 4,
+    "threefold": 3, "fourfold": 4, "tenfold": 10, "halved": Decimal("0.5")}
 # "twice as fast" and "double the speed" compare; "we never post twice" only counts.
 MULTIPLIER_WORD = re.compile(r"(?<![\w-])(?:(?:twice|double|triple)(?=\s+(?:as|the)\b)|doubled|tripled|quadrupled|"
                              r"threefold|fourfold|tenfold|halved)(?![\w-])", re.IGNORECASE)
@@ -71,7 +73,7 @@ class Quantity:
     bare: str | None = None  # the digits as written ("2.4", "1200"), for exact matches
     raw: Decimal | None = None  # the number before unit conversion ("900 ms" → 900)
 
-    def matches(self, other: "Quantity") -> bool:
+    def matches(self, other: Quantity) -> bool:
         mine, theirs = self.version or self.bare, other.version or other.bare
         # A version, or a dotted number with no unit, is compared as written: 3.14 is not 3.14.1
         # and 1.40 is not 1.4.
@@ -131,7 +133,8 @@ def quantities(text: str, skip: list[tuple[int, int]] = ()) -> list[Quantity]:  
     for match in MULTIPLIER_WORD.finditer(text):
         if free(match.start(), match.end()):
             value = Decimal(_MULTIPLIER_WORDS[match.group(0).lower()])
-            found.append(Quantity(match.group(0), match.start(), match.end(), value, "times", bare=str(value), raw=value))
+            found.append(Quantity(match.group(0), match.start(), match.end(), value, "times", bare=str(value),
+                                  raw=value))
     return sorted(found, key=lambda q: q.start)
 
 

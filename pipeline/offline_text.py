@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.framing import Frame, capitalised, ends_sentence, inline
 
@@ -77,7 +78,7 @@ class Directives:
     max_sentences: int = 3
 
 
-_RULES: list[tuple[str, dict]] = [
+_RULES: list[tuple[str, dict[str, Any]]] = [
     (r"\b(shorter|too long|concise|brief|tighter|trim)\b", {"max_sentences": 1, "closer": False}),
     (r"\b(longer|more detail|expand|elaborate)\b", {"max_sentences": 5}),
     (r"\b(no|without|drop|remove|fewer|less) hashtags?\b", {"hashtags": False}),

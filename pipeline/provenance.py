@@ -56,7 +56,7 @@ class Support:
     mentions: frozenset[str]
 
     @classmethod
-    def of(cls, sources: list[Source], topic: str = "") -> "Support":
+    def of(cls, sources: list[Source], topic: str = "") -> Support:
         texts = [topic] + [f"{s.title} {s.url or ''} {s.excerpt}" for s in sources]
         links = {normalize_link(link) for text in texts for link in links_in(text)}
         mentions = {m.lower() for text in texts for m in mentions_in(text)} - _BROADCAST

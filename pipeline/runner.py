@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline.base import DraftBrief, DraftResult, PipelineState, RunContext, Stage, StageReport
 from pipeline.deadline import DEFAULT_RUN_DEADLINE_S, Deadline

@@ -50,7 +50,7 @@ def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
                                                        for document, on_topic in documents if on_topic)
         if on:
             anchored += 1
-        elif origins or [c for c in find_claims(sentence) if c.kind != "name" or len(c.text) > 1]:
+        elif origins or any(c.kind != "name" or len(c.text) > 1 for c in find_claims(sentence)):
             off.append(sentence)
     if not anchored:
         return ScorePart(name="relevance", score=0.0, weight=WEIGHTS["relevance"],
@@ -62,8 +62,8 @@ def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
         example = example if len(example) <= 80 else example[:79] + "…"
         return ScorePart(name="relevance", score=min(OFF_TOPIC_BELOW - 1, round(10 * share, 1)),
                          weight=WEIGHTS["relevance"],
-                         reasons=[f"{len(off)} of {anchored + len(off)} sentences are not about the topic, "
-                                  f"e.g. ‘{example}’."])
+                         reasons=[(f"{len(off)} of {anchored + len(off)} sentences are not about the topic, "
+                                   f"e.g. ‘{example}’.")])
     return ScorePart(name="relevance", score=10.0, weight=WEIGHTS["relevance"], reasons=["On topic."])
 
 

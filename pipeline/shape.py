@@ -33,7 +33,7 @@ def split_parts(text: str, limit: int | None, count: Count = len) -> list[str]:
         return [text.strip()] if text.strip() else []
     limit = max(1, limit - NUMBERING_RESERVE)
     parts: list[str] = []
-    for p_index, paragraph in enumerate(x.strip() for x in text.split("\n\n")):
+    for _p_index, paragraph in enumerate(x.strip() for x in text.split("\n\n")):
         if not paragraph:
             continue
         for s_index, piece in enumerate(_pieces(paragraph, limit, count)):
@@ -56,7 +56,7 @@ class Budget:
 
     @classmethod
     def of(cls, plans: dict[str, DestinationPlan], style_max: int | None = None,
-           measure: Measure | None = None) -> "Budget":
+           measure: Measure | None = None) -> Budget:
         whole = [(style_max, LengthUnit.characters)] if style_max else []
         threads = []
         for plan in plans.values():

@@ -70,7 +70,7 @@ def keywords(texts: list[str], limit: int = 5) -> list[str]:
     """Most frequent content words, earlier texts (the topic) weighted up; original casing kept."""
     counts: Counter[str] = Counter()
     casing: dict[str, str] = {}
-    for weight, text in zip(range(len(texts) + 2, 1, -1), texts):
+    for weight, text in zip(range(len(texts) + 2, 1, -1), texts, strict=False):
         for word in _TOKEN.findall(text):
             key = word.lower()
             # Two-letter acronyms (CI, AI, UX) are keywords; other short words are noise.

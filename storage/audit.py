@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import AsyncIterator
+from typing import Any
 
 from sqlalchemy import LargeBinary, String, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,14 +22,15 @@ from storage.redaction import redactor_of
 GENESIS = "0" * 64
 
 
-def canonical(seq: int, draft_id: int | None, actor: str, kind: str, detail: dict,
+def canonical(seq: int, draft_id: int | None, actor: str, kind: str, detail: dict[str, Any],
               created_at: datetime) -> bytes:
     body = {"seq": seq, "draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail,
             "created_at": created_at.isoformat(timespec="microseconds")}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def canonical_prefix(draft_id: int | None, actor: str, kind: str, detail: dict, created_at: datetime) -> bytes:
+def canonical_prefix(draft_id: int | None, actor: str, kind: str, detail: dict[str, Any],
+                     created_at: datetime) -> bytes:
     """`canonical` up to its sequence number: "seq" sorts after every other key, so
     canonical(seq, …) == prefix + b"<seq>}" and the database can finish the hash once it knows seq."""
     body = {"draft_id": draft_id, "actor": actor, "kind": kind, "detail": detail,
@@ -74,7 +76,7 @@ _APPEND = (insert(_EVENTS)
 
 
 async def append(session: AsyncSession, *, kind: str, actor: str, now: datetime,
-                 draft_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+                 draft_id: int | None = None, detail: dict[str, Any] | None = None) -> AuditEvent:
     """Chain one event onto the head, in the caller's transaction, in one statement. `detail` is
     redacted before it is hashed: a secret that entered the chain could never be taken out again."""
     detail = redactor_of(session).redact_value(detail or {})

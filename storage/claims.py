@@ -7,27 +7,28 @@ or an approver accepts them here: a compare-and-set with its audit event, like e
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import queries
 from storage.decisions import ApprovalRule, locked_draft
-from storage.transitions import Outcome, Refusal, refused, transition
 from storage.models import Revision
 from storage.states import DraftStatus
+from storage.transitions import Outcome, Refusal, refused, transition
 
 ACCEPTABLE = (DraftStatus.pending.value, DraftStatus.needs_attention.value)
 
 
-def unsupported_claims(details: dict) -> list[str]:
+def unsupported_claims(details: dict[str, Any]) -> list[str]:
     """The texts of the claims in `details["critique"]` that no source supports."""
     critique = details.get("critique") if isinstance(details, dict) else None
     claims = critique.get("claims") if isinstance(critique, dict) else None
     return [str(c.get("text")) for c in claims or [] if isinstance(c, dict) and c.get("supported") is False]
 
 
-def score_summary(details: dict) -> dict:
+def score_summary(details: dict[str, Any]) -> dict[str, Any]:
     """The score and its parts, as the audit trail keeps them for `/signoff history`."""
     critique = details.get("critique") if isinstance(details, dict) else None
     if not isinstance(critique, dict) or critique.get("score") is None:

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.models import ConfigEntry
 
-
 # Read on every /draft: built once, and plain rows rather than tracked objects.
 _SCOPE_VALUES = select(ConfigEntry.key, ConfigEntry.value).where(ConfigEntry.scope == bindparam("scope"))
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -114,6 +114,6 @@ async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncItera
     append still ends at the head it started from. SQLite's read transactions already hold one
     snapshot (WAL); PostgreSQL's default, READ COMMITTED, takes a new one for every statement."""
     async with sessionmaker() as session:
-        if session.bind is not None and not is_sqlite(str(session.bind.url)):
+        if session.bind is not None and not is_sqlite(str(session.bind.sync_engine.url)):
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield session

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) ->
 
 async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
                       policy_ok: bool, problems: list[str], now: datetime,
-                      critique: dict | None = None) -> Outcome:
+                      critique: dict[str, Any] | None = None) -> Outcome:
     """`critique` is the edited text's own review (its claims checked again); without one the
     edited revision keeps its base's, so unsupported claims still block approval."""
     row = await locked_draft(session, draft_id)
@@ -113,7 +114,8 @@ async def _cancel_scheduled(session: AsyncSession, row: Draft, user_id: str, now
         "status": DraftStatus.skipped.value, "decision_note": "scheduled publication cancelled", "updated_at": now},
         kind="schedule_cancelled", actor=user_id, now=now, detail={"publish_at": publish_at})
     if outcome.ok:
-        await session.execute(update(OutboxJob).where(OutboxJob.dedupe_key.like(outbox.publish_key_prefix(row.id) + "%"),
-                                                      OutboxJob.status == OutboxStatus.pending.value)
+        await session.execute(update(OutboxJob)
+                              .where(OutboxJob.dedupe_key.like(outbox.publish_key_prefix(row.id) + "%"),
+                                     OutboxJob.status == OutboxStatus.pending.value)
                               .values(status=OutboxStatus.done.value, done_at=now, lease_until=None))
     return outcome

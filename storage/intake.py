@@ -12,7 +12,6 @@ from storage.models import AuditEvent, Draft, Run
 from storage.states import DraftStatus, JobName, RunStatus
 
 
-
 @dataclass(frozen=True)
 class Accepted:
     draft_id: int

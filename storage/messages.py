@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Draft
+from storage.results import rowcount
 
 _drafts = Draft.__table__
 
@@ -46,7 +47,7 @@ async def claim_post(session: AsyncSession, draft_id: int, which: Which, *, now:
     claimed = await session.execute(
         update(_drafts).where(_drafts.c.id == draft_id, ts_column.is_(None), posting_column.is_(None))
         .values({posting_column: now}))
-    if claimed.rowcount == 1:
+    if rowcount(claimed) == 1:
         return MessageClaim(PostClaim.go)
     ts = (await session.execute(select(ts_column).where(_drafts.c.id == draft_id))).scalar_one()
     return MessageClaim(PostClaim.posted, ts) if ts else MessageClaim(PostClaim.unknown)

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every model here is mapped to a Table (SQLAlchemy types `__table__` as the wider FromClause).
+    __table__: ClassVar[Table]
 
 
 class Draft(Base):
@@ -21,7 +23,7 @@ class Draft(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     requester_id: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(Text)
-    destinations: Mapped[list] = mapped_column(JSON)
+    destinations: Mapped[list[Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(24), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
@@ -56,7 +58,7 @@ class Run(Base):
     requested_by: Mapped[str] = mapped_column(String(32))
     feedback: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-    stages: Mapped[list | None] = mapped_column(JSON)
+    stages: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -74,7 +76,7 @@ class Revision(Base):
     author: Mapped[str] = mapped_column(String(32))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     policy_ok: Mapped[bool] = mapped_column(Boolean, default=True)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Claims no source supports block approval until an approver accepts them (storage/claims.py).
     unsupported_claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -112,7 +114,7 @@ class AuditEvent(Base):
     draft_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[dict] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -135,7 +137,7 @@ class OutboxJob(Base):
     # Random, so job ids never collide with a Redis that outlived a database reset.
     token: Mapped[str] = mapped_column(String(32), unique=True)
     job: Mapped[str] = mapped_column(String(64))
-    args: Mapped[dict] = mapped_column(JSON)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
@@ -178,7 +180,7 @@ class ConfigEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[dict] = mapped_column(JSON)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

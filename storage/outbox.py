@@ -9,14 +9,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxJob
 from storage.redaction import redactor_of
+from storage.results import rowcount
 from storage.states import JobName, OutboxStatus
-
 
 _INSERT_JOB = insert(OutboxJob.__table__).returning(OutboxJob.__table__.c.id)
 
@@ -52,7 +53,7 @@ def publish_key_prefix(draft_id: int) -> str:
     return f"publish:{draft_id}:"
 
 
-async def add(session: AsyncSession, *, job: JobName, args: dict, now: datetime,
+async def add(session: AsyncSession, *, job: JobName, args: dict[str, Any], now: datetime,
               dedupe_key: str | None = None, due_at: datetime | None = None) -> OutboxJob:
     """The new job row, written with a Core insert (on every /draft and approval): the returned
     object is a detached copy for reading its id, token and attempt, not tracked by the session."""
@@ -70,7 +71,7 @@ async def get(session: AsyncSession, outbox_id: int) -> OutboxJob | None:
 class Lease:
     """A held lease: the job's args and the owner token that renewals and releases must name."""
 
-    args: dict
+    args: dict[str, Any]
     owner: str
 
 
@@ -101,7 +102,7 @@ async def renew(session: AsyncSession, outbox_id: int, owner: str, *, now: datet
                outbox.c.lease_owner == owner)
         .values(lease_until=now + timedelta(seconds=lease_s))
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = None, error: str | None = None,
@@ -109,7 +110,7 @@ async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = 
     """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`. With
     `owner`, only a lease that is still ours is given back."""
     outbox = OutboxJob.__table__
-    values: dict = {"lease_until": None, "lease_owner": None, "last_error": _redacted(session, error)}
+    values: dict[str, Any] = {"lease_until": None, "lease_owner": None, "last_error": _redacted(session, error)}
     if due_at is not None:
         values["due_at"] = due_at
     condition = [outbox.c.id == outbox_id] + ([outbox.c.lease_owner == owner] if owner else [])
@@ -152,7 +153,7 @@ async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: 
                outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
         .values(attempt=expected_attempt + 1)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def backlog(session: AsyncSession, *, now: datetime) -> int:
@@ -168,4 +169,5 @@ async def dead_by_job(session: AsyncSession) -> dict[str, int]:
     from sqlalchemy import func
     rows = await session.execute(select(OutboxJob.job, func.count()).where(
         OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job))
-    return {job: count for job, count in rows}
+    # Not dict(rows): a Result has keys() (its column names), so dict() would read it as a mapping.
+    return {job: count for job, count in rows}  # noqa: C416

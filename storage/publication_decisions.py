@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, outbox, publications, queries
 from storage.models import Draft, OutboxJob, Publication
-from storage.states import DraftStatus, JobName, OutboxStatus, PublicationStatus as S
+from storage.results import rowcount
+from storage.states import DraftStatus, JobName, OutboxStatus
+from storage.states import PublicationStatus as S
 from storage.transitions import Outcome, Refusal, record, refused
+
 RETRY_FROM = (S.failed, S.unconfirmed, S.retrying)
 MARK_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
 SKIP_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
@@ -23,12 +27,12 @@ SKIP_FROM = (S.failed, S.unconfirmed, S.retrying, S.handoff)
 REOPEN_FROM = (DraftStatus.failed, DraftStatus.partially_published, DraftStatus.skipped)
 
 
-def _detail(p: Publication, **extra: object) -> dict:
+def _detail(p: Publication, **extra: object) -> dict[str, Any]:
     return {"destination": p.destination, "part": p.part, "revision": p.revision, **extra}
 
 
 async def _compare_and_set(session: AsyncSession, publication_id: int, allowed: tuple[S, ...],
-                           values: dict) -> tuple[Publication | None, str | None]:
+                           values: dict[str, Any]) -> tuple[Publication | None, str | None]:
     """(the row, the status it had) when the change was made; (the row or None, None) when it was
     gone or in no state the change applies to (someone decided first)."""
     row = await session.get(Publication, publication_id)
@@ -40,7 +44,7 @@ async def _compare_and_set(session: AsyncSession, publication_id: int, allowed: 
                                   Publication.status.in_([s.value for s in allowed]))
         .values(**values).execution_options(synchronize_session=False))
     await session.refresh(row)
-    return row, (before if result.rowcount == 1 else None)
+    return row, (before if rowcount(result) == 1 else None)
 
 
 def _refused(row: Publication | None) -> Outcome:
@@ -86,7 +90,7 @@ async def _publish_job_now(session: AsyncSession, draft_id: int, now: datetime) 
             update(OutboxJob).where(OutboxJob.id == pending.id, OutboxJob.attempt == pending.attempt,
                                     OutboxJob.status == OutboxStatus.pending.value)
             .values(attempt=pending.attempt + 1, due_at=now).execution_options(synchronize_session=False))
-        if bumped.rowcount == 1:
+        if rowcount(bumped) == 1:
             await session.refresh(pending)
             return None if held else pending
     return await outbox.add(session, job=JobName.publish_draft, args={"draft_id": draft_id}, now=now)

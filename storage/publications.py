@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit, queries
 from storage.models import Draft, OutboxJob, Publication
 from storage.redaction import redactor_of
+from storage.results import rowcount
 from storage.states import DraftStatus, OutboxStatus, PublicationStatus
 
 
@@ -171,7 +172,7 @@ async def finish_pass(session: AsyncSession, outbox_id: int, *, started_attempt:
                                 OutboxJob.status == OutboxStatus.pending.value)
         .values(status=OutboxStatus.done.value, done_at=now, lease_until=None, lease_owner=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 WAITING = (PublicationStatus.retrying, PublicationStatus.claimed, PublicationStatus.handoff)
@@ -198,9 +199,9 @@ async def give_up(session: AsyncSession, draft_id: int, *, error: str, now: date
             .execution_options(synchronize_session=False))
         await audit.append(session, kind="publishing_failed", actor="signoff", now=now, draft_id=draft_id,
                            detail={"status": DraftStatus.failed.value, "error": error, "gave_up": True})
-        row = await queries.draft(session, draft_id)
-        await session.refresh(row)
-        return row
+        draft = await queries.draft(session, draft_id)
+        await session.refresh(draft)
+        return draft
     return await settle(session, draft_id, now=now)
 
 
@@ -223,7 +224,7 @@ async def settle(session: AsyncSession, draft_id: int, *, now: datetime) -> Draf
         update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
         .values(status=final.value, version=Draft.version + 1, updated_at=now)
         .execution_options(synchronize_session=False))
-    if changed.rowcount == 1:
+    if rowcount(changed) == 1:
         await audit.append(session, kind=f"publishing_{final.value}", actor="signoff", now=now,
                            draft_id=draft_id, detail={"status": final.value})
     await session.refresh(row)

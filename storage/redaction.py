@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,8 +44,8 @@ _TOKEN_PATTERNS = [(needles, re.compile(pattern)) for needles, pattern in (
     (("xox",), r"(?P<pre>)xox[a-z](?:\.xox[a-z])?-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack bot, user, refresh tokens
     (("xapp-",), r"(?P<pre>)xapp-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack app-level tokens
     # An Authorization header's value, whatever its scheme (OAuth 1.0a lists its fields after it).
-    (("authorization",), r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
-                         r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+"),
+    (("authorization",), (r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
+                          r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+")),
     (("bearer",), r"(?i:(?P<pre>\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"),
     (("oauth_",), r"(?i:(?P<pre>\boauth_(?:signature|token|consumer_key)=\\?\"?))[^\",&\s\\]+"),  # OAuth 1.0a
     (("sk-",), r"(?P<pre>)\bsk-[A-Za-z0-9_-]{10,}"),  # OpenAI-style API keys (sk-…, sk-proj-…)
@@ -99,7 +100,7 @@ class Redactor:
             return {k: v if k in keep else self.redact_value(v, keep=keep)  # type: ignore[return-value]
                     for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(self.redact_value(v, keep=keep) for v in value)  # type: ignore[return-value]
+            return type(value)(self.redact_value(v, keep=keep) for v in value)
         return value
 
 
@@ -119,7 +120,7 @@ class _Pass:
         branches = "|".join(_secret_pattern(secret, char_forms, clipped) for secret in secrets)
         self.pattern = re.compile("[" + "".join(re.escape(c) for c in firsts) + "](?:" + branches + ")")
         needles = [_needle(s[:_needed(len(s))] if clipped else s) for s in secrets]
-        self.needles = None if None in needles else tuple(needles)
+        self.needles = None if None in needles else cast("tuple[str, ...]", tuple(needles))
 
     def sub(self, text: str) -> str:
         if self.needles is not None and not any(n in text for n in self.needles):

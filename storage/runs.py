@@ -6,6 +6,7 @@ status (`UPDATE … WHERE status = 'running' RETURNING …`) instead of loading 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,8 +52,8 @@ async def set_messages(session: AsyncSession, draft_id: int, *, parent_ts: str |
         await session.execute(update(_drafts).where(_drafts.c.id == draft_id).values(**values))
 
 
-async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_ok: bool, details: dict,
-                          stages: list, now: datetime, expires_at: datetime | None = None) -> Revision | None:
+async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_ok: bool, details: dict[str, Any],
+                          stages: list[Any], now: datetime, expires_at: datetime | None = None) -> Revision | None:
     """The run succeeded: store its text as the next revision and open the draft for decision.
 
     None when the run is no longer running (cancelled meanwhile): its result is dropped.
@@ -108,11 +109,12 @@ async def give_up(session: AsyncSession, run_id: int, *, error: str, now: dateti
     """The run's job was given up (it kept failing, or its workers kept dying): the run and a
     draft still being written fail visibly, with the audit event. Returns the draft id."""
     error = redactor_of(session).redact(error)
-    draft_id = (await session.execute(select(_runs.c.draft_id).where(_runs.c.id == run_id))).scalar_one_or_none()
+    draft_id: int | None = (await session.execute(
+        select(_runs.c.draft_id).where(_runs.c.id == run_id))).scalar_one_or_none()
     if draft_id is None:
         return None
     await _lock_draft(session, draft_id)
-    number = (await session.execute(
+    number: int | None = (await session.execute(
         update(_runs).where(_runs.c.id == run_id,
                             _runs.c.status.in_((RunStatus.queued.value, RunStatus.running.value)))
         .values(status=RunStatus.failed.value, finished_at=now, error=error)
@@ -133,14 +135,15 @@ async def give_up(session: AsyncSession, run_id: int, *, error: str, now: dateti
 async def _lock_draft(session: AsyncSession, draft_id: int) -> int:
     """Lock the draft row before the run's (cancel does too: one order, no deadlock on PostgreSQL);
     returns its current revision number."""
-    return (await session.execute(
+    revision: int = (await session.execute(
         select(_drafts.c.current_revision).where(_drafts.c.id == draft_id).with_for_update())).scalar_one()
+    return revision
 
 
 async def _end_run(session: AsyncSession, run: Run, status: RunStatus, *, now: datetime,
                    **values: object) -> int | None:
     """running → `status`, compare-and-set; the run's number, or None when it was no longer running."""
-    number = (await session.execute(
+    number: int | None = (await session.execute(
         update(_runs).where(_runs.c.id == run.id, _runs.c.status == RunStatus.running.value)
         .values(status=status.value, finished_at=now, **values)
         .returning(_runs.c.number))).scalar_one_or_none()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit, outbox, queries
 from storage.decisions import locked_draft
 from storage.models import Approval, Draft, OutboxJob
+from storage.results import rowcount
 from storage.states import DraftStatus, JobName, OutboxStatus
 from storage.transitions import Outcome, Refusal, refused, transition
 
@@ -51,7 +52,7 @@ async def schedule(session: AsyncSession, *, draft_id: int, publish_at: datetime
         update(Draft).where(Draft.id == draft_id, Draft.status == _APPROVED, Draft.version == row.version)
         .values(publish_at=publish_at, version=row.version + 1, updated_at=now)
         .execution_options(synchronize_session=False))
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         return False
     await session.execute(
         update(OutboxJob).where(OutboxJob.dedupe_key == immediate,

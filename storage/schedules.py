@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.models import ConfigEntry, Draft, Revision, ScheduleMark
+from storage.results import rowcount
 from storage.states import DraftStatus
 
 DIGEST_CONFIG_KEY = "digest"
@@ -96,7 +98,7 @@ async def expire_due(session: AsyncSession, *, now: datetime, ttl_h: float, limi
             update(Draft).where(Draft.id == row.id, Draft.status == _PENDING, Draft.version == row.version)
             .values(status=DraftStatus.expired.value, version=row.version + 1, updated_at=now)
             .execution_options(synchronize_session=False))
-        if changed.rowcount != 1:
+        if rowcount(changed) != 1:
             continue  # decided a moment ago: the decision wins
         deadline = row.expires_at or row.created_at + timedelta(hours=ttl_h)
         await audit.append(session, kind="expired", actor="signoff", now=now, draft_id=row.id,
@@ -121,7 +123,7 @@ async def claim_mark(session: AsyncSession, key: str, *, now: datetime, lease_s:
             return False
         # The previous owner never finished: take the claim over, unless someone beat us to it.
         gone = await session.execute(delete(ScheduleMark).where(ScheduleMark.id == held.id))
-        if gone.rowcount != 1:
+        if rowcount(gone) != 1:
             return False
     try:
         async with session.begin_nested():
@@ -147,12 +149,12 @@ async def finished_marks(session: AsyncSession, keys: list[str]) -> set[str]:
 
 
 # -- per-channel configuration (written by `/signoff config digest …`) -------------------------
-async def channel_configs(session: AsyncSession) -> dict[str, dict]:
+async def channel_configs(session: AsyncSession) -> dict[str, dict[str, Any]]:
     rows = await session.scalars(select(ConfigEntry).where(ConfigEntry.key == DIGEST_CONFIG_KEY))
     return {row.scope: dict(row.value or {}) for row in rows}
 
 
-async def set_channel_config(session: AsyncSession, *, channel_id: str, value: dict, user_id: str,
+async def set_channel_config(session: AsyncSession, *, channel_id: str, value: dict[str, Any], user_id: str,
                              now: datetime) -> None:
     """Keys: schedule ("weekdays 09:00" / "off"), timezone, all_clear, weekly_report."""
     row = await session.scalar(select(ConfigEntry).where(

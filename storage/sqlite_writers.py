@@ -13,8 +13,8 @@ import asyncio
 import fcntl
 import os
 import weakref
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from sqlalchemy.exc import OperationalError
 
@@ -32,7 +32,7 @@ class WriterQueue:
         """Wait for this writer's turn (at most `timeout_s`, like SQLite's busy timeout)."""
         try:
             await asyncio.wait_for(self._in_process.acquire(), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise _locked(self.timeout_s) from None
         try:
             await self._take_file_lock()
@@ -53,14 +53,14 @@ class WriterQueue:
         waiting = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, self._fd, fcntl.LOCK_EX)
         try:
             await asyncio.wait_for(asyncio.shield(waiting), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             waiting.add_done_callback(self._release_if_taken)  # the thread may still get it later
             raise _locked(self.timeout_s) from None
         except asyncio.CancelledError:
             waiting.add_done_callback(self._release_if_taken)
             raise
 
-    def _release_if_taken(self, waiting: asyncio.Future) -> None:
+    def _release_if_taken(self, waiting: asyncio.Future[None]) -> None:
         if not waiting.cancelled() and waiting.exception() is None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ class Snapshot:
     stage_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
-async def _grouped(session: AsyncSession, *columns) -> dict:  # type: ignore[no-untyped-def]
+async def _grouped(session: AsyncSession, *columns: Any) -> dict[Any, int]:
     rows = await session.execute(select(*columns, func.count()).group_by(*columns))
     return {tuple(r[:-1]) if len(columns) > 1 else r[0]: r[-1] for r in rows}
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, outbox
 from storage.models import Draft, Publication, Revision
+from storage.results import rowcount
 from storage.states import JobName
 
 
@@ -89,7 +90,7 @@ async def compare_and_set(session: AsyncSession, row: Draft, *, from_status: str
     values = {"version": row.version + 1, **values}
     result = await session.execute(_compare_and_set_statement(tuple(sorted(values))), {
         "match_id": row.id, "match_status": from_status, "match_version": row.version, **values})
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     for key, value in values.items():
         set_committed_value(row, key, value)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import redis as redis_sync
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from launch.redis_server import EmbeddedRedis
 from storage.audit import GENESIS
@@ -82,20 +84,20 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         target = tmp_path / "signoff.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite+aiosqlite:///{target}"
-    url = request.getfixturevalue("postgres_migrated")
+    url: str = request.getfixturevalue("postgres_migrated")
     await _truncate(url)
     return url
 
 
 @pytest.fixture
-async def sessionmaker(database_url: str):
+async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
 
 
 @pytest.fixture
-async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path):
+async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """For tests of what only SQLite lets us do (PostgreSQL refuses to rewrite audit rows)."""
     target = tmp_path / "sqlite-only.db"
     shutil.copy(sqlite_template, target)
@@ -105,7 +107,7 @@ async def sqlite_sessionmaker(sqlite_template: Path, tmp_path: Path):
 
 
 @pytest.fixture
-async def postgres_sessionmaker(postgres_migrated: str):
+async def postgres_sessionmaker(postgres_migrated: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(PG_URL)
     await _truncate(PG_URL)
     yield create_sessionmaker(engine)
@@ -116,7 +118,7 @@ needs_postgres = pytest.mark.skipif(not PG_URL, reason="set TEST_DATABASE_URL to
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory):
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("TEST_REDIS_URL"):
         yield os.environ["TEST_REDIS_URL"]
         return

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from urllib.parse import quote, quote_plus
 
 import pytest
 from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import DBAPIError
 
-from launch.local_slack.stack import LocalStack
 from bot.redaction import secret_values
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine
 from storage.models import Base
 
 
 @pytest.fixture(autouse=True)
-async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture):
+async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture) -> AsyncIterator[None]:
     """After every end-to-end test: no secret of any stack, raw or escaped the way an echoing
-    server (or our own Slack escaping) writes it, appears in a log line (raw, before any redaction), anything sent to the
-    local Slack (every Web API call's arguments, response_url posts), or any text column of any
+    server (or our own Slack escaping) writes it, appears in a log line (raw, before any redaction),
+    anything sent to the local Slack (every Web API call's arguments, response_url posts), or any text column of any
     table — the audit trail, errors, revision details and everything else stored."""
     caplog.set_level(logging.DEBUG)
     LocalStack.created.clear()
@@ -61,7 +62,7 @@ async def stored_text(database_url: str) -> list[str]:
                     continue
                 for row in rows:
                     found += [f"{table.name}.{column.name}: {_text(value)}"
-                              for column, value in zip(columns, row) if value is not None]
+                              for column, value in zip(columns, row, strict=False) if value is not None]
     finally:
         await engine.dispose()
     return found

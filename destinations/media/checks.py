@@ -19,8 +19,8 @@ def media_problems(platform: str, limits: MediaLimits | None, images: Sequence[I
         return []
     if limits is None:
         why = f" ({no_media})" if no_media else ""
-        return [f"{platform} cannot carry this post's {_count(len(images))}{why}: "
-                f"remove the images or leave {platform} out"]
+        return [(f"{platform} cannot carry this post's {_count(len(images))}{why}: "
+                 f"remove the images or leave {platform} out")]
     problems = []
     if limits.max_count is not None and len(images) > limits.max_count:
         problems.append(f"{platform} takes at most {_count(limits.max_count)} per post; this one has {len(images)}")

@@ -5,7 +5,8 @@ part it had to skip; the collect stage turns both into warnings so one broken fe
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from pipeline.base import Source
 
@@ -13,6 +14,7 @@ Warn = Callable[[str], None]
 
 
 class SourceReader(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     async def read(self, topic: str, warn: Warn) -> list[Source]: ...

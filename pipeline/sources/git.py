@@ -19,7 +19,7 @@ def parse_log(output: str) -> list[Source]:
         if not record.strip():
             continue
         header, _, files_part = record.partition("\n")
-        short_hash, subject, date = (header.split(_FIELD) + ["", ""])[:3]
+        short_hash, subject, _date = (header.split(_FIELD) + ["", ""])[:3]
         files = [f.strip() for f in files_part.splitlines() if f.strip()]
         shown = ", ".join(files[:8]) + (f" and {len(files) - 8} more" if len(files) > 8 else "")
         excerpt = f"{subject}." + (f" Changed: {shown}." if files else "")

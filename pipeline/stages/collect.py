@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 
 from pipeline.base import PipelineState, RunContext, Source, Stage
 from pipeline.errors import SourceError
@@ -17,7 +17,7 @@ async def _read(reader: SourceReader, topic: str, warnings: list[str]) -> list[S
         return await reader.read(topic, warn)
     except SourceError as exc:
         warn(exc.message)
-    except Exception as exc:  # noqa: BLE001 — a broken source must never sink the run
+    except Exception as exc:  # a broken source must never sink the run
         warn(f"failed unexpectedly ({type(exc).__name__}: {exc})")
     return []
 

@@ -49,7 +49,8 @@ def wanted(source: Source, topic: str, score: float) -> bool:
 def curate_sources(material: list[Source], topic: str, recent: list[str], keep: int) -> tuple[list[Source], list[str]]:
     notes: list[str] = []
     ranks = bm25_scores(topic, [source_text(s) for s in material])
-    scored = [(relevance(topic, source_text(s)), rank, order, s) for order, (s, rank) in enumerate(zip(material, ranks))]
+    scored = [(relevance(topic, source_text(s)), rank, order, s)
+              for order, (s, rank) in enumerate(zip(material, ranks, strict=False))]
     # Most of the topic covered first, BM25 between equals, then the sources' own order (newest first).
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     ranked = [s.model_copy(update={"score": round(score, 3)}) for score, _, _, s in scored if wanted(s, topic, score)]

@@ -8,8 +8,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.base import (DestinationPlan, DraftBrief, LengthUnit, Measure, PipelineState, PolicyVerdict,
-                           RunContext, Source)
+from pipeline.base import (
+    DestinationPlan,
+    DraftBrief,
+    LengthUnit,
+    Measure,
+    PipelineState,
+    PolicyVerdict,
+    RunContext,
+    Source,
+)
 from pipeline.length import counter
 from pipeline.provenance import Support
 from pipeline.shape import THREAD_MAX_PARTS, split_parts
@@ -22,7 +30,8 @@ _UNIT_NAMES = {LengthUnit.characters: "characters", LengthUnit.graphemes: "chara
                LengthUnit.x_weighted: "(X-weighted length)",
                LengthUnit.mastodon: "characters (a link counts 23)"}
 # A zero-width joiner between two emoji is how 👨‍👩‍👧 is spelled, not a hidden character.
-_EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
+_EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
+                        r"(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
 
 
 def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measure | None = None) -> list[str]:
@@ -46,8 +55,8 @@ def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measu
 
 def hidden_characters(text: str) -> list[str]:
     visible = _EMOJI_ZWJ.sub("", text)
-    return sorted({f"U+{ord(c):04X}" for c in visible if c in _INVISIBLE or unicodedata.category(c) in ("Cc", "Cf")
-                   and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F})
+    return sorted({f"U+{ord(c):04X}" for c in visible if c in _INVISIBLE or (unicodedata.category(c) in ("Cc", "Cf")
+                   and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F)})
 
 
 # A permalink to a Slack message: the post would send readers to a page they cannot open.

@@ -42,7 +42,8 @@ def best_sentences(material: list[Source], topic: str, wanted: int) -> list[str]
                 candidates.append((rank, sentence))
     scores = bm25_scores(topic, [c[1] for c in candidates])
     ranked = sorted(range(len(candidates)),
-                    key=lambda i: scores[i] - 0.3 * candidates[i][0] - 0.2 * (i > 0 and candidates[i][0] == candidates[i - 1][0]),
+                    key=lambda i: scores[i] - 0.3 * candidates[i][0]
+                    - 0.2 * (i > 0 and candidates[i][0] == candidates[i - 1][0]),
                     reverse=True)
     chosen: list[int] = []
     for i in ranked:

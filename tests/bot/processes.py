@@ -1,6 +1,7 @@
 """The `signoff` command as a user runs it: the installed entry point in a process of its own."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,7 +19,8 @@ def environment(**values: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **values}
 
 
-def signoff(*args: str, cwd: Path | None = None, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess:
+def signoff(*args: str, cwd: Path | None = None, timeout_s: float = 120,
+            **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*SIGNOFF, *args], capture_output=True, text=True, cwd=cwd,
                           env=environment(**env), timeout=timeout_s)
 
@@ -28,7 +30,7 @@ class Running:
 
     def __init__(self, *args: str, log: Path, cwd: Path | None = None, **env: str) -> None:
         self.log_path = log
-        self._log = open(log, "w", encoding="utf-8")
+        self._log = open(log, "w", encoding="utf-8")  # noqa: SIM115 -- open while the process runs
         self.process = subprocess.Popen([*SIGNOFF, *args], stdout=self._log, stderr=subprocess.STDOUT,
                                         cwd=cwd, env=environment(**env))
 
@@ -57,7 +59,7 @@ class Running:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError(f"still running {timeout_s:.0f} s after {sig.name}:\n{self.output[-3000:]}")
+            raise AssertionError(f"still running {timeout_s:.0f} s after {sig.name}:\n{self.output[-3000:]}") from None
         finally:
             self._log.close()
 
@@ -81,7 +83,5 @@ def processes_mentioning(path: Path) -> list[int]:
 def end(pids: list[int]) -> None:
     """Stop processes a failed test left behind (found by `processes_mentioning`, so they are ours)."""
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass

@@ -16,7 +16,7 @@ from storage.migrate import upgrade
 from tests.bot.processes import SIGNOFF, environment, signoff
 
 
-def test_the_demo_prints_where_its_database_is_and_a_verify_command_that_works(tmp_path) -> None:
+def test_the_demo_prints_where_its_database_is_and_a_verify_command_that_works(tmp_path: Path) -> None:
     demo = signoff("demo", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert f"The demo's database is {tmp_path.resolve() / '.signoff' / 'demo.db'}." in demo.stdout
@@ -29,7 +29,7 @@ def test_the_demo_prints_where_its_database_is_and_a_verify_command_that_works(t
     assert not (tmp_path / "signoff.db").exists()
 
 
-def test_verify_where_there_is_no_database_says_so_and_creates_nothing(tmp_path) -> None:
+def test_verify_where_there_is_no_database_says_so_and_creates_nothing(tmp_path: Path) -> None:
     result = signoff("audit", "verify", cwd=tmp_path)
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
@@ -38,7 +38,7 @@ def test_verify_where_there_is_no_database_says_so_and_creates_nothing(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_export_of_a_database_in_a_missing_directory_creates_neither(tmp_path) -> None:
+def test_export_of_a_database_in_a_missing_directory_creates_neither(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "signoff.db"
     result = signoff("audit", "export", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{missing}")
     assert result.returncode == 1 and result.stdout == ""
@@ -46,7 +46,7 @@ def test_export_of_a_database_in_a_missing_directory_creates_neither(tmp_path) -
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_verify_on_a_file_without_signoff_tables_says_so(tmp_path) -> None:
+def test_verify_on_a_file_without_signoff_tables_says_so(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     with contextlib.closing(sqlite3.connect(other)) as connection:
         connection.execute("CREATE TABLE notes (x)")
@@ -70,7 +70,7 @@ async def _database_with_events(path: Path, count: int) -> str:
     return url
 
 
-async def test_export_piped_into_head_stops_quietly(tmp_path) -> None:
+async def test_export_piped_into_head_stops_quietly(tmp_path: Path) -> None:
     # Far more than a pipe holds, so the writer meets the closed pipe half-way.
     url = await _database_with_events(tmp_path / "big.db", 2000)
     export = subprocess.Popen([*SIGNOFF, "audit", "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

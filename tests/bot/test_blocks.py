@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.blocks import action_ids
 from bot.blocks.draft import MAX_BLOCKS, DraftView, draft_message, parent_message, parse_button_value
 from bot.blocks.text import chunks, escape_mrkdwn, mention
 
 
-def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]
-    base = dict(draft_id=7, topic="launch", requester_id="U_CAROL", status="pending",
+def view(**overrides: Any) -> DraftView:
+    base: dict[str, Any] = dict(draft_id=7, topic="launch", requester_id="U_CAROL", status="pending",
                 destinations=("dryrun",), revision=2, text="Hello world", sha256="ab" * 32)
     base.update(overrides)
     return DraftView(**base)
@@ -33,7 +34,7 @@ def test_pending_draft_has_its_decision_buttons_naming_the_revision_and_hash() -
 def test_draft_text_is_shown_exactly_as_plain_text() -> None:
     text = "Ship it <!channel> *now* & :tada:"
     _, blocks = draft_message(view(text=text))
-    body = [b for b in blocks if b["type"] == "section"][0]["text"]
+    body = next(b for b in blocks if b["type"] == "section")["text"]
     assert body == {"type": "plain_text", "text": text, "emoji": False}
 
 

@@ -3,6 +3,7 @@ left running, whatever failed (a missing token, the bot's port in use, a worker 
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.bot.processes import end, processes_mentioning, signoff
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path):
+def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
     yield path
     end(processes_mentioning(path))  # so a failure here does not leak into later tests
@@ -24,7 +25,7 @@ def _listening_socket() -> socket.socket:
     return busy
 
 
-def test_dev_without_a_token_says_so_and_starts_nothing(data_dir, tmp_path) -> None:
+def test_dev_without_a_token_says_so_and_starts_nothing(data_dir: Path, tmp_path: Path) -> None:
     result = signoff("dev", "--port", "0", cwd=tmp_path, SIGNOFF_DATA_DIR=str(data_dir))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -32,7 +33,7 @@ def test_dev_without_a_token_says_so_and_starts_nothing(data_dir, tmp_path) -> N
     assert processes_mentioning(data_dir) == []
 
 
-def test_dev_whose_bot_port_is_taken_stops_its_embedded_redis(data_dir, tmp_path) -> None:
+def test_dev_whose_bot_port_is_taken_stops_its_embedded_redis(data_dir: Path, tmp_path: Path) -> None:
     with _listening_socket() as busy:
         result = signoff("dev", "--host", "127.0.0.1", "--port", str(busy.getsockname()[1]), cwd=tmp_path,
                          SIGNOFF_DATA_DIR=str(data_dir), SLACK_BOT_TOKEN="xoxb-dev", SLACK_SIGNING_SECRET="s" * 32,
@@ -44,7 +45,7 @@ def test_dev_whose_bot_port_is_taken_stops_its_embedded_redis(data_dir, tmp_path
     assert processes_mentioning(data_dir) == []
 
 
-def test_dev_whose_worker_cannot_start_exits_and_stops_its_embedded_redis(data_dir, tmp_path) -> None:
+def test_dev_whose_worker_cannot_start_exits_and_stops_its_embedded_redis(data_dir: Path, tmp_path: Path) -> None:
     with _listening_socket() as busy:
         result = signoff("dev", "--host", "127.0.0.1", "--port", "0", cwd=tmp_path, timeout_s=120,
                          SIGNOFF_DATA_DIR=str(data_dir), SLACK_BOT_TOKEN="xoxb-dev", SLACK_SIGNING_SECRET="s" * 32,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.listeners.signoff_command import split_subcommand
 from bot.parsing.draft_ids import MAX_ID, parse_draft_id
 from bot.parsing.draft_options import DraftRequest, parse_draft_text
-from bot.listeners.signoff_command import split_subcommand
 from bot.parsing.timeparse import HORIZON_DAYS, Schedule, TimeParseError, parse_schedule, parse_when, zone
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, time_text
 

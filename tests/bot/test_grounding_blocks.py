@@ -4,6 +4,7 @@ them, the score's parts, and a plain note when nothing matched the topic."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.blocks import action_ids
 from bot.blocks.draft import DraftView, draft_message
@@ -16,8 +17,9 @@ CLAIMS = (ClaimView("900 ms", "number", True, sources=(1,), found=True, model_fo
           ClaimView("3× faster", "number", False, found=False, model_found=False))
 
 
-def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]
-    base = dict(draft_id=7, topic="CI", requester_id="U_CAROL", status="pending", destinations=("dryrun",),
+def view(**overrides: Any) -> DraftView:
+    base: dict[str, Any] = dict(
+                draft_id=7, topic="CI", requester_id="U_CAROL", status="pending", destinations=("dryrun",),
                 revision=1, text="Search is 3× faster.", sha256="ab" * 32,
                 sources=(("Release 2.4", "https://example.com/2-4"), ("Customer notes", None)),
                 score=5.0, score_parts=(("relevance", 10.0), ("support", 3.3), ("length", 10.0), ("tone", 9.0)),
@@ -26,7 +28,7 @@ def view(**overrides) -> DraftView:  # type: ignore[no-untyped-def]
     return DraftView(**base)
 
 
-def buttons(blocks: list[dict]) -> list[str]:
+def buttons(blocks: list[dict[str, Any]]) -> list[str]:
     return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 

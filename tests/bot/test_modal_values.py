@@ -3,10 +3,12 @@ when Signoff wrote them, and refused with NotOurValue (never another exception) 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.blocks import draft as blocks
 from bot.blocks import modals
@@ -59,7 +61,7 @@ def test_button_values_not_in_our_shape_are_not_ours(raw: Any) -> None:
         blocks.parse_button_value(raw)
 
 
-def state_of(fields: dict[str, Any]) -> dict:
+def state_of(fields: dict[str, Any]) -> dict[str, Any]:
     """view.state.values as Slack submits it for plain_text_input elements with action id "value"."""
     return {block: {"value": {"type": "plain_text_input", "value": typed}} for block, typed in fields.items()}
 

@@ -2,12 +2,14 @@
 approval: the demo (and anyone watching the channel) never reads "Drafting · queued" over a draft."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from launch.local_slack.stack import LocalStack
 from tests.bot.processes import signoff
 from tests.e2e.conftest import wait_for_draft
 
 
-async def test_the_parent_is_updated_before_the_draft_is_posted(database_url, redis_url) -> None:
+async def test_the_parent_is_updated_before_the_draft_is_posted(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url) as stack:
         await stack.user("U_CAROL").slash("/draft", "release notes for 2.4")
         draft = await wait_for_draft(stack.slack)
@@ -21,7 +23,7 @@ async def test_the_parent_is_updated_before_the_draft_is_posted(database_url, re
     assert "Waiting for approval" in parent_renderings[-1], parent_renderings
 
 
-def test_the_demo_shows_the_parent_waiting_for_approval_above_the_draft(tmp_path) -> None:
+def test_the_demo_shows_the_parent_waiting_for_approval_above_the_draft(tmp_path: Path) -> None:
     demo = signoff("demo", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     lines = demo.stdout.splitlines()

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -71,7 +72,7 @@ def test_log_lines_tracebacks_and_stacks_lose_the_secret_in_any_form() -> None:
     assert "the receiver said: [redacted]" in lines[1]["exc"]
 
 
-def test_audit_export_redacts_an_event_stored_before_redaction_and_flags_it(tmp_path) -> None:
+def test_audit_export_redacts_an_event_stored_before_redaction_and_flags_it(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     secret = "whsec-SECRET-1f2e3d4c"
 

@@ -6,20 +6,22 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.process.app import build_app
 from bot.listeners.deps import BotDeps
-from launch.local_slack.server import LocalSlack
-from launch.local_slack.user import SlackUser
-from bot.queue import Queue, connect
+from bot.process.app import build_app
 from bot.process.server import build_web_app, serve
+from bot.queue import Queue, connect
 from bot.slack.client import build_slack_client
 from destinations.lengths import measure
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.user import SlackUser
 from pipeline.edits import HumanTextRules
 from storage.db import create_engine, create_sessionmaker
 from storage.redaction import Redactor
@@ -38,7 +40,7 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 # What Slack hands back to our listeners: never rewritten, even where a value looks like a token.
 METADATA = json.dumps({"draft": 42, "revision": 3, "note": "sk-" + "abcdefghijklmnop"})
-BUTTONS = {"type": "actions", "block_id": "draft-42", "elements": [
+BUTTONS: dict[str, Any] = {"type": "actions", "block_id": "draft-42", "elements": [
     {"type": "button", "action_id": "signoff_approve", "value": "42|3|" + "ab" * 32,
      "text": {"type": "plain_text", "text": "Approve"}}]}
 
@@ -58,7 +60,8 @@ async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised
     view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "private_metadata": METADATA,
             "blocks": blocks + [BUTTONS]}
     await client.views_open(trigger_id="1.2.local", view=view)
-    for call in (client.views_update(view_id="V000001", view=view), client.views_push(trigger_id="1.3.local", view=view)):
+    for call in (client.views_update(view_id="V000001", view=view),
+                 client.views_push(trigger_id="1.3.local", view=view)):
         with contextlib.suppress(SlackApiError):  # the local Slack may not serve these; it records them
             await call
     for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update",
@@ -72,7 +75,7 @@ async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised
 
 
 @pytest.fixture
-async def bolt_app(slack: LocalSlack, tmp_path):  # type: ignore[no-untyped-def]
+async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The bot's own Bolt app (build_app), with one extra button whose listener sends `ECHO` every
     way a listener can; the app is served over HTTP and the button clicked with a signed request."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")

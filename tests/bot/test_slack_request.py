@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_bolt.request.internals import parse_body as bolt_parse_body
 
 from bot.process.metrics import request_kind
@@ -38,13 +40,13 @@ def test_a_slash_command_reads_back_exactly_whatever_its_text(text: str) -> None
 
 @EXAMPLES
 @given(payload=st.dictionaries(json_keys, json_values(), max_size=6))
-def test_an_interactivity_payload_reads_back_exactly_whatever_it_holds(payload: dict) -> None:
+def test_an_interactivity_payload_reads_back_exactly_whatever_it_holds(payload: dict[str, Any]) -> None:
     assert parse_body(urlencode({"payload": json.dumps(payload)}), FORM) == payload
 
 
 @EXAMPLES
 @given(event=st.dictionaries(json_keys, json_values(), max_size=6))
-def test_an_events_api_body_is_json_whatever_its_text(event: dict) -> None:
+def test_an_events_api_body_is_json_whatever_its_text(event: dict[str, Any]) -> None:
     assert parse_body(json.dumps(event), "application/json") == event
 
 

@@ -3,13 +3,16 @@ compose, two terminals) both come up and both stop cleanly. bench/start_together
 hundreds of times; tests/storage/test_migrate_together.py overlaps the migrations on purpose."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.bot.processes import Running
 
 
 @pytest.mark.parametrize("round_no", range(3))
-def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(tmp_path, redis_url, round_no) -> None:
+def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(tmp_path: Path, redis_url: str,
+                                                                          round_no: int) -> None:
     env = dict(SLACK_BOT_TOKEN="xoxb-start-together", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
                DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}",
                SLACK_API_URL="http://127.0.0.1:9/", SIGNOFF_APPROVERS="U_ALICE")

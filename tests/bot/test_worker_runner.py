@@ -3,18 +3,19 @@ a cancellation is cancelled again, and the worker's shutdown always runs."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from arq import Worker
 from arq.worker import func
 
-from launch import worker_runner
 from bot.queue import connect
+from launch import worker_runner
 
 QUEUE = "test:worker-runner"
 
 
 async def _worker_with(job, redis_url: str, events: list[str]) -> Worker:  # type: ignore[no-untyped-def]
-    async def on_shutdown(ctx: dict) -> None:
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
         events.append("shutdown")
 
     return Worker(functions=[func(job, name="job")], redis_pool=connect(redis_url), queue_name=QUEUE,
@@ -30,11 +31,11 @@ async def _running(worker: Worker, redis_url: str, started: asyncio.Event) -> as
     return main
 
 
-async def test_a_running_job_finishes_within_the_grace(redis_url) -> None:
+async def test_a_running_job_finishes_within_the_grace(redis_url: str) -> None:
     events: list[str] = []
     started = asyncio.Event()
 
-    async def job(ctx: dict) -> None:
+    async def job(ctx: dict[str, Any]) -> None:
         started.set()
         await asyncio.sleep(0.3)
         events.append("job finished")
@@ -46,13 +47,13 @@ async def test_a_running_job_finishes_within_the_grace(redis_url) -> None:
     assert main.done()
 
 
-async def test_a_job_that_ignores_one_cancellation_is_cancelled_again(redis_url) -> None:
+async def test_a_job_that_ignores_one_cancellation_is_cancelled_again(redis_url: str) -> None:
     """The shape of Python 3.11's lost cancellation (asyncio.wait_for inside redis-py): the first
     cancel is swallowed. One cancel, as arq sends, would leave the worker running forever."""
     events: list[str] = []
     started = asyncio.Event()
 
-    async def job(ctx: dict) -> None:
+    async def job(ctx: dict[str, Any]) -> None:
         started.set()
         try:
             await asyncio.sleep(60)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from destinations.base import idempotency_key
-from destinations.errors import PermanentError, RetryableError
+from destinations.errors import PermanentError, RetryableError, UnknownOutcomeError
 from destinations.mastodon import Mastodon
 from destinations.media.image import load_image
 from tests.destinations.fakes.images import encoded, png
@@ -87,7 +87,7 @@ async def test_a_server_error_during_upload_is_retryable_and_nothing_is_posted(f
 
 async def test_an_upload_whose_answer_is_lost_is_retryable_not_unknown(fake, http):
     fake.fail_next(kind="drop", path="/api/v2/media")
-    with pytest.raises(RetryableError, match="did not confirm the upload of image 1.*nothing was posted"):
+    with pytest.raises(RetryableError, match=r"did not confirm the upload of image 1.*nothing was posted"):
         await publish(mastodon(fake, http), "Launch.", [CHART])
     assert fake.posts == []
 
@@ -95,7 +95,7 @@ async def test_an_upload_whose_answer_is_lost_is_retryable_not_unknown(fake, htt
 async def test_a_resend_after_a_crash_between_upload_and_post_posts_once(fake, http):
     dest = mastodon(fake, http)
     fake.fail_next(kind="drop", path="/api/v1/statuses")
-    with pytest.raises(Exception):
+    with pytest.raises(UnknownOutcomeError):
         await publish(dest, "Launch.", [CHART])
     await publish(dest, "Launch.", [CHART])  # same Idempotency-Key: Mastodon returns the first status
     assert len(fake.posts) == 1

@@ -66,8 +66,8 @@ def test_alt_text_longer_than_xs_1000_characters_is_refused_with_both_numbers(bu
 def test_devto_says_it_cannot_carry_images_and_why(built: dict[str, Destination]) -> None:
     post = make_post("# Title\n\nBody.", images=images(2))
     assert built["devto"].preflight(post) == [
-        "Dev.to cannot carry this post's 2 images (Dev.to takes images only as public URLs, which Signoff "
-        "does not host): remove the images or leave Dev.to out"]
+        ("Dev.to cannot carry this post's 2 images (Dev.to takes images only as public URLs, which Signoff "
+         "does not host): remove the images or leave Dev.to out")]
 
 
 def test_an_image_too_big_for_bluesky_is_not_a_problem_because_it_is_resized() -> None:

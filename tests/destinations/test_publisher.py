@@ -1,6 +1,8 @@
 """The publishing rules, with an in-memory ledger and an in-memory platform."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from destinations.base import Capabilities, Part, Post, PublishResult
 from destinations.errors import RetryableError, UnknownOutcomeError
 from destinations.publisher import ClaimedPart, Publisher
@@ -10,27 +12,29 @@ POST = Post(draft_id=1, revision=1, text="Hello. World.", sha256="x", approved_b
 
 class MemoryLedger:
     def __init__(self, outcome: str = "go") -> None:
-        self.outcome, self.events, self.notes = outcome, [], []
+        self.outcome = outcome
+        self.events: list[tuple[str, int, object]] = []
+        self.notes: list[str] = []
 
     async def claim(self, destination: str, index: int, text: str) -> ClaimedPart:
         return ClaimedPart(self.outcome, index + 1, destination, index, f"key-{index}", 1)
 
-    async def succeeded(self, part, result, *, how="published"):  # type: ignore[no-untyped-def]
+    async def succeeded(self, part: ClaimedPart, result: PublishResult, *, how: str = "published") -> None:
         self.events.append((how, part.index, result.external_id))
 
-    async def failed(self, part, error, *, retry_in_s):  # type: ignore[no-untyped-def]
+    async def failed(self, part: ClaimedPart, error: str, *, retry_in_s: float | None) -> None:
         self.events.append(("failed", part.index, retry_in_s is not None))
 
-    async def resending(self, part, why):  # type: ignore[no-untyped-def]
+    async def resending(self, part: ClaimedPart, why: str) -> None:
         self.events.append(("resending", part.index, why))
 
-    async def unconfirmed(self, part, why):  # type: ignore[no-untyped-def]
+    async def unconfirmed(self, part: ClaimedPart, why: str) -> None:
         self.events.append(("unconfirmed", part.index, why))
 
-    async def hand_off(self, part, text):  # type: ignore[no-untyped-def]
+    async def hand_off(self, part: ClaimedPart, text: str) -> None:
         self.events.append(("handoff", part.index, text))
 
-    async def note(self, text):  # type: ignore[no-untyped-def]
+    async def note(self, text: str) -> None:
         self.notes.append(text)
 
 
@@ -39,9 +43,11 @@ class Platform:
 
     name = "memory"
 
-    def __init__(self, *, raises=(), found=None, safe_to_retry=False) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, raises: Sequence[Exception] = (), found: PublishResult | None = None,
+                 safe_to_retry: bool = False) -> None:
         self.capabilities = Capabilities(max_length=10, threads=True, safe_to_retry_unknown=safe_to_retry)
-        self.raises, self.found, self.posted = list(raises), found, []
+        self.raises, self.found = list(raises), found
+        self.posted: list[tuple[int, str | None]] = []
 
     def format(self, post: Post) -> list[Part]:
         return [Part(0, "Hello."), Part(1, "World.")]
@@ -49,13 +55,13 @@ class Platform:
     def preflight(self, post: Post) -> list[str]:
         return []
 
-    async def publish(self, post, part, *, idempotency_key, reply_to):  # type: ignore[no-untyped-def]
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         if self.raises:
             raise self.raises.pop(0)
         self.posted.append((part.index, reply_to))
         return PublishResult(external_id=f"id{part.index}")
 
-    async def find_published(self, post, part):  # type: ignore[no-untyped-def]
+    async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         return self.found
 
 

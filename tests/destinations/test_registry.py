@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
 from destinations.base import Destination
 from destinations.registry import KNOWN, DestinationConfig, MissingSetting, UnknownDestination, build_destinations
 
+
 @pytest.fixture
-async def http():
+async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as client:
         yield client
 
@@ -21,7 +24,7 @@ FULL = DestinationConfig(
 )
 
 
-def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protocol(http):
+def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protocol(http: httpx.AsyncClient) -> None:
     built = build_destinations(list(KNOWN), FULL, http)
     assert set(built) == set(KNOWN)
     for name, dest in built.items():
@@ -33,23 +36,23 @@ def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protoco
     ("x", "X_ACCESS_TOKEN_SECRET"), ("mastodon", "MASTODON_TOKEN"), ("bluesky", "BLUESKY_APP_PASSWORD"),
     ("devto", "DEVTO_API_KEY"), ("slack", "SLACK_PUBLISH_CHANNEL"), ("webhook", "WEBHOOK_SECRET"),
 ])
-def test_a_missing_credential_names_its_environment_variable(name, env, http):
+def test_a_missing_credential_names_its_environment_variable(name: str, env: str, http: httpx.AsyncClient) -> None:
     config = DestinationConfig(**{**FULL.__dict__, env.lower(): None})
     with pytest.raises(MissingSetting, match=env):
         build_destinations([name], config, http)
 
 
-def test_a_bad_mastodon_visibility_is_a_clear_setting_error(http):
+def test_a_bad_mastodon_visibility_is_a_clear_setting_error(http: httpx.AsyncClient) -> None:
     config = DestinationConfig(**{**FULL.__dict__, "mastodon_visibility": "everyone"})
     with pytest.raises(MissingSetting, match="MASTODON_VISIBILITY"):
         build_destinations(["mastodon"], config, http)
 
 
-def test_an_unknown_name_lists_the_known_ones(http):
+def test_an_unknown_name_lists_the_known_ones(http: httpx.AsyncClient) -> None:
     with pytest.raises(UnknownDestination, match="linkedin"):
         build_destinations(["myspace"], FULL, http)
 
 
-def test_linkedin_needs_no_settings_and_is_a_handoff(http):
+def test_linkedin_needs_no_settings_and_is_a_handoff(http: httpx.AsyncClient) -> None:
     built = build_destinations(["linkedin", "dryrun"], DestinationConfig(), http)
     assert built["linkedin"].capabilities.handoff and not built["dryrun"].capabilities.handoff

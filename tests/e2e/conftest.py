@@ -2,8 +2,8 @@
 and the local Slack standing in for Slack's side of the wire."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: check
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_sweep_interval_s=0.5) as running:
         yield running
@@ -43,7 +43,8 @@ async def wait_for_draft(slack: LocalSlack, draft_no: int = 1, timeout_s: float 
             if message.thread_ts and f"Draft #{draft_no} ·" in str(message.blocks):
                 return message
         return None
-    return await slack.wait_for(find, timeout_s)
+    message: Message = await slack.wait_for(find, timeout_s)
+    return message
 
 
 def shows(message: Message, text: str) -> bool:

@@ -12,8 +12,9 @@ import asyncio
 import email.utils
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -67,14 +68,14 @@ class Seen:
 
 class FakeLLM:
     def __init__(self, reply: str = "We shipped faster search this week. #Search", *,
-                 refuse_key: bool = False, answer: Callable[[dict], str] | None = None) -> None:
+                 refuse_key: bool = False, answer: Callable[[dict[str, Any]], str] | None = None) -> None:
         """`reply` answers every request; `answer`, when given, picks the reply from the request's
         JSON body instead (a writer and a reviewer asked different things)."""
         self.reply = reply
         self.answer = answer
         # Answer 401 quoting the key it was sent, as several OpenAI-compatible servers do.
         self.refuse_key = refuse_key
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         self.seen: list[Seen] = []
         self.hold_first = asyncio.Event()
         self.hold = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 from launch.local_slack.server import Message
 
@@ -11,8 +12,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 _unique = itertools.count(1)
 
 
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+def fixture(name: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    return payload
 
 
 def command_form(shape: str, *, command: str, text: str, user: str, channel: str = "C_GENERAL") -> dict[str, str]:
@@ -22,7 +24,7 @@ def command_form(shape: str, *, command: str, text: str, user: str, channel: str
     return form
 
 
-def _button(message: Message, action_id: str) -> tuple[dict, str]:
+def _button(message: Message, action_id: str) -> tuple[dict[str, Any], str]:
     for block in message.blocks:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("action_id") == action_id:
@@ -30,7 +32,7 @@ def _button(message: Message, action_id: str) -> tuple[dict, str]:
     raise LookupError(f"no button {action_id!r} in this message")
 
 
-def click_payload(variant: str, *, user: str, message: Message, action_id: str) -> dict:
+def click_payload(variant: str, *, user: str, message: Message, action_id: str) -> dict[str, Any]:
     payload = fixture(f"block_actions_{variant}")
     button, block_id = _button(message, action_id)
     payload["user"]["id"] = payload["user"]["username"] = payload["user"]["name"] = user
@@ -45,10 +47,10 @@ def click_payload(variant: str, *, user: str, message: Message, action_id: str) 
     return payload
 
 
-def view_payload(variant: str, *, user: str, view: dict, values: dict[str, str | None]) -> dict:
+def view_payload(variant: str, *, user: str, view: dict[str, Any], values: dict[str, str | None]) -> dict[str, Any]:
     """A submission of `view` (as the bot opened it) with `values` typed into its inputs."""
     payload = fixture(f"view_submission_{variant}")
-    state: dict = {}
+    state: dict[str, Any] = {}
     for block in view.get("blocks", []):
         if block.get("type") == "input":
             element = block["element"]
@@ -62,7 +64,7 @@ def view_payload(variant: str, *, user: str, view: dict, values: dict[str, str |
     return payload
 
 
-def event_payload(variant: str, *, user: str, channel: str, thread_ts: str, ts: str, text: str) -> dict:
+def event_payload(variant: str, *, user: str, channel: str, thread_ts: str, ts: str, text: str) -> dict[str, Any]:
     envelope = fixture(f"event_{variant}")
     envelope["event_id"] = f"Ev{next(_unique):08d}"
     event = envelope["event"]

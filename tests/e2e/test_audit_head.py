@@ -7,15 +7,16 @@ import re
 from datetime import datetime, timedelta
 
 from arq.jobs import Job
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from launch import worker_runner
 from bot.jobs.audit_post import post_chain_head
-from launch.local_slack.stack import LocalStack
 from bot.queue import QUEUE_NAME, connect
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from launch import worker_runner
+from launch.local_slack.stack import LocalStack
 from storage import audit
 from storage.clock import utcnow
+from storage.redaction import Redactor
 from tests.bot.processes import signoff
 from tests.e2e.conftest import wait_for_draft
 
@@ -41,9 +42,10 @@ async def _cron_on_every_worker(redis_url: str, times: int) -> None:
     each has run (cron jobs keep no result: a finished one has left the queue)."""
     redis = connect(redis_url)
     try:
-        jobs: list[Job] = [await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME)
-                           for _ in range(times)]
+        jobs: list[Job | None] = [await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME)
+                                  for _ in range(times)]
         for job in jobs:
+            assert job is not None
             async with asyncio.timeout(30):
                 while await redis.zscore(QUEUE_NAME, job.job_id) is not None:
                     await asyncio.sleep(0.05)
@@ -51,7 +53,7 @@ async def _cron_on_every_worker(redis_url: str, times: int) -> None:
         await redis.aclose()
 
 
-async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_url, redis_url) -> None:
+async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_url: str, redis_url: str) -> None:
     from worker import build_worker
 
     clock = MovableClock()
@@ -73,7 +75,7 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
             await _cron_on_every_worker(redis_url, 4)
             first, second = stack.slack.channel_messages("C_AUDIT")
         finally:
-            for worker, main in zip(workers, mains):
+            for worker, main in zip(workers, mains, strict=False):
                 await worker_runner.stop(worker, main)
 
     today, tomorrow = clock().date() - timedelta(days=1), clock().date()
@@ -86,7 +88,8 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
     assert int(seq) >= 2  # /draft's request and the worker's draft are in the posted head
 
 
-async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack, sessionmaker) -> None:
+async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     stack.slack.fail_next("chat.postMessage", status=200, body={"ok": False, "error": "not_in_channel"})
@@ -101,7 +104,8 @@ async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack, s
     assert f"Head #{report.events} `{report.head}`" in posted.text
 
 
-async def test_concurrent_posts_of_one_day_make_one_message(stack, sessionmaker) -> None:
+async def test_concurrent_posts_of_one_day_make_one_message(stack: LocalStack,
+                                                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     results = await asyncio.gather(*(post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day)

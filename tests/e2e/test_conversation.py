@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
-from launch.local_slack.stack import LocalStack
-from bot.slack.notify import show_draft
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from bot.slack.notify import show_draft
+from launch.local_slack.server import Message
+from launch.local_slack.stack import LocalStack
 from storage import schedules
 from storage.clock import utcnow
+from storage.redaction import Redactor
 from tests.e2e.conftest import shows, wait_for_draft
 
 
@@ -21,18 +24,19 @@ def body_text(message) -> str:  # type: ignore[no-untyped-def]
                    if b["type"] == "section" and b["text"]["type"] == "plain_text")
 
 
-async def open_modal(stack, user: str, message, action: str) -> dict:  # type: ignore[no-untyped-def]
+async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
     views = await stack.slack.wait_for(lambda: stack.slack.views[before:], 10)
-    return views[0]
+    view: dict[str, Any] = views[0]
+    return view
 
 
-def thread_notes(stack, draft) -> list[str]:  # type: ignore[no-untyped-def]
+def thread_notes(stack: LocalStack, draft) -> list[str]:  # type: ignore[no-untyped-def]
     return [m.text for m in stack.slack.thread(draft.channel, draft.thread_ts) if not m.blocks]
 
 
-async def test_edit_makes_a_new_revision_updated_in_place_with_a_diff(stack) -> None:
+async def test_edit_makes_a_new_revision_updated_in_place_with_a_diff(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "our new search")
     draft = await wait_for_draft(stack.slack)
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.EDIT)
@@ -45,7 +49,7 @@ async def test_edit_makes_a_new_revision_updated_in_place_with_a_diff(stack) -> 
     assert "edited draft #1 → revision 2" in notes[0] and "*Search is 3x faster now. Try it!*" in notes[0]
 
 
-async def test_edit_that_breaks_policy_is_refused_inside_the_modal(stack) -> None:
+async def test_edit_that_breaks_policy_is_refused_inside_the_modal(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "policy")
     draft = await wait_for_draft(stack.slack)
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.EDIT)
@@ -57,7 +61,7 @@ async def test_edit_that_breaks_policy_is_refused_inside_the_modal(stack) -> Non
     assert shows(draft, "Draft #1 · revision 1")
 
 
-async def test_edit_based_on_an_outdated_revision_is_refused(stack) -> None:
+async def test_edit_based_on_an_outdated_revision_is_refused(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "two editors")
     draft = await wait_for_draft(stack.slack)
     first = await open_modal(stack, "U_ALICE", draft, action_ids.EDIT)
@@ -68,7 +72,8 @@ async def test_edit_based_on_an_outdated_revision_is_refused(stack) -> None:
     assert "revision 2 is the current one" in reply.json()["errors"]["text_part_0"]
 
 
-async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(stack, database_url) -> None:
+async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(stack: LocalStack,
+                                                                              database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes for 2.0 with many improvements")
     draft = await wait_for_draft(stack.slack)
     original = body_text(draft)
@@ -79,13 +84,15 @@ async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(st
     assert body_text(draft) != original and "#" not in body_text(draft)
     notes = await stack.slack.wait_for(lambda: [n for n in thread_notes(stack, draft) if "Revision 2" in n], 10)
     assert "replaces revision 1" in notes[0]
+    assert draft.thread_ts is not None
     assert len([m for m in stack.slack.thread(draft.channel, draft.thread_ts) if m.blocks]) == 1
 
 
-async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack) -> None:
+async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "weekly update about the docs")
     draft = await wait_for_draft(stack.slack)
     alice, asked = stack.user("U_ALICE"), f"<@{stack.slack.bot_user_id}> shorter please"
+    assert draft.thread_ts is not None
     await alice.reply_in_thread(draft.channel, draft.thread_ts, asked, event_id="Ev1")
     await alice.reply_in_thread(draft.channel, draft.thread_ts, asked, event_id="Ev1", retry_num=1)
     await stack.slack.wait_for(lambda: stack.slack.reactions, 10)
@@ -95,9 +102,10 @@ async def test_a_reply_from_an_approver_is_taken_as_feedback_once(stack) -> None
     assert not shows(draft, "Draft #1 · revision 3")
 
 
-async def test_a_reply_from_someone_else_is_ignored_politely(stack) -> None:
+async def test_a_reply_from_someone_else_is_ignored_politely(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "feedback rules")
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts,
                                                   f"<@{stack.slack.bot_user_id}> make it about me")
     note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
@@ -105,7 +113,7 @@ async def test_a_reply_from_someone_else_is_ignored_politely(stack) -> None:
     assert shows(draft, "Draft #1 · revision 1") and not stack.slack.reactions
 
 
-async def test_the_requester_cannot_approve_their_own_draft_alone(stack) -> None:
+async def test_the_requester_cannot_approve_their_own_draft_alone(stack: LocalStack) -> None:
     await stack.user("U_ALICE").slash("/draft", "my own idea")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
@@ -115,7 +123,7 @@ async def test_the_requester_cannot_approve_their_own_draft_alone(stack) -> None
     await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
 
 
-async def test_two_required_approvals_are_counted_on_the_message(database_url, redis_url) -> None:
+async def test_two_required_approvals_are_counted_on_the_message(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_required_approvals=2) as stack:
         await stack.user("U_CAROL").slash("/draft", "needs two")
@@ -127,7 +135,7 @@ async def test_two_required_approvals_are_counted_on_the_message(database_url, r
         await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
 
 
-async def test_approve_button_asks_for_confirmation(stack) -> None:
+async def test_approve_button_asks_for_confirmation(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "confirm me")
     draft = await wait_for_draft(stack.slack)
     (approve,) = [e for b in draft.blocks if b["type"] == "actions" for e in b["elements"]
@@ -136,7 +144,7 @@ async def test_approve_button_asks_for_confirmation(stack) -> None:
 
 
 @pytest.mark.parametrize("action", [action_ids.EDIT, action_ids.REGENERATE, action_ids.SKIP])
-async def test_decided_drafts_refuse_changes_from_an_old_message(stack, action) -> None:
+async def test_decided_drafts_refuse_changes_from_an_old_message(stack: LocalStack, action: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "already out")
     draft = await wait_for_draft(stack.slack)
     stale = type(draft)(**draft.__dict__)
@@ -152,12 +160,14 @@ async def test_decided_drafts_refuse_changes_from_an_old_message(stack, action) 
         assert "cannot be" in note[0]["text"]
 
 
-async def test_an_expired_draft_is_revived_by_regenerate(stack, sessionmaker) -> None:
+async def test_an_expired_draft_is_revived_by_regenerate(stack: LocalStack,
+                                                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "slow decisions")
     draft = await wait_for_draft(stack.slack)
     async with sessionmaker.begin() as session:  # three days and a bit later
         assert await schedules.expire_due(session, now=utcnow() + timedelta(hours=100), ttl_h=72)
-    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()), sessionmaker, 1)
+    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()),
+                     sessionmaker, 1)
     assert shows(draft, "Expired")
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.REGENERATE)
     await stack.user("U_ALICE").submit_view(modal, {"feedback": "still relevant, refresh it"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from storage.models import Draft, Publication
 from tests.e2e.conftest import shows, wait_for_draft
 
 
-async def _drafts(database_url: str, model=Draft) -> list:  # type: ignore[no-untyped-def]
+async def _drafts(database_url: str, model=Draft) -> list[Any]:  # type: ignore[no-untyped-def]
     engine = create_engine(database_url)
     async with create_sessionmaker(engine)() as session:
         rows = list(await session.scalars(select(model)))
@@ -20,7 +21,7 @@ async def _drafts(database_url: str, model=Draft) -> list:  # type: ignore[no-un
     return rows
 
 
-async def test_to_picks_destinations_for_one_request(database_url, redis_url) -> None:
+async def test_to_picks_destinations_for_one_request(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url,
                           signoff_destinations=["dryrun", "linkedin"]) as stack:
         reply = await stack.user("U_CAROL").slash("/draft", "only a dry run --to dryrun")
@@ -31,9 +32,10 @@ async def test_to_picks_destinations_for_one_request(database_url, redis_url) ->
     assert draft.destinations == ["dryrun"] and draft.topic == "only a dry run"
 
 
-async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack, database_url) -> None:
+async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack: LocalStack, database_url: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", 'launch post --at "in 2h"')
-    assert "drafting #1" in reply.json()["text"] and "Once approved it will be published <!date^" in reply.json()["text"]
+    assert "drafting #1" in reply.json()["text"] and \
+        "Once approved it will be published <!date^" in reply.json()["text"]
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
     await stack.slack.wait_for(lambda: shows(draft, "Publishes"), 10)
@@ -45,12 +47,12 @@ async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack, datab
     assert row.status == "skipped"
 
 
-async def test_a_time_that_cannot_be_read_is_explained(stack) -> None:
+async def test_a_time_that_cannot_be_read_is_explained(stack: LocalStack) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", 'post --at "whenever"')
     assert "`--at`" in reply.json()["text"] and "could not read" in reply.json()["text"]
 
 
-async def test_too_many_drafts_in_an_hour_get_a_friendly_refusal(database_url, redis_url) -> None:
+async def test_too_many_drafts_in_an_hour_get_a_friendly_refusal(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
                           signoff_drafts_per_hour=2) as stack:
         carol = stack.user("U_CAROL")
@@ -62,7 +64,7 @@ async def test_too_many_drafts_in_an_hour_get_a_friendly_refusal(database_url, r
     assert len(await _drafts(database_url)) == 3
 
 
-async def test_topic_with_direction_changing_characters_is_refused(stack, database_url) -> None:
+async def test_topic_with_direction_changing_characters_is_refused(stack: LocalStack, database_url: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", "innocent \u202etxet desrever")
     assert "U+202E" in reply.json()["text"]
     ok = await stack.user("U_CAROL").slash("/draft", "family 👨‍👩‍👧 emoji are fine")
@@ -70,7 +72,7 @@ async def test_topic_with_direction_changing_characters_is_refused(stack, databa
     assert len(await _drafts(database_url)) == 1
 
 
-async def test_schedule_button_approves_now_and_publishes_later(stack, database_url) -> None:
+async def test_schedule_button_approves_now_and_publishes_later(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "announce it on Monday")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.SCHEDULE)

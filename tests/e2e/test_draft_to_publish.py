@@ -6,6 +6,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.blocks import action_ids
+from launch.local_slack.stack import LocalStack
 from storage import audit
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Draft, Publication
@@ -21,18 +22,19 @@ async def _rows(database_url: str, model):  # type: ignore[no-untyped-def]
         await engine.dispose()
 
 
-async def test_draft_appears_in_a_thread_with_its_decision_buttons(stack) -> None:
+async def test_draft_appears_in_a_thread_with_its_decision_buttons(stack: LocalStack) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", "what we shipped this week")
     assert reply.status == 200
     assert "drafting #1" in reply.json()["text"]
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     parent = stack.slack.messages[(draft.channel, draft.thread_ts)]
     assert parent.thread_ts is None and shows(parent, "what we shipped this week")
     buttons = [e["action_id"] for b in draft.blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == list(action_ids.DRAFT_BUTTONS)
 
 
-async def test_approved_draft_is_published_and_the_thread_tells(stack, database_url) -> None:
+async def test_approved_draft_is_published_and_the_thread_tells(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes for 2.0")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
@@ -46,7 +48,7 @@ async def test_approved_draft_is_published_and_the_thread_tells(stack, database_
     assert kinds == ["requested", "drafted", "approved", "published", "publishing_published"]
 
 
-async def test_skip_closes_the_draft_without_publishing(stack, database_url) -> None:
+async def test_skip_closes_the_draft_without_publishing(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "a post we will not need")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_BOB").click(draft, action_ids.SKIP)
@@ -58,7 +60,7 @@ async def test_skip_closes_the_draft_without_publishing(stack, database_url) -> 
     assert await _rows(database_url, Publication) == []
 
 
-async def test_non_approver_click_is_refused_and_recorded(stack, database_url) -> None:
+async def test_non_approver_click_is_refused_and_recorded(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "a topic")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_MALLORY").click(draft, action_ids.APPROVE)
@@ -70,7 +72,8 @@ async def test_non_approver_click_is_refused_and_recorded(stack, database_url) -
     assert any(e.kind == "refused" and e.actor == "U_MALLORY" for e in events)
 
 
-async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(stack, database_url) -> None:
+async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(stack: LocalStack,
+                                                                              database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "a race")
     draft = await wait_for_draft(stack.slack)
     await asyncio.gather(stack.user("U_ALICE").click(draft, action_ids.APPROVE),
@@ -83,7 +86,7 @@ async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(st
     assert len(await _rows(database_url, Publication)) == 1
 
 
-async def test_click_on_an_outdated_rendering_is_refused(stack, database_url) -> None:
+async def test_click_on_an_outdated_rendering_is_refused(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "revisions matter")
     draft = await wait_for_draft(stack.slack)
     stale = type(draft)(**{**draft.__dict__, "blocks": [
@@ -96,7 +99,7 @@ async def test_click_on_an_outdated_rendering_is_refused(stack, database_url) ->
     assert row.status == "pending"
 
 
-async def test_the_audit_trail_of_a_whole_flow_verifies(stack, database_url) -> None:
+async def test_the_audit_trail_of_a_whole_flow_verifies(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "chain")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)

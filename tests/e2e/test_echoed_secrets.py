@@ -13,7 +13,8 @@ from tests.e2e.fake_llm import FakeLLM
 MODEL_KEY = "local-model-key-7c1d9e2f"
 
 
-async def test_a_model_that_echoes_its_key_in_a_401_fails_visibly_without_the_key(database_url, redis_url) -> None:
+async def test_a_model_that_echoes_its_key_in_a_401_fails_visibly_without_the_key(database_url: str,
+                                                                                  redis_url: str) -> None:
     llm = FakeLLM(refuse_key=True)
     await llm.start()
     try:

@@ -9,10 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
-
-from launch.local_slack.stack import LocalStack
 from bot.queue import Queue, connect
+from launch.local_slack.server import LocalSlack
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxJob
 from storage.outbox import QueuedJob
@@ -24,7 +26,8 @@ from tests.e2e.fake_llm import FakeLLM
 def _dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class StalledRedis:
@@ -35,7 +38,7 @@ class StalledRedis:
         self.port = 0
 
     async def start(self) -> str:
-        async def hold(reader, writer):  # type: ignore[no-untyped-def]
+        async def hold(reader, writer) -> None:  # type: ignore[no-untyped-def]
             await asyncio.sleep(60)
         self.server = await asyncio.start_server(hold, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
@@ -46,11 +49,12 @@ class StalledRedis:
             self.server.close()
 
 
-def _threads(slack) -> list:  # type: ignore[no-untyped-def]
+def _threads(slack: LocalSlack) -> list[Any]:
     return [m for m in slack.messages.values() if m.thread_ts]
 
 
-async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url, redis_url) -> None:
+async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url: str,
+                                                                              redis_url: str) -> None:
     stack = LocalStack(database_url=database_url, redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
                        run_worker=False, signoff_sweep_interval_s=0.3)
     async with stack:
@@ -59,12 +63,13 @@ async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(da
         stack.redis_url = redis_url  # Redis is back; a worker starts and its sweep finds the request
         await stack.start_worker()
         draft = await wait_for_draft(stack.slack, timeout_s=20)
+        assert draft.thread_ts is not None
         assert "written while Redis was down" in str(stack.slack.messages[(draft.channel, draft.thread_ts)].blocks)
         await asyncio.sleep(1.0)  # several more sweeps: still exactly one draft
         assert len(_threads(stack.slack)) == 1
 
 
-async def test_a_stalled_redis_does_not_delay_the_acknowledgement(database_url) -> None:
+async def test_a_stalled_redis_does_not_delay_the_acknowledgement(database_url: str) -> None:
     stalled = StalledRedis()
     url = await stalled.start()
     try:
@@ -81,7 +86,7 @@ async def test_a_stalled_redis_does_not_delay_the_acknowledgement(database_url) 
         await stalled.stop()
 
 
-async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) -> None:
+async def test_a_job_delivered_twice_posts_one_draft(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False) as stack:
         await stack.user("U_CAROL").slash("/draft", "at least once")
         queue = Queue(connect(redis_url))
@@ -95,7 +100,7 @@ async def test_a_job_delivered_twice_posts_one_draft(database_url, redis_url) ->
         await queue.redis.aclose()
 
 
-def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen:
+def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
@@ -105,7 +110,7 @@ def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subproces
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
-def _stop(process: subprocess.Popen, log_path: str) -> None:
+def _stop(process: subprocess.Popen[bytes], log_path: str) -> None:
     """SIGTERM, then the worker's own grace (arq waits up to 10 s for running jobs, the sweep up to
     10 s more); a worker still alive after that is a failure, with its log to show why."""
     if process.poll() is not None:
@@ -128,9 +133,9 @@ async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir
     llm = FakeLLM()
     llm.hold = True
     llm_url = await llm.start()
-    processes: list[tuple[subprocess.Popen, str]] = []
+    processes: list[tuple[subprocess.Popen[bytes], str]] = []
 
-    def start_worker() -> subprocess.Popen:
+    def start_worker() -> subprocess.Popen[bytes]:
         log_path = str(log_dir / f"worker-{len(processes) + 1}.log")
         processes.append((_worker_process(stack, llm_url, log_path), log_path))
         return processes[-1][0]
@@ -153,8 +158,10 @@ async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir
         await llm.stop()
 
 
-async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url, redis_url, tmp_path) -> None:
-    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first, start_worker):
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url: str, redis_url: str,
+                                                                    tmp_path: Path) -> None:
+    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first,
+                                                                                     start_worker):
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed_at = time.monotonic()
@@ -168,8 +175,10 @@ async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url
         print(f"recovered {recovered_s:.1f} s after SIGKILL")
 
 
-async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url, redis_url, tmp_path) -> None:
-    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first, start_worker):
+async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url: str, redis_url: str,
+                                                                          tmp_path: Path) -> None:
+    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first,
+                                                                                     start_worker):
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
         start_worker()
@@ -178,7 +187,7 @@ async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(databa
         assert len(_threads(stack.slack)) == 1
 
 
-async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack) -> None:
+async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack: LocalStack) -> None:
     stack.slack.fail_next("chat.postMessage", status=429, headers={"Retry-After": "1"}, times=2)
     await stack.user("U_CAROL").slash("/draft", "slack is busy")
     await wait_for_draft(stack.slack, timeout_s=20)
@@ -186,7 +195,7 @@ async def test_a_429_from_slack_is_waited_out_and_the_draft_still_appears(stack)
     assert len(_threads(stack.slack)) == 1
 
 
-async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_url, redis_url) -> None:
+async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_url: str, redis_url: str) -> None:
     async with stack_with_a_silent_model(database_url, redis_url, run_timeout_s=1.5) as stack:
         await stack.user("U_CAROL").slash("/draft", "the model is slow today")
         failed = await stack.slack.wait_for(
@@ -197,7 +206,7 @@ async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_u
         assert "signoff_regenerate" in buttons
 
 
-async def test_a_draft_message_whose_answer_was_lost_is_found_not_posted_again(stack) -> None:
+async def test_a_draft_message_whose_answer_was_lost_is_found_not_posted_again(stack: LocalStack) -> None:
     """Slack posted the draft but the answer never arrived (the connection broke): the next try
     finds the message by its metadata and updates it instead of posting a second copy."""
     stack.slack.lose_answer_next("chat.postMessage", after=1)  # the parent line goes through

@@ -45,7 +45,7 @@ async def _settled(database_url: str):  # type: ignore[no-untyped-def]
     raise AssertionError("the job never finished its outbox row")
 
 
-async def test_a_stage_that_raises_shows_a_failure_with_regenerate_at_once(database_url, redis_url) -> None:
+async def test_a_stage_that_raises_shows_a_failure_with_regenerate_at_once(database_url: str, redis_url: str) -> None:
     stages = (DEFAULT_STAGES[0], broken_stage, *DEFAULT_STAGES[1:])
     async with LocalStack(database_url=database_url, redis_url=redis_url, stages=stages) as stack:
         await stack.user("U_CAROL").slash("/draft", "a topic that meets a bug")
@@ -60,8 +60,8 @@ async def test_a_stage_that_raises_shows_a_failure_with_regenerate_at_once(datab
     assert [e.kind for e in events][-1] == "failed"
 
 
-async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_of_it(database_url,
-                                                                                      redis_url) -> None:
+async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_of_it(database_url: str,
+                                                                                      redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, signoff_max_job_attempts=2,
                           signoff_admins=["U_ADMIN"]) as stack:
         stack.slack.archived.add("C_ARCHIVED")
@@ -80,8 +80,8 @@ async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_
     assert "after 2 attempts" in json.dumps(events[-1].detail)
 
 
-async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_minute(database_url,
-                                                                                   redis_url) -> None:
+async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_minute(database_url: str,
+                                                                                   redis_url: str) -> None:
     """With the default budget: the run retries inside its deadline, shows that it does, then fails
     with Regenerate — no job-level retries multiply the wait."""
     llm = FakeLLM()
@@ -97,7 +97,7 @@ async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_mi
                 None), 60)
             visible_after_s = time.monotonic() - asked_at
             parent = stack.slack.channel_messages("C_GENERAL")[0]
-            drafts, jobs, events = await _settled(database_url)
+            _drafts, jobs, events = await _settled(database_url)
     finally:
         await llm.stop()
     assert visible_after_s < 60

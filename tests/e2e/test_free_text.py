@@ -10,24 +10,28 @@ import asyncio
 import copy
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.blocks import action_ids
+from bot.blocks import action_ids, modals
 from bot.blocks import draft as blocks
-from bot.blocks import modals
-from bot.blocks import publications as publication_blocks
 from bot.blocks import publication_ids as publish_ids
+from bot.blocks import publications as publication_blocks
 from bot.parsing.draft_ids import MAX_ID, NotOurValue
+from bot.parsing.timeparse import HORIZON_DAYS
 from launch.local_slack.server import Message
 from launch.local_slack.signing import signed_headers
 from launch.local_slack.stack import LocalStack
-from bot.parsing.timeparse import HORIZON_DAYS
+from launch.local_slack.user import Reply
 from pipeline.stages.policy import hidden_characters
 from storage.models import Draft, Revision, Run
 from tests.bot.strategies import SLACK_TEXT_LIMIT, free_text, json_keys, json_values, time_text
@@ -42,7 +46,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @pytest.fixture
-async def intake(database_url: str, redis_url: str):
+async def intake(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     """The bot alone: requests are acknowledged and stored; nobody writes the drafts."""
     async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
                           signoff_drafts_per_hour=1_000_000) as running:
@@ -50,7 +54,7 @@ async def intake(database_url: str, redis_url: str):
 
 
 @pytest.fixture
-async def desk(database_url: str, redis_url: str):
+async def desk(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     """The whole desk, drafts written by the offline writer, no hourly limit in the way."""
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_drafts_per_hour=1_000_000) as running:
@@ -58,26 +62,28 @@ async def desk(database_url: str, redis_url: str):
 
 
 @pytest.fixture
-def opened() -> dict:
+def opened() -> dict[str, Any]:
     """What one example opened for the next ones to reuse."""
     return {}
 
 
-async def draft_count(sessionmaker) -> int:  # type: ignore[no-untyped-def]
+async def draft_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     async with sessionmaker() as session:
         return (await session.execute(select(func.count()).select_from(Draft))).scalar_one()
 
 
-def ephemeral_text(reply) -> str:  # type: ignore[no-untyped-def]
+def ephemeral_text(reply: Reply) -> str:
     assert reply.status == 200, (reply.status, reply.body[:300])
     body = reply.json()
     assert body.get("response_type") == "ephemeral" and body.get("text", "").strip(), body
-    return body["text"]
+    text: str = body["text"]
+    return text
 
 
 # -- the word "payload" and other form-field names ------------------------------------------------
 
-async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake, sessionmaker) -> None:
+async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     topic = "how our payload parser reads payload=1&type=block_actions"
     text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", topic))
     assert "drafting #1" in text
@@ -85,7 +91,7 @@ async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake, sess
         assert (await session.scalars(select(Draft.topic))).all() == [topic]
 
 
-async def test_socket_mode_reads_a_topic_mentioning_payload_too(database_url, redis_url) -> None:
+async def test_socket_mode_reads_a_topic_mentioning_payload_too(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, socket_mode=True,
                           run_worker=False) as stack:
         await stack.slack.wait_for(lambda: stack.slack.sockets, 10)
@@ -100,8 +106,8 @@ def _expected_topic(text: str) -> str:
 
 @PROPERTY
 @given(text=free_text(SLACK_TEXT_LIMIT))
-async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(intake, sessionmaker,
-                                                                                 text: str) -> None:
+async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession], text: str) -> None:
     text = re.sub(r"--(?=to|at)", "—", text)  # options have their own property below; here all is topic
     expected = _expected_topic(text)
     before = await draft_count(sessionmaker)
@@ -121,13 +127,15 @@ async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly
 
 @PROPERTY
 @given(topic=free_text(200), at=time_text(), to=free_text(40))
-async def test_any_draft_options_are_answered_with_an_ephemeral_text(intake, topic: str, at: str, to: str) -> None:
+async def test_any_draft_options_are_answered_with_an_ephemeral_text(intake: LocalStack, topic: str, at: str,
+                                                                     to: str) -> None:
     user = intake.user("U_CAROL")
     for text in (f'{topic} --at "{at}"', f"{topic} --at {at}", f"{topic} --to {to}", f"--at={at} {topic}"):
         ephemeral_text(await user.slash("/draft", text))
 
 
-async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake, sessionmaker) -> None:
+async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake: LocalStack,
+                                                              sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     for at in ("in 99999999 days", "9999-12-31 23:59", "in " + "9" * 5000 + " minutes"):
         text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", f'launch --at "{at}"'))
         assert f"at most {HORIZON_DAYS} days ahead" in text
@@ -136,7 +144,7 @@ async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake, sessionmak
 
 # -- /signoff ---------------------------------------------------------------------------------------
 
-async def test_ids_that_are_not_database_integers_get_the_usage_line(intake) -> None:
+async def test_ids_that_are_not_database_integers_get_the_usage_line(intake: LocalStack) -> None:
     user = intake.user("U_CAROL")
     for sub in ("status", "history", "cancel"):
         for typed in ("²", "١٢", "１２", "1_000", str(MAX_ID + 1), "9223372036854775808", "9" * 400):
@@ -148,16 +156,17 @@ async def test_ids_that_are_not_database_integers_get_the_usage_line(intake) -> 
 @given(sub=st.sampled_from(["", "status ", "history ", "cancel ", "search ", "pending ", "config ",
                             "config set digest ", "config set destinations ", "help "]),
        text=free_text(SLACK_TEXT_LIMIT))
-async def test_any_signoff_text_gets_an_ephemeral_answer(intake, sub: str, text: str) -> None:
+async def test_any_signoff_text_gets_an_ephemeral_answer(intake: LocalStack, sub: str, text: str) -> None:
     ephemeral_text(await intake.user("U_ALICE").slash("/signoff", (sub + text)[:SLACK_TEXT_LIMIT]))
 
 
 # -- requests no Slack sends ----------------------------------------------------------------------
 
-async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake, sessionmaker) -> None:
+async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     secret = intake.signing_secret
     slash = urlencode({"command": "/draft", "text": "x", "user_id": "U1", "channel_id": "C1"}).encode()
-    cases = [
+    cases: list[tuple[bytes, dict[str, Any], int]] = [
         (b"\xff\xfe not utf-8", signed_headers(secret, b"\xff\xfe not utf-8"), 400),
         (b"[1, 2]", signed_headers(secret, b"[1, 2]", content_type="application/json"), 400),
         (b'{"user": 5', signed_headers(secret, b'{"user": 5', content_type="application/json"), 400),
@@ -190,7 +199,7 @@ unsigned_bodies = st.one_of(
            ["1.5e9", "-1", "0x10", "1_700_000_000", "١٧٠٠٠٠٠٠٠٠", "１７００", "9" * 5000]),
            # What an HTTP client can send at all: no control characters, no spaces at either end.
            st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=20)))
-async def test_any_unsigned_body_is_refused_without_a_500(intake, body: bytes, content_type: str,
+async def test_any_unsigned_body_is_refused_without_a_500(intake: LocalStack, body: bytes, content_type: str,
                                                            timestamp: str | None) -> None:
     headers = {"Content-Type": content_type, "X-Slack-Signature": "v0=" + "0" * 64}
     if timestamp is not None:
@@ -212,20 +221,21 @@ async def eventually(read, timeout_s: float = 10.0):  # type: ignore[no-untyped-
     return value
 
 
-async def first_draft(desk: LocalStack, sessionmaker) -> Message:  # type: ignore[no-untyped-def]
+async def first_draft(desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> Message:
     """Draft #1, asked for by the first example and reused by the rest."""
     if await draft_count(sessionmaker) == 0:
         await desk.user("U_CAROL").slash("/draft", "free text")
     return await wait_for_draft(desk.slack)
 
 
-async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict:
+async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
     before = len(stack.slack.views)
     await stack.user(user).click(message, action)
-    return (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
+    view: dict[str, Any] = (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
+    return view
 
 
-async def current_revision(sessionmaker, draft_id: int) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> tuple[int, str | None]:
     async with sessionmaker() as session:
         number = await session.scalar(select(Draft.current_revision).where(Draft.id == draft_id))
         text = await session.scalar(select(Revision.text).where(Revision.draft_id == draft_id,
@@ -235,7 +245,9 @@ async def current_revision(sessionmaker, draft_id: int) -> tuple[int, str | None
 
 @PROPERTY
 @given(text=free_text(modals.INPUT_LIMIT))
-async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk, sessionmaker, text: str) -> None:
+async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: LocalStack,
+                                                                       sessionmaker: async_sessionmaker[AsyncSession],
+                                                                       text: str) -> None:
     draft = await first_draft(desk, sessionmaker)
     before, _ = await current_revision(sessionmaker, 1)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.EDIT)
@@ -253,8 +265,9 @@ async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk, ses
 
 @FEWER
 @given(how=st.sampled_from(["reply", "regenerate", "skip"]), text=free_text(1000))
-async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk, sessionmaker, how: str,
-                                                                       text: str) -> None:
+async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: LocalStack,
+                                                                       sessionmaker: async_sessionmaker[AsyncSession],
+                                                                       how: str, text: str) -> None:
     draft_id = await draft_count(sessionmaker) + 1
     await desk.user("U_CAROL").slash("/draft", f"round trip {draft_id}")
     draft = await wait_for_draft(desk.slack, draft_id)
@@ -306,8 +319,9 @@ tampered = st.one_of(free_text(300), json_values().map(json.dumps),
 @PROPERTY
 @given(value=tampered, action=st.sampled_from(action_ids.DRAFT_BUTTONS + (publish_ids.RETRY, publish_ids.SKIP,
                                                                              publish_ids.MARK)))
-async def test_a_tampered_button_value_gets_an_ephemeral_explanation(desk, sessionmaker, value: str,
-                                                                     action: str) -> None:
+async def test_a_tampered_button_value_gets_an_ephemeral_explanation(desk: LocalStack,
+                                                                     sessionmaker: async_sessionmaker[AsyncSession],
+                                                                     value: str, action: str) -> None:
     assume(not _names_a_real_row(blocks.parse_button_value if action in action_ids.DRAFT_BUTTONS
                                  else publication_blocks.parse_button_value, value))
     draft = await first_draft(desk, sessionmaker)
@@ -333,8 +347,9 @@ DIALOGS = {
 
 @PROPERTY
 @given(value=tampered, callback_id=st.sampled_from(sorted(DIALOGS)), typed=free_text(200))
-async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk, sessionmaker, value: str, callback_id: str,
-                                                               typed: str) -> None:
+async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack,
+                                                               sessionmaker: async_sessionmaker[AsyncSession],
+                                                               value: str, callback_id: str, typed: str) -> None:
     view, block = DIALOGS[callback_id]
     parse = publication_blocks.parse_modal_metadata if callback_id == publish_ids.MARK_VIEW else modals.parse_metadata
     assume(not _names_a_real_row(parse, value))
@@ -345,7 +360,8 @@ async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk, sessionmake
     assert answer["response_action"] == "errors" and "can't read this button or dialog" in answer["errors"][block]
 
 
-async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk, sessionmaker) -> None:
+async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft = await first_draft(desk, sessionmaker)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.SCHEDULE)
     for when in ("in 99999999 days", "9999-12-31 23:59", "in 1" + "0" * 4999 + " d", "0001-01-01 00:00"):
@@ -359,8 +375,9 @@ async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk, 
 
 @PROPERTY
 @given(when=time_text())
-async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk, sessionmaker, opened: dict,
-                                                                      when: str) -> None:
+async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk: LocalStack,
+                                                                      sessionmaker: async_sessionmaker[AsyncSession],
+                                                                      opened: dict[str, Any], when: str) -> None:
     if not opened:  # once scheduled the draft has no Schedule button; the dialog stays open
         opened["modal"] = await open_modal(desk, "U_ALICE", await first_draft(desk, sessionmaker), action_ids.SCHEDULE)
     modal = opened["modal"]
@@ -372,4 +389,5 @@ async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk, sess
     async with sessionmaker() as session:
         row = await session.get(Draft, 1)
     assert row is not None and row.publish_at is not None
+    assert row.decided_at is not None
     assert timedelta(0) < row.publish_at - row.decided_at <= timedelta(days=HORIZON_DAYS)

@@ -4,6 +4,8 @@ until an approver (and only an approver) accepts it, which is audited; then the 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +24,7 @@ REVIEW = {"score": 8, "reasons": ["Clear opening."], "claims": [
     {"claim": "4× faster", "supported": False, "sources": []}]}
 
 
-def answer(body: dict) -> str:
+def answer(body: dict[str, Any]) -> str:
     """The writer gets the draft; the reviewer (asked to check claims) gets its verdicts."""
     asked = " ".join(m["content"] for m in body["messages"])
     return json.dumps(REVIEW) if "fact checker" in asked else DRAFT
@@ -42,7 +44,7 @@ def buttons(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_an_unsupported_claim_blocks_approval_until_an_approver_vouches_for_it(
-        database_url, redis_url, tmp_path) -> None:
+        database_url: str, redis_url: str, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "release-2.4.md").write_text(NOTE)

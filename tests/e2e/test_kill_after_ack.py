@@ -19,14 +19,15 @@ import socket
 import subprocess
 import sys
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.blocks import action_ids
-from bot.blocks import modals
+from bot.blocks import action_ids, modals
 from bot.blocks.draft import button_value
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.signing import signed_headers
@@ -42,11 +43,12 @@ NOW_TS = "1700000000.000100"
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @contextlib.asynccontextmanager
-async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_path) -> AsyncIterator[tuple]:  # type: ignore[no-untyped-def]
+async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_path) -> AsyncIterator[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": slack.bot_token,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, "SIGNOFF_APPROVERS": "U_ALICE,U_BOB"}
@@ -62,7 +64,7 @@ async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_
                     if (await http.get(url + "/healthz")).status_code in (200, 503):
                         break
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the bot did not start: {open(log_path).read()[-3000:]}")
+                    raise AssertionError(f"the bot did not start: {Path(log_path).read_text()[-3000:]}")
                 await asyncio.sleep(0.1)
             yield process, url, http
     finally:
@@ -108,6 +110,7 @@ async def _pending_draft(database_url: str) -> tuple[int, str]:
                                                   user_id="U_CAROL", topic="kill window", destinations=["dryrun"],
                                                   now=utcnow())
             run = await runs.start(session, accepted.run_id, now=utcnow())
+            assert run is not None
             revision = await runs.record_revision(session, run, text="Hello from the window.", policy_ok=True,
                                                   details={}, stages=[], now=utcnow())
             await runs.set_messages(session, accepted.draft_id, parent_ts=NOW_TS, message_ts="1700000000.000200")
@@ -126,22 +129,22 @@ async def _count(database_url: str, query) -> int:  # type: ignore[no-untyped-de
         await engine.dispose()
 
 
-def _form_body(form: dict) -> tuple[bytes, dict]:
+def _form_body(form: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     from urllib.parse import urlencode
     body = urlencode(form).encode()
     return body, signed_headers(SECRET, body)
 
 
-def _payload_body(payload: dict) -> tuple[bytes, dict]:
+def _payload_body(payload: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     return _form_body({"payload": json.dumps(payload)})
 
 
-def _event_body(envelope: dict) -> tuple[bytes, dict]:
+def _event_body(envelope: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     body = json.dumps(envelope).encode()
     return body, signed_headers(SECRET, body, content_type="application/json")
 
 
-def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") -> dict:
+def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") -> dict[str, Any]:
     payload = fixture("block_actions_workspace")
     payload["user"]["id"] = user
     payload["container"].update(message_ts="1700000000.000200", thread_ts=NOW_TS)
@@ -150,7 +153,7 @@ def _click(draft_id: int, sha256: str, action_id: str, user: str = "U_ALICE") ->
     return payload
 
 
-def _submission(view: dict, values: dict[str, str], user: str = "U_ALICE") -> dict:
+def _submission(view: dict[str, Any], values: dict[str, str], user: str = "U_ALICE") -> dict[str, Any]:
     payload = fixture("view_submission_workspace")
     payload["user"]["id"] = user
     state = {}
@@ -164,7 +167,7 @@ def _submission(view: dict, values: dict[str, str], user: str = "U_ALICE") -> di
     return payload
 
 
-Request = Callable[[int, str], tuple[bytes, dict]]
+Request = Callable[[int, str], tuple[bytes, dict[str, Any]]]
 Recorded = Callable[[str, int], Awaitable[bool]]
 
 
@@ -209,7 +212,7 @@ KINDS: dict[str, tuple[Request, Recorded]] = {
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[LocalSlack]:
     local = LocalSlack()
     await local.start()
     yield local
@@ -217,8 +220,9 @@ async def slack():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url, redis_url, slack, kind,
-                                                                           tmp_path) -> None:
+async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str,
+                                                                            slack: LocalSlack, kind: str,
+                                                                            tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)
@@ -237,8 +241,9 @@ async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(data
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_acknowledged_request_is_already_in_the_database(database_url, redis_url, slack, kind,
-                                                                     tmp_path) -> None:
+async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str,
+                                                                     slack: LocalSlack, kind: str,
+                                                                     tmp_path: Path) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)

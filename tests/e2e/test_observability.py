@@ -5,13 +5,15 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.blocks import action_ids
-from launch.local_slack.stack import LocalStack
 from bot.process.metrics import request_kind
+from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 from worker import worker_metrics_port
 
@@ -22,7 +24,7 @@ def test_request_kinds_are_read_from_raw_slack_bodies() -> None:
     assert request_kind('{"type": "event_callback", "event": {}}') == "event"
 
 
-async def test_metrics_report_requests_drafts_decisions_and_publications(stack) -> None:
+async def test_metrics_report_requests_drafts_decisions_and_publications(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "metrics")
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
@@ -41,12 +43,12 @@ async def test_metrics_report_requests_drafts_decisions_and_publications(stack) 
     assert "signoff_slack_ack_seconds_bucket" in text
 
 
-def _samples(text: str) -> dict[tuple[str, tuple], float]:
+def _samples(text: str) -> dict[tuple[str, tuple[Any, ...]], float]:
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(text) for sample in family.samples}
 
 
-async def test_the_worker_serves_its_own_metrics_when_given_a_port(database_url, redis_url) -> None:
+async def test_the_worker_serves_its_own_metrics_when_given_a_port(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url,
                           signoff_worker_metrics_port=0) as stack:
         await stack.user("U_CAROL").slash("/draft", "worker metrics")
@@ -67,7 +69,7 @@ async def test_the_worker_serves_its_own_metrics_when_given_a_port(database_url,
                     (("destination", "dryrun"), ("outcome", "published")))] == 1
 
 
-async def test_a_worker_metrics_port_in_use_is_a_one_line_error(tmp_path, redis_url) -> None:
+async def test_a_worker_metrics_port_in_use_is_a_one_line_error(tmp_path: Path, redis_url: str) -> None:
     import socket
 
     with socket.socket() as taken:
@@ -84,7 +86,7 @@ async def test_a_worker_metrics_port_in_use_is_a_one_line_error(tmp_path, redis_
     assert "Traceback" not in result.stderr
 
 
-async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, redis_url) -> None:
+async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack: LocalStack, redis_url: str) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
         for _ in range(50):
             report = (await http.get(stack.bot_url + "/healthz")).json()
@@ -103,6 +105,6 @@ async def test_healthz_and_worker_check_show_whether_a_worker_is_alive(stack, re
     assert gone.returncode == 1 and gone.stderr.strip() == "signoff: no worker has reported in the last 16 s"
 
 
-def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess:
+def _signoff_worker_check(redis_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "launch.cli", "worker", "--check"], capture_output=True, text=True,
                           env={**os.environ, "REDIS_URL": redis_url}, timeout=60)

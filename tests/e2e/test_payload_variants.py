@@ -4,6 +4,8 @@ the installation the request came through apply; replies with a subtype are repl
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +28,7 @@ INSTALLS = {
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_admins=["U_ADMIN"], signoff_sweep_interval_s=0.5) as running:
         yield running
@@ -41,7 +43,7 @@ async def _draft_row(database_url: str) -> Draft:
         await engine.dispose()
 
 
-async def _refusals(database_url: str) -> list[dict]:
+async def _refusals(database_url: str) -> list[dict[str, Any]]:
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
@@ -53,12 +55,14 @@ async def _refusals(database_url: str) -> list[dict]:
 async def _command(stack: LocalStack, shape: str, command: str, text: str, user: str) -> str:
     reply = await stack.user(user).send_form(command_form(shape, command=command, text=text, user=user))
     assert reply.status == 200, reply.body
-    return reply.json()["text"]
+    answer: str = reply.json()["text"]
+    return answer
 
 
 @pytest.mark.parametrize("install", INSTALLS)
-async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack, database_url,
-                                                                                          install) -> None:
+async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack,
+                                                                                        database_url: str,
+                                                                                        install: str) -> None:
     commands, click, _ = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set approvers U_BOB", "U_ADMIN")
     await _command(stack, commands, "/draft", "our shared launch", "U_CAROL")
@@ -80,7 +84,8 @@ async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_
 
 
 @pytest.mark.parametrize("install", ["workspace", "org-wide install", "Slack Connect channel"])
-async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack, install) -> None:
+async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack,
+                                                                                       install: str) -> None:
     commands, click, submission = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set blocked_terms moonshot", "U_ADMIN")
     await _command(stack, commands, "/draft", "our roadmap", "U_CAROL")
@@ -97,7 +102,7 @@ async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_c
 
 
 @pytest.mark.parametrize("variant", ["thread_reply", "thread_broadcast", "file_share", "slack_connect_reply"])
-async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack, variant) -> None:
+async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     text = f"<@{stack.slack.bot_user_id}> shorter please"
@@ -110,7 +115,7 @@ async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(st
 
 
 @pytest.mark.parametrize("variant", ["message_changed", "bot_message"])
-async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack, variant) -> None:
+async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalStack, variant: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes")
     draft = await wait_for_draft(stack.slack)
     text = f"<@{stack.slack.bot_user_id}> shorter please"

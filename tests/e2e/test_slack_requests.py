@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Draft
 
@@ -20,7 +21,8 @@ async def _draft_count(database_url: str) -> int:
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "future"])
-async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack, database_url, how) -> None:
+async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack: LocalStack, database_url: str,
+                                                                         how: str) -> None:
     user = stack.user("U_CAROL")
     if how == "forged":
         reply = await user.slash("/draft", "sneaky", secret="not-the-signing-secret")
@@ -31,7 +33,7 @@ async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack, 
     assert await _draft_count(database_url) == 0
 
 
-async def test_request_without_signature_headers_is_refused(stack, database_url) -> None:
+async def test_request_without_signature_headers_is_refused(stack: LocalStack, database_url: str) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
         response = await http.post(stack.bot_url + "/slack/events", content=b"command=%2Fdraft&text=x",
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -42,7 +44,8 @@ async def test_request_without_signature_headers_is_refused(stack, database_url)
 @pytest.mark.parametrize("text, expected", [("", "Tell me what to write about"),
                                             ("   \t ", "Tell me what to write about"),
                                             ("x" * 501, "the limit is 500")])
-async def test_bad_topics_get_an_ephemeral_explanation(stack, database_url, text, expected) -> None:
+async def test_bad_topics_get_an_ephemeral_explanation(stack: LocalStack, database_url: str, text: str,
+                                                       expected: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", text)
     assert reply.status == 200
     body = reply.json()
@@ -50,12 +53,12 @@ async def test_bad_topics_get_an_ephemeral_explanation(stack, database_url, text
     assert await _draft_count(database_url) == 0
 
 
-async def test_unknown_command_gets_the_usage(stack) -> None:
+async def test_unknown_command_gets_the_usage(stack: LocalStack) -> None:
     reply = await stack.user("U_CAROL").slash("/dratf", "typo")
     assert reply.status == 200 and "don't know the command" in reply.json()["text"]
 
 
-async def test_any_free_text_works_as_a_topic(stack, database_url) -> None:
+async def test_any_free_text_works_as_a_topic(stack: LocalStack, database_url: str) -> None:
     topic = "Ünïcödé 🚀 <!channel> & \"quotes\" 'single' `code` ; DROP TABLE drafts; --"
     reply = await stack.user("U_CAROL").slash("/draft", topic)
     assert reply.status == 200 and "drafting #1" in reply.json()["text"]
@@ -67,14 +70,14 @@ async def test_any_free_text_works_as_a_topic(stack, database_url) -> None:
     assert row.topic == topic
 
 
-async def test_healthz_reports_database_and_redis(stack) -> None:
+async def test_healthz_reports_database_and_redis(stack: LocalStack) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
         response = await http.get(stack.bot_url + "/healthz")
     assert response.status_code == 200
     assert response.json()["database"] is True and response.json()["redis"] is True
 
 
-async def test_an_oversized_request_body_is_refused_before_any_work(stack, database_url) -> None:
+async def test_an_oversized_request_body_is_refused_before_any_work(stack: LocalStack, database_url: str) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
         response = await http.post(stack.bot_url + "/slack/events", content=b"text=" + b"x" * (2 * 1024 * 1024),
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})

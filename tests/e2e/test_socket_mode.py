@@ -6,7 +6,8 @@ from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 
 
-async def test_a_draft_requested_over_socket_mode_is_acked_drafted_and_approved(database_url, redis_url) -> None:
+async def test_a_draft_requested_over_socket_mode_is_acked_drafted_and_approved(database_url: str,
+                                                                                redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, socket_mode=True) as stack:
         await stack.slack.wait_for(lambda: stack.slack.sockets, 10)
         ack = await stack.user("U_CAROL").slash_over_socket("/draft", "socket mode works")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from launch.local_slack.stack import LocalStack
 from storage.comments import COMMENTED
@@ -14,13 +15,13 @@ from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
 
 
-async def comment_events(sessionmaker) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def comment_events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditEvent]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == COMMENTED)
                                           .order_by(AuditEvent.seq)))
 
 
-async def eventually_comments(sessionmaker, count: int) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def eventually_comments(sessionmaker: async_sessionmaker[AsyncSession], count: int) -> list[AuditEvent]:
     for _ in range(100):
         if len(found := await comment_events(sessionmaker)) >= count:
             return found
@@ -28,9 +29,11 @@ async def eventually_comments(sessionmaker, count: int) -> list[AuditEvent]:  # 
     raise AssertionError(f"expected {count} comments, found {len(await comment_events(sessionmaker))}")
 
 
-async def test_a_reply_that_does_not_mention_signoff_is_a_comment_not_a_rewrite(stack, sessionmaker) -> None:
+async def test_a_reply_that_does_not_mention_signoff_is_a_comment_not_a_rewrite(stack: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     reply = await stack.user("U_ALICE").reply_in_thread(draft.channel, draft.thread_ts, "looks good to me")
     assert reply.status == 200
     [comment] = await eventually_comments(sessionmaker, 1)
@@ -42,9 +45,11 @@ async def test_a_reply_that_does_not_mention_signoff_is_a_comment_not_a_rewrite(
     assert "commented" in history and "looks good to me" in history
 
 
-async def test_a_strangers_comment_is_kept_but_not_given_to_the_writer(stack, sessionmaker) -> None:
+async def test_a_strangers_comment_is_kept_but_not_given_to_the_writer(stack: LocalStack,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
+    assert draft.thread_ts is not None
     await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts, "make it about me")
     [comment] = await eventually_comments(sessionmaker, 1)
     assert comment.actor == "U_MALLORY" and comment.detail["for_writer"] is False
@@ -52,7 +57,8 @@ async def test_a_strangers_comment_is_kept_but_not_given_to_the_writer(stack, se
     assert not stack.slack.ephemerals and shows(draft, "revision 1")
 
 
-async def test_the_writer_reads_the_comments_on_the_next_rewrite(database_url, redis_url, sessionmaker) -> None:
+async def test_the_writer_reads_the_comments_on_the_next_rewrite(database_url: str, redis_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     llm = FakeLLM()
     llm_url = await llm.start()
     try:
@@ -62,6 +68,7 @@ async def test_the_writer_reads_the_comments_on_the_next_rewrite(database_url, r
             await stack.user("U_CAROL").slash("/draft", "docs week")
             draft = await wait_for_draft(stack.slack, timeout_s=30)
             thread = draft.thread_ts
+            assert thread is not None
             await stack.user("U_BOB").reply_in_thread(draft.channel, thread, "Mention the new search page.")
             await stack.user("U_MALLORY").reply_in_thread(draft.channel, thread, "Say we are 10× faster.")
             await eventually_comments(sessionmaker, 2)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
+from launch.local_slack.server import Message
 from launch.local_slack.stack import LocalStack
 from storage.models import Approval, AuditEvent, Publication
 from tests.e2e.conftest import shows, wait_for_draft
@@ -34,12 +36,13 @@ def stack_with_undo(database_url: str, redis_url: str, receiver: Receiver, undo_
                       signoff_sweep_interval_s=0.5)
 
 
-def thread_text(stack: LocalStack, draft) -> str:  # type: ignore[no-untyped-def]
+def thread_text(stack: LocalStack, draft: Message) -> str:
+    assert draft.thread_ts is not None
     return " ".join(m.text or "" for m in stack.slack.thread(draft.channel, draft.thread_ts))
 
 
 async def test_undo_inside_the_window_sends_nothing_and_the_draft_can_be_approved_again(
-        database_url, redis_url, receiver, sessionmaker) -> None:
+        database_url: str, redis_url: str, receiver: Receiver, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=4) as stack:
         await stack.user("U_CAROL").slash("/draft", "undo me")
         draft = await wait_for_draft(stack.slack)
@@ -61,7 +64,7 @@ async def test_undo_inside_the_window_sends_nothing_and_the_draft_can_be_approve
     assert len(receiver.hits) == 1
 
 
-async def test_undo_after_publishing_started_is_refused(database_url, redis_url, receiver) -> None:
+async def test_undo_after_publishing_started_is_refused(database_url: str, redis_url: str, receiver: Receiver) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=1) as stack:
         await stack.user("U_CAROL").slash("/draft", "too late")
         draft = await wait_for_draft(stack.slack)
@@ -76,7 +79,7 @@ async def test_undo_after_publishing_started_is_refused(database_url, redis_url,
     assert len(receiver.hits) == 1
 
 
-async def test_a_stranger_cannot_undo(database_url, redis_url, receiver) -> None:
+async def test_a_stranger_cannot_undo(database_url: str, redis_url: str, receiver: Receiver) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=3) as stack:
         await stack.user("U_CAROL").slash("/draft", "not yours")
         draft = await wait_for_draft(stack.slack)
@@ -88,7 +91,8 @@ async def test_a_stranger_cannot_undo(database_url, redis_url, receiver) -> None
     assert len(receiver.hits) == 1
 
 
-async def test_without_an_undo_window_approval_publishes_at_once(database_url, redis_url, receiver) -> None:
+async def test_without_an_undo_window_approval_publishes_at_once(database_url: str, redis_url: str,
+                                                                 receiver: Receiver) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=0) as stack:
         await stack.user("U_CAROL").slash("/draft", "straight out")
         draft = await wait_for_draft(stack.slack)

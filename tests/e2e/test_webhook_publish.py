@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -16,7 +17,8 @@ SECRET = "whsec-test-secret"
 
 class Receiver:
     def __init__(self, status: int = 200) -> None:
-        self.status, self.hits, self.url = status, [], ""
+        self.status, self.url = status, ""
+        self.hits: list[tuple[dict[str, str], bytes]] = []
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits.append((dict(request.headers), await request.read()))
@@ -33,19 +35,19 @@ class Receiver:
         return runner
 
 
-async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) -> tuple:
+async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) -> tuple[Any, ...]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, webhook_url=receiver.url,
                           webhook_secret=SECRET, signoff_destinations=["webhook"]) as stack:
         await stack.user("U_CAROL").slash("/draft", "webhooks are great")
         draft = await wait_for_draft(stack.slack)
-        text = [b for b in draft.blocks if b["type"] == "section"][0]["text"]["text"]
+        text = next(b for b in draft.blocks if b["type"] == "section")["text"]["text"]
         await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
         await stack.slack.wait_for(lambda: not shows(draft, "publishing…") and
                                    ("Published" in str(draft.blocks) or "failed" in str(draft.blocks)), 15)
         return draft, text
 
 
-async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_url, redis_url) -> None:
+async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_url: str, redis_url: str) -> None:
     receiver = Receiver()
     runner = await receiver.start()
     try:
@@ -64,7 +66,7 @@ async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_
     assert shows(draft, "https://example.test/posts/1")
 
 
-async def test_a_refusing_webhook_is_reported_in_the_thread_not_retried(database_url, redis_url) -> None:
+async def test_a_refusing_webhook_is_reported_in_the_thread_not_retried(database_url: str, redis_url: str) -> None:
     receiver = Receiver(status=422)
     runner = await receiver.start()
     try:

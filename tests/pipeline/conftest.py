@@ -1,8 +1,9 @@
 """Local HTTP servers that speak the real wire format, started per test."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ async def serve(app: web.Application) -> AsyncIterator[TestServer]:
 
 
 @pytest.fixture
-def serve_app():
+def serve_app() -> Any:
     return serve
 
 

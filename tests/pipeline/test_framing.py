@@ -3,10 +3,12 @@ stand on their own, requests to the desk are turned into what they ask for, and 
 is ever put into a template's slot."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from destinations.lengths import measure
 from pipeline.base import DraftBrief, RunContext
@@ -24,7 +26,8 @@ def problems(topic: str, hook: str) -> list[str]:
     """What would make `hook` a pasting artefact rather than a sentence (empty list: none)."""
     found = []
     cleaned = clean(topic)
-    if not hook or hook != hook.strip() or "  " in hook or any(p in hook and p not in topic for p in ("{Topic}", "{topic}", "{Text}")):
+    if not hook or hook != hook.strip() or "  " in hook or \
+            any(p in hook and p not in topic for p in ("{Topic}", "{topic}", "{Text}")):
         found.append("blank, padded or unfilled")
     first = next((c for c in hook if c.isalnum()), "")
     # A letter with no one-letter capital ('ß' → 'SS') cannot be capitalised without respelling the topic.
@@ -32,7 +35,7 @@ def problems(topic: str, hook: str) -> list[str]:
         found.append("starts in lowercase")
     if not hook.endswith(("." , "?", "!")):
         found.append("no end punctuation")
-    for a, b in zip(hook, hook[1:]):
+    for a, b in itertools.pairwise(hook):
         if a in PUNCTUATION and b in PUNCTUATION and a + b not in cleaned:
             found.append(f"doubled punctuation {a + b!r}")
     for match in PREPOSITION_WH.finditer(hook):
@@ -58,13 +61,13 @@ def problems(topic: str, hook: str) -> list[str]:
     ("Our Q3 release of Signoff", "noun", "Our Q3 release of Signoff: here's what stood out."),
     ("??!", "empty", "A quick update from the team."),
 ])
-def test_each_shape_of_topic_opens_with_its_own_grammar(topic, kind, first_line):
+def test_each_shape_of_topic_opens_with_its_own_grammar(topic: str, kind: str, first_line: str) -> None:
     shape = frame(topic)
     assert shape.kind == kind
     assert opening(shape, "friendly", 0, True) == first_line
 
 
-def test_a_why_clause_is_never_pasted_into_a_noun_template():
+def test_a_why_clause_is_never_pasted_into_a_noun_template() -> None:
     shape = frame("Why we moved our CI from GitHub Actions to self-hosted ARM runners")
     hooks = [opening(shape, tone, variant, material) for tone in TONES for variant in range(3)
              for material in (True, False)]
@@ -79,7 +82,7 @@ def test_a_why_clause_is_never_pasted_into_a_noun_template():
 @example(topic="  ...why we moved...  ", tone="playful", variant=0, material=False)
 @example(topic="e.g., the plan: v2.0!", tone="professional", variant=1, material=True)
 @example(topic="ﬁx the build", tone="friendly", variant=0, material=True)
-def test_any_topic_text_gives_a_well_formed_opening(topic, tone, variant, material):
+def test_any_topic_text_gives_a_well_formed_opening(topic: str, tone: str, variant: int, material: bool) -> None:
     hook = opening(frame(topic), tone, variant, material)
     assert problems(topic, hook) == [], hook
 
@@ -87,7 +90,7 @@ def test_any_topic_text_gives_a_well_formed_opening(topic, tone, variant, materi
 @settings(max_examples=60, deadline=None)
 @given(topic=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf")), min_size=1, max_size=80),
        tone=st.sampled_from(TONES))
-async def test_a_whole_offline_draft_opens_well_for_any_topic(topic, tone):
+async def test_a_whole_offline_draft_opens_well_for_any_topic(topic: str, tone: str) -> None:
     from pipeline.base import Style
     result = await run_pipeline(DraftBrief(topic=topic, style=Style(tone=tone), limits={"x": 280}),
                                 RunContext(measure=measure))
@@ -96,7 +99,7 @@ async def test_a_whole_offline_draft_opens_well_for_any_topic(topic, tone):
     assert problems(topic, first_line) == [], result.text
 
 
-def test_every_framed_template_has_exactly_one_slot():
+def test_every_framed_template_has_exactly_one_slot() -> None:
     for kind, tones in HOOKS_FRAMED.items():
         for hooks in tones.values():
             for hook in hooks:

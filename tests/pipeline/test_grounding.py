@@ -5,7 +5,8 @@ really says it."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.base import Source
 from pipeline.claims import find_claims
@@ -76,10 +77,10 @@ def verdicts(text: str, topic: str = "search speed", feedback: str | None = None
     ("Thanks @carllerche", "@carllerche", True),
     ("Thanks @someone", "@someone", False),
 ])
-def test_a_claim_is_found_only_where_a_source_says_it(text, claim, found):
+def test_a_claim_is_found_only_where_a_source_says_it(text: str, claim: str | None, found: bool) -> None:
     seen = verdicts(text)
     if claim is None and found is None:
-        assert seen == {} or "Node" not in seen and "twice" not in seen
+        assert seen == {} or ("Node" not in seen and "twice" not in seen)
         return
     if claim is None:
         (only,) = [c for c in seen if c.startswith("http")]
@@ -87,7 +88,7 @@ def test_a_claim_is_found_only_where_a_source_says_it(text, claim, found):
     assert seen[claim] is found, seen
 
 
-def test_the_topic_is_evidence_but_feedback_only_says_where_a_figure_came_from():
+def test_the_topic_is_evidence_but_feedback_only_says_where_a_figure_came_from() -> None:
     seen = verdicts("Why we moved CI to ARM: builds take 6 minutes now.",
                     topic="Why we moved our CI to self-hosted ARM runners", feedback="mention builds take 6 minutes")
     assert seen == {"CI": True, "ARM": True, "6 minutes": False}
@@ -95,13 +96,13 @@ def test_the_topic_is_evidence_but_feedback_only_says_where_a_figure_came_from()
     assert claim.in_feedback and not claim.found and not claim.supported
 
 
-def test_each_supported_claim_names_the_numbered_sources_it_was_found_in():
+def test_each_supported_claim_names_the_numbered_sources_it_was_found_in() -> None:
     other = Source(title="Customer notes", excerpt="Teams with 900 ms queries asked for speed.", kind="notes:c.md")
     (claim,) = check_claims("It took 900 ms.", evidence_for([SOURCE, other], "search"))
     assert claim.sources == [1, 2] and claim.supported
 
 
-def test_hashtags_list_numbers_and_text_inside_links_are_not_claims():
+def test_hashtags_list_numbers_and_text_inside_links_are_not_claims() -> None:
     found = find_claims("1. First point\n2) Second\nWe love #Python3 and https://x.example/v3.14/page #2024")
     assert [(f.kind, f.text) for f in found] == [("link", "https://x.example/v3.14/page")]
 
@@ -117,11 +118,11 @@ def test_hashtags_list_numbers_and_text_inside_links_are_not_claims():
     ("http://www.example.com/test.html?utm_source=test&utm_medium=test&q=test&id=5",
      "http://www.example.com/test.html?q=test&id=5"),
 ])
-def test_tracking_parameters_are_dropped_as_in_duckduckgos_reference_tests(test_url, expect_url):
+def test_tracking_parameters_are_dropped_as_in_duckduckgos_reference_tests(test_url: str, expect_url: str) -> None:
     assert normalize_link(test_url) == normalize_link(expect_url)
 
 
-def test_parameters_that_are_not_tracking_still_tell_links_apart():
+def test_parameters_that_are_not_tracking_still_tell_links_apart() -> None:
     assert normalize_link("https://example.com/a?id=4") != normalize_link("https://example.com/a?id=5")
     assert normalize_link("https://example.com/a?c=gclid") != normalize_link("https://example.com/a")
     assert normalize_link("HTTPS://Example.com:443/a/#x") == normalize_link("example.com/a")
@@ -129,13 +130,13 @@ def test_parameters_that_are_not_tracking_still_tell_links_apart():
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
-def test_any_text_is_checked_without_error_and_a_text_supports_its_own_claims(text):
+def test_any_text_is_checked_without_error_and_a_text_supports_its_own_claims(text: str) -> None:
     claims = check_claims(text, evidence_for([Source(title="", excerpt=text)], ""))
     assert all(c.found for c in claims), [c.text for c in claims if not c.found]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 999_999_999))
-def test_every_whole_number_matches_itself_written_with_separators(n):
+def test_every_whole_number_matches_itself_written_with_separators(n: int) -> None:
     (claim,) = check_claims(f"We have {n:,} users.", evidence_for([Source(title="", excerpt=f"{n} users")], ""))
     assert claim.found

@@ -5,12 +5,12 @@ from __future__ import annotations
 from destinations.lengths import measure
 from pipeline.base import DraftBrief, RunContext, Source
 from pipeline.runner import run_pipeline
+from pipeline.stages.collect import collect
 from pipeline.stages.critique import critique
 from pipeline.stages.curate import curate
 from pipeline.stages.plan import plan
 from pipeline.stages.policy import check_text
 from pipeline.stages.write_offline import write_offline
-from pipeline.stages.collect import collect
 
 MESSAGE = Source(title="Slack message the draft was started from", kind="slack",
                  url="https://acme.slack.com/archives/C123/p1700000000000100",

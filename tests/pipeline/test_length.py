@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ KOREAN_NFD_290 = unicodedata.normalize("NFD", "".join(graphemes(KOREAN)[:290]))
 KOREAN_NFD_140 = unicodedata.normalize("NFD", "".join(graphemes(KOREAN)[:140]))
 
 
-def _destinations() -> dict:
+def _destinations() -> dict[str, Any]:
     http = httpx.AsyncClient()
     return {"x": X("k", "s", "t", "ts", api_url="http://unused"),
             "mastodon": Mastodon("http://unused", "t", http),
@@ -45,10 +46,10 @@ def _brief(*names: str) -> DraftBrief:
 @pytest.mark.parametrize(("name", "text"), [("bluesky", HINDI_290), ("bluesky", THAI_290),
                                             ("bluesky", KOREAN_NFD_290), ("x", KOREAN_NFD_140)],
                          ids=["hindi-bluesky", "thai-bluesky", "korean-nfd-bluesky", "korean-nfd-x"])
-def test_a_post_the_platform_accepts_is_neither_called_too_long_nor_trimmed(name, text):
+def test_a_post_the_platform_accepts_is_neither_called_too_long_nor_trimmed(name: str, text: str) -> None:
     brief = _brief(name)
     # Over the limit in code points, within it as the platform counts.
-    assert len(text) > brief.capabilities[name].max_length
+    assert len(text) > brief.capabilities[name].max_length  # type: ignore[operator]
     assert check_draft(brief, text, [], measure=measure).ok
     budget = Budget.of({name: DestinationPlan(destination=name, max_length=brief.capabilities[name].max_length,
                                               length_unit=brief.capabilities[name].length_unit)}, measure=measure)
@@ -56,7 +57,7 @@ def test_a_post_the_platform_accepts_is_neither_called_too_long_nor_trimmed(name
     assert len(_destinations()[name].format(Post(1, 1, text, "h", "U"))) == 1
 
 
-async def test_the_model_writer_keeps_a_hindi_draft_that_fits_bluesky_untrimmed():
+async def test_the_model_writer_keeps_a_hindi_draft_that_fits_bluesky_untrimmed() -> None:
     class Model:
         model = "fake"
 
@@ -67,7 +68,7 @@ async def test_the_model_writer_keeps_a_hindi_draft_that_fits_bluesky_untrimmed(
     assert state.text == HINDI_290 and not state.warnings
 
 
-def test_a_human_edit_is_held_to_the_platforms_count_too():
+def test_a_human_edit_is_held_to_the_platforms_count_too() -> None:
     plans = {"bluesky": DestinationPlan(destination="bluesky", max_length=300,
                                         length_unit=LengthUnit.graphemes).model_dump(mode="json")}
     assert HumanTextRules(measure).check_edit(HINDI_290, {"plans": plans}, []).ok
@@ -77,7 +78,7 @@ def test_a_human_edit_is_held_to_the_platforms_count_too():
     assert grapheme_count(longer) < len(longer)
 
 
-def test_without_the_destinations_measure_a_platform_unit_is_refused_not_guessed():
+def test_without_the_destinations_measure_a_platform_unit_is_refused_not_guessed() -> None:
     plans = {"x": DestinationPlan(destination="x", max_length=280, length_unit=LengthUnit.x_weighted)}
     with pytest.raises(NoMeasure, match="x_weighted"):
         length_problems("hello", plans)
@@ -95,12 +96,13 @@ _TEXT = st.one_of(
 
 @settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.sampled_from(["x", "mastodon", "bluesky"]))
-def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second_part(text, name):
+def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second_part(text: str, name: str) -> None:
     destination = _destinations()[name]
     text = text.strip()
     plan = DestinationPlan(destination=name, max_length=destination.capabilities.max_length,
                            length_unit=destination.capabilities.length_unit.value)
     too_long = bool(length_problems(text, {name: plan}, measure))
+    assert plan.max_length is not None
     assert too_long == (measure_for(destination.capabilities.length_unit)(text) > plan.max_length)
     if text:
         assert too_long == (len(destination.format(Post(1, 1, text, "h", "U"))) > 1)
@@ -108,7 +110,7 @@ def test_the_policy_says_too_long_exactly_when_the_publisher_would_need_a_second
 
 @settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.sampled_from(list(LengthUnit)), st.integers(min_value=0, max_value=400))
-def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text, unit, limit):
+def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text: str, unit: LengthUnit, limit: int) -> None:
     count = counter(measure, unit)
     trimmed = trim_to(text, limit, count)
     assert count(trimmed) <= limit
@@ -117,7 +119,7 @@ def test_a_trimmed_text_always_fits_and_is_a_prefix_of_the_original(text, unit, 
 
 @settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.integers(min_value=1, max_value=4))
-def test_the_writers_budget_always_ends_with_a_text_every_destination_accepts(text, parts):
+def test_the_writers_budget_always_ends_with_a_text_every_destination_accepts(text: str, parts: int) -> None:
     plans = {"x": DestinationPlan(destination="x", form="thread", parts=parts, max_length=280,
                                   length_unit=LengthUnit.x_weighted),
              "bluesky": DestinationPlan(destination="bluesky", max_length=300, length_unit=LengthUnit.graphemes),

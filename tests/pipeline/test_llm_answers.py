@@ -3,8 +3,9 @@ for any bytes at all, a reply or a classified trouble (never an exception of the
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from tests.e2e.fake_llm import FakeLLM, raw
 
 KEY = "sk-prop-5f0c2a9e77"
 # RFC 9110's own example date (§5.6.7), in its three accepted formats, and its Retry-After examples (§10.2.3).
-IMF_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=timezone.utc).timestamp()
+IMF_DATE = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC).timestamp()
 RETRY_AFTER_TABLE = [
     ({"Retry-After": "120"}, IMF_DATE, 120.0),
     ({"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}, IMF_DATE - 30, 30.0),
@@ -41,7 +42,8 @@ RETRY_AFTER_TABLE = [
 
 
 @pytest.mark.parametrize(("headers", "now", "expected"), RETRY_AFTER_TABLE)
-def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers, now, expected) -> None:
+def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers: dict[str, str], now: float,
+                                                            expected: float | None) -> None:
     lowered = {name.lower(): value for name, value in headers.items()}
     assert retry_after_s(lowered, now=lambda: now) == expected
 
@@ -85,7 +87,8 @@ SHAPED = st.fixed_dictionaries({}, optional={
     "error": st.one_of(JSON, st.fixed_dictionaries({"message": st.one_of(st.text(), st.just(f"bad key {KEY}")),
                                                     "code": st.one_of(st.integers(), st.text())})),
     "usage": JSON, "model": JSON})
-COMPLETIONS = st.builds(lambda content, finish: {"choices": [{"message": {"content": content}, "finish_reason": finish}]},
+COMPLETIONS = st.builds(lambda content, finish: {"choices": [{"message": {"content": content},
+                                                              "finish_reason": finish}]},
                         st.text(min_size=1), st.sampled_from(["stop", "length", None]))
 BODIES = st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()),
                    SHAPED.map(lambda v: json.dumps(v).encode()), COMPLETIONS.map(lambda v: json.dumps(v).encode()))
@@ -105,7 +108,7 @@ def test_any_answer_reads_as_a_reply_or_a_trouble_without_the_key(status: int, b
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=BODIES)
 async def test_whatever_a_200_carries_the_client_returns_a_reply_or_raises_a_pipeline_error(
-        http, fake_llm: FakeLLM, body: bytes) -> None:
+        http: httpx.AsyncClient, fake_llm: FakeLLM, body: bytes) -> None:
     """Over real HTTP, from the local server: the client never lets another exception out."""
     fake_llm.script(raw(body))
     llm = LLMClient(http, base_url=fake_llm.url, api_key=KEY, model="m", max_attempts=1, timeout_s=5)

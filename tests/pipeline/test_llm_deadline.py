@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ class Phrases(list[str]):
 
 
 def client(http: httpx.AsyncClient, url: str, **options: object) -> LLMClient:
-    settings: dict = {"timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.05, "heartbeat_s": 10.0} | options
+    settings: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 4, "backoff_s": 0.05, "heartbeat_s": 10.0} | options
     return LLMClient(http, base_url=url, api_key="sk-local", model="local-1", **settings)
 
 
@@ -44,7 +45,8 @@ async def failure(llm: LLMClient, budget_s: float, phrases: Phrases | None = Non
     return caught.value
 
 
-async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http, fake_llm: FakeLLM) -> None:
+async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http: httpx.AsyncClient,
+                                                                            fake_llm: FakeLLM) -> None:
     fake_llm.script(error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"Retry-After": "1"}),
                     completion("Answered."))
     phrases = Phrases()
@@ -54,7 +56,7 @@ async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http
     assert phrases == ["the model is busy — retrying (2 of 4), next try in 1 s"]
 
 
-async def test_a_429_with_retry_after_as_an_http_date_is_waited_out(http, fake_llm: FakeLLM) -> None:
+async def test_a_429_with_retry_after_as_an_http_date_is_waited_out(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
     retry_at = http_date(time.time() + 2)
     fake_llm.script(error(429, "Slow down", headers={"Retry-After": retry_at}), completion("Answered."))
     phrases = Phrases()
@@ -64,7 +66,8 @@ async def test_a_429_with_retry_after_as_an_http_date_is_waited_out(http, fake_l
     assert phrases[0].startswith("the model is busy — retrying (2 of 4), next try in ")
 
 
-async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(http, fake_llm: FakeLLM) -> None:
+async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(http: httpx.AsyncClient,
+                                                                                   fake_llm: FakeLLM) -> None:
     fake_llm.script(error(429, "Quota", headers={"Retry-After": "120"}))
     exc = await failure(client(http, fake_llm.url, max_retry_wait_s=200), 45)
     assert isinstance(exc, TransientPipelineError) and exc.kind is ErrorKind.model_busy
@@ -72,7 +75,8 @@ async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hi
     assert "asked us to wait 2 min" in exc.message and exc.message.endswith("Try again in 2 min.")
 
 
-async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(http, fake_llm: FakeLLM) -> None:
+async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(http: httpx.AsyncClient,
+                                                                              fake_llm: FakeLLM) -> None:
     fake_llm.script(error(503, "The engine is currently overloaded", type_="server_error"))
     phrases = Phrases()
     exc = await failure(client(http, fake_llm.url, max_attempts=1000, backoff_s=0.1, max_retry_wait_s=0.3), 2, phrases)
@@ -83,7 +87,8 @@ async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(ht
     assert phrases[0] == "the model is busy — retrying (2 of 1000), next try in 1 s"
 
 
-async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http, fake_llm: FakeLLM) -> None:
+async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http: httpx.AsyncClient,
+                                                                           fake_llm: FakeLLM) -> None:
     fake_llm.script(error(503, "Service Unavailable", type_="server_error"))
     exc = await failure(client(http, fake_llm.url, max_attempts=3), 30)
     assert exc.kind is ErrorKind.model_busy and len(fake_llm.seen) == 3
@@ -91,7 +96,7 @@ async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http,
 
 
 async def test_a_held_request_ends_at_the_run_deadline_not_after_timeout_times_attempts(
-        http, fake_llm: FakeLLM) -> None:
+        http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
     fake_llm.script(HELD)
     phrases = Phrases()
     # Without the deadline this would wait 3 × 30 s; the wait_for in `chat` gives it 16 s.
@@ -101,7 +106,8 @@ async def test_a_held_request_ends_at_the_run_deadline_not_after_timeout_times_a
     assert phrases[:2] == ["waiting for the model (0.2 s)", "waiting for the model (0.4 s)"]
 
 
-async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http, fake_llm: FakeLLM) -> None:
+async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http: httpx.AsyncClient,
+                                                                           fake_llm: FakeLLM) -> None:
     fake_llm.script(HELD, completion("Second time lucky."))
     phrases = Phrases()
     reply = await chat(client(http, fake_llm.url, timeout_s=0.5), 10, phrases)
@@ -109,13 +115,13 @@ async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http,
     assert phrases[0] == "the model did not answer in time — retrying (2 of 4), next try in 1 s"
 
 
-async def test_a_run_with_no_time_left_does_not_ask_the_model(http, fake_llm: FakeLLM) -> None:
+async def test_a_run_with_no_time_left_does_not_ask_the_model(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
     exc = await failure(client(http, fake_llm.url), 0)
     assert exc.kind is ErrorKind.deadline and exc.retryable and fake_llm.seen == []
     assert exc.message == "The run used up its 0 s before the model could be asked."
 
 
-async def test_write_and_critique_share_one_deadline(http, fake_llm: FakeLLM) -> None:
+async def test_write_and_critique_share_one_deadline(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
     """The write is answered; the critique's call is held and cut at the run's deadline, which
     costs only its opinion: the draft is kept, with a warning saying why."""
     fake_llm.script(completion("Tokio 1.40 ships a faster scheduler. #Rust"), HELD)
@@ -125,11 +131,11 @@ async def test_write_and_critique_share_one_deadline(http, fake_llm: FakeLLM) ->
     result = await asyncio.wait_for(run_pipeline(DraftBrief(topic="tokio"), ctx, build_stages(config, http)), 20)
     assert result.text == "Tokio 1.40 ships a faster scheduler. #Rust" and len(fake_llm.seen) == 2
     critique = next(s for s in result.stages if s.name == "critique")
-    assert critique.warnings == ["The model's critique is missing, heuristics only: "
-                                 "The model did not answer within 3 s."]
+    assert critique.warnings == [("The model's critique is missing, heuristics only: "
+                                  "The model did not answer within 3 s.")]
 
 
-async def test_a_held_write_fails_the_run_at_its_deadline(http, fake_llm: FakeLLM) -> None:
+async def test_a_held_write_fails_the_run_at_its_deadline(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
     fake_llm.script(HELD)
     config = PipelineConfig(llm_base_url=fake_llm.url, fetch_topic_urls=False, llm_timeout_s=30)
     stages = build_stages(config, http)

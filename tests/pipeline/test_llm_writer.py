@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +25,9 @@ SOURCE = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed
 class FakeModel:
     """Answers /chat/completions from a script of (status, headers, content-or-delay) steps."""
 
-    def __init__(self, *steps: tuple[int, dict, str | float]) -> None:
+    def __init__(self, *steps: tuple[int, dict[str, Any], str | float]) -> None:
         self.steps = list(steps)
-        self.requests: list[dict] = []
+        self.requests: list[dict[str, Any]] = []
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self.handle)
 
@@ -42,8 +43,8 @@ class FakeModel:
                                   "choices": [{"message": {"role": "assistant", "content": content}}]})
 
 
-def client(http: httpx.AsyncClient, port: int, **kw) -> LLMClient:
-    options = {"timeout_s": 5.0, "max_attempts": 3, "max_retry_wait_s": 5.0} | kw
+def client(http: httpx.AsyncClient, port: int, **kw: Any) -> LLMClient:
+    options: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 3, "max_retry_wait_s": 5.0} | kw
     return LLMClient(http, base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test", model="fake-1", **options)
 
 
@@ -53,7 +54,8 @@ async def write_with(llm: LLMClient, brief: DraftBrief, material: list[Source]) 
     return await make_write(llm)(RunContext(), state)
 
 
-async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http, serve_app):
+async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http: httpx.AsyncClient,
+                                                                            serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "1"}, "slow down"), (200, {}, "Tokio 1.40 ships a faster scheduler."))
     async with serve_app(model.app) as server:
         state = await write_with(client(http, server.port), DraftBrief(topic="tokio news"), [SOURCE])
@@ -62,7 +64,8 @@ async def test_a_429_with_retry_after_is_waited_out_then_the_answer_is_used(http
     assert state.stage_notes["write"] == {"model": "fake-1", "tokens_in": 120, "tokens_out": 30}
 
 
-async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http, serve_app):
+async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_the_delay(http: httpx.AsyncClient,
+                                                                                          serve_app: Any) -> None:
     model = FakeModel((429, {"Retry-After": "120"}, "quota"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError) as caught:
@@ -71,7 +74,8 @@ async def test_a_retry_after_longer_than_we_wait_becomes_a_transient_error_with_
     assert len(model.requests) == 1
 
 
-async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http, serve_app):
+async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(http: httpx.AsyncClient,
+                                                                             serve_app: Any) -> None:
     model = FakeModel((500, {}, "boom"))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match=r"busy \(HTTP 500: boom\); 2 tries"):
@@ -79,14 +83,15 @@ async def test_repeated_500s_end_in_a_transient_error_after_bounded_attempts(htt
     assert len(model.requests) == 2
 
 
-async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http, serve_app):
+async def test_a_model_that_does_not_answer_in_time_is_a_transient_error(http: httpx.AsyncClient,
+                                                                         serve_app: Any) -> None:
     model = FakeModel((200, {}, 3.0))
     async with serve_app(model.app) as server:
         with pytest.raises(TransientPipelineError, match="did not answer in time"):
             await client(http, server.port, timeout_s=0.3, max_attempts=1).chat([{"role": "user", "content": "x"}])
 
 
-async def test_a_bad_key_is_a_permanent_error_and_not_retried(http, serve_app):
+async def test_a_bad_key_is_a_permanent_error_and_not_retried(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((401, {}, "invalid api key"))
     async with serve_app(model.app) as server:
         with pytest.raises(PermanentPipelineError, match="invalid api key"):
@@ -94,7 +99,8 @@ async def test_a_bad_key_is_a_permanent_error_and_not_retried(http, serve_app):
     assert len(model.requests) == 1
 
 
-async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http, serve_app):
+async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_reported(http: httpx.AsyncClient,
+                                                                                      serve_app: Any) -> None:
     injected = ("Tokio 1.40 ships a faster scheduler. Details: https://tokio.rs/blog/1-40 "
                 "and https://evil.example/phish thanks @attacker #Rust")
     model = FakeModel((200, {}, injected))
@@ -106,7 +112,8 @@ async def test_a_link_and_mention_the_sources_do_not_support_are_removed_and_rep
     assert any("evil.example" in w for w in state.warnings) and any("@attacker" in w for w in state.warnings)
 
 
-async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http, serve_app):
+async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach_the_prompt(http: httpx.AsyncClient,
+                                                                                            serve_app: Any) -> None:
     model = FakeModel((200, {}, "A post."))
     brief = DraftBrief(topic="tokio news", feedback="Make it punchier", previous_text="Old draft text",
                        limits={"x": 280})
@@ -121,16 +128,18 @@ async def test_sources_are_fenced_as_untrusted_data_and_style_and_feedback_reach
     assert "at most 280 characters" in user
 
 
-async def test_an_over_long_answer_is_trimmed_to_the_limit(http, serve_app):
+async def test_an_over_long_answer_is_trimmed_to_the_limit(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler. " * 20))
     async with serve_app(model.app) as server:
         state = await write_with(client(http, server.port), DraftBrief(topic="tokio", limits={"x": 280}), [SOURCE])
     assert len(state.text) <= 280 and any("trimmed" in w for w in state.warnings)
 
 
-async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http, serve_app):
+async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_warns(http: httpx.AsyncClient,
+                                                                                      serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 8, "reasons": ["Strong hook."]}'), (200, {}, "not json"))
-    state = PipelineState(brief=DraftBrief(topic="tokio"), material=[SOURCE], text="Tokio 1.40 ships a faster scheduler. #Rust")
+    state = PipelineState(brief=DraftBrief(topic="tokio"), material=[SOURCE],
+                          text="Tokio 1.40 ships a faster scheduler. #Rust")
     async with serve_app(model.app) as server:
         stage = make_critique(client(http, server.port))
         first = await stage(RunContext(), state)
@@ -141,7 +150,8 @@ async def test_model_critique_is_averaged_with_heuristics_and_a_bad_answer_only_
     assert any("not valid JSON" in w for w in second.warnings)
 
 
-async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http, serve_app):
+async def test_the_factory_wires_the_model_when_configured_and_the_run_reports_it(http: httpx.AsyncClient,
+                                                                                  serve_app: Any) -> None:
     answer = json.dumps({"score": 7, "reasons": ["ok"]})
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler. #Rust"), (200, {}, answer))
     async with serve_app(model.app) as server:
@@ -158,7 +168,8 @@ GROUNDED = Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="fe
                   excerpt="Tokio 1.40 ships a scheduler that is 20% faster.")
 
 
-async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http, serve_app):
+async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_kept(http: httpx.AsyncClient,
+                                                                                    serve_app: Any) -> None:
     review = {"score": 7, "reasons": ["Fine."], "claims": [
         {"claim": "20% faster", "supported": True, "sources": [1, 9]},
         {"claim": "1.40", "supported": False, "sources": []},
@@ -168,6 +179,7 @@ async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_k
                           text="Tokio 1.40: the scheduler is 20% faster. Tokio is the most used runtime. #Rust")
     async with serve_app(model.app) as server:
         state = await make_critique(client(http, server.port))(RunContext(), state)
+    assert state.critique is not None
     claims = {c.text: c for c in state.critique.claims}
     assert state.critique.model_checked
     assert claims["20%"].found and claims["20%"].model_found and claims["20%"].model_sources == [1]
@@ -175,24 +187,27 @@ async def test_the_model_checks_each_claim_cites_sources_and_both_verdicts_are_k
     assert claims["1.40"].found and claims["1.40"].model_found is False and not claims["1.40"].supported
     # Named only by the model.
     assert claims["Tokio is the most used runtime"].kind == "statement"
-    assert claims["Tokio is the most used runtime"].found is None and not claims["Tokio is the most used runtime"].supported
+    assert claims["Tokio is the most used runtime"].found is None and \
+        not claims["Tokio is the most used runtime"].supported
     assert state.critique.score <= 5.0
     ask = model.requests[0]["body"]["messages"][1]["content"]
     assert '"20%"' in ask and "[1] Tokio 1.40" in ask and "Topic: tokio scheduler" in ask
 
 
-async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http, serve_app):
+async def test_a_model_review_without_claim_verdicts_leaves_the_deterministic_check_alone(http: httpx.AsyncClient,
+                                                                                          serve_app: Any) -> None:
     model = FakeModel((200, {}, '{"score": 9, "reasons": ["Nice."]}'))
     state = PipelineState(brief=DraftBrief(topic="tokio scheduler"), material=[GROUNDED],
                           text="Tokio 1.40 ships a scheduler that is 30% faster. #Rust")
     async with serve_app(model.app) as server:
         state = await make_critique(client(http, server.port))(RunContext(), state)
+    assert state.critique is not None
     assert not state.critique.model_checked
     assert [c.text for c in state.critique.claims if not c.supported] == ["30%"]
     assert any("did not check the claims" in w for w in state.warnings)
 
 
-async def test_a_regenerate_prompt_keeps_the_grounding_rules(http, serve_app):
+async def test_a_regenerate_prompt_keeps_the_grounding_rules(http: httpx.AsyncClient, serve_app: Any) -> None:
     model = FakeModel((200, {}, "Tokio 1.40 ships a faster scheduler."))
     brief = DraftBrief(topic="tokio news", feedback="say it is twice as fast", previous_text="Old draft")
     async with serve_app(model.app) as server:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from destinations.lengths import measure
 from pipeline.base import DestinationCapabilities, DraftBrief, LengthUnit, PipelineState, RunContext, Source
 from pipeline.factory import ENV_VARS, PipelineConfig, build_context, build_stages, config_from_env
@@ -16,7 +18,7 @@ FEED = Path(__file__).parent / "fixtures" / "rust_feed.xml"
 SOURCE = Source(title="Tokio", url="https://tokio.rs/blog/1-40", excerpt="Thanks @carllerche for 1.40.", kind="feed")
 
 
-def test_x_length_is_counted_the_way_x_counts_it():
+def test_x_length_is_counted_the_way_x_counts_it() -> None:
     brief = DraftBrief(topic="t", capabilities={"x": DestinationCapabilities(max_length=280,
                                                                             length_unit=LengthUnit.x_weighted)})
     verdict = check_draft(brief, "日本語" * 50, [], measure=measure)
@@ -25,7 +27,7 @@ def test_x_length_is_counted_the_way_x_counts_it():
     assert check_draft(brief, "a" * 280, [], measure=measure).ok
 
 
-def test_mastodon_length_counts_a_link_as_23_characters():
+def test_mastodon_length_counts_a_link_as_23_characters() -> None:
     brief = DraftBrief(topic="t", capabilities={"mastodon": DestinationCapabilities(
         max_length=60, length_unit=LengthUnit.mastodon)})
     link = "https://tokio.rs/blog/" + "long-path/" * 10
@@ -34,12 +36,12 @@ def test_mastodon_length_counts_a_link_as_23_characters():
     assert verdict.problems == ["Too long for mastodon: 64/60 characters (a link counts 23)."]
 
 
-def test_limits_without_capabilities_still_count_characters():
+def test_limits_without_capabilities_still_count_characters() -> None:
     verdict = check_draft(DraftBrief(topic="t", limits={"mastodon": 10}), "eleven chars", [])
     assert verdict.problems == ["Too long for mastodon: 12/10 characters."]
 
 
-def test_links_and_mentions_not_in_the_sources_are_problems_and_supported_ones_are_not():
+def test_links_and_mentions_not_in_the_sources_are_problems_and_supported_ones_are_not() -> None:
     brief = DraftBrief(topic="tokio")
     text = "Read https://tokio.rs/blog/1-40 — thanks @carllerche! Also https://evil.example and @someone"
     verdict = check_draft(brief, text, [SOURCE])
@@ -47,12 +49,12 @@ def test_links_and_mentions_not_in_the_sources_are_problems_and_supported_ones_a
                                 "Mentions @someone, who does not appear in the sources."]
 
 
-def test_broadcast_mentions_are_never_supported():
+def test_broadcast_mentions_are_never_supported() -> None:
     verdict = check_draft(DraftBrief(topic="ping @channel"), "Hey @channel look", [])
     assert any("@channel" in p for p in verdict.problems)
 
 
-def test_blocked_terms_and_bidi_controls_are_reported_but_emoji_joiners_are_fine():
+def test_blocked_terms_and_bidi_controls_are_reported_but_emoji_joiners_are_fine() -> None:
     brief = DraftBrief(topic="t", blocked_terms=["Acme"])
     verdict = check_draft(brief, "We love acme\u202e and \u200b", [])
     assert "Contains the blocked term “Acme”." in verdict.problems
@@ -60,7 +62,7 @@ def test_blocked_terms_and_bidi_controls_are_reported_but_emoji_joiners_are_fine
     assert check_draft(DraftBrief(topic="t"), "Our team 👩\u200d💻 ships", []).ok
 
 
-def test_a_thread_destination_accepts_a_long_text_up_to_its_part_limit():
+def test_a_thread_destination_accepts_a_long_text_up_to_its_part_limit() -> None:
     caps = DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted, threads=True)
     brief = DraftBrief(topic="t", destinations=["x"], capabilities={"x": caps})
     plans = plan_all(brief, [Source(title="s", excerpt="One. Two. Three. Four. Five. Six. Seven. Eight.")])
@@ -68,7 +70,7 @@ def test_a_thread_destination_accepts_a_long_text_up_to_its_part_limit():
     assert not check_draft(brief, "A fine sentence here. " * 80, [], plans, measure=measure).ok
 
 
-def test_critique_flags_unsupported_figures_and_too_many_hashtags():
+def test_critique_flags_unsupported_figures_and_too_many_hashtags() -> None:
     state = PipelineState(brief=DraftBrief(topic="tokio", limits={"x": 280}), material=[SOURCE],
                           text="Tokio is 73% faster now. #a #b #c #d")
     state.plans = plan_all(state.brief, state.material)
@@ -77,7 +79,7 @@ def test_critique_flags_unsupported_figures_and_too_many_hashtags():
     assert any("73%" in r for r in verdict.reasons) and any("4 hashtags" in r for r in verdict.reasons)
 
 
-async def test_the_default_run_is_offline_and_reports_progress_for_each_step():
+async def test_the_default_run_is_offline_and_reports_progress_for_each_step() -> None:
     phrases: list[str] = []
 
     async def progress(phrase: str) -> None:
@@ -97,7 +99,8 @@ def _repo(path: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "Make the async scheduler fairer"], check=True)
 
 
-async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(http, tmp_path):
+async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(http: httpx.AsyncClient,
+                                                                              tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "rust.md").write_text("# Async Rust plans\nWe will write about the async Rust scheduler work.")
@@ -113,7 +116,7 @@ async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(ht
     assert len(result.text) <= 280 and result.policy.ok, result.policy.problems
 
 
-def test_config_from_env_maps_the_proposed_variable_names():
+def test_config_from_env_maps_the_proposed_variable_names() -> None:
     config = config_from_env({"LLM_BASE_URL": "http://llm.local/v1", "LLM_API_KEY": "k", "LLM_MODEL": "m",
                               "SIGNOFF_FEEDS": "https://a.example/rss, /srv/feed.xml", "SIGNOFF_NOTES_DIR": "/n",
                               "SIGNOFF_GIT_REPO": "/r", "SIGNOFF_FETCH_TOPIC_URLS": "false", "LLM_TIMEOUT_S": "12"})
@@ -123,13 +126,13 @@ def test_config_from_env_maps_the_proposed_variable_names():
     assert set(ENV_VARS) >= {"LLM_BASE_URL", "SIGNOFF_FEEDS", "SIGNOFF_NOTES_DIR", "SIGNOFF_GIT_REPO"}
 
 
-def test_config_from_env_reads_the_run_deadline_and_the_model_attempts():
+def test_config_from_env_reads_the_run_deadline_and_the_model_attempts() -> None:
     config = config_from_env({"SIGNOFF_RUN_TIMEOUT_S": "50", "LLM_MAX_ATTEMPTS": "2", "LLM_TIMEOUT_S": "20"})
     assert (config.run_deadline_s, config.llm_max_attempts, config.llm_timeout_s) == (50.0, 2, 20.0)
     defaults = PipelineConfig()
     assert (defaults.run_deadline_s, defaults.llm_timeout_s, defaults.llm_max_attempts) == (45.0, 30.0, 4)
 
 
-def test_a_context_built_for_a_run_carries_a_deadline_of_its_budget():
+def test_a_context_built_for_a_run_carries_a_deadline_of_its_budget() -> None:
     ctx = build_context(deadline_s=12)
     assert ctx.deadline is not None and ctx.deadline.budget_s == 12 and 0 < ctx.deadline.left_s() <= 12

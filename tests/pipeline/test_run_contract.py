@@ -30,7 +30,8 @@ async def run_as_the_worker_does(http: httpx.AsyncClient, config: PipelineConfig
         await progress.close()
 
 
-async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(http, fake_llm: FakeLLM) -> None:
+async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(http: httpx.AsyncClient,
+                                                                             fake_llm: FakeLLM) -> None:
     fake_llm.script(error(503, "overloaded", type_="server_error"))
     config = PipelineConfig(llm_base_url=fake_llm.url, llm_api_key="sk-contract", fetch_topic_urls=False,
                             run_deadline_s=4)
@@ -43,7 +44,8 @@ async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(htt
     assert "the model is busy — retrying (2 of 4), next try in 1 s" in shown
 
 
-async def test_a_bad_key_ends_the_run_at_once_and_is_not_worth_retrying(http, fake_llm: FakeLLM) -> None:
+async def test_a_bad_key_ends_the_run_at_once_and_is_not_worth_retrying(http: httpx.AsyncClient,
+                                                                        fake_llm: FakeLLM) -> None:
     fake_llm.script(error(401, "Incorrect API key provided: sk-contract"))
     config = PipelineConfig(llm_base_url=fake_llm.url, llm_api_key="sk-contract", fetch_topic_urls=False)
     with pytest.raises(PipelineError) as caught:

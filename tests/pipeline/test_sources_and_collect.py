@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 from aiohttp import web
 
 from pipeline.base import DraftBrief, PipelineState, RunContext
@@ -19,12 +22,12 @@ FEED = Path(__file__).parent / "fixtures" / "rust_feed.xml"
 ATOM = Path(__file__).parent / "fixtures" / "atom_feed.xml"
 
 
-def warnings_sink() -> tuple[list[str], object]:
+def warnings_sink() -> tuple[list[str], Callable[[str], None]]:
     seen: list[str] = []
     return seen, seen.append
 
 
-async def test_an_rss_file_becomes_sources_with_links_and_plain_text():
+async def test_an_rss_file_becomes_sources_with_links_and_plain_text() -> None:
     seen, warn = warnings_sink()
     sources = await FeedReader(str(FEED)).read("rust", warn)
     assert [s.title for s in sources][:2] == ["Tokio 1.40 brings a faster scheduler", "Pasta night recipes"]
@@ -33,14 +36,14 @@ async def test_an_rss_file_becomes_sources_with_links_and_plain_text():
     assert all(s.kind == "feed" for s in sources) and not seen
 
 
-async def test_an_atom_file_is_read_too():
+async def test_an_atom_file_is_read_too() -> None:
     sources = await FeedReader(str(ATOM)).read("", lambda _: None)
     assert sources[0].title == "Signoff 0.2 adds Bluesky threads"
     assert sources[0].url == "https://example.org/signoff-0-2"
 
 
-async def test_a_feed_served_over_http_is_fetched_through_the_guard(http, serve_app):
-    async def feed(request):
+async def test_a_feed_served_over_http_is_fetched_through_the_guard(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def feed(request: web.Request) -> web.Response:
         return web.Response(body=FEED.read_bytes(), content_type="application/rss+xml")
 
     app = web.Application()
@@ -51,7 +54,7 @@ async def test_a_feed_served_over_http_is_fetched_through_the_guard(http, serve_
     assert len(sources) == 4
 
 
-async def test_a_notes_folder_gives_one_source_per_note_with_its_heading_as_title(tmp_path):
+async def test_a_notes_folder_gives_one_source_per_note_with_its_heading_as_title(tmp_path: Path) -> None:
     (tmp_path / "release.md").write_text("# Release plan\n\n- Ship the **Bluesky** threads on Friday.\n")
     (tmp_path / "ideas.txt").write_text("Offline drafts should read like real posts.")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
@@ -69,7 +72,7 @@ def _git(repo: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
-async def test_git_history_gives_commit_subjects_and_changed_files(tmp_path):
+async def test_git_history_gives_commit_subjects_and_changed_files(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
     (tmp_path / "feeds.py").write_text("x = 1\n")
     _git(tmp_path, "add", ".")
@@ -82,11 +85,11 @@ async def test_git_history_gives_commit_subjects_and_changed_files(tmp_path):
     assert "Changed: notes.py" in sources[0].excerpt and sources[0].kind.startswith("git:")
 
 
-def test_urls_are_found_in_the_topic_without_trailing_punctuation():
+def test_urls_are_found_in_the_topic_without_trailing_punctuation() -> None:
     assert urls_in("see https://a.example/x, and (http://b.example/y).") == ["https://a.example/x", "http://b.example/y"]
 
 
-def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation():
+def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation() -> None:
     html = """<html><head><title>Big news</title><script>alert('x')</script></head><body>
       <nav>Home About Blog Contact Careers Pricing Login</nav>
       <article><h1>Big news</h1><p>The new scheduler cuts tail latency by a third in our tests.</p>
@@ -98,8 +101,9 @@ def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation():
                                  "It ships & is on by default in the next release of the runtime."]
 
 
-async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http, serve_app, tmp_path):
-    async def page(request):
+async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http: httpx.AsyncClient, serve_app: Any,
+                                                                              tmp_path: Path) -> None:
+    async def page(request: web.Request) -> web.Response:
         return web.Response(text="<title>Latency</title><p>The new scheduler cuts tail latency by a third.</p>",
                             content_type="text/html")
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, NoReturn
 
+import httpx
 import pytest
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from pipeline.errors import FetchRefused, SourceError
 from pipeline.fetch import FetchPolicy, fetch, is_public
@@ -16,36 +19,36 @@ from pipeline.fetch import FetchPolicy, fetch, is_public
     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://224.0.0.1/",
     "http://100.64.0.1/", "http://[fe80::1]/", "http://240.0.0.1/",
 ])
-async def test_default_policy_refuses_private_and_special_addresses(http, url):
+async def test_default_policy_refuses_private_and_special_addresses(http: httpx.AsyncClient, url: str) -> None:
     with pytest.raises(FetchRefused):
         await fetch(http, url)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://example.com/"])
-async def test_only_http_and_https_are_fetched(http, url):
+async def test_only_http_and_https_are_fetched(http: httpx.AsyncClient, url: str) -> None:
     with pytest.raises(FetchRefused, match="only http and https"):
         await fetch(http, url)
 
 
-def test_public_addresses_pass_the_check():
+def test_public_addresses_pass_the_check() -> None:
     assert is_public("93.184.216.34")
     assert is_public("2606:2800:220:1:248:1893:25c8:1946")
     assert not is_public("::ffff:10.1.2.3")
 
 
-def _app(routes: dict[str, web.StreamResponse]) -> web.Application:
+def _app(routes: dict[str, Handler]) -> web.Application:
     app = web.Application()
     for path, handler in routes.items():
         app.router.add_get(path, handler)
     return app
 
 
-async def test_a_redirect_to_a_private_address_is_refused(http, serve_app):
-    async def other(request):
+async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def other(request: web.Request) -> web.Response:
         return web.Response(text="internal secrets")
 
     async with serve_app(_app({"/": other})) as internal:
-        async def bounce(request):
+        async def bounce(request: web.Request) -> NoReturn:
             raise web.HTTPFound(f"http://127.0.0.1:{internal.port}/")
 
         async with serve_app(_app({"/": bounce})) as public:
@@ -55,8 +58,9 @@ async def test_a_redirect_to_a_private_address_is_refused(http, serve_app):
 
 
 @pytest.mark.parametrize("target", ["http://10.1.2.3/", "http://169.254.169.254/", "http://[::1]/"])
-async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http, serve_app, target):
-    async def bounce(request):
+async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http: httpx.AsyncClient, serve_app: Any,
+                                                                   target: str) -> None:
+    async def bounce(request: web.Request) -> NoReturn:
         raise web.HTTPFound(target)
 
     async with serve_app(_app({"/": bounce})) as server:
@@ -65,11 +69,11 @@ async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http, serve_a
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_redirects_within_the_allowed_host_are_followed(http, serve_app):
-    async def start(request):
+async def test_redirects_within_the_allowed_host_are_followed(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def start(request: web.Request) -> NoReturn:
         raise web.HTTPFound("/final")
 
-    async def final(request):
+    async def final(request: web.Request) -> web.Response:
         return web.Response(text="<p>arrived</p>", content_type="text/html")
 
     async with serve_app(_app({"/": start, "/final": final})) as server:
@@ -79,8 +83,8 @@ async def test_redirects_within_the_allowed_host_are_followed(http, serve_app):
     assert page.url.endswith("/final")
 
 
-async def test_more_than_three_redirects_are_refused(http, serve_app):
-    async def loop(request):
+async def test_more_than_three_redirects_are_refused(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def loop(request: web.Request) -> NoReturn:
         raise web.HTTPFound("/")
 
     async with serve_app(_app({"/": loop})) as server:
@@ -89,8 +93,8 @@ async def test_more_than_three_redirects_are_refused(http, serve_app):
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_a_body_over_the_size_limit_is_refused(http, serve_app):
-    async def huge(request):
+async def test_a_body_over_the_size_limit_is_refused(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def huge(request: web.Request) -> web.Response:
         return web.Response(body=b"x" * 300_000)
 
     async with serve_app(_app({"/": huge})) as server:
@@ -99,8 +103,8 @@ async def test_a_body_over_the_size_limit_is_refused(http, serve_app):
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_a_slow_server_hits_the_time_limit(http, serve_app):
-    async def slow(request):
+async def test_a_slow_server_hits_the_time_limit(http: httpx.AsyncClient, serve_app: Any) -> None:
+    async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(5)
         return web.Response(text="late")
 
@@ -110,6 +114,6 @@ async def test_a_slow_server_hits_the_time_limit(http, serve_app):
             await fetch(http, f"http://127.0.0.1:{server.port}/", policy)
 
 
-async def test_an_unresolvable_host_is_a_source_error(http):
+async def test_an_unresolvable_host_is_a_source_error(http: httpx.AsyncClient) -> None:
     with pytest.raises(SourceError):
         await fetch(http, "http://no-such-host.invalid/")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from sqlalchemy import select
 
@@ -95,7 +96,7 @@ async def rows(database_url: str, model: Any) -> list[Any]:
         await engine.dispose()
 
 
-async def audit_kinds(database_url: str) -> list[tuple[str, str, dict]]:
+async def audit_kinds(database_url: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [(e.kind, e.actor, e.detail) for e in await rows(database_url, AuditEvent)]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from aiohttp import web
 
@@ -21,8 +24,8 @@ SECRETS = {**X_SECRETS, "mastodon_token": "mastodon-TOKEN-0a1b2c3d", "bluesky_ap
 TEXT = "Every credential stays out of our logs, our audit trail and Slack. #Signoff"
 
 
-async def _webhook() -> tuple[web.AppRunner, str, list]:
-    hits: list = []
+async def _webhook() -> tuple[web.AppRunner, str, list[Any]]:
+    hits: list[Any] = []
 
     async def handle(request: web.Request) -> web.Response:
         hits.append(await request.read())
@@ -37,7 +40,7 @@ async def _webhook() -> tuple[web.AppRunner, str, list]:
 
 
 @pytest.fixture
-def debug_logs():  # type: ignore[no-untyped-def]
+def debug_logs() -> Iterator[io.StringIO]:
     """Where the handler `signoff worker` installs will write (the test sets it up)."""
     stream = io.StringIO()
     root = logging.getLogger()
@@ -46,8 +49,9 @@ def debug_logs():  # type: ignore[no-untyped-def]
     root.handlers[:], root.level = saved
 
 
-async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url, redis_url, debug_logs,
-                                                                  caplog) -> None:
+async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: str, redis_url: str,
+                                                                 debug_logs: io.StringIO,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
     runner, hook_url, hits = await _webhook()
     try:
         async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as x, \

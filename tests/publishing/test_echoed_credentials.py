@@ -23,7 +23,7 @@ def _only(items: list[str], text: str) -> str:
     return found[0]
 
 
-async def test_a_mastodon_401_that_quotes_the_token_fails_visibly_without_it(database_url, redis_url) -> None:
+async def test_a_mastodon_401_that_quotes_the_token_fails_visibly_without_it(database_url: str, redis_url: str) -> None:
     async with FakeMastodon(token=MASTODON_TOKEN) as mastodon, \
             desk(database_url, redis_url, ["mastodon"], text=TEXT, mastodon_base_url=mastodon.url,
                  mastodon_token=MASTODON_TOKEN) as stack:
@@ -41,7 +41,7 @@ async def test_a_mastodon_401_that_quotes_the_token_fails_visibly_without_it(dat
 
 
 async def test_a_webhook_that_quotes_its_secret_in_a_500_and_a_401_fails_visibly_without_it(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with FakeWebhook(WEBHOOK_SECRET) as hook, \
             desk(database_url, redis_url, ["webhook"], text=TEXT, webhook_url=hook.hook_url,
                  webhook_secret=WEBHOOK_SECRET) as stack:
@@ -61,7 +61,8 @@ async def test_a_webhook_that_quotes_its_secret_in_a_500_and_a_401_fails_visibly
     assert not hook.posts
 
 
-async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(database_url, redis_url) -> None:
+async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(database_url: str,
+                                                                                    redis_url: str) -> None:
     async with desk(database_url, redis_url, ["slack"], text=TEXT, slack_publish_channel="C_ANNOUNCE") as stack:
         await stack.user("U_CAROL").slash("/draft", "how the audit trail works")
         draft = await wait_for_draft(stack.slack, 1, timeout_s=20)

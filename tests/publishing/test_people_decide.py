@@ -4,11 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.blocks import publication_ids as ids
+from launch.local_slack.stack import LocalStack
 from tests.destinations.fakes.bluesky import FakeBluesky
 from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows
-from tests.publishing.conftest import (X_SECRETS, approve, audit_kinds, desk, notes, publications, until,
-                                       x_settings)
+from tests.publishing.conftest import X_SECRETS, approve, audit_kinds, desk, notes, publications, until, x_settings
 
 POST_TEXT = "We moved every approval into one audited thread this week. #Signoff"
 
@@ -20,7 +20,7 @@ class XWithHiddenTimeline(FakeX):
         return web.json_response({"meta": {"result_count": 0}})
 
 
-async def _unconfirmed(stack, fake):  # type: ignore[no-untyped-def]
+async def _unconfirmed(stack: LocalStack, fake):  # type: ignore[no-untyped-def]
     fake.fail_next(kind="drop", path="/2/tweets")
     draft = await approve(stack)
     await until(stack.slack, draft, "x: unconfirmed, check X")
@@ -28,7 +28,8 @@ async def _unconfirmed(stack, fake):  # type: ignore[no-untyped-def]
     return draft
 
 
-async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url, redis_url) -> None:
+async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url: str,
+                                                                                  redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -45,7 +46,7 @@ async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_i
     assert [r.status for r in await publications(database_url)] == ["skipped"]
 
 
-async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(database_url, redis_url) -> None:
+async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(database_url: str, redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -61,7 +62,8 @@ async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(datab
     assert len(fake.posts) == 1
 
 
-async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url, redis_url) -> None:
+async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url: str,
+                                                                                  redis_url: str) -> None:
     async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
         draft = await _unconfirmed(stack, fake)
@@ -72,7 +74,7 @@ async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_agai
     assert ("publish_retry_requested", "U_ALICE") in [(k, a) for k, a, _ in await audit_kinds(database_url)]
 
 
-async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(database_url, redis_url) -> None:
+async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(database_url: str, redis_url: str) -> None:
     async with desk(database_url, redis_url, ["linkedin"], text=POST_TEXT) as stack:
         draft = await approve(stack)
         await until(stack.slack, draft, "linkedin: ready to post by hand")
@@ -102,7 +104,8 @@ class BlueskyWithHiddenRepo(FakeBluesky):
         return web.json_response({"records": []})
 
 
-async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url, redis_url) -> None:
+async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url: str,
+                                                                                     redis_url: str) -> None:
     async with BlueskyWithHiddenRepo() as fake, \
             desk(database_url, redis_url, ["bluesky"], bluesky_handle=fake.handle,
                  bluesky_app_password=fake.password, bluesky_service_url=fake.url) as stack:

@@ -5,7 +5,8 @@ Pass criterion everywhere: the platform saw each part at most once, and the thre
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone
+from datetime import UTC
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -18,8 +19,17 @@ from tests.destinations.fakes.mastodon import FakeMastodon
 from tests.destinations.fakes.server import unused_port
 from tests.destinations.fakes.x import FakeX, problem, rate_limited
 from tests.e2e.conftest import shows
-from tests.publishing.conftest import (X_SECRETS, approve, audit_kinds, desk, notes, outbox_rows,
-                                       publications, until, x_settings)
+from tests.publishing.conftest import (
+    X_SECRETS,
+    approve,
+    audit_kinds,
+    desk,
+    notes,
+    outbox_rows,
+    publications,
+    until,
+    x_settings,
+)
 
 
 async def rescheduled(database_url: str):  # type: ignore[no-untyped-def]
@@ -36,7 +46,7 @@ def fake_x() -> FakeX:
     return FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"])
 
 
-def once_each(posts: list) -> bool:
+def once_each(posts: list[Any]) -> bool:
     texts = [getattr(p, "text", None) or p.get("content") for p in posts]
     return len(set(texts)) == len(texts)
 
@@ -68,7 +78,7 @@ class MastodonAt(FakeMastodon):
         return self.url
 
 
-async def test_an_x_thread_is_previewed_then_published_as_a_chain_of_replies(database_url, redis_url) -> None:
+async def test_an_x_thread_is_previewed_then_published_as_a_chain_of_replies(database_url: str, redis_url: str) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         draft = await approve(stack)
         preview = [b for b in draft.blocks if "Preview" in str(b)]
@@ -79,7 +89,7 @@ async def test_an_x_thread_is_previewed_then_published_as_a_chain_of_replies(dat
 
 
 async def test_a_429_is_retried_when_x_says_the_window_resets_and_each_part_posts_once(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(**rate_limited(reset_in_s=1), path="/2/tweets")
         draft = await approve(stack)
@@ -90,25 +100,25 @@ async def test_a_429_is_retried_when_x_says_the_window_resets_and_each_part_post
 
 
 async def test_a_500_backs_off_a_minute_in_the_outbox_and_in_arq_then_retry_now_publishes(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(500, path="/2/tweets", body={"title": "Internal", "detail": "boom", "status": 500})
         draft = await approve(stack)
         await until(stack.slack, draft, "x: will retry", "attempt 1 of 8, next in")
         job = await rescheduled(database_url)
-        due_ms = job.due_at.replace(tzinfo=timezone.utc).timestamp() * 1000
+        due_ms = job.due_at.replace(tzinfo=UTC).timestamp() * 1000
         redis = Redis.from_url(redis_url)
         arq_ms = await redis.zscore(QUEUE_NAME, outbox.arq_job_id(job))
         await redis.aclose()
         assert arq_ms is not None and abs(arq_ms - due_ms) < 1500, "due_at and arq's defer agree"
-        assert 45_000 < due_ms - job.created_at.replace(tzinfo=timezone.utc).timestamp() * 1000 < 80_000
+        assert 45_000 < due_ms - job.created_at.replace(tzinfo=UTC).timestamp() * 1000 < 80_000
         assert fake.posts == []
         await stack.user("U_BOB").click(draft, ids.RETRY)
         await until(stack.slack, draft, "x part 3: published", "Published")
     assert len(fake.posts) == 3 and once_each(fake.posts)
 
 
-async def test_an_unreachable_platform_is_retried_and_nothing_was_sent_twice(database_url, redis_url) -> None:
+async def test_an_unreachable_platform_is_retried_and_nothing_was_sent_twice(database_url: str, redis_url: str) -> None:
     port = unused_port()
     async with desk(database_url, redis_url, ["mastodon"], mastodon_base_url=f"http://127.0.0.1:{port}",
                     mastodon_token="mastodon-token") as stack:
@@ -122,7 +132,7 @@ async def test_an_unreachable_platform_is_retried_and_nothing_was_sent_twice(dat
 
 
 async def test_a_post_stored_before_the_connection_dropped_is_reconciled_not_reposted(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(kind="drop", path="/2/tweets")
         draft = await approve(stack)
@@ -141,7 +151,7 @@ class MastodonWithSlowTimeline(FakeMastodon):
 
 
 async def test_mastodon_resends_with_the_same_idempotency_key_and_gets_the_same_status(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with MastodonWithSlowTimeline() as fake, desk(
             database_url, redis_url, ["mastodon"], mastodon_base_url=fake.url, mastodon_token=fake.token) as stack:
         fake.fail_next(kind="drop", path="/api/v1/statuses")
@@ -155,7 +165,7 @@ async def test_mastodon_resends_with_the_same_idempotency_key_and_gets_the_same_
 
 
 async def test_a_thread_failing_at_part_two_resumes_from_part_two_replying_to_part_one(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with XFailingPartTwo(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
             as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         draft = await approve(stack)
@@ -172,7 +182,7 @@ async def test_a_thread_failing_at_part_two_resumes_from_part_two_replying_to_pa
 
 
 async def test_a_refused_post_stops_at_once_with_the_platforms_reason_in_the_thread(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(403, path="/2/tweets", body={"title": "Forbidden", "detail": "You are not permitted",
                                                      "type": "about:blank", "status": 403})

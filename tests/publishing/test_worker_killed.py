@@ -16,7 +16,7 @@ from tests.publishing.conftest import X_SECRETS, audit_kinds, notes, shown_and_s
 TEXT = "Killed workers do not post twice: the claim comes first. #Signoff"
 
 
-def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen:
+def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
            "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
            "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
@@ -27,10 +27,11 @@ def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(database_url, redis_url) -> None:
+async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(database_url: str,
+                                                                              redis_url: str) -> None:
     llm = FakeLLM(reply=TEXT)
     llm_url = await llm.start()
-    workers: list[subprocess.Popen] = []
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake, \
                 LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,

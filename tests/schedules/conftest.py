@@ -2,14 +2,17 @@
 and the local Slack with a real slack_sdk client pointed at it."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from launch.local_slack.server import LocalSlack
 from bot.slack.client import build_slack_client
-from storage.redaction import Redactor
+from launch.local_slack.server import LocalSlack
 from storage.models import Draft
+from storage.redaction import Redactor
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 MONDAY_0900_UTC = datetime(2026, 3, 2, 9, 0)
@@ -34,7 +37,7 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[LocalSlack]:
     server = LocalSlack()
     await server.start()
     yield server
@@ -42,11 +45,11 @@ async def slack():
 
 
 @pytest.fixture
-def client(slack: LocalSlack):
+def client(slack: LocalSlack) -> AsyncWebClient:
     return build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
 
 
-async def add_draft(sessionmaker, *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
+async def add_draft(sessionmaker: async_sessionmaker[AsyncSession], *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
                     status: str = "pending", topic: str = "a topic", requester: str = "U_CAROL",
                     destinations: list[str] | None = None, **values) -> int:
     async with sessionmaker.begin() as session:

@@ -6,10 +6,15 @@ import os
 import sys
 from datetime import timedelta
 
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.jobs.schedules import ScheduleConfig, send_weekly_reports
+from launch.local_slack.server import LocalSlack
 from storage import audit
 from storage.clock import utcnow
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import MovableClock, add_draft
 
 
 async def signoff(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
@@ -20,8 +25,8 @@ async def signoff(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def test_signoff_digest_sends_now_and_exits_non_zero_when_slack_refuses(database_url, sessionmaker,
-                                                                            slack) -> None:
+async def test_signoff_digest_sends_now_and_exits_non_zero_when_slack_refuses(database_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack) -> None:
     await add_draft(sessionmaker, created_at=utcnow() - timedelta(hours=2), topic="cli topic")
     env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_API_URL": slack.api_url}
     code, out, _ = await signoff("digest", "--channel", "C_GENERAL", env=env)
@@ -33,8 +38,9 @@ async def test_signoff_digest_sends_now_and_exits_non_zero_when_slack_refuses(da
     assert err.strip() == "signoff digest: Slack refused chat.postMessage to C_GENERAL: channel_not_found"
 
 
-async def test_the_weekly_report_goes_out_once_on_monday_with_the_week_counts(sessionmaker, slack, client,
-                                                                            clock) -> None:
+async def test_the_weekly_report_goes_out_once_on_monday_with_the_week_counts(
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(days=2), status="skipped",
                                decided_at=NOW - timedelta(days=2) + timedelta(hours=3))
     async with sessionmaker.begin() as session:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.blocks.digest import MAX_BLOCKS, digest_messages, human_duration, reminder_message, weekly_report_message
 from bot.parsing.timeparse import zone
@@ -19,7 +20,7 @@ def waiting(n: int, *, topic: str = "topic", age_h: float = 5, permalink: str | 
                    created + timedelta(hours=72), link, f"{n}.0001")
 
 
-def texts(blocks: list[dict]) -> str:
+def texts(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(str(b) for b in blocks)
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
+from bot.queue import QUEUE_NAME, connect
 from launch import worker_runner
 from launch.local_slack.stack import LocalStack
-from bot.queue import QUEUE_NAME, connect
 from storage import decisions, queries, scheduled_publish, schedules
 from storage.clock import utcnow
 from storage.db import create_engine, create_sessionmaker
@@ -21,7 +23,7 @@ from tests.e2e.conftest import shows, wait_for_draft
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     # Digests off by default, so a cron tick in the middle of a test sends nothing unasked.
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",),
                           signoff_sweep_interval_s=0.5, signoff_digest_schedule="off") as running:
@@ -29,7 +31,7 @@ async def stack(database_url: str, redis_url: str):
 
 
 @pytest.fixture
-async def db(database_url: str):
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
@@ -40,6 +42,7 @@ async def restart_worker(stack: LocalStack, *, ahead: timedelta = timedelta(0)) 
     from worker import build_worker
 
     await stack.stop_worker()
+    assert stack.settings is not None
     stack.worker = build_worker(stack.settings, connect(stack.redis_url),
                                 ctx={"settings": stack.settings, "clock": lambda: utcnow() + ahead})
     stack._worker_task = worker_runner.start(stack.worker)
@@ -52,7 +55,8 @@ async def run_minutely_cron(stack: LocalStack) -> None:
     await redis.aclose()
 
 
-async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack, db) -> None:
+async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_permalinks(stack: LocalStack,
+        db: async_sessionmaker[AsyncSession]) -> None:
     for topic in ("first topic", "second topic", "third topic"):
         await stack.user("U_CAROL").slash("/draft", topic)
     drafts = [await wait_for_draft(stack.slack, n) for n in (1, 2, 3)]
@@ -67,12 +71,13 @@ async def test_a_digest_lists_exactly_the_pending_drafts_with_their_thread_perma
     assert len(digest) == 1 and digest[0].text == "2 drafts are waiting for approval"
     links = [b["text"]["text"].split("\n")[0] for b in digest[0].blocks
              if b["type"] == "section" and b["text"]["text"].startswith("*#")]
-    expected = [f"*#{n + 1}* <https://local.slack/archives/C_GENERAL/p{drafts[n].thread_ts.replace('.', '')}|{t}>"
+    expected = [f"*#{n + 1}* <https://local.slack/archives/C_GENERAL/p{drafts[n].thread_ts.replace('.', '')}|{t}>"  # type: ignore[union-attr]
                 for n, t in ((0, "first topic"), (2, "third topic"))]
     assert links == expected
 
 
-async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, db) -> None:
+async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack: LocalStack,
+                                                                         db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "too late")
     draft = await wait_for_draft(stack.slack)
     as_shown = copy.deepcopy(draft)  # the rendering an approver still has on screen
@@ -87,15 +92,19 @@ async def test_an_expired_draft_loses_its_buttons_and_cannot_be_approved(stack, 
     (refusal,) = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert refusal["text"] == "Draft #1 is expired; nothing to decide."
     async with db() as session:
-        assert (await session.get(Draft, 1)).status == "expired"
+        assert (await session.get(Draft, 1)).status == "expired"  # type: ignore[union-attr]
 
 
-async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack, db) -> None:
+async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack: LocalStack,
+                                                                     db: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "publish me later")
     draft = await wait_for_draft(stack.slack)
     await stack.stop_worker()
     async with db.begin() as session:
-        current = await queries.current_revision(session, await session.get(Draft, 1))
+        draft_row = await session.get(Draft, 1)
+        assert draft_row is not None
+        current = await queries.current_revision(session, draft_row)
+        assert current is not None
         assert (await decisions.approve(session, draft_id=1, revision=current.number, sha256=current.sha256,
                                         user_id="U_ALICE", now=utcnow())).ok
         assert await scheduled_publish.schedule(session, draft_id=1, publish_at=utcnow() + timedelta(hours=1),
@@ -110,4 +119,4 @@ async def test_a_scheduled_publish_fires_once_after_a_worker_restart(stack, db) 
     await asyncio.sleep(1.0)
     async with db() as session:
         (publication,) = await session.scalars(select(Publication))
-        assert publication.status == "published" and (await session.get(Draft, 1)).status == "published"
+        assert publication.status == "published" and (await session.get(Draft, 1)).status == "published"  # type: ignore[union-attr]

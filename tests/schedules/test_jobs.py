@@ -5,19 +5,24 @@ import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.jobs.schedules import ScheduleConfig, send_digests
 from bot.jobs.upkeep import expire_drafts, send_reminders
 from bot.slack.pace import PacedPoster
+from launch.local_slack.server import LocalSlack
+from storage import config as stored_config
 from storage import schedules
 from storage.models import Revision
 from storage.runs import sha256_hex
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
-from storage import config as stored_config
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import MovableClock, add_draft
 
 CONFIG = ScheduleConfig(timezone="Europe/Berlin", digest_schedule="weekdays 09:00", pace_s=0.01)
 
 
-def listed_ids(slack, channel: str = "C_GENERAL") -> list[int]:  # type: ignore[no-untyped-def]
+def listed_ids(slack: LocalSlack, channel: str = "C_GENERAL") -> list[int]:
     ids = []
     for message in slack.channel_messages(channel):
         for block in message.blocks:
@@ -26,7 +31,9 @@ def listed_ids(slack, channel: str = "C_GENERAL") -> list[int]:  # type: ignore[
     return ids
 
 
-async def test_two_workers_sending_digests_at_once_send_one(sessionmaker, slack, client, clock) -> None:
+async def test_two_workers_sending_digests_at_once_send_one(sessionmaker: async_sessionmaker[AsyncSession],
+                                                            slack: LocalSlack, client: AsyncWebClient,
+                                                            clock: MovableClock) -> None:
     for age in (5, 3, 1):
         await add_draft(sessionmaker, created_at=NOW - timedelta(hours=age))
     results = await asyncio.gather(*(send_digests(client, sessionmaker, clock, CONFIG) for _ in range(2)))
@@ -36,8 +43,9 @@ async def test_two_workers_sending_digests_at_once_send_one(sessionmaker, slack,
     assert await send_digests(client, sessionmaker, clock, CONFIG) == [], "one digest per local day"
 
 
-async def test_digest_lists_only_pending_drafts_of_its_channel_before_expiry(sessionmaker, slack, client,
-                                                                          clock) -> None:
+async def test_digest_lists_only_pending_drafts_of_its_channel_before_expiry(
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     waiting = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=2))
     for status in ("approved", "skipped", "expired", "generating"):
         await add_draft(sessionmaker, created_at=NOW - timedelta(hours=2), status=status)
@@ -46,7 +54,9 @@ async def test_digest_lists_only_pending_drafts_of_its_channel_before_expiry(ses
     assert listed_ids(slack) == [waiting] and listed_ids(slack, "C_OTHER") == [6]
 
 
-async def test_no_digest_before_nine_local_time_or_at_weekends(sessionmaker, slack, client, clock) -> None:
+async def test_no_digest_before_nine_local_time_or_at_weekends(sessionmaker: async_sessionmaker[AsyncSession],
+                                                               slack: LocalSlack, client: AsyncWebClient,
+                                                               clock: MovableClock) -> None:
     await add_draft(sessionmaker, created_at=NOW - timedelta(days=1))
     clock.now = datetime(2026, 3, 2, 7, 59)  # 08:59 in Berlin
     assert await send_digests(client, sessionmaker, clock, CONFIG) == []
@@ -55,7 +65,9 @@ async def test_no_digest_before_nine_local_time_or_at_weekends(sessionmaker, sla
     assert slack.channel_messages("C_GENERAL") == []
 
 
-async def test_the_repeated_hour_in_autumn_sends_one_digest(sessionmaker, slack, client, clock) -> None:
+async def test_the_repeated_hour_in_autumn_sends_one_digest(sessionmaker: async_sessionmaker[AsyncSession],
+                                                            slack: LocalSlack, client: AsyncWebClient,
+                                                            clock: MovableClock) -> None:
     await add_draft(sessionmaker, created_at=datetime(2026, 10, 24, 12, 0))
     config = replace(CONFIG, digest_schedule="daily 02:30")
     for utc in (datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 1, 30)):  # 02:30 CEST, 02:30 CET
@@ -64,7 +76,8 @@ async def test_the_repeated_hour_in_autumn_sends_one_digest(sessionmaker, slack,
     assert len(slack.channel_messages("C_GENERAL")) == 1
 
 
-async def test_all_clear_only_when_configured(sessionmaker, slack, client, clock) -> None:
+async def test_all_clear_only_when_configured(sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack,
+                                              client: AsyncWebClient, clock: MovableClock) -> None:
     quiet = replace(CONFIG, digest_channels=("C_QUIET",))
     assert await send_digests(client, sessionmaker, clock, quiet) == ["C_QUIET"]
     assert slack.channel_messages("C_QUIET") == []
@@ -74,7 +87,8 @@ async def test_all_clear_only_when_configured(sessionmaker, slack, client, clock
     assert message.text == "All clear: no drafts are waiting for approval."
 
 
-async def test_a_channel_can_switch_its_digest_off(sessionmaker, slack, client, clock) -> None:
+async def test_a_channel_can_switch_its_digest_off(sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack,
+                                                   client: AsyncWebClient, clock: MovableClock) -> None:
     await add_draft(sessionmaker, created_at=NOW - timedelta(hours=5))
     async with sessionmaker.begin() as session:
         await schedules.set_channel_config(session, channel_id="C_GENERAL", value={"schedule": "off"},
@@ -82,8 +96,9 @@ async def test_a_channel_can_switch_its_digest_off(sessionmaker, slack, client, 
     assert await send_digests(client, sessionmaker, clock, CONFIG) == []
 
 
-async def test_a_429_during_a_large_digest_is_waited_out_and_nothing_is_dropped(sessionmaker, slack, client,
-                                                                               clock) -> None:
+async def test_a_429_during_a_large_digest_is_waited_out_and_nothing_is_dropped(
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     for n in range(100):
         await add_draft(sessionmaker, created_at=NOW - timedelta(hours=50, minutes=-n))
     # More 429s in a row than slack_sdk's own handler retries, so our pacing loop waits too.
@@ -96,7 +111,8 @@ async def test_a_429_during_a_large_digest_is_waited_out_and_nothing_is_dropped(
 
 
 async def test_a_refused_digest_is_retried_after_its_lease_without_repeating_sent_parts(
-        sessionmaker, slack, client, clock) -> None:
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     for n in range(60):
         await add_draft(sessionmaker, created_at=NOW - timedelta(hours=5, minutes=-n))
     slack.fail_next("chat.postMessage", status=200, body={"ok": False, "error": "fatal_error"})
@@ -108,8 +124,9 @@ async def test_a_refused_digest_is_retried_after_its_lease_without_repeating_sen
     assert listed_ids(slack) == list(range(1, 61)) and len(slack.channel_messages("C_GENERAL")) == 2
 
 
-async def test_reminders_reach_each_approver_once_per_draft_and_threshold(sessionmaker, slack, client,
-                                                                         clock) -> None:
+async def test_reminders_reach_each_approver_once_per_draft_and_threshold(
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     config = replace(CONFIG, reminder_after_h=(4, 24), approvers=("U_ALICE", "U_BOB"))
     old = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=5))
     young = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=1))
@@ -123,7 +140,9 @@ async def test_reminders_reach_each_approver_once_per_draft_and_threshold(sessio
     assert len(slack.channel_messages("DU_ALICE")) == 2 and len(slack.channel_messages("DU_BOB")) == 2
 
 
-async def test_an_expired_draft_message_loses_its_buttons_and_says_so(sessionmaker, slack, client, clock) -> None:
+async def test_an_expired_draft_message_loses_its_buttons_and_says_so(sessionmaker: async_sessionmaker[AsyncSession],
+                                                                      slack: LocalSlack, client: AsyncWebClient,
+                                                                      clock: MovableClock) -> None:
     posted = await client.chat_postMessage(channel="C_GENERAL", text="draft", blocks=[
         {"type": "actions", "elements": []}])
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=73), message_ts=posted["ts"])
@@ -139,8 +158,9 @@ async def test_an_expired_draft_message_loses_its_buttons_and_says_so(sessionmak
     assert await expire_drafts(client, sessionmaker, clock, CONFIG) == []
 
 
-async def test_reminders_go_to_the_approvers_chosen_in_slack_when_there_are_some(sessionmaker, slack, client,
-                                                                                clock) -> None:
+async def test_reminders_go_to_the_approvers_chosen_in_slack_when_there_are_some(
+        sessionmaker: async_sessionmaker[AsyncSession], slack: LocalSlack, client: AsyncWebClient,
+        clock: MovableClock) -> None:
     config = replace(CONFIG, reminder_after_h=(4,), approvers=("U_ALICE",))
     async with sessionmaker.begin() as session:
         await stored_config.set_value(session, scope="T_LOCAL", key="approvers", value=["U_CAROL"],

@@ -5,19 +5,22 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, decisions, outbox, scheduled_publish, schedules
 from storage.models import Draft, OutboxJob, Revision
 from storage.runs import sha256_hex
-from tests.schedules.conftest import MONDAY_0900_UTC as NOW, add_draft
+from tests.schedules.conftest import MONDAY_0900_UTC as NOW
+from tests.schedules.conftest import add_draft
 
 
-async def status_of(sessionmaker, draft_id: int) -> str:  # type: ignore[no-untyped-def]
+async def status_of(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> str:
     async with sessionmaker() as session:
-        return (await session.get(Draft, draft_id)).status
+        return (await session.get(Draft, draft_id)).status  # type: ignore[union-attr]
 
 
-async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(sessionmaker) -> None:
+async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=72))
     async with sessionmaker.begin() as session:
         early = await schedules.expire_due(session, now=NOW - timedelta(microseconds=1), ttl_h=72)
@@ -31,7 +34,7 @@ async def test_a_draft_expires_exactly_at_its_ttl_and_not_a_microsecond_before(s
         assert (await audit.verify(session)).ok
 
 
-async def test_an_explicit_expires_at_overrides_the_ttl(sessionmaker) -> None:
+async def test_an_explicit_expires_at_overrides_the_ttl(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     fresh = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=1), expires_at=NOW)
     old_but_extended = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=100),
                                        expires_at=NOW + timedelta(seconds=1))
@@ -40,7 +43,7 @@ async def test_an_explicit_expires_at_overrides_the_ttl(sessionmaker) -> None:
     assert await status_of(sessionmaker, old_but_extended) == "pending"
 
 
-async def test_only_pending_drafts_expire(sessionmaker) -> None:
+async def test_only_pending_drafts_expire(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     long_ago = NOW - timedelta(days=30)
     ids = [await add_draft(sessionmaker, created_at=long_ago, status=s)
            for s in ("approved", "needs_attention", "skipped", "generating")]
@@ -50,7 +53,8 @@ async def test_only_pending_drafts_expire(sessionmaker) -> None:
                                                                "generating"]
 
 
-async def test_a_mark_is_claimed_once_and_never_again_once_finished(sessionmaker) -> None:
+async def test_a_mark_is_claimed_once_and_never_again_once_finished(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker.begin() as session:
         assert await schedules.claim_mark(session, "digest:C1:2026-03-02", now=NOW)
     async with sessionmaker.begin() as session:
@@ -62,7 +66,8 @@ async def test_a_mark_is_claimed_once_and_never_again_once_finished(sessionmaker
         assert await schedules.finished_marks(session, ["digest:C1:2026-03-02", "x"]) == {"digest:C1:2026-03-02"}
 
 
-async def test_an_unfinished_claim_is_taken_over_after_its_lease(sessionmaker) -> None:
+async def test_an_unfinished_claim_is_taken_over_after_its_lease(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker.begin() as session:
         assert await schedules.claim_mark(session, "k", now=NOW, lease_s=600)
     async with sessionmaker.begin() as session:
@@ -71,14 +76,14 @@ async def test_an_unfinished_claim_is_taken_over_after_its_lease(sessionmaker) -
         assert await schedules.claim_mark(session, "k", now=NOW + timedelta(seconds=601), lease_s=600)
 
 
-async def test_two_claims_at_once_give_one_owner(sessionmaker) -> None:
+async def test_two_claims_at_once_give_one_owner(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async def claim() -> bool:
         async with sessionmaker.begin() as session:
             return await schedules.claim_mark(session, "digest:C1:2026-03-02", now=NOW)
     assert sorted(await asyncio.gather(claim(), claim(), claim())) == [False, False, True]
 
 
-async def approved_draft(sessionmaker) -> int:  # type: ignore[no-untyped-def]
+async def approved_draft(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     draft_id = await add_draft(sessionmaker, created_at=NOW - timedelta(hours=1))
     async with sessionmaker.begin() as session:
         session.add(Revision(draft_id=draft_id, number=1, text="hello", sha256=sha256_hex("hello"),
@@ -92,13 +97,14 @@ async def approved_draft(sessionmaker) -> int:  # type: ignore[no-untyped-def]
     return draft_id
 
 
-async def pending_publish_jobs(sessionmaker) -> list[OutboxJob]:  # type: ignore[no-untyped-def]
+async def pending_publish_jobs(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(OutboxJob).where(
             OutboxJob.job == "publish_draft", OutboxJob.status == "pending")))
 
 
-async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_once(sessionmaker) -> None:
+async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_once(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await approved_draft(sessionmaker)
     assert await pending_publish_jobs(sessionmaker) == [], "the approval's immediate job is held back"
     async with sessionmaker.begin() as session:
@@ -114,7 +120,8 @@ async def test_a_scheduled_publish_holds_the_job_until_its_time_then_creates_it_
         assert [r.id for r in await outbox.due(session, now=NOW + timedelta(hours=2))] == [job.id]
 
 
-async def test_a_scheduled_publish_can_be_cancelled_until_it_fires(sessionmaker) -> None:
+async def test_a_scheduled_publish_can_be_cancelled_until_it_fires(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await approved_draft(sessionmaker)
     async with sessionmaker.begin() as session:
         assert await scheduled_publish.cancel(session, draft_id=draft_id, user_id="U_BOB", now=NOW)
@@ -124,7 +131,7 @@ async def test_a_scheduled_publish_can_be_cancelled_until_it_fires(sessionmaker)
         assert not await scheduled_publish.cancel(session, draft_id=draft_id, user_id="U_BOB", now=NOW)
 
 
-async def test_a_fired_schedule_can_no_longer_be_cancelled(sessionmaker) -> None:
+async def test_a_fired_schedule_can_no_longer_be_cancelled(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     draft_id = await approved_draft(sessionmaker)
     async with sessionmaker.begin() as session:
         assert len(await scheduled_publish.fire_due(session, now=NOW + timedelta(hours=3))) == 1

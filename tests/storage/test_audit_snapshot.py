@@ -6,20 +6,23 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from storage import audit
 from storage.db import snapshot
 
 T0 = datetime(2026, 3, 29, 0, 30)
 
 
-async def _append(sessionmaker, first: int, count: int) -> None:
+async def _append(sessionmaker: async_sessionmaker[AsyncSession], first: int, count: int) -> None:
     for i in range(first, first + count):
         async with sessionmaker.begin() as session:
             await audit.append(session, kind="note", actor=f"U{i % 7}", now=T0 + timedelta(seconds=i),
                                detail={"i": i})
 
 
-async def test_a_chain_walked_while_events_keep_arriving_is_intact(sessionmaker) -> None:
+async def test_a_chain_walked_while_events_keep_arriving_is_intact(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _append(sessionmaker, 0, 200)
     stop = asyncio.Event()
 
@@ -42,7 +45,8 @@ async def test_a_chain_walked_while_events_keep_arriving_is_intact(sessionmaker)
     assert reports[-1].events > 200
 
 
-async def test_a_snapshot_session_reads_the_head_of_the_moment_it_began(sessionmaker) -> None:
+async def test_a_snapshot_session_reads_the_head_of_the_moment_it_began(
+        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await _append(sessionmaker, 0, 3)
     async with snapshot(sessionmaker) as session:
         before = await audit.verify(session)

@@ -39,7 +39,7 @@ UPGRADE_AT = textwrap.dedent("""
 """)
 
 
-def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProcess]:
+def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
     start_at = time.time() + 2.0  # after every child has imported SQLAlchemy and alembic
     children = [subprocess.Popen([sys.executable, "-c", UPGRADE_AT, url, str(start_at)], cwd=ROOT,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -48,7 +48,7 @@ def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProc
     results = []
     for child in children:
         out, err = child.communicate(timeout=120)
-        results.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        results.append(subprocess.CompletedProcess[str](child.args, child.returncode, out, err))
     return results
 
 
@@ -65,14 +65,14 @@ async def _revision(url: str) -> str | None:
 
 
 @pytest.mark.parametrize("round_no", range(3))
-async def test_processes_upgrading_a_fresh_sqlite_file_at_once_all_succeed(tmp_path, round_no) -> None:
+async def test_processes_upgrading_a_fresh_sqlite_file_at_once_all_succeed(tmp_path: Path, round_no: int) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     results = await asyncio.to_thread(_upgrade_together, url, 4)
     assert [_error_line(r.stderr) for r in results if r.returncode] == []
     assert await _revision(url) == head_revision()
 
 
-async def test_upgrades_in_one_process_on_separate_connections_take_turns(tmp_path) -> None:
+async def test_upgrades_in_one_process_on_separate_connections_take_turns(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
     engines = [create_engine(url) for _ in range(4)]
     try:

@@ -7,9 +7,10 @@ import json
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import assume, example, given, settings, strategies as st
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
-from storage.redaction import MARK, MIN_SECRET_CHARS, Redactor
+from storage.redaction import MIN_SECRET_CHARS, Redactor
 
 
 def _forms(secret: str) -> dict[str, str]:
@@ -95,7 +96,8 @@ def test_values_are_redacted_in_nested_dicts_and_lists_and_keys_stay() -> None:
 SLACK_BOT = "xox" + "b-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_REFRESH = "xoxe.xox" + "p-1-Mi0yLTEyMzQ1Njc4OTAtMTIzNDU2Nzg5"
 SLACK_APP = "xa" + "pp-1-A0123456789-1234567890123-0123456789abcdef"
-JWT = "eyJ" + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+JWT = "eyJ" + ("hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+               "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
 OPENAI = "sk-" + "proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 TOKEN_SHAPED = [
@@ -106,11 +108,13 @@ TOKEN_SHAPED = [
     ("headers={'authorization': 'Bearer AbC123def456ghi789'}", "headers={'authorization': 'Bearer [redacted]'}"),
     ("Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic [redacted]"),
     ("sent Bearer AbC123def456ghi789 again", "sent Bearer [redacted] again"),
-    ('Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-     'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
-     'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"',
-     'Authorization: [redacted] oauth_consumer_key="[redacted]", oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-     'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"'),
+    (('Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", '
+      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+      'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
+      'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"'),
+     ('Authorization: [redacted] oauth_consumer_key="[redacted]", '
+      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+      'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"')),
     ("POST /oauth/request_token?oauth_signature=abc%2Bdef&oauth_version=1.0",
      "POST /oauth/request_token?oauth_signature=[redacted]&oauth_version=1.0"),
     (f"Incorrect API key provided: {OPENAI}. You can find your API key at https://platform.openai.com/account/api-keys.",

@@ -7,6 +7,8 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -19,13 +21,13 @@ from tests.conftest import PG_URL, needs_postgres
 
 
 @pytest.fixture
-async def scratch_postgres():
+async def scratch_postgres() -> AsyncIterator[str]:
     """An empty database of its own on the test server (the shared one stays at head)."""
     async with scratch_database(PG_URL) as url:
         yield url
 
 
-async def test_a_sqlite_file_is_upgraded_in_place(tmp_path) -> None:
+async def test_a_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
     try:
         await upgrade(engine, "0004")
@@ -36,7 +38,8 @@ async def test_a_sqlite_file_is_upgraded_in_place(tmp_path) -> None:
 
 
 @needs_postgres
-async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(scratch_postgres, caplog) -> None:
+async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(scratch_postgres: str,
+        caplog: pytest.LogCaptureFixture) -> None:
     engine = create_engine(scratch_postgres)
     try:
         with pytest.raises(SchemaMismatch, match=r"at revision \(empty\), this release needs"):
@@ -56,7 +59,8 @@ async def test_an_older_schema_refuses_with_what_to_run_and_a_newer_one_is_used(
 
 @needs_postgres
 @pytest.mark.parametrize("command", ["bot", "worker"])
-async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres, redis_url, command) -> None:
+async def test_bot_and_worker_on_an_old_schema_stop_with_one_line(scratch_postgres: str, redis_url: str,
+                                                                  command: str) -> None:
     engine = create_engine(scratch_postgres)
     await upgrade(engine, "0004")
     await engine.dispose()

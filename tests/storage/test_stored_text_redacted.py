@@ -4,16 +4,19 @@ audit export redacts what an older release may have stored. On SQLite and Postgr
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import audit, intake, outbox, publications, queries, runs
 from storage.db import create_engine, create_sessionmaker
 from storage.models import AuditEvent, Publication, Run
 from storage.redaction import Redactor
+from storage.states import JobName
 
 NOW = datetime(2026, 11, 22, 12, 0)
 KEY = "local-model-key-7c1d9e2f"
@@ -21,25 +24,28 @@ ECHO = f'the model endpoint refused the request (401): Incorrect API key provide
 
 
 @pytest.fixture
-async def redacting(database_url: str):
+async def redacting(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine, redactor=Redactor([KEY]))
     await engine.dispose()
 
 
-async def _running(sessionmaker) -> Run:  # type: ignore[no-untyped-def]
+async def _running(sessionmaker: async_sessionmaker[AsyncSession]) -> Run:
     async with sessionmaker.begin() as session:
         accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
                                               topic="release notes", destinations=["webhook"], now=NOW)
-        return await runs.start(session, accepted.run_id, now=NOW)
+        run = await runs.start(session, accepted.run_id, now=NOW)
+        assert run is not None
+        return run
 
 
-async def _events(sessionmaker) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditEvent]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
-async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_event_redacted(redacting) -> None:
+async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_event_redacted(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
         await runs.fail(session, run, error=ECHO, now=NOW)
@@ -48,12 +54,14 @@ async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_e
         draft = await queries.draft(session, run.draft_id)
         stored_run = await session.get(Run, run.id)
         report = await audit.verify(session)
+    assert stored_run is not None
     assert (draft.status, draft.last_error, stored_run.error, run.error) == ("failed", expected, expected, expected)
     assert (await _events(redacting))[-1].detail == {"run": 1, "error": expected}
     assert report.ok, report.reason  # hashed after redaction: the stored detail is what the hash covers
 
 
-async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_exactly(redacting) -> None:
+async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_exactly(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     text = f"Our API key is not {KEY}, promise."  # the approved text is published byte for byte
     async with redacting.begin() as session:
@@ -65,13 +73,14 @@ async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_
     assert revision.details == {"sources": ["https://feeds.example/rss?key=[redacted]"],
                                 "warnings": ["echo [redacted]"]}
     async with redacting() as session:
-        assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]
+        assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]  # type: ignore[union-attr]
 
 
-async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(redacting) -> None:
+async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
-        job = await outbox.add(session, job="publish_draft", args={"draft_id": run.draft_id}, now=NOW)
+        job = await outbox.add(session, job=JobName.publish_draft, args={"draft_id": run.draft_id}, now=NOW)
         await outbox.release(session, job.id, error=ECHO, due_at=NOW + timedelta(seconds=5))
     async with redacting() as session:
         assert (await outbox.get(session, job.id)).last_error.endswith("provided: [redacted]")  # type: ignore[union-attr]
@@ -81,7 +90,8 @@ async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_fini
         assert (await outbox.get(session, job.id)).last_error == 'gave up: "[redacted]"'  # type: ignore[union-attr]
 
 
-async def test_publication_errors_and_their_audit_events_are_redacted(redacting) -> None:
+async def test_publication_errors_and_their_audit_events_are_redacted(
+        redacting: async_sessionmaker[AsyncSession]) -> None:
     run = await _running(redacting)
     claimed = []
     for part in range(2):
@@ -119,7 +129,8 @@ async def test_a_sessionmaker_without_a_redactor_still_removes_token_shaped_stri
         await engine.dispose()
 
 
-async def test_the_audit_export_redacts_what_an_older_release_stored_and_says_so(redacting, database_url) -> None:
+async def test_the_audit_export_redacts_what_an_older_release_stored_and_says_so(
+        redacting: async_sessionmaker[AsyncSession], database_url: str) -> None:
     # An event written by a release that did not redact: a sessionmaker that does not know the key.
     engine = create_engine(database_url)
     try:

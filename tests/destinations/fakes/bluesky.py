@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
+from typing import Any
 
 import regex
 from aiohttp import web
@@ -24,7 +25,7 @@ def xrpc_error(status: int, name: str, message: str) -> web.Response:
     return web.json_response({"error": name, "message": message}, status=status)
 
 
-def rate_limited(reset_in_s: int = 60) -> dict:
+def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
     return {"status": 429, "body": {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
             "headers": {"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-policy": "5000;w=3600",
                         "ratelimit-reset": str(int(time.time()) + reset_in_s)}}
@@ -41,14 +42,14 @@ class FakeBluesky(FakeServer):
         super().__init__()
         self.handle = handle
         self.password = password
-        self.records: dict[str, dict] = {}  # uri -> {"uri", "cid", "value"}
+        self.records: dict[str, dict[str, Any]] = {}  # uri -> {"uri", "cid", "value"}
         self.sessions = 0
         self._tokens: set[str] = set()
         self._seq = itertools.count(1)
         self.known_handles = {"alice.bsky.social": "did:plc:alice0000000000000000000"}
 
     @property
-    def posts(self) -> list[dict]:
+    def posts(self) -> list[dict[str, Any]]:
         return [r["value"] for r in self.records.values()]
 
     def expire_tokens(self) -> None:
@@ -101,7 +102,7 @@ class FakeBluesky(FakeServer):
         return web.json_response({"uri": uri, "cid": cid, "validationStatus": "valid",
                                   "commit": {"cid": "bafyreicommit" + cid[12:], "rev": tid(next(self._seq))}})
 
-    def _invalid(self, record: dict) -> str | None:
+    def _invalid(self, record: dict[str, Any]) -> str | None:
         text = record.get("text", "")
         if record.get("$type") != POST or "createdAt" not in record:
             return "must have $type and createdAt"

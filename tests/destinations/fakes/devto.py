@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ def forem_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message, "status": status}, status=status)
 
 
-def rate_limited(retry_after_s: int = 30) -> dict:
+def rate_limited(retry_after_s: int = 30) -> dict[str, Any]:
     return {"status": 429, "headers": {"Retry-After": str(retry_after_s)},
             "body": {"error": f"Rate limit reached, try again in {retry_after_s} seconds", "status": 429}}
 
@@ -29,7 +30,7 @@ class FakeDevTo(FakeServer):
         super().__init__()
         self.api_key = api_key
         self.username = username
-        self.posts: list[dict] = []
+        self.posts: list[dict[str, Any]] = []
         self._ids = itertools.count(2000001)
 
     def routes(self, app: web.Application) -> None:
@@ -56,7 +57,7 @@ class FakeDevTo(FakeServer):
             "type_of": "article", "id": article_id, "title": title, "slug": slug,
             "body_markdown": article.get("body_markdown", ""), "published": bool(article.get("published")),
             "tag_list": tags, "url": f"https://dev.to/{self.username}/{slug}",
-            "created_at": datetime.now(timezone.utc).isoformat(),
+            "created_at": datetime.now(UTC).isoformat(),
         }
         self.posts.append(created)
         return web.json_response(created, status=201)

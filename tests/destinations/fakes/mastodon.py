@@ -8,7 +8,8 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -29,8 +30,8 @@ def render_content(text: str) -> str:
     return "".join(f"<p>{_URL.sub(link, p)}</p>" for p in paragraphs)
 
 
-def rate_limited(reset_in_s: int = 60) -> dict:
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
+def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
+    reset = (datetime.now(UTC) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
     return {"status": 429, "body": {"error": "Throttled"},
             "headers": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}}
 
@@ -42,8 +43,8 @@ class FakeMastodon(FakeServer):
         super().__init__()
         self.token = token
         self.max_chars = max_chars
-        self.posts: list[dict] = []
-        self.by_key: dict[str, dict] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.by_key: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(111000000000000001)
 
     def routes(self, app: web.Application) -> None:
@@ -54,7 +55,7 @@ class FakeMastodon(FakeServer):
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
-    def _account(self) -> dict:
+    def _account(self) -> dict[str, Any]:
         return {"id": self.account_id, "username": "signoff", "acct": "signoff",
                 "url": f"{self.url}/@signoff"}
 
@@ -64,7 +65,8 @@ class FakeMastodon(FakeServer):
         key = request.headers.get("Idempotency-Key")
         if key and key in self.by_key:
             return web.json_response(self.by_key[key])
-        body = await request.json() if request.content_type == "application/json" else dict(await request.post())
+        body: dict[str, Any] = (await request.json() if request.content_type == "application/json"
+                                else dict(await request.post()))
         text = body.get("status", "")
         if not text.strip():
             return web.json_response({"error": "Validation failed: Text can't be blank"}, status=422)
@@ -76,7 +78,7 @@ class FakeMastodon(FakeServer):
             return web.json_response({"error": "Record not found"}, status=404)
         status_id = str(next(self._ids))
         status = {
-            "id": status_id, "created_at": datetime.now(timezone.utc).isoformat(),
+            "id": status_id, "created_at": datetime.now(UTC).isoformat(),
             "in_reply_to_id": reply_to, "visibility": body.get("visibility", "public"),
             "uri": f"{self.url}/users/signoff/statuses/{status_id}", "url": f"{self.url}/@signoff/{status_id}",
             "content": render_content(text), "account": self._account(), "text": None,

@@ -4,8 +4,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -63,7 +64,7 @@ class FakeServer:
         if self._server is not None:
             await self._server.close()
 
-    async def __aenter__(self) -> FakeServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -82,7 +83,8 @@ class FakeServer:
         return None
 
     @web.middleware
-    async def _faulty(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _faulty(self, request: web.Request,
+                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
         self.requests.append(Seen(request.method, request.path, dict(request.headers), await request.read()))
         fault = self._take_fault(request.path)
         if fault is None:
@@ -105,4 +107,5 @@ def unused_port() -> int:
     """A port nothing listens on, for "connection refused" tests."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -17,7 +18,7 @@ def slack_error(error: str) -> web.Response:
     return web.json_response({"ok": False, "error": error})
 
 
-def rate_limited(retry_after_s: int = 3) -> dict:
+def rate_limited(retry_after_s: int = 3) -> dict[str, Any]:
     return {"status": 429, "headers": {"Retry-After": str(retry_after_s)},
             "body": {"ok": False, "error": "ratelimited"}}
 
@@ -29,18 +30,19 @@ class FakeSlack(FakeServer):
         super().__init__()
         self.token = token
         self.channels = set(channels)
-        self.posts: list[dict] = []
+        self.posts: list[dict[str, Any]] = []
         self._seq = itertools.count(1)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/chat.postMessage", self.post_message)
         app.router.add_post("/api/conversations.history", self.history)
 
-    async def _args(self, request: web.Request) -> dict | web.Response:
+    async def _args(self, request: web.Request) -> dict[str, Any] | web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return slack_error("invalid_auth")
         if request.content_type == "application/json":
-            return await request.json()
+            args: dict[str, Any] = await request.json()
+            return args
         return dict(await request.post())
 
     async def post_message(self, request: web.Request) -> web.Response:

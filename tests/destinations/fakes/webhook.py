@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import itertools
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -17,8 +18,8 @@ class FakeWebhook(FakeServer):
     def __init__(self, secret: str) -> None:
         super().__init__()
         self.secret = secret.encode()
-        self.posts: list[dict] = []
-        self.by_key: dict[str, dict] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.by_key: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
 
     @property

@@ -12,6 +12,7 @@ import html
 import itertools
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -31,7 +32,7 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
                              status=status, headers=headers)
 
 
-def rate_limited(reset_in_s: int = 60) -> dict:
+def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
     """Arguments for `fail_next` that make the next call a real-looking 429."""
     reset = str(int(time.time()) + reset_in_s)
     return {"status": 429, "headers": {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0",
@@ -40,7 +41,7 @@ def rate_limited(reset_in_s: int = 60) -> dict:
                      "type": "about:blank", "status": 429}}
 
 
-def daily_cap_reached(reset_in_s: int = 5 * 3600, *, scope: str = "user") -> dict:
+def daily_cap_reached(reset_in_s: int = 5 * 3600, *, scope: str = "user") -> dict[str, Any]:
     """A 429 for the 24-hour post cap: the 15-minute window still has room, the day does not."""
     now = int(time.time())
     return {"status": 429, "headers": {
@@ -50,7 +51,7 @@ def daily_cap_reached(reset_in_s: int = 5 * 3600, *, scope: str = "user") -> dic
         "body": {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}}
 
 
-def usage_cap_exceeded() -> dict:
+def usage_cap_exceeded() -> dict[str, Any]:
     """A 429 for the app's monthly usage cap: a problem body naming it, and no reset at all."""
     return {"status": 429, "headers": {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "99",
                                         "x-rate-limit-reset": str(int(time.time()) + 900)},
