@@ -80,7 +80,8 @@ class Feed:
                 reactions.setdefault(reaction.get("name", ""), []).append(
                     reaction.get("user", self.slack.bot_user_id))
         return {"channel": message.channel, "ts": message.ts, "text": message.text, "blocks": message.blocks,
-                "thread_ts": message.thread_ts, "user": message.user, "edited": message.edits > 0,
+                "thread_ts": message.thread_ts,
+                "user": self.slack.bot_user_id if message.user == "B_SIGNOFF" else message.user, "edited": message.edits > 0,
                 "reactions": [{"name": k, "users": v} for k, v in reactions.items()]}
 
     def add_ephemeral(self, user: str, channel: str, *, text: str = "", blocks: list | None = None,

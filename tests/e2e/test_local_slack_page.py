@@ -1,0 +1,76 @@
+"""The local Slack's page in a real browser: a whole conversation typed and clicked as people do it,
+reaching the real bot and worker as signed Slack requests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.blocks import action_ids
+from launch.local_page import stack_for
+from launch.local_slack.web import Page
+from bot.settings import load_settings
+from tests.e2e.browser import launch, needs_browser
+
+pytestmark = needs_browser
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+async def page_url(database_url: str, redis_url: str):
+    settings = load_settings(signoff_fetch_topic_urls=False)
+    async with stack_for(settings, database_url, redis_url) as stack:
+        page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret)
+        url = await page.start()
+        try:
+            yield url
+        finally:
+            await page.stop()
+
+
+async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_url: str, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            tab = await browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.set_default_timeout(TIMEOUT_MS)
+            await tab.goto(page_url + "/?as=U_CAROL")
+            await expect(tab.locator("#connection")).to_have_text("live")
+
+            await tab.fill("#compose", "/draft what we shipped this week: faster search and a new CLI")
+            await tab.press("#compose", "Enter")
+            answer = tab.locator("#messages .message.ephemeral")
+            await expect(answer).to_contain_text("drafting #1")
+            await expect(answer).to_contain_text("Only visible to you")
+
+            await tab.locator("#messages .thread-link").first.click()
+            thread = tab.locator("#thread-messages")
+            draft = thread.locator(".message", has_text="Draft #1 ·").last
+            await expect(draft.locator(f"[data-action-id={action_ids.APPROVE}]")).to_be_visible()
+
+            await draft.locator(f"[data-action-id={action_ids.EDIT}]").click()
+            modal = tab.locator("#overlay .modal")
+            await expect(modal).to_contain_text("Edit draft #1")
+            await modal.locator("textarea").fill("Search is faster now, and the new CLI is out. Try both!")
+            await modal.locator("[data-submit]").click()
+            await expect(tab.locator("#overlay")).to_be_hidden()
+            await expect(thread).to_contain_text("revision 2")
+            await expect(thread).to_contain_text("the new CLI is out")
+
+            await tab.select_option("#you", "U_ALICE")
+            await expect(tab.locator("#you")).to_have_value("U_ALICE")
+            approve = tab.locator(f"[data-action-id={action_ids.APPROVE}]")
+            draft = thread.locator(".message", has_text="revision 2", has=approve)
+            draft_ts = await draft.get_attribute("data-ts")
+            await draft.locator(approve).click()
+            await tab.locator("#confirm-overlay [data-confirm]").click()
+            # The same message, updated in place: its buttons go, the publication line comes.
+            await expect(thread.locator(f'[data-ts="{draft_ts}"]')).to_contain_text("dryrun: published")
+
+            shot = tmp_path / "local-slack-page.png"
+            await tab.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+        finally:
+            await browser.close()
