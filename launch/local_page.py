@@ -42,7 +42,8 @@ async def run_page(settings: Settings, host: str, port: int) -> int:
         redis_url = embedded.start()
     try:
         async with stack_for(settings, f"sqlite+aiosqlite:///{db_path}", redis_url) as stack:
-            page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret)
+            page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret,
+                        tools={"Send the digest now": lambda: send_digest(stack)})
             url = await page.start(host, port)
             try:
                 print(_banner(stack, url, db_path, embedded is not None, redis_url), flush=True)
@@ -53,6 +54,33 @@ async def run_page(settings: Settings, host: str, port: int) -> int:
         if embedded:
             embedded.stop()
     return 0
+
+
+async def send_digest(stack: LocalStack) -> str:
+    """What `signoff digest` does, against this stack: each channel's digest of pending drafts, now."""
+    from bot.jobs.configs import schedule_config
+    from bot.jobs.schedules import send_digest_now
+    from bot.redaction import redactor_for
+    from bot.slack.client import build_slack_client
+    from bot.slack.pace import SlackRefused
+    from storage.clock import utcnow
+    from storage.db import create_engine, create_sessionmaker
+
+    settings = stack.settings
+    assert settings is not None
+    redactor = redactor_for(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor)
+        counts = await send_digest_now(client, create_sessionmaker(engine, redactor=redactor), utcnow,
+                                       schedule_config(settings))
+    except SlackRefused as exc:
+        return f"Slack refused the digest: {exc.message}"
+    finally:
+        await engine.dispose()
+    if not counts:
+        return "No channel has drafts yet: type /draft first."
+    return "Digest sent: " + ", ".join(f"{channel} {sent} message(s)" for channel, sent in counts.items())
 
 
 def _banner(stack: LocalStack, url: str, db_path: Path, embedded: bool, redis_url: str) -> str:

@@ -30,8 +30,11 @@ class BadRequest(web.HTTPBadRequest):
 
 
 class Page:
-    def __init__(self, slack: LocalSlack, *, bot_url: Callable[[], str], signing_secret: str) -> None:
+    def __init__(self, slack: LocalSlack, *, bot_url: Callable[[], str], signing_secret: str,
+                 tools: dict[str, Callable[[], Awaitable[str]]] | None = None) -> None:
         self.slack, self.bot_url, self.signing_secret = slack, bot_url, signing_secret
+        # Buttons in the developer panel for what a schedule would do later (send the digest now).
+        self.tools = tools or {}
         self.feed = Feed(slack)
         people.seat(slack)
         self.url = ""
@@ -47,6 +50,7 @@ class Page:
         app.router.add_post("/click", self._click)
         app.router.add_post("/submit", self._submit)
         app.router.add_post("/react", self._react)
+        app.router.add_post("/tool", self._tool)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -73,7 +77,7 @@ class Page:
         await response.prepare(request)
         subscriber = self.feed.subscribe(user)
         try:
-            await response.write(_sse(self.feed.snapshot(user)))
+            await response.write(_sse({**self.feed.snapshot(user), "tools": list(self.tools)}))
             while True:
                 try:
                     event = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_S)
@@ -193,6 +197,16 @@ class Page:
             self.slack.reactions.append({"channel": channel.id, "timestamp": ts, "name": name, "user": who.id})
         self.feed.message_changed(channel.id, ts)
         return web.json_response({"ok": True})
+
+    async def _tool(self, request: web.Request) -> web.Response:
+        body = await _json(request)
+        who, tool = _person(body.get("as")), self.tools.get(str(body.get("name", "")))
+        if tool is None:
+            raise BadRequest("no_such_tool")
+        said = await tool()
+        self.feed.record({"kind": "tool", "method": str(body["name"]), "user": who.id, "args": {},
+                          "answer": {"ok": True, "said": said}})
+        return web.json_response({"ok": True, "said": said})
 
     # -- lookups -------------------------------------------------------------------------------------
     def _channel(self, channel_id: Any, user_id: Any) -> people.Channel:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import action_ids
-from launch.local_page import stack_for
+from launch.local_page import send_digest, stack_for
 from launch.local_slack.web import Page
 from bot.settings import load_settings
 from tests.e2e.browser import launch, needs_browser
@@ -74,3 +74,35 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             assert shot.stat().st_size > 10_000
         finally:
             await browser.close()
+
+
+async def test_the_digest_links_to_the_draft_and_the_link_scrolls_to_it(database_url: str, redis_url: str) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    settings = load_settings(signoff_fetch_topic_urls=False)
+    async with stack_for(settings, database_url, redis_url) as stack:
+        page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret,
+                    tools={"Send the digest now": lambda: send_digest(stack)})
+        url = await page.start()
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                tab = await browser.new_page(viewport={"width": 1280, "height": 900})
+                tab.set_default_timeout(TIMEOUT_MS)
+                await tab.goto(url + "/?as=U_BOB")
+                await tab.fill("#compose", "/draft our release notes")
+                await tab.press("#compose", "Enter")
+                await expect(tab.locator("#messages .thread-link")).to_have_text("💬 1 reply")
+
+                await tab.locator("#devpanel summary").first.click()
+                await tab.get_by_role("button", name="Send the digest now").click()
+                digest = tab.locator("#messages .message", has_text="waiting")
+                await expect(digest).to_have_count(1)
+                await expect(tab.locator("#devpanel")).to_contain_text("Send the digest now")
+
+                # The digest links to the draft's line in the channel: the page scrolls there and marks it.
+                await digest.locator("a[href*='/archives/']").first.click()
+                await expect(tab.locator("#messages .message.highlight")).to_contain_text("Draft #1 for")
+            finally:
+                await browser.close()
+                await page.stop()

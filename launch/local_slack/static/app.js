@@ -5,7 +5,7 @@
 const state = {
   me: new URLSearchParams(location.search).get("as") || localStorage.getItem("signoff-as") || "U_CAROL",
   people: [], channels: [], dm: "", messages: new Map(), ephemerals: [], log: [],
-  current: "C_GENERAL", thread: null, view: null, source: null, pendingJump: null, refusals: [],
+  current: "C_GENERAL", thread: null, view: null, source: null, refusals: [], tools: [],
 };
 const $ = (id) => document.getElementById(id);
 const key = (channel, ts) => `${channel}/${ts}`;
@@ -37,7 +37,7 @@ function receive(event) {
     case "snapshot":
       state.people = event.people; state.channels = event.channels; state.dm = event.dm;
       state.messages = new Map(event.messages.map((m) => [key(m.channel, m.ts), m]));
-      state.ephemerals = event.ephemerals; state.log = event.log;
+      state.ephemerals = event.ephemerals; state.log = event.log; state.tools = event.tools || [];
       if (!visibleChannel(state.current)) state.current = "C_GENERAL";
       renderAll();
       renderLog();
@@ -115,6 +115,7 @@ function renderConversation() {
   list.replaceChildren(...sorted([...top, ...mine]).map((m) => renderMessage(m, true)));
   if (atBottom) list.scrollTop = list.scrollHeight;
   renderThread();
+  markHighlight();
 }
 
 function renderThread() {
@@ -287,11 +288,17 @@ function jumpTo(target) {
   renderAll();
   const node = document.getElementById(`m-${target.channel}-${target.ts}`)
     || document.querySelector(`#messages [data-ts="${CSS.escape(target.ts)}"]`);
-  if (node) {
-    node.scrollIntoView({ block: "center" });
-    node.classList.add("highlight");
-    setTimeout(() => node.classList.remove("highlight"), 2500);
-  }
+  state.highlight = key(target.channel, target.ts);  // kept until the next jump, across re-renders
+  markHighlight();
+  if (node) node.scrollIntoView({ block: "center" });
+}
+
+function markHighlight() {
+  document.querySelectorAll(".message.highlight").forEach((n) => n.classList.remove("highlight"));
+  if (!state.highlight) return;
+  const [channel, ts] = state.highlight.split("/");
+  document.querySelectorAll(`.message[data-channel="${CSS.escape(channel)}"][data-ts="${CSS.escape(ts)}"]`)
+    .forEach((n) => n.classList.add("highlight"));
 }
 
 function jumpToPermalinkInAddress() {
@@ -307,10 +314,11 @@ document.addEventListener("click", (event) => {
 
 // -- developer panel ---------------------------------------------------------------------------------
 function logLine(entry) {
-  const ok = entry.kind === "api" ? entry.answer.ok : entry.answer.status === 200;
-  const arrow = entry.kind === "api" ? "app → Slack" : "Slack → app";
+  const ok = entry.kind === "app" ? entry.answer.status === 200 : entry.answer.ok;
+  const arrow = { api: "app → Slack", app: "Slack → app", tool: "page tool" }[entry.kind];
   const who = entry.user ? ` as ${names.person(entry.user) || entry.user}` : "";
-  const outcome = entry.kind === "api" ? (entry.answer.ok ? "ok" : entry.answer.error) : entry.answer.status;
+  const outcome = entry.kind === "app" ? entry.answer.status : entry.kind === "tool" ? entry.answer.said
+    : entry.answer.ok ? "ok" : entry.answer.error;
   return el("li", { class: ok ? "ok" : "failed" }, [el("details", {}, [
     el("summary", {}, [el("span", { class: "when", text: new Date(entry.at * 1000).toLocaleTimeString() }),
       ` ${arrow} `, el("code", { text: entry.method }), `${who} · ${outcome}`]),
@@ -319,6 +327,8 @@ function logLine(entry) {
 }
 
 function renderLog() {
+  $("tools").replaceChildren(...state.tools.map((name) => el("button", { type: "button", class: "button default",
+    onclick: async () => { const answer = await post("/tool", { name }); flash(answer.said || answer.error); } }, [name])));
   $("log").replaceChildren(...state.log.map(logLine));
   $("log-count").textContent = state.log.length;
 }
