@@ -21,6 +21,7 @@ class Owner:
     user: str
     channel: str
     thread_ts: str | None = None
+    ephemeral_ts: str | None = None  # the ephemeral message clicked, which replace_original replaces
 
 
 @dataclass
@@ -139,6 +140,10 @@ class Feed:
             return
         if posted.get("response_type") == "in_channel":
             return  # Signoff posts to channels with chat.postMessage; nothing to show twice
-        replaces = posted.get("replace_original") and posted.get("original_ts")
+        original = owner.ephemeral_ts if posted.get("replace_original") or posted.get("delete_original") else None
+        if posted.get("delete_original") and original:
+            self.ephemerals[owner.user] = [e for e in self.ephemerals.get(owner.user, []) if e["ts"] != original]
+            self._send({"type": "ephemeral_deleted", "ts": original}, to=owner.user)
+            return
         self.add_ephemeral(owner.user, owner.channel, text=posted.get("text", ""), blocks=posted.get("blocks"),
-                           thread_ts=owner.thread_ts, replaces=replaces or None)
+                           thread_ts=owner.thread_ts, replaces=original)

@@ -98,9 +98,10 @@ class Page:
         return SlackUser(self.slack, self.bot_url(), self.signing_secret, who.id, channel_id=channel,
                          user_name=who.name)
 
-    def _trigger(self, who: people.Person, channel: str, thread_ts: str | None = None) -> tuple[str, str]:
+    def _trigger(self, who: people.Person, channel: str, thread_ts: str | None = None,
+                 ephemeral_ts: str | None = None) -> tuple[str, str]:
         trigger = payloads.trigger_id()
-        self.feed.owners[trigger] = Owner(who.id, channel, thread_ts)
+        self.feed.owners[trigger] = Owner(who.id, channel, thread_ts, ephemeral_ts)
         return trigger, f"{self.slack.url}/response/{trigger}"
 
     async def _to_app(self, kind: str, who: people.Person, payload: dict,
@@ -150,7 +151,8 @@ class Page:
         if found is None:
             raise BadRequest("no_such_button")
         block_id, element = found
-        trigger, response_url = self._trigger(who, channel.id, message.get("thread_ts"))
+        trigger, response_url = self._trigger(who, channel.id, message.get("thread_ts"),
+                                              message["ts"] if message.get("is_ephemeral") else None)
         payload = payloads.block_actions(team_id=self.slack.team_id, response_url=response_url, trigger=trigger,
                                          person=who, channel=channel, message=message, block_id=block_id,
                                          element=element)

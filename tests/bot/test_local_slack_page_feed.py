@@ -10,6 +10,8 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from slack_sdk.signature import SignatureVerifier
 
 from launch.local_slack.server import LocalSlack
@@ -220,3 +222,33 @@ async def test_the_stranger_cannot_act_in_the_private_channel(world) -> None:
     _, app, page = world
     answer = await to_page(page, "/send", **{"as": "U_DAVE", "channel": "C_LAUNCHES", "text": "/draft x"})
     assert answer == {"ok": False, "error": "channel_not_found"} and app.received == []
+
+
+async def test_an_answer_to_a_click_on_an_ephemeral_replaces_that_ephemeral(world) -> None:
+    slack, app, page = world
+    buttons = [{"type": "actions", "elements": [{"type": "button", "action_id": "retry", "value": "1",
+                                                 "text": {"type": "plain_text", "text": "Retry"}}]}]
+    async with Feed(page, "U_CAROL") as carol:
+        await web_api(slack, "chat.postEphemeral", channel="C_GENERAL", user="U_CAROL", text="failed", blocks=buttons)
+        first = (await carol.wait(lambda e: e["type"] == "ephemeral"))["ephemeral"]
+        await to_page(page, "/click", **{"as": "U_CAROL", "channel": "C_GENERAL", "ts": first["ts"],
+                                         "block_index": 0, "action_id": "retry"})
+        payload = json.loads(parse_qs(app.received[-1]["body"].decode())["payload"][0])
+        assert payload["container"]["is_ephemeral"] is True and payload["message"] is None
+        async with httpx.AsyncClient(trust_env=False) as http:
+            await http.post(payload["response_url"], json={"replace_original": True, "text": "retrying"})
+        replaced = await carol.wait(lambda e: e["type"] == "ephemeral" and e["ephemeral"]["text"] == "retrying")
+        assert replaced["replaces"] == first["ts"]
+        assert [e["text"] for e in page.feed.ephemerals["U_CAROL"]] == ["retrying"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=300).filter(lambda t: t.strip()))
+async def test_any_text_typed_reaches_the_app_exactly_and_validly_signed(world, text: str) -> None:
+    slack, app, page = world
+    app.answer, before = None, len(app.received)
+    await to_page(page, "/send", **{"as": "U_ERIN", "channel": "C_GENERAL", "text": "/signoff " + text})
+    [request] = app.received[before:]
+    assert request["valid"]
+    assert parse_qs(request["body"].decode(), keep_blank_values=True)["text"] == [("/signoff " + text).strip()
+                                                                                   .partition(" ")[2].strip()]

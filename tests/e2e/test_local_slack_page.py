@@ -8,6 +8,7 @@ import pytest
 
 from bot.blocks import action_ids
 from launch.local_page import send_digest, stack_for
+from launch.local_slack.server import LocalSlack, Message
 from launch.local_slack.web import Page
 from bot.settings import load_settings
 from tests.e2e.browser import launch, needs_browser
@@ -106,3 +107,43 @@ async def test_the_digest_links_to_the_draft_and_the_link_scrolls_to_it(database
             finally:
                 await browser.close()
                 await page.stop()
+
+
+HOSTILE = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pwned=1">',
+           '<javascript:window.pwned=1|click me>', '*<b onmouseover="window.pwned=1">bold</b>*',
+           '&lt;img src=x onerror=window.pwned=1&gt;', '```</pre><img src=x onerror="window.pwned=1">```',
+           '<@U_ALICE"><img src=x onerror=window.pwned=1>>', '<!date^x"onload="pwned^{date}|<img src=x>>']
+
+
+async def test_no_text_in_a_message_becomes_markup_on_the_page() -> None:
+    """Whatever the app (or a model, or a person) puts in mrkdwn and plain text is shown as text."""
+    from playwright.async_api import async_playwright, expect
+
+    slack = LocalSlack()
+    await slack.start()
+    page = Page(slack, bot_url=lambda: "http://127.0.0.1:9", signing_secret="unused")
+    url = await page.start()
+    try:
+        for text in HOSTILE:
+            ts = slack.next_ts()
+            slack.messages[("C_GENERAL", ts)] = Message(
+                "C_GENERAL", ts, text, [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                    {"type": "context", "elements": [{"type": "plain_text", "text": text}]},
+                    {"type": "actions", "elements": [{"type": "button", "action_id": "a",
+                                                      "text": {"type": "plain_text", "text": text}}]}])
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                tab = await browser.new_page()
+                await tab.goto(url + "/?as=U_CAROL")
+                await expect(tab.locator("#messages .message")).to_have_count(len(HOSTILE))
+                await tab.locator("#messages .message").last.hover()
+                assert await tab.evaluate("window.pwned") is None
+                assert await tab.locator("#messages script, #messages img, #messages [onerror], "
+                                         "#messages [onmouseover], #messages a[href^='javascript']").count() == 0
+            finally:
+                await browser.close()
+    finally:
+        await page.stop()
+        await slack.stop()

@@ -47,11 +47,14 @@ function receive(event) {
     case "message":
       state.messages.set(key(event.message.channel, event.message.ts), event.message);
       renderConversation();
-      renderSidebar();
       break;
     case "ephemeral":
       if (event.replaces) state.ephemerals = state.ephemerals.filter((e) => e.ts !== event.replaces);
       state.ephemerals.push(event.ephemeral);
+      renderConversation();
+      break;
+    case "ephemeral_deleted":
+      state.ephemerals = state.ephemerals.filter((e) => e.ts !== event.ts);
       renderConversation();
       break;
     case "view":
