@@ -115,32 +115,37 @@ class Page:
         return reply
 
     async def _send(self, request: web.Request) -> web.Response:
+        """The composer: a slash command goes to the app as a command; anything else is a message."""
         body = await _json(request)
         who, channel = _person(body.get("as")), self._channel(body.get("channel"), body.get("as"))
-        text, thread_ts = str(body.get("text", "")).strip(), body.get("thread_ts") or None
+        text, thread_ts = str(body.get("text", "")).strip(), str(body.get("thread_ts") or "") or None
         if not text:
             raise BadRequest("no_text")
         if text.startswith("/"):
-            command, _, rest = text.partition(" ")
-            trigger, response_url = self._trigger(who, channel.id, thread_ts)
-            form = payloads.slash_form(team_id=self.slack.team_id, response_url=response_url, trigger=trigger,
-                                       person=who, channel=channel, command=command, text=rest.strip())
-            reply = await self._to_app("slash command " + command, who, form,
-                                       lambda: self._user(who, channel.id).send_form(form))
-            if reply.status != 200:
-                self.feed.add_ephemeral(who.id, channel.id, thread_ts=thread_ts,
-                                        text=f"{command} failed with the error \"dispatch_failed\" ({reply.status})")
-            elif reply.body.strip():
-                answer = reply.json()
-                self.feed.add_ephemeral(who.id, channel.id, text=answer.get("text", ""),
-                                        blocks=answer.get("blocks"), thread_ts=thread_ts)
-            return web.json_response({"ok": reply.status == 200})
+            return await self._slash(who, channel, text, thread_ts)
         ts = self.slack.add_user_message(channel.id, text, user=who.id, thread_ts=thread_ts)
         self.feed.message_changed(channel.id, ts)
         envelope = payloads.message_event(team_id=self.slack.team_id, bot_user_id=self.slack.bot_user_id,
                                           person=who, channel=channel, text=text, ts=ts, thread_ts=thread_ts)
         await self._to_app("event message", who, envelope, lambda: self._user(who, channel.id).send_event(envelope))
         return web.json_response({"ok": True, "ts": ts})
+
+    async def _slash(self, who: people.Person, channel: people.Channel, typed: str,
+                     thread_ts: str | None) -> web.Response:
+        command, *rest = typed.split(None, 1)
+        trigger, response_url = self._trigger(who, channel.id, thread_ts)
+        form = payloads.slash_form(team_id=self.slack.team_id, response_url=response_url, trigger=trigger,
+                                   person=who, channel=channel, command=command, text=rest[0].strip() if rest else "")
+        reply = await self._to_app("slash command " + command, who, form,
+                                   lambda: self._user(who, channel.id).send_form(form))
+        if reply.status != 200:  # what Slack shows when an app does not answer a command
+            self.feed.add_ephemeral(who.id, channel.id, thread_ts=thread_ts,
+                                    text=f"{command} failed with the error \"dispatch_failed\" ({reply.status})")
+        elif reply.body.strip():
+            answer = reply.json()
+            self.feed.add_ephemeral(who.id, channel.id, text=answer.get("text", ""),
+                                    blocks=answer.get("blocks"), thread_ts=thread_ts)
+        return web.json_response({"ok": reply.status == 200})
 
     async def _click(self, request: web.Request) -> web.Response:
         body = await _json(request)
