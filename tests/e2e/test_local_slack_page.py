@@ -97,7 +97,7 @@ async def test_the_digest_links_to_the_draft_and_the_link_scrolls_to_it(database
 
                 await tab.locator("#devpanel summary").first.click()
                 await tab.get_by_role("button", name="Send the digest now").click()
-                digest = tab.locator("#messages .message", has_text="waiting")
+                digest = tab.locator("#messages .message", has_text="1 draft is waiting for approval")
                 await expect(digest).to_have_count(1)
                 await expect(tab.locator("#devpanel")).to_contain_text("Send the digest now")
 
