@@ -54,6 +54,10 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             await draft.locator(f"[data-action-id={action_ids.EDIT}]").click()
             modal = tab.locator("#overlay .modal")
             await expect(modal).to_contain_text("Edit draft #1")
+            # The app's validation error (response_action: errors) shows under the input; the modal stays.
+            await modal.locator("textarea").fill("Search is faster\u200b now.")
+            await modal.locator("[data-submit]").click()
+            await expect(modal.locator(".input-error")).to_contain_text("invisible")
             await modal.locator("textarea").fill("Search is faster now, and the new CLI is out. Try both!")
             await modal.locator("[data-submit]").click()
             await expect(tab.locator("#overlay")).to_be_hidden()
