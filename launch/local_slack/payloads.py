@@ -55,20 +55,21 @@ def block_actions(*, team_id: str, response_url: str, trigger: str, person: Pers
     }
 
 
-def view_state(view: dict, typed: dict[str, str]) -> dict:
-    """`view.state.values` for what was typed into each input block (by block id)."""
+def view_state(view: dict, typed: dict[str, str | None]) -> dict:
+    """`view.state.values` for what was typed into each input block (by block id); an input not
+    named keeps its initial value, and None is an empty input (Slack sends null)."""
     values: dict[str, dict] = {}
     for block in view.get("blocks", []):
         if block.get("type") != "input":
             continue
         element = block.get("element", {})
         value = typed.get(block["block_id"], element.get("initial_value"))
-        values[block["block_id"]] = {element.get("action_id", ""): {"type": element.get("type"),
-                                                                     "value": value or None}}
+        values[block["block_id"]] = {element.get("action_id", ""): {"type": element.get("type"), "value": value}}
     return {"values": values}
 
 
-def view_submission(*, team_id: str, trigger: str, person: Person, view: dict, typed: dict[str, str]) -> dict:
+def view_submission(*, team_id: str, trigger: str, person: Person, view: dict,
+                    typed: dict[str, str | None]) -> dict:
     return {
         "type": "view_submission", "team": {"id": team_id, "domain": "local"}, "user": _user(person, team_id),
         "api_app_id": "A_SIGNOFF", "token": "legacy-verification-token", "trigger_id": trigger,

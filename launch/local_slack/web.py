@@ -171,7 +171,7 @@ class Page:
         view = next((v for v in reversed(self.slack.views) if v["id"] == body.get("view_id")), None)
         if view is None or self.feed.view_owners.get(view["id"]) != who.id:
             raise BadRequest("view_not_found")
-        typed = {str(k): str(v) for k, v in (body.get("values") or {}).items()}
+        typed = {str(k): (str(v) if v else None) for k, v in (body.get("values") or {}).items()}
         trigger = payloads.trigger_id()
         payload = payloads.view_submission(team_id=self.slack.team_id, trigger=trigger, person=who, view=view,
                                            typed=typed)
