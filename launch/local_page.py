@@ -22,7 +22,8 @@ NOTES = Path(__file__).parent / "demo_notes"
 def stack_for(settings: Settings, database_url: str, redis_url: str) -> LocalStack:
     """The local stack with the page's people: two approvers, an admin; settings from the environment
     (writer, destinations, policy) apply, except where Slack, the database and Redis are."""
-    extra: dict = {"signoff_admins": list(people.ADMINS)}
+    # An app token in the environment would send the bot to Socket Mode against the real Slack.
+    extra: dict = {"signoff_admins": list(people.ADMINS), "slack_app_token": None}
     if not settings.signoff_notes_dir:
         extra["signoff_notes_dir"] = str(NOTES)  # material for the offline writer
     return LocalStack(database_url=database_url, redis_url=redis_url, approvers=people.APPROVERS, **extra)

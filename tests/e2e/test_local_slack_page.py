@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.blocks import action_ids
@@ -119,35 +120,62 @@ HOSTILE = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pw
            '<@U_ALICE"><img src=x onerror=window.pwned=1>>', '<!date^x"onload="pwned^{date}|<img src=x>>']
 
 
-async def test_no_text_in_a_message_becomes_markup_on_the_page() -> None:
-    """Whatever the app (or a model, or a person) puts in mrkdwn and plain text is shown as text."""
-    from playwright.async_api import async_playwright, expect
-
+@pytest.fixture
+async def bare_page():
+    """The local Slack and its page with no app behind them: what the page shows of what is posted."""
     slack = LocalSlack()
     await slack.start()
     page = Page(slack, bot_url=lambda: "http://127.0.0.1:9", signing_secret="unused")
-    url = await page.start()
-    try:
-        for text in HOSTILE:
-            ts = slack.next_ts()
-            slack.messages[("C_GENERAL", ts)] = Message(
-                "C_GENERAL", ts, text, [
-                    {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-                    {"type": "context", "elements": [{"type": "plain_text", "text": text}]},
-                    {"type": "actions", "elements": [{"type": "button", "action_id": "a",
-                                                      "text": {"type": "plain_text", "text": text}}]}])
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                tab = await browser.new_page()
-                await tab.goto(url + "/?as=U_CAROL")
-                await expect(tab.locator("#messages .message")).to_have_count(len(HOSTILE))
-                await tab.locator("#messages .message").last.hover()
-                assert await tab.evaluate("window.pwned") is None
-                assert await tab.locator("#messages script, #messages img, #messages [onerror], "
-                                         "#messages [onmouseover], #messages a[href^='javascript']").count() == 0
-            finally:
-                await browser.close()
-    finally:
-        await page.stop()
-        await slack.stop()
+    await page.start()
+    yield slack, page
+    await page.stop()
+    await slack.stop()
+
+
+async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page) -> None:
+    """Whatever the app (or a model, or a person) puts in mrkdwn and plain text is shown as text."""
+    from playwright.async_api import async_playwright, expect
+
+    slack, page = bare_page
+    for text in HOSTILE:
+        ts = slack.next_ts()
+        slack.messages[("C_GENERAL", ts)] = Message("C_GENERAL", ts, text, [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "context", "elements": [{"type": "plain_text", "text": text}]},
+            {"type": "actions", "elements": [{"type": "button", "action_id": "a",
+                                              "text": {"type": "plain_text", "text": text}}]}])
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            tab = await browser.new_page()
+            await tab.goto(page.url + "/?as=U_CAROL")
+            await expect(tab.locator("#messages .message")).to_have_count(len(HOSTILE))
+            await tab.locator("#messages .message").last.hover()
+            assert await tab.evaluate("window.pwned") is None
+            assert await tab.locator("#messages script, #messages img, #messages [onerror], "
+                                     "#messages [onmouseover], #messages a[href^='javascript']").count() == 0
+        finally:
+            await browser.close()
+
+
+async def test_a_message_slack_would_refuse_is_shown_as_slacks_error(bare_page) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    slack, page = bare_page
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            tab = await browser.new_page()
+            await tab.goto(page.url + "/?as=U_ALICE")
+            await expect(tab.locator("#connection")).to_have_text("live")
+            async with httpx.AsyncClient(trust_env=False) as http:
+                answer = (await http.post(slack.api_url + "chat.postMessage", headers={
+                    "Authorization": f"Bearer {slack.bot_token}"}, json={"channel": "C_GENERAL", "text": "t",
+                    "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]})).json()
+            assert answer["error"] == "invalid_blocks"
+            refusal = tab.locator("#refusals .refusal")
+            await expect(refusal).to_contain_text("Slack would refuse chat.postMessage: invalid_blocks")
+            await expect(refusal).to_contain_text("must be less than 151 characters [json-pointer:/blocks/0/text/text]")
+            await expect(tab.locator("#devpanel li.failed")).to_have_count(1)
+        finally:
+            await browser.close()

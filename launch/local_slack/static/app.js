@@ -5,7 +5,7 @@
 const state = {
   me: new URLSearchParams(location.search).get("as") || localStorage.getItem("signoff-as") || "U_CAROL",
   people: [], channels: [], dm: "", messages: new Map(), ephemerals: [], log: [],
-  current: "C_GENERAL", thread: null, view: null, source: null, refusals: [], tools: [],
+  current: "C_GENERAL", thread: null, view: null, source: null, refusals: [], tools: [], unread: new Set(),
 };
 const $ = (id) => document.getElementById(id);
 const key = (channel, ts) => `${channel}/${ts}`;
@@ -38,16 +38,21 @@ function receive(event) {
       state.people = event.people; state.channels = event.channels; state.dm = event.dm;
       state.messages = new Map(event.messages.map((m) => [key(m.channel, m.ts), m]));
       state.ephemerals = event.ephemerals; state.log = event.log; state.tools = event.tools || [];
+      state.unread = new Set();
       if (!visibleChannel(state.current)) state.current = "C_GENERAL";
       renderAll();
       renderLog();
       if (event.view) openModal(event.view); else closeModal();
       jumpToPermalinkInAddress();
       break;
-    case "message":
-      state.messages.set(key(event.message.channel, event.message.ts), event.message);
+    case "message": {
+      const id = key(event.message.channel, event.message.ts);
+      const isNew = !state.messages.has(id);
+      state.messages.set(id, event.message);
+      if (isNew && event.message.channel !== state.current) { state.unread.add(event.message.channel); renderSidebar(); }
       renderConversation();
       break;
+    }
     case "ephemeral":
       if (event.replaces) state.ephemerals = state.ephemerals.filter((e) => e.ts !== event.replaces);
       state.ephemerals.push(event.ephemeral);
@@ -87,12 +92,14 @@ function renderSidebar() {
 }
 
 function channelItem(id, label) {
-  return el("li", {}, [el("a", { href: "#", class: id === state.current ? "current" : "", "data-channel": id,
+  const cls = id === state.current ? "current" : state.unread.has(id) ? "unread" : "";
+  return el("li", {}, [el("a", { href: "#", class: cls, "data-channel": id,
     onclick: (e) => { e.preventDefault(); selectChannel(id); } }, [label])]);
 }
 
 function selectChannel(id) {
   state.current = id;
+  state.unread.delete(id);
   state.thread = null;
   renderAll();
 }
