@@ -65,7 +65,14 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             await expect(thread).to_contain_text("revision 2")
             await expect(thread).to_contain_text("the new CLI is out")
 
+            # carol may edit her draft but not approve it: the refusal is hers alone, in the thread.
+            await thread.locator(".message", has_text="revision 2").locator(
+                f"[data-action-id={action_ids.APPROVE}]").click()
+            await tab.locator("#confirm-overlay [data-confirm]").click()
+            await expect(thread.locator(".message.ephemeral")).to_contain_text("not allowed")
+
             await tab.select_option("#you", "U_ALICE")
+            await expect(thread.locator(".message.ephemeral")).to_have_count(0)
             await expect(tab.locator("#you")).to_have_value("U_ALICE")
             approve = tab.locator(f"[data-action-id={action_ids.APPROVE}]")
             draft = thread.locator(".message", has_text="revision 2", has=approve)
