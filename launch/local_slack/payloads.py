@@ -4,16 +4,26 @@ a `block_actions` click, a `view_submission`, and a `message` event. The page bu
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from typing import Any
 
-from launch.local_slack.people import Channel, Person
+from launch.local_slack.people import CAST, Channel, Person
 
 _counter = itertools.count(1)
 
 
 def trigger_id() -> str:
     return f"{next(_counter)}.{int(time.time())}.page"
+
+
+def typed_text(text: str, app_user_id: str) -> str:
+    """A message as Slack stores what a person typed: `&`, `<`, `>` escaped, and `@name` of a
+    member (or `@signoff`, the app) turned into a mention, `<@U…>`."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    ids = {p.name: p.id for p in CAST} | {"signoff": app_user_id}
+    return re.sub(r"(?<![\w@])@(\w+)\b", lambda m: f"<@{ids[m[1].lower()]}>" if m[1].lower() in ids else m[0],
+                  escaped)
 
 
 def slash_form(*, team_id: str, response_url: str, trigger: str, person: Person, channel: Channel,

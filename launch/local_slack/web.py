@@ -123,6 +123,7 @@ class Page:
             raise BadRequest("no_text")
         if text.startswith("/"):
             return await self._slash(who, channel, text, thread_ts)
+        text = payloads.typed_text(text, self.slack.bot_user_id)
         ts = self.slack.add_user_message(channel.id, text, user=who.id, thread_ts=thread_ts)
         self.feed.message_changed(channel.id, ts)
         envelope = payloads.message_event(team_id=self.slack.team_id, bot_user_id=self.slack.bot_user_id,

@@ -218,6 +218,16 @@ async def test_a_thread_reply_is_posted_and_delivered_as_a_signed_event(world) -
                                                      "thread_ts": parent["ts"], "channel_type": "channel"}
 
 
+async def test_typed_mentions_become_slack_mentions_and_markup_characters_are_escaped(world) -> None:
+    slack, app, page = world
+    parent = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft")
+    sent = await to_page(page, "/send", **{"as": "U_ALICE", "channel": "C_GENERAL", "thread_ts": parent["ts"],
+                                           "text": "@Signoff shorter & ask @carol <!channel> me@example.com @nobody"})
+    expected = "<@U_SIGNOFF> shorter &amp; ask <@U_CAROL> &lt;!channel&gt; me@example.com @nobody"
+    assert slack.messages[("C_GENERAL", sent["ts"])].text == expected
+    assert json.loads(app.received[-1]["body"])["event"]["text"] == expected
+
+
 async def test_the_stranger_cannot_act_in_the_private_channel(world) -> None:
     _, app, page = world
     answer = await to_page(page, "/send", **{"as": "U_DAVE", "channel": "C_LAUNCHES", "text": "/draft x"})

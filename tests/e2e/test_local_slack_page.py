@@ -89,7 +89,7 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             await browser.close()
 
 
-async def test_the_digest_links_to_the_draft_and_the_link_scrolls_to_it(database_url: str, redis_url: str) -> None:
+async def test_the_digest_links_to_the_draft_and_a_mention_in_the_thread_gets_eyes(database_url: str, redis_url: str) -> None:
     from playwright.async_api import async_playwright, expect
 
     settings = load_settings(signoff_fetch_topic_urls=False)
@@ -116,6 +116,13 @@ async def test_the_digest_links_to_the_draft_and_the_link_scrolls_to_it(database
                 # The digest links to the draft's line in the channel: the page scrolls there and marks it.
                 await digest.locator("a[href*='/archives/']").first.click()
                 await expect(tab.locator("#messages .message.highlight")).to_contain_text("Draft #1 for")
+
+                # A reply mentioning the app asks for a rewrite: Signoff reacts 👀 to it.
+                await tab.locator("#messages .thread-link").first.click()
+                await tab.fill("#thread-compose", "@signoff shorter please")
+                await tab.press("#thread-compose", "Enter")
+                reply = tab.locator("#thread-messages .message", has_text="shorter please")
+                await expect(reply.locator(".reaction")).to_have_text("👀 1")
             finally:
                 await browser.close()
                 await page.stop()
