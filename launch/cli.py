@@ -1,4 +1,4 @@
-"""`signoff` — the command line: bot, worker, dev, demo, db upgrade, audit verify."""
+"""`signoff` — the command line: try, bot, worker, dev, demo, db upgrade, audit verify."""
 from __future__ import annotations
 
 import argparse
@@ -86,6 +86,15 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="signoff", description="Slack-native content desk: "
                                 "an LLM drafts, a human signs off, Signoff publishes exactly that.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    try_cmd = sub.add_parser("try", help="everything on this machine, with a local Slack in your browser "
+                             "(no workspace or accounts needed)")
+    try_cmd.add_argument("--host", default="127.0.0.1",
+                         help="where the page listens (default: this machine only; the page lets anyone act as anyone)")
+    try_cmd.add_argument("--port", type=int, default=8080)
+    try_cmd.add_argument("--script", action="store_true",
+                         help="play the scripted conversation in the terminal instead (same as `signoff demo`)")
+    try_cmd.add_argument("--topic", default="what we shipped this week: faster search and a new CLI",
+                         help="--script: the topic of the scripted /draft")
     for name, text in (("bot", "serve Slack requests on /slack/events (and /healthz)"),
                        ("dev", "bot + worker in one process, embedded Redis if REDIS_URL is unset")):
         cmd = sub.add_parser(name, help=text)
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
-        logs.configure("WARNING" if args.command == "demo" else settings.signoff_log_level,
+        logs.configure("WARNING" if args.command in ("demo", "try") else settings.signoff_log_level,
                        redactor_for(settings))
         if args.command == "bot":
             asyncio.run(launch.run_bot(settings, args.host, args.port))
@@ -120,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(launch.run_worker(settings))
         elif args.command == "dev":
             asyncio.run(launch.run_dev(settings, args.host, args.port))
-        elif args.command == "demo":
+        elif args.command == "demo" or (args.command == "try" and args.script):
             from launch.demo import run_demo
             return asyncio.run(run_demo(settings, args.topic))
+        elif args.command == "try":
+            from launch.local_page import run_page
+            return asyncio.run(run_page(settings, args.host, args.port))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))
         elif args.command == "digest":

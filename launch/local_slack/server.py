@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
+from launch.local_slack.limits import message_problems, refusal
+
 
 @dataclass
 class Message:
@@ -57,7 +59,9 @@ class LocalSlack:
         self._base_ts = int(time.time())
         self.url = ""
         self._runner: web.AppRunner | None = None
-        self._changed = asyncio.Event()
+        # Called with (method, args, answer) after every Web API call and response_url post:
+        # the local page turns these into what people see.
+        self.watchers: list[Callable[[str, dict, dict], None]] = []
 
     # -- test and demo controls -------------------------------------------------------------
     def fail_next(self, method: str, *, status: int = 429, body: dict | None = None,
@@ -127,6 +131,8 @@ class LocalSlack:
     def _next_ts(self) -> str:
         return f"{self._base_ts}.{next(self._clock):06d}"
 
+    next_ts = _next_ts  # a ts in this Slack's order, for what the page shows beside its messages
+
     async def _args(self, request: web.Request) -> dict:
         args: dict[str, Any] = dict(request.query)
         if request.can_read_body:
@@ -157,7 +163,8 @@ class LocalSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        answer = handler(args)
+        answer = refusal(method, args) or handler(args)
+        self._tell_watchers(method, args, answer)
         if self._answer_lost(method) and request.transport is not None:
             request.transport.close()
         return web.json_response(answer)
@@ -172,8 +179,18 @@ class LocalSlack:
         waiting.pop(0)
         return True
 
+    def _tell_watchers(self, method: str, args: dict, answer: dict) -> None:
+        for watcher in self.watchers:
+            watcher(method, args, answer)
+
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append({"key": request.match_info["key"], **(await request.json())})
+        posted = {"key": request.match_info["key"], **(await request.json())}
+        problems = message_problems(posted.get("blocks"))
+        if problems:  # Slack answers a response_url post with blocks it refuses this way
+            self._tell_watchers("response_url", posted, {"ok": False, "error": "invalid_blocks", "errors": problems})
+            return web.Response(status=400, text="invalid_blocks")
+        self.responses.append(posted)
+        self._tell_watchers("response_url", posted, {"ok": True})
         return web.Response(text="ok")
 
     # -- Socket Mode: Slack's side of the WebSocket ---------------------------------------------
@@ -249,6 +266,23 @@ class LocalSlack:
                 "permalink": f"https://local.slack/archives/{channel}/p{ts.replace('.', '')}"}
 
     def _m_views_open(self, args: dict) -> dict:
+        view = {"id": f"V{len(self.views) + 1:06d}", **(args.get("view") or {})}
+        self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def _m_views_update(self, args: dict) -> dict:
+        """Replace an open view, found by `view_id` or `external_id`; a stale `hash` is refused."""
+        for index, view in enumerate(self.views):
+            if view["id"] == args.get("view_id") or (args.get("external_id")
+                                                      and view.get("external_id") == args.get("external_id")):
+                if args.get("hash") and args["hash"] != view.get("hash", args["hash"]):
+                    return {"ok": False, "error": "hash_conflict"}
+                self.views[index] = {**(args.get("view") or {}), "id": view["id"],
+                                     "hash": f"{time.time():.6f}", "root_view_id": view.get("root_view_id", view["id"])}
+                return {"ok": True, "view": self.views[index]}
+        return {"ok": False, "error": "not_found"}
+
+    def _m_views_push(self, args: dict) -> dict:
         view = {"id": f"V{len(self.views) + 1:06d}", **(args.get("view") or {})}
         self.views.append(view)
         return {"ok": True, "view": view}
