@@ -36,15 +36,17 @@ def _refusal(row: Draft, allowed: tuple[str, ...], base_revision: int | None) ->
 
 async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: int, text: str, user_id: str,
                       policy_ok: bool, problems: list[str], now: datetime,
-                      critique: dict[str, Any] | None = None) -> Outcome:
+                      critique: dict[str, Any] | None = None, restored_from: int | None = None) -> Outcome:
     """`critique` is the edited text's own review (its claims checked again); without one the
-    edited revision keeps its base's, so unsupported claims still block approval."""
+    edited revision keeps its base's, so unsupported claims still block approval. `restored_from`:
+    the text is that earlier revision's, brought back (its sources and plans come with it)."""
     row = await locked_draft(session, draft_id)
     refusal = _refusal(row, EDITABLE, base_revision)
     if refusal:
         return refused(refusal, row)
     base = await queries.revision(session, draft_id, base_revision)
-    details = dict(base.details) if base else {}
+    origin = await queries.revision(session, draft_id, restored_from) if restored_from is not None else base
+    details = dict(origin.details) if origin else {}
     details["policy"] = {"ok": policy_ok, "problems": problems}
     if critique is not None:
         details["critique"] = critique
@@ -54,9 +56,10 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     outcome = await transition(session, row, from_status=row.status, values={
         "current_revision": revision.number, "status": status.value, "updated_at": now},
-        kind="edited", actor=user_id, now=now, detail={
+        kind="edited" if restored_from is None else "restored", actor=user_id, now=now, detail={
             "from_revision": base_revision, "revision": revision.number, "sha256": revision.sha256,
-            "policy_ok": policy_ok, "problems": problems, **score_summary(details)})
+            "policy_ok": policy_ok, "problems": problems, **score_summary(details),
+            **({"restored_from": restored_from} if restored_from is not None else {})})
     if not outcome.ok:
         return outcome
     session.add(revision)

@@ -12,6 +12,7 @@ HELP = """*Signoff commands* (answers are visible only to you)
 • `/signoff status <id>` — where one draft stands
 • `/signoff history <id>` — its audit trail and run timings
 • `/signoff cancel <id>` — stop a request that is still being written
+• `/signoff restore <id> <revision>` — bring back an earlier revision's text as a new revision
 • `/signoff search <words>` — find drafts and published posts
 • `/signoff config` — show settings; admins: `/signoff config set approvers|destinations|blocked_terms|digest <value>`"""
 
@@ -60,7 +61,7 @@ def _event_line(event: AuditEvent) -> str:
     d = event.detail or {}
     bits = [f"`{event.created_at:%Y-%m-%d %H:%M}` {event.kind.replace('_', ' ')}",
             f"by {mention(event.actor) if event.actor != 'signoff' else 'Signoff'}"]
-    for key in ("revision", "destination", "reason", "feedback", "comment", "error", "why"):
+    for key in ("revision", "restored_from", "destination", "reason", "feedback", "comment", "error", "why"):
         if d.get(key) not in (None, ""):
             bits.append(f"{key}: {escape_mrkdwn(clip(str(d[key]), 120))}")
     if d.get("score") is not None:
@@ -99,6 +100,8 @@ def history(draft: Draft, events: list[AuditEvent], runs: list[Run]) -> str:
     if len(events) > len(shown):
         lines.append(f"_…{len(events) - len(shown)} earlier events not shown_")
     lines += [_event_line(e) for e in shown]
+    if draft.current_revision > 1 and draft.status in ("pending", "needs_attention"):
+        lines.append(f"_Go back with `/signoff restore {draft.id} <revision>`._")
     if runs:
         lines.append("*Runs*")
         lines += [_run_line(r) for r in runs]

@@ -17,6 +17,7 @@ from bot.listeners.deps import BotDeps, deps_of
 from bot.parsing.draft_ids import parse_draft_id
 from bot.listeners.effective import effective
 from bot.listeners.interaction import installation_of
+from bot.listeners.restore import restore
 from bot.listeners.visibility import VisibilityUnknown
 from bot.parsing.timeparse import TimeParseError, parse_schedule
 from storage import audit, config, edits, listing, queries, schedules
@@ -196,7 +197,7 @@ async def _help(asked: Asked, args: list[str]) -> str:
 
 HANDLERS: dict[str, Callable[[Asked, list[str]], Awaitable[str]]] = {
     "help": _help, "pending": pending, "status": status, "history": history, "cancel": cancel,
-    "search": search, "config": configure}
+    "search": search, "config": configure, "restore": restore}
 
 
 def register(app: AsyncApp) -> None:

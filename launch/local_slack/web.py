@@ -81,7 +81,7 @@ class Page:
             while True:
                 try:
                     event = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_S)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
                 if event is None:

@@ -86,7 +86,7 @@ class Feed:
         self.events: list[dict] = []
         self._task: asyncio.Task | None = None
 
-    async def __aenter__(self) -> "Feed":
+    async def __aenter__(self) -> Feed:
         self._session = aiohttp.ClientSession()
         response = await self._session.get(f"{self.page.url}/events", params={"as": self.user})
         assert response.headers["Content-Type"] == "text/event-stream"

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from bot.blocks import action_ids
+from bot.settings import load_settings
 from launch.local_page import send_digest, stack_for
 from launch.local_slack.server import LocalSlack, Message
 from launch.local_slack.web import Page
-from bot.settings import load_settings
 from tests.e2e.browser import launch, needs_browser
 
 pytestmark = needs_browser
