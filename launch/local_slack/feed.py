@@ -82,7 +82,8 @@ class Feed:
                     reaction.get("user", self.slack.bot_user_id))
         return {"channel": message.channel, "ts": message.ts, "text": message.text, "blocks": message.blocks,
                 "thread_ts": message.thread_ts,
-                "user": self.slack.bot_user_id if message.user == "B_SIGNOFF" else message.user, "edited": message.edits > 0,
+                "user": self.slack.bot_user_id if message.user == "B_SIGNOFF" else message.user,
+                "edited": message.edits > 0,
                 "reactions": [{"name": k, "users": v} for k, v in reactions.items()]}
 
     def add_ephemeral(self, user: str, channel: str, *, text: str = "", blocks: list | None = None,

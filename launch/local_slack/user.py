@@ -86,8 +86,9 @@ class SlackUser:
         button, block_id = _find_button(message.blocks, action_id)
         trigger = f"{next(_trigger)}.{int(time.time())}.local"
         shown = {"ts": message.ts, "text": message.text, "blocks": message.blocks, "thread_ts": message.thread_ts}
-        payload = payloads.block_actions(team_id=self.slack.team_id, response_url=f"{self.slack.url}/response/{trigger}",
-                                         trigger=trigger, person=self.person, channel=self._channel(message.channel),
+        payload = payloads.block_actions(team_id=self.slack.team_id,
+                                         response_url=f"{self.slack.url}/response/{trigger}", trigger=trigger,
+                                         person=self.person, channel=self._channel(message.channel),
                                          message=shown, block_id=block_id, element=button)
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self._post(body, signed_headers(secret or self.secret, body, timestamp=timestamp))

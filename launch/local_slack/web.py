@@ -186,7 +186,8 @@ class Page:
         if action == "errors":
             return web.json_response({"ok": False, "close": False, "errors": answer.get("errors", {})})
         if action in ("update", "push") and isinstance(answer.get("view"), dict):
-            replaced = {**answer["view"], "id": view["id"] if action == "update" else f"V{len(self.slack.views) + 1:06d}"}
+            new_id = view["id"] if action == "update" else f"V{len(self.slack.views) + 1:06d}"
+            replaced = {**answer["view"], "id": new_id}
             self.slack.views.append(replaced)
             self.feed.view_owners[replaced["id"]] = who.id
             return web.json_response({"ok": True, "close": False, "view": replaced})

@@ -2,6 +2,9 @@
 Slack's own error answer over HTTP, so such a bug fails here before a workspace sees it."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -11,32 +14,33 @@ from launch.local_slack import limits
 from launch.local_slack.server import LocalSlack
 
 
-def section(text: str) -> dict:
+def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def button(value: str = "v", text: str = "Approve") -> dict:
+def button(value: str = "v", text: str = "Approve") -> dict[str, Any]:
     return {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": text}, "value": value}
 
 
-def modal(title: str, blocks: list | None = None) -> dict:
+def modal(title: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"type": "modal", "title": {"type": "plain_text", "text": title},
             "submit": {"type": "plain_text", "text": "Save"}, "blocks": blocks or [section("hi")]}
 
 
 @pytest.fixture
-async def slack():
+async def slack() -> AsyncIterator[LocalSlack]:
     local = LocalSlack()
     await local.start()
     yield local
     await local.stop()
 
 
-async def call(slack: LocalSlack, method: str, **args: object) -> dict:
+async def call(slack: LocalSlack, method: str, **args: object) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
         response = await http.post(slack.api_url + method, json=args,
                                    headers={"Authorization": f"Bearer {slack.bot_token}"})
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 async def test_section_text_over_3000_characters_is_refused_as_invalid_blocks(slack: LocalSlack) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -26,8 +28,8 @@ class App:
 
     def __init__(self) -> None:
         self.verifier = SignatureVerifier(SECRET)
-        self.received: list[dict] = []
-        self.answer: dict | None = None
+        self.received: list[dict[str, Any]] = []
+        self.answer: dict[str, Any] | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -53,8 +55,11 @@ class App:
         await self._runner.cleanup()
 
 
+World = tuple[LocalSlack, App, Page]
+
+
 @pytest.fixture
-async def world():
+async def world() -> AsyncIterator[World]:
     slack, app = LocalSlack(), App()
     await slack.start()
     await app.start()
@@ -66,16 +71,18 @@ async def world():
     await slack.stop()
 
 
-async def web_api(slack: LocalSlack, method: str, **args: object) -> dict:
+async def web_api(slack: LocalSlack, method: str, **args: object) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
         response = await http.post(slack.api_url + method, json=args,
                                    headers={"Authorization": f"Bearer {slack.bot_token}"})
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
-async def to_page(page: Page, path: str, **body: object) -> dict:
+async def to_page(page: Page, path: str, **body: object) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        return (await http.post(page.url + path, json=body)).json()
+        answer: dict[str, Any] = (await http.post(page.url + path, json=body)).json()
+    return answer
 
 
 class Feed:
@@ -83,8 +90,8 @@ class Feed:
 
     def __init__(self, page: Page, user: str) -> None:
         self.page, self.user = page, user
-        self.events: list[dict] = []
-        self._task: asyncio.Task | None = None
+        self.events: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Feed:
         self._session = aiohttp.ClientSession()
@@ -104,8 +111,8 @@ class Feed:
         self._task.cancel()
         await self._session.close()
 
-    async def wait(self, matches, timeout_s: float = 5.0) -> dict:  # type: ignore[no-untyped-def]
-        async def first() -> dict:
+    async def wait(self, matches: Callable[[dict[str, Any]], bool], timeout_s: float = 5.0) -> dict[str, Any]:
+        async def first() -> dict[str, Any]:
             while True:
                 for event in self.events:
                     if matches(event):
@@ -117,7 +124,7 @@ class Feed:
         return [e["type"] for e in self.events]
 
 
-async def test_the_feed_starts_with_a_snapshot_and_streams_posts_and_updates_in_place(world) -> None:
+async def test_the_feed_starts_with_a_snapshot_and_streams_posts_and_updates_in_place(world: World) -> None:
     slack, _, page = world
     async with Feed(page, "U_ALICE") as alice:
         snapshot = alice.events[0]
@@ -132,7 +139,7 @@ async def test_the_feed_starts_with_a_snapshot_and_streams_posts_and_updates_in_
         assert logged == ["chat.postMessage", "chat.update"]
 
 
-async def test_each_person_sees_only_their_ephemerals_dms_and_channels(world) -> None:
+async def test_each_person_sees_only_their_ephemerals_dms_and_channels(world: World) -> None:
     slack, _, page = world
     async with Feed(page, "U_DAVE") as dave, Feed(page, "U_BOB") as bob:
         assert [c["name"] for c in dave.events[0]["channels"]] == ["general"]  # the stranger
@@ -148,7 +155,7 @@ async def test_each_person_sees_only_their_ephemerals_dms_and_channels(world) ->
         assert not [e for e in dave.events if e["type"] in ("message", "ephemeral")]
 
 
-async def test_a_refused_call_reaches_the_page_as_slacks_error(world) -> None:
+async def test_a_refused_call_reaches_the_page_as_slacks_error(world: World) -> None:
     slack, _, page = world
     async with Feed(page, "U_CAROL") as carol:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
@@ -158,7 +165,7 @@ async def test_a_refused_call_reaches_the_page_as_slacks_error(world) -> None:
         assert refused["errors"] == ["must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]
 
 
-async def test_a_slash_command_from_the_page_is_a_signed_form_and_its_answer_an_ephemeral(world) -> None:
+async def test_a_slash_command_from_the_page_is_a_signed_form_and_its_answer_an_ephemeral(world: World) -> None:
     slack, app, page = world
     app.answer = {"response_type": "ephemeral", "text": "Got it: drafting #1"}
     async with Feed(page, "U_CAROL") as carol:
@@ -173,10 +180,11 @@ async def test_a_slash_command_from_the_page_is_a_signed_form_and_its_answer_an_
     assert form["response_url"].startswith(slack.url + "/response/")
 
 
-async def test_a_click_and_a_modal_submission_are_signed_payloads_and_errors_stay_in_the_modal(world) -> None:
+async def test_a_click_and_a_modal_submission_are_signed_payloads_and_errors_stay_in_the_modal(world: World) -> None:
     slack, app, page = world
     actions = {"type": "actions", "block_id": "draft_1", "elements": [
-        {"type": "button", "action_id": "signoff_edit", "value": "1:2:abc", "text": {"type": "plain_text", "text": "Edit"}}]}
+        {"type": "button", "action_id": "signoff_edit", "value": "1:2:abc",
+         "text": {"type": "plain_text", "text": "Edit"}}]}
     posted = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft", blocks=[actions])
     clicked = await to_page(page, "/click", **{"as": "U_ALICE", "channel": "C_GENERAL", "ts": posted["ts"],
                                                "block_index": 0, "action_id": "signoff_edit"})
@@ -205,7 +213,7 @@ async def test_a_click_and_a_modal_submission_are_signed_payloads_and_errors_sta
     assert refused == {"ok": False, "error": "view_not_found"}  # a view is its opener's only
 
 
-async def test_a_thread_reply_is_posted_and_delivered_as_a_signed_event(world) -> None:
+async def test_a_thread_reply_is_posted_and_delivered_as_a_signed_event(world: World) -> None:
     slack, app, page = world
     parent = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft")
     sent = await to_page(page, "/send", **{"as": "U_BOB", "channel": "C_GENERAL", "text": "shorter please",
@@ -218,7 +226,7 @@ async def test_a_thread_reply_is_posted_and_delivered_as_a_signed_event(world) -
                                                      "thread_ts": parent["ts"], "channel_type": "channel"}
 
 
-async def test_typed_mentions_become_slack_mentions_and_markup_characters_are_escaped(world) -> None:
+async def test_typed_mentions_become_slack_mentions_and_markup_characters_are_escaped(world: World) -> None:
     slack, app, page = world
     parent = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft")
     sent = await to_page(page, "/send", **{"as": "U_ALICE", "channel": "C_GENERAL", "thread_ts": parent["ts"],
@@ -228,13 +236,13 @@ async def test_typed_mentions_become_slack_mentions_and_markup_characters_are_es
     assert json.loads(app.received[-1]["body"])["event"]["text"] == expected
 
 
-async def test_the_stranger_cannot_act_in_the_private_channel(world) -> None:
+async def test_the_stranger_cannot_act_in_the_private_channel(world: World) -> None:
     _, app, page = world
     answer = await to_page(page, "/send", **{"as": "U_DAVE", "channel": "C_LAUNCHES", "text": "/draft x"})
     assert answer == {"ok": False, "error": "channel_not_found"} and app.received == []
 
 
-async def test_an_answer_to_a_click_on_an_ephemeral_replaces_that_ephemeral(world) -> None:
+async def test_an_answer_to_a_click_on_an_ephemeral_replaces_that_ephemeral(world: World) -> None:
     slack, app, page = world
     buttons = [{"type": "actions", "elements": [{"type": "button", "action_id": "retry", "value": "1",
                                                  "text": {"type": "plain_text", "text": "Retry"}}]}]
@@ -254,8 +262,8 @@ async def test_an_answer_to_a_click_on_an_ephemeral_replaces_that_ephemeral(worl
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=300).filter(lambda t: t.strip()))
-async def test_any_text_typed_reaches_the_app_exactly_and_validly_signed(world, text: str) -> None:
-    slack, app, page = world
+async def test_any_text_typed_reaches_the_app_exactly_and_validly_signed(world: World, text: str) -> None:
+    _, app, page = world
     app.answer, before = None, len(app.received)
     await to_page(page, "/send", **{"as": "U_ERIN", "channel": "C_GENERAL", "text": "/signoff " + text})
     [request] = app.received[before:]

@@ -8,8 +8,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # playwright is optional at run time: without it the browser tests skip
+    from playwright.async_api import Browser, Playwright
 
 CHROMIUM = Path(os.environ.get("SIGNOFF_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,5 +31,5 @@ def why_no_browser() -> str | None:
 needs_browser = pytest.mark.skipif(why_no_browser() is not None, reason=ENABLE)
 
 
-async def launch(playwright):  # type: ignore[no-untyped-def]
+async def launch(playwright: Playwright) -> Browser:
     return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)

@@ -2,6 +2,7 @@
 reaching the real bot and worker as signed Slack requests."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
-async def page_url(database_url: str, redis_url: str):
+async def page_url(database_url: str, redis_url: str) -> AsyncIterator[str]:
     settings = load_settings(signoff_fetch_topic_urls=False)
     async with stack_for(settings, database_url, redis_url) as stack:
         page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret)
@@ -89,7 +90,8 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             await browser.close()
 
 
-async def test_the_digest_links_to_the_draft_and_a_mention_in_the_thread_gets_eyes(database_url: str, redis_url: str) -> None:
+async def test_the_digest_links_to_the_draft_and_a_mention_in_the_thread_gets_eyes(
+        database_url: str, redis_url: str) -> None:
     from playwright.async_api import async_playwright, expect
 
     settings = load_settings(signoff_fetch_topic_urls=False)
@@ -135,7 +137,7 @@ HOSTILE = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pw
 
 
 @pytest.fixture
-async def bare_page():
+async def bare_page() -> AsyncIterator[tuple[LocalSlack, Page]]:
     """The local Slack and its page with no app behind them: what the page shows of what is posted."""
     slack = LocalSlack()
     await slack.start()
@@ -146,7 +148,7 @@ async def bare_page():
     await slack.stop()
 
 
-async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page) -> None:
+async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page: tuple[LocalSlack, Page]) -> None:
     """Whatever the app (or a model, or a person) puts in mrkdwn and plain text is shown as text."""
     from playwright.async_api import async_playwright, expect
 
@@ -172,7 +174,7 @@ async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page) -> Non
             await browser.close()
 
 
-async def test_a_message_slack_would_refuse_is_shown_as_slacks_error(bare_page) -> None:
+async def test_a_message_slack_would_refuse_is_shown_as_slacks_error(bare_page: tuple[LocalSlack, Page]) -> None:
     from playwright.async_api import async_playwright, expect
 
     slack, page = bare_page
