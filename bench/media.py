@@ -109,7 +109,8 @@ def child(step: str, path: str, repeat: int) -> None:
 def measure(step: str, path: Path, repeat: int) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--child", step, str(path), "--repeat", str(repeat)],
                          check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:

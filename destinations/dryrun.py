@@ -1,6 +1,8 @@
 """A destination that publishes nothing: it records what would have been sent."""
 from __future__ import annotations
 
+from typing import Any
+
 from destinations.base import EMPTY_TEXT, Capabilities, Part, Post, PublishResult
 from destinations.media.checks import images_for
 from destinations.media.fit import describe
@@ -24,7 +26,7 @@ class DryRun:
         self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
     ) -> PublishResult:
         self.sent.append((post, part))
-        detail: dict = {"chars": len(part.text)}
+        detail: dict[str, Any] = {"chars": len(part.text)}
         if images := images_for(post.images, part.index):
             detail["images"] = [{"sha256": i.sha256, "alt": i.alt, "as": describe(i)} for i in images]
         return PublishResult(external_id=f"dryrun-{idempotency_key[:12]}", detail=detail)

@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 from tweepy.asynchronous import AsyncClient
@@ -86,7 +87,7 @@ class X:
                     text=part.text, in_reply_to_tweet_id=reply_to, media_ids=media_ids, user_auth=True
                 )
         tweet_id = str(response.data["id"])
-        detail: dict = {"weighted_length": x_weighted_length(part.text)}
+        detail: dict[str, Any] = {"weighted_length": x_weighted_length(part.text)}
         if media_ids:
             detail["media_ids"] = media_ids
         return PublishResult(external_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}", detail=detail)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ _REQUESTS_SINCE = select(func.count()).select_from(Draft).where(
 
 async def request_draft(session: AsyncSession, *, team_id: str, channel_id: str, user_id: str,
                         topic: str, destinations: list[str], now: datetime,
-                        publish_at: datetime | None = None, sources: list[dict] | None = None) -> Accepted:
+                        publish_at: datetime | None = None, sources: list[dict[str, Any]] | None = None) -> Accepted:
     """`sources`: material the request came with (a Slack message the draft was started from), as
     {"title", "url", "excerpt", "kind"}; kept in the request's audit event for the writer."""
     # Core inserts: nothing here needs the rows as tracked objects, only their ids.
@@ -57,7 +58,7 @@ async def requests_since(session: AsyncSession, user_id: str, since: datetime) -
     return (await session.execute(_REQUESTS_SINCE, {"user_id": user_id, "since": since})).scalar_one()
 
 
-async def given_sources(session: AsyncSession, draft_id: int) -> list[dict]:
+async def given_sources(session: AsyncSession, draft_id: int) -> list[dict[str, Any]]:
     """The sources a draft was requested with (none for a plain /draft)."""
     detail = await session.scalar(select(AuditEvent.detail).where(
         AuditEvent.draft_id == draft_id, AuditEvent.kind == "requested").order_by(AuditEvent.seq).limit(1))

@@ -19,6 +19,7 @@ from bot.parsing.draft_ids import NotOurValue
 from bot.slack.notify import show_draft
 from storage import decisions, queries
 from storage.errors import UnknownDraft
+from storage.models import Draft
 from storage.transitions import Outcome, Refusal, refused
 
 log = logging.getLogger("signoff.bot.listeners.bulk")
@@ -74,7 +75,9 @@ async def _decide(deps: BotDeps, origin: Origin, item: Shown, *, approve: bool) 
 
 async def _after(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcomes: list[tuple[int, Outcome]],
                  *, approve: bool) -> None:
-    decided, counted, refusals = [], [], []
+    decided: list[int] = []
+    counted: list[int] = []
+    refusals: list[tuple[int, Refusal | None, Draft | None]] = []
     for draft_id, outcome in outcomes:
         if outcome.ok and outcome.draft is not None:
             (decided if outcome.final else counted).append(draft_id)

@@ -94,7 +94,7 @@ def decode(img: PILImage.Image) -> PILImage.Image:
         img.load()
         upright = img
         if img.getexif().get(ORIENTATION, 1) != 1:
-            upright = ImageOps.exif_transpose(img) or img
+            upright = ImageOps.exif_transpose(img)
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
         mode = "RGBA" if has_alpha else "RGB"
         return upright if upright.mode == mode else upright.convert(mode)

@@ -29,11 +29,11 @@ SUBSCRIPTIONS = {"message": {"message.channels", "message.groups"}, "app_home_op
 def registered_events() -> set[str]:
     """Every `app.event("…")` in the listeners, read from the source (what the app registers)."""
     import ast
-    found = set()
+    found: set[str] = set()
     for path in (MANIFEST.parent / "bot" / "listeners").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "event"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.add(node.args[0].value)
     return found
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator, Sequence
 
 import httpx
 import pytest
 
+from destinations.base import PublishResult
 from destinations.bluesky import Bluesky
 from destinations.errors import PermanentError, RetryableError
-from destinations.media.image import load_image
+from destinations.media.image import Image, load_image
 from tests.destinations.fakes.bluesky_media import FakeBlueskyMedia, raw_cid
 from tests.destinations.fakes.images import png
 from tests.destinations.fakes.posts import make_post
@@ -17,24 +19,26 @@ NOISY = load_image(png(1600, 1000, noise=True), alt="A busy dashboard")
 
 
 @pytest.fixture
-async def fake():
+async def fake() -> AsyncIterator[FakeBlueskyMedia]:
     async with FakeBlueskyMedia() as server:
         yield server
 
 
 @pytest.fixture
-async def http():
+async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=2.0)) as client:
         yield client
 
 
-async def publish(fake: FakeBlueskyMedia, http: httpx.AsyncClient, text: str, images=()):
+async def publish(
+        fake: FakeBlueskyMedia, http: httpx.AsyncClient, text: str, images: Sequence[Image] = ()) -> PublishResult:
     dest = Bluesky("signoff.test", "abcd-efgh-ijkl-mnop", http, service_url=fake.url)
     post = make_post(text, images=tuple(images))
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=None)
 
 
-async def test_images_become_blobs_in_an_images_embed_with_alt_and_aspect_ratio(fake, http):
+async def test_images_become_blobs_in_an_images_embed_with_alt_and_aspect_ratio(
+        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
     await publish(fake, http, "Launch numbers.", [CHART])
     [entry] = fake.posts[0]["embed"]["images"]
     assert fake.posts[0]["embed"]["$type"] == "app.bsky.embed.images"
@@ -46,7 +50,8 @@ async def test_images_become_blobs_in_an_images_embed_with_alt_and_aspect_ratio(
     assert upload.headers["Content-Type"] == "image/png" and upload.body == CHART.data
 
 
-async def test_an_image_over_the_blob_limit_is_resized_below_it_keeping_its_shape(fake, http):
+async def test_an_image_over_the_blob_limit_is_resized_below_it_keeping_its_shape(
+        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
     assert NOISY.size > 1_000_000
     await publish(fake, http, "Dashboard.", [NOISY])
     [entry] = fake.posts[0]["embed"]["images"]
@@ -56,7 +61,8 @@ async def test_an_image_over_the_blob_limit_is_resized_below_it_keeping_its_shap
     assert entry["alt"] == NOISY.alt
 
 
-async def test_the_fake_refuses_a_blob_over_the_lexicon_limit_as_the_pds_does(fake, http):
+async def test_the_fake_refuses_a_blob_over_the_lexicon_limit_as_the_pds_does(
+        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
     # What would happen without fitting: proof that the fake enforces the real limit.
     dest = Bluesky("signoff.test", "abcd-efgh-ijkl-mnop", http, service_url=fake.url)
     uploaded = await dest._call("POST", "com.atproto.repo.uploadBlob", content=NOISY.data,
@@ -68,7 +74,7 @@ async def test_the_fake_refuses_a_blob_over_the_lexicon_limit_as_the_pds_does(fa
                          json={"repo": fake.did, "collection": "app.bsky.feed.post", "record": record})
 
 
-async def test_four_images_keep_their_order(fake, http):
+async def test_four_images_keep_their_order(fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
     colors = ["red", "green", "blue", "black"]
     images = [load_image(png(100 + i, 50, color=c), alt=c) for i, c in enumerate(colors)]
     await publish(fake, http, "Four.", images)
@@ -77,7 +83,8 @@ async def test_four_images_keep_their_order(fake, http):
     assert [e["aspectRatio"]["width"] for e in entries] == [100, 101, 102, 103]
 
 
-async def test_a_lost_upload_answer_is_retryable_and_posts_nothing(fake, http):
+async def test_a_lost_upload_answer_is_retryable_and_posts_nothing(
+        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
     fake.fail_next(kind="drop", path="/xrpc/com.atproto.repo.uploadBlob")
     with pytest.raises(RetryableError, match="nothing was posted"):
         await publish(fake, http, "Launch.", [CHART])

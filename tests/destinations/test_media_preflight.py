@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from hypothesis import given, settings
@@ -19,7 +21,7 @@ RED = load_image(png(color="red"), alt="A red square")
 
 
 @pytest.fixture
-async def built():
+async def built() -> AsyncIterator[dict[str, Destination]]:
     async with httpx.AsyncClient() as http:
         yield build_destinations(list(KNOWN), FULL, http)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,12 +18,12 @@ PHOTO = load_image(encoded("JPEG", 800, 600), alt="")
 
 
 @pytest.fixture
-async def fake():
+async def fake() -> AsyncIterator[FakeWebhook]:
     async with FakeWebhook("shh") as server:
         yield server
 
 
-async def test_images_travel_inline_base64_with_their_digest_under_the_signature(fake):
+async def test_images_travel_inline_base64_with_their_digest_under_the_signature(fake: FakeWebhook) -> None:
     async with httpx.AsyncClient() as http:
         dest = Webhook(fake.hook_url, "shh", http)
         post = make_post("Launch numbers.", images=(CHART, PHOTO))
@@ -38,7 +39,7 @@ async def test_images_travel_inline_base64_with_their_digest_under_the_signature
         assert entry["bytes"] == len(data)
 
 
-async def test_a_text_only_body_has_no_images_key():
+async def test_a_text_only_body_has_no_images_key() -> None:
     async with httpx.AsyncClient() as http:
         dest = Webhook("http://hook.test", "shh", http)
         post = make_post("Just text.")

@@ -81,14 +81,14 @@ def event_payload(variant: str, *, user: str, channel: str, thread_ts: str, ts: 
     return envelope
 
 
-def home_opened_payload(user: str) -> dict:
+def home_opened_payload(user: str) -> dict[str, Any]:
     envelope = fixture("event_app_home_opened")
     envelope["event_id"] = f"Ev{next(_unique):08d}"
     envelope["event"].update(user=user, channel=f"D_{user}")
     return envelope
 
 
-def home_click_payload(user: str, home: dict, action_id: str, *, nth: int = 0) -> dict:
+def home_click_payload(user: str, home: dict[str, Any], action_id: str, *, nth: int = 0) -> dict[str, Any]:
     """A click on the `nth` button `action_id` in a published App Home view (a section's accessory
     or an actions block's element)."""
     found = []

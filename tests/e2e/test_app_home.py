@@ -4,25 +4,28 @@ Undo / Unschedule, refused to strangers) and what was published lately; admins s
 Drafts of channels the person is not in never show."""
 from __future__ import annotations
 
+from typing import Any
+
 from bot.blocks import action_ids
 from launch.local_slack.stack import LocalStack
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.slack_fixtures import home_click_payload, home_opened_payload
 
 
-async def open_home(stack: LocalStack, user: str) -> dict:
+async def open_home(stack: LocalStack, user: str) -> dict[str, Any]:
     before = stack.slack.homes.get(user)
     reply = await stack.user(user).send_event(home_opened_payload(user))
     assert reply.status == 200
-    return await stack.slack.wait_for(lambda: stack.slack.homes.get(user) is not before and stack.slack.homes.get(user),
-                                      10)
+    home: dict[str, Any] = await stack.slack.wait_for(
+        lambda: stack.slack.homes.get(user) is not before and stack.slack.homes.get(user), 10)
+    return home
 
 
-def text_of(home: dict) -> str:
+def text_of(home: dict[str, Any]) -> str:
     return str(home["blocks"])
 
 
-async def test_the_home_lists_what_needs_my_decision_and_my_requests(database_url, redis_url) -> None:
+async def test_the_home_lists_what_needs_my_decision_and_my_requests(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_admins=["U_ADMIN"]) as stack:
         await stack.user("U_CAROL").slash("/draft", "carol's launch post")
@@ -42,7 +45,7 @@ async def test_the_home_lists_what_needs_my_decision_and_my_requests(database_ur
         assert "Configuration" in admin and "undo window" in admin
 
 
-async def test_drafts_of_channels_i_am_not_in_do_not_show(database_url, redis_url) -> None:
+async def test_drafts_of_channels_i_am_not_in_do_not_show(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB")) as stack:
         stack.slack.members["C_SECRET"] = {"U_CAROL", "U_BOB"}
         await stack.user("U_CAROL", channel_id="C_SECRET").slash("/draft", "the secret launch")
@@ -51,7 +54,7 @@ async def test_drafts_of_channels_i_am_not_in_do_not_show(database_url, redis_ur
         assert "secret launch" in text_of(await open_home(stack, "U_BOB"))
 
 
-async def test_scheduled_publishes_can_be_called_off_from_the_home(database_url, redis_url) -> None:
+async def test_scheduled_publishes_can_be_called_off_from_the_home(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_undo_s=300) as stack:
         await stack.user("U_CAROL").slash("/draft", "hold it")
@@ -78,7 +81,7 @@ async def test_scheduled_publishes_can_be_called_off_from_the_home(database_url,
         assert "pending" in told[0].text or "nothing to decide" in told[0].text
 
 
-async def test_refresh_publishes_the_home_again(database_url, redis_url) -> None:
+async def test_refresh_publishes_the_home_again(database_url: str, redis_url: str) -> None:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",)) as stack:
         home = await open_home(stack, "U_ALICE")
         assert "Nothing is waiting for you" in text_of(home)

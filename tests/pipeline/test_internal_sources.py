@@ -29,5 +29,6 @@ async def test_the_offline_writer_uses_the_message_but_does_not_link_to_it() -> 
     result = await run_pipeline(brief, RunContext(measure=measure), [collect, curate, plan, write_offline, critique])
     assert "40" in result.text and "slack.com" not in result.text
     assert result.sources and result.sources[0].kind == "slack"  # kept by curate, shown as reference [1]
+    assert result.critique is not None
     assert all(c.supported for c in result.critique.claims)
     assert MESSAGE.public_url is None

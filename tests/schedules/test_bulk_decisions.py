@@ -3,9 +3,14 @@ shown draft is decided one by one under the usual rules, and the answer lists wh
 what was refused and why — four eyes, a draft changed since the digest, a stranger's click."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
+from launch.local_slack.server import Message
 from launch.local_slack.stack import LocalStack
 from storage import schedules
 from storage.clock import utcnow
@@ -14,20 +19,21 @@ from tests.schedules.test_e2e_schedules import run_minutely_cron
 
 
 @pytest.fixture
-async def stack(database_url: str, redis_url: str):
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
                           signoff_sweep_interval_s=0.5, signoff_digest_schedule="off") as running:
         yield running
 
 
-async def post_digest(stack: LocalStack, sessionmaker):  # type: ignore[no-untyped-def]
+async def post_digest(stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> Message:
     async with sessionmaker.begin() as session:
         await schedules.set_channel_config(session, channel_id="C_GENERAL", value={"schedule": "daily 00:00"},
                                            user_id="U_ALICE", now=utcnow())
     await run_minutely_cron(stack)
     found = await stack.slack.wait_for(lambda: [m for m in stack.slack.channel_messages("C_GENERAL")
                                                 if "waiting for approval" in m.text], 30)
-    return found[0]
+    digest: Message = found[0]
+    return digest
 
 
 def answers_to(stack: LocalStack, user: str) -> list[str]:
@@ -35,7 +41,8 @@ def answers_to(stack: LocalStack, user: str) -> list[str]:
             and ("Approved" in e["text"] or "Skipped" in e["text"])]
 
 
-async def test_approve_all_shown_decides_each_draft_under_the_usual_rules(stack, sessionmaker) -> None:
+async def test_approve_all_shown_decides_each_draft_under_the_usual_rules(
+        stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "carol one")
     await stack.user("U_CAROL").slash("/draft", "carol two")
     await stack.user("U_ALICE").slash("/draft", "alice's own")
@@ -57,7 +64,8 @@ async def test_approve_all_shown_decides_each_draft_under_the_usual_rules(stack,
     assert shows(drafts[1], action_ids.APPROVE) and shows(drafts[2], action_ids.APPROVE)
 
 
-async def test_skip_all_shown_and_a_strangers_click(stack, sessionmaker) -> None:
+async def test_skip_all_shown_and_a_strangers_click(
+        stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await stack.user("U_CAROL").slash("/draft", "one")
     await stack.user("U_CAROL").slash("/draft", "two")
     drafts = [await wait_for_draft(stack.slack, n) for n in (1, 2)]
@@ -73,7 +81,8 @@ async def test_skip_all_shown_and_a_strangers_click(stack, sessionmaker) -> None
     await stack.slack.wait_for(lambda: all(not shows(d, action_ids.APPROVE) for d in drafts), 10)
 
 
-async def _open_edit(stack: LocalStack, draft) -> dict:  # type: ignore[no-untyped-def]
+async def _open_edit(stack: LocalStack, draft: Message) -> dict[str, Any]:
     opened = len(stack.slack.views)
     await stack.user("U_BOB").click(draft, action_ids.EDIT)
-    return (await stack.slack.wait_for(lambda: stack.slack.views[opened:], 10))[0]
+    view: dict[str, Any] = (await stack.slack.wait_for(lambda: stack.slack.views[opened:], 10))[0]
+    return view

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
 from aiohttp import web
 
@@ -41,7 +42,7 @@ class FakeBlueskyMedia(FakeBluesky):
         return web.json_response({"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime,
                                            "size": len(data)}})
 
-    def _invalid(self, record: dict) -> str | None:
+    def _invalid(self, record: dict[str, Any]) -> str | None:
         if problem := super()._invalid(record):
             return problem
         embed = record.get("embed")
@@ -68,7 +69,7 @@ class FakeBlueskyMedia(FakeBluesky):
                 return "aspectRatio must have positive width and height"
         return None
 
-    def blob_of(self, image_entry: dict) -> bytes:
+    def blob_of(self, image_entry: dict[str, Any]) -> bytes:
         return self.blobs[image_entry["image"]["ref"]["$link"]][1]
 
 

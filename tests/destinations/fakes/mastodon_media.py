@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import Any
 
 from aiohttp import web
 from PIL import Image as PILImage
@@ -21,7 +22,7 @@ MAX_IMAGE_BYTES = 16 * 1024 * 1024
 class FakeMastodonMedia(FakeMastodon):
     def __init__(self, *args: object, polls_to_process: int = 2, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.media: dict[str, dict] = {}
+        self.media: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.polls_to_process = polls_to_process
         self._polls: dict[str, int] = {}

@@ -23,7 +23,7 @@ def parse_form(content_type: str, body: bytes) -> dict[str, FormPart]:
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body)
     fields: dict[str, FormPart] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         assert isinstance(part, Message)
         name = part.get_param("name", header="content-disposition")
         data = part.get_payload(decode=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ from tests.destinations.fakes.slack import FakeSlack, slack_error
 class FakeSlackMedia(FakeSlack):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.files: dict[str, dict] = {}
+        self.files: dict[str, dict[str, Any]] = {}
         self._file_ids = itertools.count(1)
 
     def routes(self, app: web.Application) -> None:

@@ -9,6 +9,7 @@ import base64
 import binascii
 import io
 import itertools
+from typing import Any
 
 from aiohttp import web
 from PIL import Image as PILImage
@@ -22,7 +23,7 @@ _FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP"
 class FakeXMedia(FakeX):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.media: dict[str, dict] = {}  # id -> {"data", "type", "alt"}
+        self.media: dict[str, dict[str, Any]] = {}  # id -> {"data", "type", "alt"}
         self.tweet_media: dict[str, list[str]] = {}
         self._media_ids = itertools.count(1880000000000000001)
 
