@@ -100,7 +100,7 @@ def history(draft: Draft, events: list[AuditEvent], runs: list[Run]) -> str:
     if len(events) > len(shown):
         lines.append(f"_…{len(events) - len(shown)} earlier events not shown_")
     lines += [_event_line(e) for e in shown]
-    if draft.current_revision > 1 and draft.status in ("pending", "needs_attention"):
+    if (draft.current_revision or 0) > 1 and draft.status in ("pending", "needs_attention"):
         lines.append(f"_Go back with `/signoff restore {draft.id} <revision>`._")
     if runs:
         lines.append("*Runs*")
