@@ -35,6 +35,7 @@ class PostClaim(str, Enum):
 class MessageClaim:
     outcome: PostClaim
     ts: str | None = None
+    since: datetime | None = None  # unknown: when the earlier poster claimed it
 
 
 def _columns(which: Which):  # type: ignore[no-untyped-def]
@@ -49,8 +50,8 @@ async def claim_post(session: AsyncSession, draft_id: int, which: Which, *, now:
         .values({posting_column: now}))
     if rowcount(claimed) == 1:
         return MessageClaim(PostClaim.go)
-    ts = (await session.execute(select(ts_column).where(_drafts.c.id == draft_id))).scalar_one()
-    return MessageClaim(PostClaim.posted, ts) if ts else MessageClaim(PostClaim.unknown)
+    ts, since = (await session.execute(select(ts_column, posting_column).where(_drafts.c.id == draft_id))).one()
+    return MessageClaim(PostClaim.posted, ts) if ts else MessageClaim(PostClaim.unknown, since=since)
 
 
 async def retake(session: AsyncSession, draft_id: int, which: Which, *, now: datetime) -> MessageClaim:

@@ -5,7 +5,9 @@ posting a second copy.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,10 +20,12 @@ from bot.slack.presenters import draft_view, parent_view
 from bot.blocks.text import escape_mrkdwn
 from storage import messages, queries, runs
 from storage.clock import utcnow
-from storage.messages import PostClaim, Which
+from storage.messages import MessageClaim, PostClaim, Which
 from storage.models import Draft
 
 log = logging.getLogger("signoff.notify")
+
+IN_FLIGHT_MARGIN_S = 2.0
 
 
 async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
@@ -51,6 +55,7 @@ async def _post_once(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
     async with sessionmaker.begin() as session:
         claim = await messages.claim_post(session, draft.id, which, now=utcnow())
     if claim.outcome is PostClaim.unknown:
+        await _let_in_flight_post_land(client, claim)
         found = await find_posted(client, draft, which)
         async with sessionmaker.begin() as session:
             if found:
@@ -71,6 +76,19 @@ async def _post_once(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
     async with sessionmaker.begin() as session:
         await messages.store_posted(session, draft.id, which, answer["ts"])
     return str(answer["ts"]), True
+
+
+async def _let_in_flight_post_land(client: AsyncWebClient, claim: MessageClaim) -> None:
+    """The earlier poster may have been stopped while its chat.postMessage was on the wire: Slack can
+    still act on it for as long as that call could take. Look only once that time has passed, or a
+    post landing after the look would be made a second time."""
+    if claim.since is None:
+        return
+    landed_by = claim.since + timedelta(seconds=float(client.timeout or 0) + IN_FLIGHT_MARGIN_S)
+    wait_s = (landed_by - utcnow()).total_seconds()
+    if wait_s > 0:
+        log.info("waiting %.1f s for an earlier post to land before looking for it", wait_s)
+        await asyncio.sleep(wait_s)
 
 
 async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
