@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
+from launch.local_slack.limits import SlackLimits, limits_middleware
+
 
 @dataclass
 class Message:
@@ -34,7 +36,9 @@ class LocalSlack:
     """State is kept in memory: messages by (channel, ts), ephemerals, views, reactions, every call."""
 
     def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
-                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local") -> None:
+                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local",
+                 limits: SlackLimits | None = None) -> None:
+        self.limits = limits  # Slack's rate limits, enforced only when given
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.app_token = app_token
         self.sockets: list[web.WebSocketResponse] = []
@@ -99,7 +103,7 @@ class LocalSlack:
 
     # -- server -----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[limits_middleware(self.limits)] if self.limits else [])
         app.router.add_post("/api/{method}", self._dispatch)
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)
