@@ -112,7 +112,7 @@ def limits_middleware(limits: SlackLimits) -> Callable[[web.Request, Handler], A
 async def _channel(request: web.Request) -> str | None:
     """The call's channel, wherever the client put it (aiohttp caches the body for the handler)."""
     channel = request.query.get("channel")
-    if channel or not request.can_read_body:
+    if channel or not request.body_exists:
         return channel
     if request.content_type == "application/json":
         try:

@@ -132,7 +132,7 @@ class LocalSlack:
 
     async def _args(self, request: web.Request) -> dict:
         args: dict[str, Any] = dict(request.query)
-        if request.can_read_body:
+        if request.body_exists:  # (not can_read_body: the rate limits may have read it already)
             if request.content_type == "application/json":
                 args.update(await request.json())
             else:
