@@ -65,7 +65,8 @@ async def startup(ctx: Ctx) -> None:
     deps = WorkerDeps(
         engine=engine, sessionmaker=create_sessionmaker(engine, redactor=redactor), clock=ctx.get(CLOCK, utcnow),
         slack=build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
-                                 session=slack_http, pacer=Pacer(ctx["redis"])),
+                                 session=slack_http,
+                                 pacer=Pacer(ctx["redis"]) if settings.signoff_slack_pacing else None),
         http=http,
         destinations=build_destinations(settings.signoff_destinations, destination_config(settings), http),
         stages=tuple(ctx[STAGES]) if STAGES in ctx else tuple(build_stages(pipeline_config(settings), http)),

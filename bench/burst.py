@@ -8,7 +8,8 @@ worker, and a bare Bolt app (bench/bare.py) that receives the same burst at the 
 loaded machine. Before the burst, one draft alone measures the single-draft latency.
 
 Reported: makespan (first /draft sent → last draft message in Slack) against the floor
-max(single draft, posts per channel × 1 s, rounds of concurrency × model calls per draft × L),
+max(single draft, posts per channel × 1 s, chat.update's Tier 3 budget for one update per draft,
+rounds of concurrency × model calls per draft × L); Slack's terms count only with limits enforced),
 per-draft latency, 429s received, jobs retried or given up, Slack calls per draft, ack p50/p99/max
 against bare Bolt, and the peak RSS of bot and worker.
 
@@ -37,6 +38,8 @@ from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slas
 
 MODEL_CALLS_PER_DRAFT = 2  # write + critique
 POSTS_PER_DRAFT = 2        # the parent line and the draft in its thread
+UPDATES_PER_DRAFT = 1      # the parent line's final state (progress phrases are optional)
+UPDATE_TIER = (50, 50 / 60)  # chat.update, Tier 3: a bucket of 50, refilled at 50 a minute
 
 
 def peak_rss_mb(child: Child) -> float:
@@ -110,7 +113,8 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
     ext = Child("externals", "--model-delay", str(args.model_delay), *(["--limits"] if args.limits else []))
     e = await ext.start()
     sets = [f"--set=llm_base_url={e['model_url']}", "--set=llm_model=faithful", "--set=signoff_fetch_topic_urls=false",
-            f"--set=signoff_worker_concurrency={concurrency}", *[f"--set={s}" for s in args.set]]
+            f"--set=signoff_worker_concurrency={concurrency}", "--set=signoff_slack_pacing=true",
+            *[f"--set={s}" for s in args.set]]
     slack = ["--slack-api-url", e["slack_api_url"], "--bot-token", e["bot_token"]]
     bare = Child("bare-bot")
     bot = Child("signoff-bot", "--database-url", database_url, "--redis-url", redis_url, *slack, *sets)
@@ -129,7 +133,8 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
             single_at = loop.time()
             await closed_loop(http, s_url, s["secret"], [slash_body(f"single {concurrency}", channel="C_SINGLE")], 1)
             single = await wait_drafted(database_url, f"single {concurrency}", 1, args.timeout)
-            await asyncio.sleep(2.0)  # the single draft's channel budget refills
+            # Slack's budgets refill (warm-up and single draft spent some chat.update turns).
+            await asyncio.sleep(args.settle)
             print(f"concurrency {concurrency}: {args.drafts} /draft over {args.channels} channels within 1 s …",
                   file=sys.stderr)
             topics = [f"burst {concurrency} draft {i:04d}" for i in range(args.drafts)]
@@ -154,15 +159,17 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
     single_s = at[next(iter(single.values()))] - single_at
     posts_floor = math.ceil(args.drafts / args.channels) * POSTS_PER_DRAFT * 1.0
     model_floor = math.ceil(args.drafts / concurrency) * MODEL_CALLS_PER_DRAFT * args.model_delay
+    update_floor = max(0, args.drafts * UPDATES_PER_DRAFT - UPDATE_TIER[0]) / UPDATE_TIER[1] if args.limits else 0.0
     total_drafts = args.warmup + 1 + args.drafts
     return {"concurrency": concurrency, "makespan": makespan, "single": single_s, "posts_floor": posts_floor,
-            "model_floor": model_floor, "floor": max(single_s, posts_floor, model_floor),
+            "model_floor": model_floor, "update_floor": update_floor,
+            "floor": max(single_s, posts_floor if args.limits else 0.0, model_floor, update_floor),
             "drafts": Summary.of(latencies), "missing": args.drafts - len(latencies),
             "refused": seen["refused"], "refused_by_method": seen["refused_by_method"],
             "calls": {m: n / total_drafts for m, n in sorted(seen["calls"].items())},
             "ack": Summary.of([a.latency_s for a in ours]), "ack_errors": sum(a.status != 200 for a in ours),
             "bare": Summary.of([a.latency_s for a in base]), "rss": rss,
-            "jobs": await job_outcomes(database_url)}
+            "jobs": await job_outcomes(database_url), "seen": seen}
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -176,6 +183,9 @@ async def run(args: argparse.Namespace) -> None:
             await migrated(database_url)
             results.append(await one_case(args, concurrency, database_url, redis_url))
     report(args, results, "PostgreSQL" if args.postgres else "SQLite")
+    if args.dump:
+        import json
+        Path(args.dump).write_text(json.dumps([{k: v for k, v in r.items() if k in ("seen",)} for r in results]))
 
 
 def report(args: argparse.Namespace, results: list[dict], db: str) -> None:
@@ -188,7 +198,7 @@ def report(args: argparse.Namespace, results: list[dict], db: str) -> None:
         jobs = r["jobs"]
         rows.append([r["concurrency"], f"{r['makespan']:.1f} s",
                      f"{r['floor']:.1f} s (single {r['single']:.1f}, posts {r['posts_floor']:.0f}, "
-                     f"model {r['model_floor']:.0f})", f"{r['makespan'] / r['floor']:.2f}×",
+                     f"updates {r['update_floor']:.0f}, model {r['model_floor']:.0f})", f"{r['makespan'] / r['floor']:.2f}×",
                      f"{r['drafts'].p50:.1f} / {r['drafts'].p99:.1f} s", r["refused"],
                      f"{jobs['retried']} / {jobs['dead']} / {jobs['failed drafts']}" + (
                          f", {r['missing']} missing" if r["missing"] else ""),
@@ -218,6 +228,9 @@ def main() -> None:
                         help="worker concurrencies to measure, one fresh stack each")
     parser.add_argument("--no-limits", dest="limits", action="store_false", help="the local Slack enforces no limits")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--dump", metavar="FILE", help="write what the local Slack saw (JSON), for a closer look")
+    parser.add_argument("--settle", type=float, default=20.0,
+                        help="seconds between the single draft and the burst, for Slack's budgets to refill")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the drafts")
     parser.add_argument("--postgres", metavar="URL", help="a scratch PostgreSQL database (its tables are dropped)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

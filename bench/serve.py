@@ -196,6 +196,8 @@ async def externals(args: argparse.Namespace) -> None:
     refused = limits.refused if limits else []
     _emit({"calls": dict(collections.Counter(c.method for c in slack.calls)), "refused": len(refused),
            "refused_by_method": dict(collections.Counter(r.method for r in refused)),
+           "refused_at": [(r.method, r.at) for r in refused],
+           "update_at": [c.at for c in slack.calls if c.method == "chat.update"],
            "drafted": {str(k): v for k, v in drafted.items()}, "model_calls": model.calls})
     await model.stop()
     await slack.stop()

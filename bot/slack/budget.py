@@ -2,9 +2,10 @@
 
 https://api.slack.com/apis/rate-limits: `chat.postMessage` allows about one message a second per
 channel; every other method belongs to a tier allowing about N calls a minute per workspace, with
-short bursts. We read a tier as a bucket of N calls refilled over a minute, and spend 90 % of it:
-the margin absorbs calls the pacer does not see (another app's token is not ours, but a restarted
-process's first calls are) and the network's jitter between our turn and Slack's clock.
+short bursts. We read a tier as a bucket of N calls refilled over a minute (the local Slack enforces
+the same) and spend all of it: the published numbers are minimums ("50+ per minute"), and a call
+reaches Slack after its turn, never before, so Slack's bucket is never emptier than ours. A 429
+that still arrives (a process that paced nothing, another reading of the limits) is waited out.
 """
 from __future__ import annotations
 
@@ -29,14 +30,13 @@ METHOD_TIERS = {
     "users.conversations": 3, "views.open": 4, "views.update": 4, "views.push": 4, "views.publish": 4,
     "reactions.add": 3, "users.info": 4,
 }
-SHARE = 0.9
 # One message a second per channel, and no burst: Slack's short burst allowance is left as margin.
 POST_PER_CHANNEL = Rate(per_s=1.0, burst=1)
 UNKNOWN_TIER = 2  # a method not listed above is assumed to be as strict as Tier 2
 
 
 def tier_rate(tier: int) -> Rate:
-    per_minute = TIER_PER_MINUTE[tier] * SHARE
+    per_minute = TIER_PER_MINUTE[tier]
     return Rate(per_s=per_minute / 60, burst=max(1, int(per_minute)))
 
 

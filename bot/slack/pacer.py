@@ -7,8 +7,9 @@ Redis' own clock, so processes on different machines agree) and sleeps until it;
 out in arrival order, so channels and processes share fairly. A 429 that still arrives pushes the
 limit's next turn past `Retry-After` for everyone.
 
-Optional calls (progress phrases) go only when the limit has room to spare now; otherwise they are
-skipped, since a newer state replaces them. Updates of one message that wait for the same turn are
+Optional calls (progress phrases) go only while their limit is all but unspent (one turn at most
+in use); otherwise they are skipped, since a newer state replaces them and a burst's final states
+need every turn. Updates of one message that wait for the same turn are
 coalesced: the latest state is sent once.
 """
 from __future__ import annotations
@@ -39,7 +40,7 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
-if optional and (wait > 0 or tat - now > tolerance / 2) then return '-1' end
+if optional and tat - now > interval then return '-1' end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%.3f', next_tat), 'PX', math.ceil(next_tat - now) + 1000)
 return string.format('%.3f', wait)
