@@ -40,7 +40,7 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
-if optional and tat - now > interval then return '-1' end
+if optional and (wait > 0 or tat - now > interval) then return '-1' end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%.3f', next_tat), 'PX', math.ceil(next_tat - now) + 1000)
 return string.format('%.3f', wait)
