@@ -140,9 +140,20 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
             topics = [f"burst {concurrency} draft {i:04d}" for i in range(args.drafts)]
             bodies = [slash_body(t, channel=f"C_BURST{i % args.channels}") for i, t in enumerate(topics)]
             rate = args.drafts / args.burst_s
+            spy = None
+            if args.profile_bot:  # where the bot's time goes while it acknowledges the burst
+                import subprocess
+                assert bot.process is not None
+                spy = subprocess.Popen([args.py_spy, "record", "--format", "raw", "--idle", "--rate", "500",
+                                        "--duration", str(int(args.burst_s + 3)), "--output",
+                                        f"{args.profile_bot}-{concurrency}.txt", "--pid", str(bot.process.pid)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                await asyncio.sleep(1.0)
             (ours, _), (base, _) = await asyncio.gather(open_loop(http, s_url, s["secret"], bodies, rate),
                                                        open_loop(http, b_url, b["secret"], bodies, rate))
             drafted = await wait_drafted(database_url, f"burst {concurrency} ", args.drafts, args.timeout)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait)
         rss = {"bot": peak_rss_mb(bot), "worker": peak_rss_mb(worker)}
     finally:
         for child in (worker, bot, bare):
@@ -228,6 +239,8 @@ def main() -> None:
                         help="worker concurrencies to measure, one fresh stack each")
     parser.add_argument("--no-limits", dest="limits", action="store_false", help="the local Slack enforces no limits")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--profile-bot", metavar="PREFIX", help="py-spy the bot during the burst (collapsed stacks)")
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable")
     parser.add_argument("--dump", metavar="FILE", help="write what the local Slack saw (JSON), for a closer look")
     parser.add_argument("--settle", type=float, default=20.0,
                         help="seconds between the single draft and the burst, for Slack's budgets to refill")
