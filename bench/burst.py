@@ -119,6 +119,8 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
     bare = Child("bare-bot")
     bot = Child("signoff-bot", "--database-url", database_url, "--redis-url", redis_url, *slack, *sets)
     worker = Child("worker", "--database-url", database_url, "--redis-url", redis_url, *slack, *sets)
+    if args.worker_nice:  # the deployment advice in docs/benchmarks.md: acks first, drafting second
+        worker.args = ["nice", "-n", str(args.worker_nice), *worker.args]
     loop = asyncio.get_running_loop()
     try:
         b, s = await bare.start(), await bot.start()
@@ -239,6 +241,7 @@ def main() -> None:
                         help="worker concurrencies to measure, one fresh stack each")
     parser.add_argument("--no-limits", dest="limits", action="store_false", help="the local Slack enforces no limits")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--worker-nice", type=int, default=0, help="run the worker at this niceness (nice -n)")
     parser.add_argument("--profile-bot", metavar="PREFIX", help="py-spy the bot during the burst (collapsed stacks)")
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable")
     parser.add_argument("--dump", metavar="FILE", help="write what the local Slack saw (JSON), for a closer look")
