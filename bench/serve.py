@@ -178,11 +178,11 @@ async def externals(args: argparse.Namespace) -> None:
     import collections
 
     from bench.model_stand_in import StandIn
-    from launch.local_slack.limits import SlackLimits
+    from launch.local_slack.rate_limits import SlackLimits
     from launch.local_slack.server import LocalSlack
 
     limits = SlackLimits() if args.limits else None
-    slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6), limits=limits)
+    slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6), rate_limits=limits)
     await slack.start()
     model = StandIn(delay_s=args.model_delay)
     await model.start()

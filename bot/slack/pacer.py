@@ -20,7 +20,8 @@ import contextvars
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -83,7 +84,7 @@ def workspace_of(token: str | None) -> str:
 @dataclass
 class _Waiting:
     kwargs: dict[str, Any]
-    done: asyncio.Future
+    done: asyncio.Future[Any]
     joined: int = 0
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
-from launch.local_slack.limits import SlackLimits, limits_middleware
+from launch.local_slack.rate_limits import SlackLimits, limits_middleware
 
 
 @dataclass
@@ -37,8 +37,8 @@ class LocalSlack:
 
     def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
                  bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local",
-                 limits: SlackLimits | None = None) -> None:
-        self.limits = limits  # Slack's rate limits, enforced only when given
+                 rate_limits: SlackLimits | None = None) -> None:
+        self.rate_limits = rate_limits  # Slack's rate limits, enforced only when given
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.app_token = app_token
         self.sockets: list[web.WebSocketResponse] = []
@@ -103,7 +103,7 @@ class LocalSlack:
 
     # -- server -----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[limits_middleware(self.limits)] if self.limits else [])
+        app = web.Application(middlewares=[limits_middleware(self.rate_limits)] if self.rate_limits else [])
         app.router.add_post("/api/{method}", self._dispatch)
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)

@@ -12,8 +12,8 @@ import json
 import secrets
 import sys
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis

@@ -8,7 +8,7 @@ import secrets
 import aiohttp
 from sqlalchemy import func, select
 
-from launch.local_slack.limits import SlackLimits
+from launch.local_slack.rate_limits import SlackLimits
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.stack import LocalStack
 from storage.db import create_engine, create_sessionmaker
@@ -17,7 +17,7 @@ from tests.e2e.conftest import wait_for_draft
 
 
 async def test_the_local_slack_answers_over_the_limit_as_slack_does() -> None:
-    slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6), limits=SlackLimits(post_burst=2))
+    slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6), rate_limits=SlackLimits(post_burst=2))
     await slack.start()
     headers = {"Authorization": f"Bearer {slack.bot_token}"}
     try:
@@ -41,7 +41,7 @@ async def test_the_local_slack_answers_over_the_limit_as_slack_does() -> None:
     assert [a.status for a in answers] == [200, 200, 429] and other_channel.status == 200
     assert over.headers["Retry-After"] == "1" and body == {"ok": False, "error": "ratelimited"}
     assert form_body == {"ok": False, "error": "ratelimited"}  # the channel is found in a form body too
-    assert [r.method for r in slack.limits.refused] == ["chat.postMessage"] * 3  # type: ignore[union-attr]
+    assert [r.method for r in slack.rate_limits.refused] == ["chat.postMessage"] * 3  # type: ignore[union-attr]
     assert len(slack.calls_to("chat.postMessage")) == 3  # a refused call is not served
 
 
@@ -58,13 +58,13 @@ async def _jobs(database_url: str) -> tuple[int, int, int]:
 
 
 async def test_a_burst_of_drafts_in_one_channel_meets_no_429(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, limits=SlackLimits()) as stack:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, rate_limits=SlackLimits()) as stack:
         carol = stack.user("U_CAROL")
         for i in range(4):
             await carol.slash("/draft", f"release notes part {i}")
         for n in range(1, 5):
             await wait_for_draft(stack.slack, n, timeout_s=30)
-        assert stack.slack.limits is not None and stack.slack.limits.refused == []
+        assert stack.slack.rate_limits is not None and stack.slack.rate_limits.refused == []
     assert await _jobs(database_url) == (0, 0, 4)
 
 
@@ -72,7 +72,7 @@ async def test_429s_from_a_stricter_slack_are_waited_out_without_failing_a_job(d
                                                                               redis_url: str) -> None:
     # One post every 2 s per channel and no burst: Signoff's budget (1 a second) runs into it.
     strict = SlackLimits(post_per_s=0.5, post_burst=1)
-    async with LocalStack(database_url=database_url, redis_url=redis_url, limits=strict) as stack:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, rate_limits=strict) as stack:
         carol = stack.user("U_CAROL")
         await carol.slash("/draft", "release notes for 2.4")
         await carol.slash("/draft", "release notes for 2.5")
