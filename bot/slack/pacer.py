@@ -19,8 +19,8 @@ import contextlib
 import contextvars
 import hashlib
 import logging
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
