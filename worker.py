@@ -33,6 +33,7 @@ from bot.queue import HEALTH_CHECK_INTERVAL_S, QUEUE_NAME, Queue
 from bot.redaction import redactor_for
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.client import build_slack_client
+from bot.slack.pacer import Pacer
 from destinations.registry import build_destinations
 from pipeline.factory import build_stages
 from storage.clock import utcnow
@@ -64,7 +65,8 @@ async def startup(ctx: Ctx) -> None:
     deps = WorkerDeps(
         engine=engine, sessionmaker=create_sessionmaker(engine, redactor=redactor), clock=ctx.get(CLOCK, utcnow),
         slack=build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
-                                 session=slack_http),
+                                 session=slack_http,
+                                 pacer=Pacer(ctx["redis"]) if settings.signoff_slack_pacing else None),
         http=http,
         destinations=build_destinations(settings.signoff_destinations, destination_config(settings), http),
         stages=tuple(ctx[STAGES]) if STAGES in ctx else tuple(build_stages(pipeline_config(settings), http)),
@@ -119,6 +121,15 @@ FUNCTIONS = [_job(run_draft, JobName.run_draft), _job(publish_draft, JobName.pub
 CRON_JOBS = cron_jobs()
 
 
+def _concurrency() -> int:
+    """SIGNOFF_WORKER_CONCURRENCY for `arq worker.WorkerSettings`, which reads it at import; a bad
+    setting is reported by `startup`, so here it only falls back to the default."""
+    try:
+        return load_settings().signoff_worker_concurrency
+    except SettingsError:
+        return int(Settings.model_fields["signoff_worker_concurrency"].default)
+
+
 class WorkerSettings:
     """For `arq worker.WorkerSettings`; `signoff worker` builds the same thing via `build_worker`."""
 
@@ -130,6 +141,7 @@ class WorkerSettings:
     poll_delay = 0.05
     max_tries = 5
     health_check_interval = HEALTH_CHECK_INTERVAL_S
+    max_jobs = _concurrency()
 
 
 def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worker:
@@ -138,6 +150,8 @@ def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worke
         queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
         max_tries=settings.signoff_max_job_attempts, health_check_interval=HEALTH_CHECK_INTERVAL_S,
         job_timeout=settings.signoff_run_timeout_s + 30, ctx={SETTINGS: settings},
+        # Jobs mostly wait (on the model, on Slack's pacing): many at once cost little.
+        max_jobs=settings.signoff_worker_concurrency,
         # Signals are ours: launch/worker_runner.py stops the worker (running jobs get a grace period).
         handle_signals=False)
     options.update(overrides)

@@ -3,6 +3,7 @@ reachable from the benchmark machine. The request's `model` picks a behaviour: f
 source, the same plus an invented figure and name, or copying a distracting note."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -14,13 +15,18 @@ from pipeline.textutil import sentences
 class StandIn:
     """A local OpenAI-compatible server playing a model: the request's `model` picks a behaviour."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay_s: float = 0.0) -> None:
+        self.delay_s = delay_s  # a real model's latency, for the burst benchmark
+        self.calls = 0
         self.off_topic: dict[str, str] = {}  # topic → a distracting note's text to copy
         self.url = ""
         self._runner: web.AppRunner | None = None
 
     async def _completions(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.calls += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         prompt = "\n".join(m["content"] for m in body["messages"])
         behaviour = body.get("model", "faithful")
         text = self._review(prompt) if "fact checker" in prompt else self._write(prompt, behaviour)

@@ -8,6 +8,10 @@ runs until its stdin closes (the benchmark exited) or --max-seconds pass.
   serve.py worker --database-url … --redis-url … --slack-api-url … --bot-token …
                                            Signoff's real arq worker
   serve.py slack                           local Slack only
+  serve.py externals [--limits] [--model-delay S]
+                                           local Slack (enforcing Slack's rate limits with --limits)
+                                           + a model answering after S seconds; when stdin closes it
+                                           prints what Slack saw (calls, 429s, drafts' times) and exits
   serve.py timed-worker --kind signoff|noop --jobs N …
                                            drain a prepared backlog, print rate, RSS, CPU, exit
 """
@@ -72,21 +76,24 @@ async def bare_bot(args: argparse.Namespace) -> None:
 
 
 async def signoff_bot(args: argparse.Namespace) -> None:
+    """With --slack-api-url and --bot-token, the bot talks to that Slack instead of its own."""
     from bot.process.runtime import start_bot
     from bot.settings import load_settings
 
-    slack = await _local_slack()
+    slack = await _local_slack() if not args.slack_api_url else None
+    api_url, token = (args.slack_api_url, args.bot_token) if slack is None else (slack.api_url, slack.bot_token)
     secret = secrets.token_hex(16)
     settings = load_settings(
-        slack_bot_token=slack.bot_token, slack_signing_secret=secret, slack_api_url=slack.api_url,
+        slack_bot_token=token, slack_signing_secret=secret, slack_api_url=api_url,
         redis_url=args.redis_url, database_url=args.database_url, signoff_approvers=args.approvers.split(","),
         signoff_destinations=["dryrun"], **_overrides(args.set))
     bot = await start_bot(settings, host="127.0.0.1", port=0)
-    _emit({"bot_url": f"http://127.0.0.1:{bot.port}", "secret": secret, "slack_api_url": slack.api_url,
-           "bot_token": slack.bot_token})
+    _emit({"bot_url": f"http://127.0.0.1:{bot.port}", "secret": secret, "slack_api_url": api_url,
+           "bot_token": token})
     await _until_stdin_closes(args.max_seconds)
     await bot.stop()
-    await slack.stop()
+    if slack is not None:
+        await slack.stop()
 
 
 async def worker(args: argparse.Namespace) -> None:
@@ -171,7 +178,36 @@ async def slack_only(args: argparse.Namespace) -> None:
     await slack.stop()
 
 
-ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only,
+async def externals(args: argparse.Namespace) -> None:
+    import collections
+
+    from bench.model_stand_in import StandIn
+    from launch.local_slack.rate_limits import SlackLimits
+    from launch.local_slack.server import LocalSlack
+
+    limits = SlackLimits() if args.limits else None
+    slack = LocalSlack(bot_token="xoxb-bench-" + secrets.token_hex(6), rate_limits=limits)
+    await slack.start()
+    model = StandIn(delay_s=args.model_delay)
+    await model.start()
+    _emit({"slack_api_url": slack.api_url, "bot_token": slack.bot_token, "model_url": model.url})
+    await _until_stdin_closes(args.max_seconds)
+    drafted = {}  # draft id → when its draft message arrived (time.monotonic, the same clock in every process)
+    for call in slack.calls:
+        metadata = call.args.get("metadata") or {}
+        if call.method == "chat.postMessage" and metadata.get("event_type") == "signoff_draft_message":
+            drafted.setdefault(metadata["event_payload"]["draft_id"], call.at)
+    refused = limits.refused if limits else []
+    _emit({"calls": dict(collections.Counter(c.method for c in slack.calls)), "refused": len(refused),
+           "refused_by_method": dict(collections.Counter(r.method for r in refused)),
+           "refused_at": [(r.method, r.at) for r in refused],
+           "update_at": [c.at for c in slack.calls if c.method == "chat.update"],
+           "drafted": {str(k): v for k, v in drafted.items()}, "model_calls": model.calls})
+    await model.stop()
+    await slack.stop()
+
+
+ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only, "externals": externals,
          "timed-worker": timed_worker}
 
 
@@ -189,6 +225,8 @@ def main() -> None:
     parser.add_argument("--queue", default="bench:noop", help="timed-worker --kind noop: arq queue name")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a Settings override, e.g. signoff_poll_delay_s=0.02")
+    parser.add_argument("--limits", action="store_true", help="externals: enforce Slack's rate limits")
+    parser.add_argument("--model-delay", type=float, default=0.0, help="externals: seconds before each model answer")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     args = parser.parse_args()
     clean_environment()

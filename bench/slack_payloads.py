@@ -23,11 +23,11 @@ TEAM, CHANNEL = "T_LOCAL", "C_GENERAL"
 _trigger = itertools.count(1)
 
 
-def slash_body(text: str, *, user_id: str = "U_CAROL", command: str = "/draft") -> bytes:
+def slash_body(text: str, *, user_id: str = "U_CAROL", command: str = "/draft", channel: str = CHANNEL) -> bytes:
     trigger = f"{next(_trigger)}.{int(time.time())}.bench"
     return urlencode({
         "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "local",
-        "channel_id": CHANNEL, "channel_name": "general", "user_id": user_id,
+        "channel_id": channel, "channel_name": channel.lower(), "user_id": user_id,
         "user_name": user_id.lower(), "command": command, "text": text, "api_app_id": "A_SIGNOFF",
         "is_enterprise_install": "false", "response_url": f"http://127.0.0.1:9/response/{trigger}",
         "trigger_id": trigger}).encode()

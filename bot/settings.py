@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     signoff_run_timeout_s: float = Field(default=45.0, gt=0)
     signoff_max_job_attempts: int = Field(default=5, ge=1)
     signoff_poll_delay_s: float = Field(default=0.05, gt=0)
+    # Jobs one worker runs at once. They mostly wait on the model and on Slack's pacing, so more than
+    # arq's 10 keeps a burst's model calls in flight; docs/benchmarks.md "Burst" measured the default.
+    signoff_worker_concurrency: int = Field(default=50, ge=1, le=1000)
+    # Pace every Slack call within Slack's published limits (bot/slack/budget.py), shared through
+    # Redis. Off only for a Slack that enforces none, such as the local one in some benchmarks.
+    signoff_slack_pacing: bool = True
     signoff_worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     signoff_data_dir: str = ".signoff"
     signoff_log_level: str = "INFO"

@@ -25,6 +25,7 @@ from bot.jobs.deps import WorkerDeps, deps_of, job_try
 from bot.jobs.leases import finish, leased
 from bot.jobs.shield import let_finish
 from bot.slack import notify
+from bot.slack.pacer import optional
 from destinations.base import Destination, Post
 from destinations.lengths import measure
 from destinations.preview import preview_lines
@@ -168,6 +169,7 @@ def _progress_reporter(deps: WorkerDeps, draft_id: int) -> CoalescedProgress:
 
     async def show(phrase: str) -> None:
         await let_finish(store(phrase))  # the run ending cancels a show, never its transaction
-        await notify.refresh_parent(deps.slack, deps.sessionmaker, draft_id)
+        async with optional():  # skipped when chat.update's budget has no room: a newer state follows
+            await notify.refresh_parent(deps.slack, deps.sessionmaker, draft_id)
 
     return CoalescedProgress(show)

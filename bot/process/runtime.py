@@ -16,6 +16,7 @@ from bot.redaction import redactor_for
 from bot.process.server import build_web_app, serve
 from bot.settings import Settings, SettingsError, require
 from bot.slack.client import build_slack_client
+from bot.slack.pacer import Pacer
 from destinations.lengths import measure
 from pipeline.edits import HumanTextRules
 from storage.decisions import ApprovalRule
@@ -79,7 +80,7 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
     # CPU each); slack_sdk reads HTTPS_PROXY itself and passes it per request.
     http = aiohttp.ClientSession(trust_env=False)
     client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
-                                session=http)
+                                session=http, pacer=Pacer(queue.redis) if settings.signoff_slack_pacing else None)
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"), redactor=redactor)
     runtime = BotRuntime(engine, queue, web.AppRunner(web.Application()), 0, None, http, deps)
     try:

@@ -1,5 +1,9 @@
-"""Posting many messages without tripping Slack: about one message per second per channel, and a
-429 waits for Retry-After and sends the same message again, so nothing is dropped."""
+"""Posting many messages (digests, reminders) without tripping Slack: about one message per second
+per channel, and a 429 waits for Retry-After and sends the same message again, so nothing is dropped.
+
+The Slack client itself paces every call across processes when it has a pacer (bot/slack/pacer.py);
+this poster keeps its own pace too, for a client without one, and keeps waiting where the client's
+retries give up."""
 from __future__ import annotations
 
 import asyncio

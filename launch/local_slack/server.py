@@ -11,6 +11,7 @@ from typing import Any, Callable
 from aiohttp import WSMsgType, web
 
 from launch.local_slack.limits import message_problems, refusal
+from launch.local_slack.rate_limits import SlackLimits, limits_middleware
 
 
 @dataclass
@@ -36,7 +37,9 @@ class LocalSlack:
     """State is kept in memory: messages by (channel, ts), ephemerals, views, reactions, every call."""
 
     def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
-                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local") -> None:
+                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local",
+                 rate_limits: SlackLimits | None = None) -> None:
+        self.rate_limits = rate_limits  # Slack's rate limits, enforced only when given
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.app_token = app_token
         self.sockets: list[web.WebSocketResponse] = []
@@ -104,7 +107,7 @@ class LocalSlack:
 
     # -- server -----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[limits_middleware(self.rate_limits)] if self.rate_limits else [])
         app.router.add_post("/api/{method}", self._dispatch)
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)
@@ -135,7 +138,7 @@ class LocalSlack:
 
     async def _args(self, request: web.Request) -> dict:
         args: dict[str, Any] = dict(request.query)
-        if request.can_read_body:
+        if request.body_exists:  # (not can_read_body: the rate limits may have read it already)
             if request.content_type == "application/json":
                 args.update(await request.json())
             else:

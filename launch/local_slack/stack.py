@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from launch import worker_runner
+from launch.local_slack.rate_limits import SlackLimits
 from launch.local_slack.server import LocalSlack
 from launch.local_slack.user import SlackUser
 from bot.queue import connect
@@ -25,9 +26,9 @@ class LocalStack:
 
     def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
                  run_worker: bool = True, socket_mode: bool = False, stages: tuple[Any, ...] | None = None,
-                 **overrides: Any) -> None:
+                 rate_limits: SlackLimits | None = None, **overrides: Any) -> None:
         self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6),
-                                app_token="xapp-local-" + secrets.token_hex(6))
+                                app_token="xapp-local-" + secrets.token_hex(6), rate_limits=rate_limits)
         self.signing_secret = secrets.token_hex(16)
         self.database_url, self.redis_url = database_url, redis_url
         self.approvers, self.run_worker, self.overrides = approvers, run_worker, overrides

@@ -83,3 +83,28 @@ async def test_writers_in_one_process_take_turns_in_arrival_order(tmp_path: Path
 
     await asyncio.gather(*(write(i) for i in range(5)))
     assert order == [0, 1, 2, 3, 4]
+
+
+async def test_a_writer_waiting_for_another_process_says_so_until_it_has_the_lock(tmp_path: Path) -> None:
+    """What keeps a busy process from taking the lock again before a waiter wakes: it sees the
+    waiter's shared lock on `.waiting` and waits in the kernel too."""
+    path = str(tmp_path / "signoff.db")
+    held = _hold(path)
+    queue = WriterQueue(path)
+    wrote = asyncio.Event()
+
+    async def write() -> None:
+        async with queue.turn():
+            wrote.set()
+
+    waiting = asyncio.create_task(write())
+    await asyncio.sleep(0.1)
+    probe = os.open(path + ".waiting", os.O_RDWR)
+    with pytest.raises(BlockingIOError):
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # someone is waiting
+    fcntl.flock(held, fcntl.LOCK_UN)
+    await waiting
+    assert wrote.is_set()
+    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody waits any more
+    os.close(probe)
+    os.close(held)
