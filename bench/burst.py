@@ -29,12 +29,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (Child, Summary, clean_environment, embedded_redis, machine, markdown_table,  # noqa: E402
-                          migrated, ms, postgres_from, sqlite_url)
-from bench.slack_payloads import Sent, closed_loop, new_session, open_loop, slash_body  # noqa: E402
+from bench.common import (
+    Child,
+    Summary,
+    clean_environment,
+    embedded_redis,
+    machine,
+    markdown_table,
+    migrated,
+    ms,
+    postgres_from,
+    sqlite_url,
+)
+from bench.slack_payloads import closed_loop, new_session, open_loop, slash_body
 
 MODEL_CALLS_PER_DRAFT = 2  # write + critique
 POSTS_PER_DRAFT = 2        # the parent line and the draft in its thread
@@ -109,7 +120,7 @@ async def job_outcomes(database_url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-async def one_case(args: argparse.Namespace, concurrency: int, database_url: str, redis_url: str) -> dict:
+async def one_case(args: argparse.Namespace, concurrency: int, database_url: str, redis_url: str) -> dict[str, Any]:
     ext = Child("externals", "--model-delay", str(args.model_delay), *(["--limits"] if args.limits else []))
     e = await ext.start()
     sets = [f"--set=llm_base_url={e['model_url']}", "--set=llm_model=faithful", "--set=signoff_fetch_topic_urls=false",
@@ -165,7 +176,7 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
     seen = await ext.result(timeout_s=30)
     ext.stop()
     at = {int(k): v for k, v in seen["drafted"].items()}
-    sent_at = {topic: a.at for topic, a in zip(topics, ours)}
+    sent_at = {topic: a.at for topic, a in zip(topics, ours, strict=True)}
     latencies = [at[i] - sent_at[t] for t, i in drafted.items() if i in at]
     t0 = min(a.at for a in ours)
     makespan = max(at[i] for i in drafted.values() if i in at) - t0
@@ -201,7 +212,7 @@ async def run(args: argparse.Namespace) -> None:
         Path(args.dump).write_text(json.dumps([{k: v for k, v in r.items() if k in ("seen",)} for r in results]))
 
 
-def report(args: argparse.Namespace, results: list[dict], db: str) -> None:
+def report(args: argparse.Namespace, results: list[dict[str, Any]], db: str) -> None:
     print(f"\n### Burst — {args.drafts} /draft over {args.channels} channels within {args.burst_s:g} s, model "
           f"{args.model_delay:g} s × {MODEL_CALLS_PER_DRAFT} calls, Slack limits "
           f"{'enforced' if args.limits else 'off'}, {db}\n")
@@ -210,8 +221,9 @@ def report(args: argparse.Namespace, results: list[dict], db: str) -> None:
     for r in results:
         jobs = r["jobs"]
         rows.append([r["concurrency"], f"{r['makespan']:.1f} s",
-                     f"{r['floor']:.1f} s (single {r['single']:.1f}, posts {r['posts_floor']:.0f}, "
-                     f"updates {r['update_floor']:.0f}, model {r['model_floor']:.0f})", f"{r['makespan'] / r['floor']:.2f}×",
+                     (f"{r['floor']:.1f} s (single {r['single']:.1f}, posts {r['posts_floor']:.0f}, "
+                      f"updates {r['update_floor']:.0f}, model {r['model_floor']:.0f})"),
+                     f"{r['makespan'] / r['floor']:.2f}×",
                      f"{r['drafts'].p50:.1f} / {r['drafts'].p99:.1f} s", r["refused"],
                      f"{jobs['retried']} / {jobs['dead']} / {jobs['failed drafts']}" + (
                          f", {r['missing']} missing" if r["missing"] else ""),

@@ -192,7 +192,8 @@ async def externals(args: argparse.Namespace) -> None:
     await model.start()
     _emit({"slack_api_url": slack.api_url, "bot_token": slack.bot_token, "model_url": model.url})
     await _until_stdin_closes(args.max_seconds)
-    drafted = {}  # draft id → when its draft message arrived (time.monotonic, the same clock in every process)
+    # draft id → when its draft message arrived (time.monotonic, the same clock in every process)
+    drafted: dict[int, float] = {}
     for call in slack.calls:
         metadata = call.args.get("metadata") or {}
         if call.method == "chat.postMessage" and metadata.get("event_type") == "signoff_draft_message":
@@ -207,8 +208,8 @@ async def externals(args: argparse.Namespace) -> None:
     await slack.stop()
 
 
-ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only, "externals": externals,
-         "timed-worker": timed_worker}
+ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only,
+         "externals": externals, "timed-worker": timed_worker}
 
 
 def main() -> None:

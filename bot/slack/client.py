@@ -8,6 +8,7 @@ the app) swaps in redacting versions of both, and of `ack()`, so listeners get t
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from typing import Any, Awaitable, Callable
 
@@ -77,10 +78,8 @@ class PacedRateLimitRetryHandler(AsyncRetryHandler):
         retry_after_s = 1.0
         for name, values in (response.headers if response is not None else {}).items():
             if name.lower() == "retry-after":
-                try:
+                with contextlib.suppress(ValueError):  # not a number of seconds: keep the default wait
                     retry_after_s = max(0.0, float(values[0] if isinstance(values, list) else values))
-                except ValueError:
-                    pass
         workspace, method, channel = _CALL.get(("", request.url.rsplit("/", 1)[-1], None))
         await self.pacer.back_off(workspace, method, channel, retry_after_s)
         await self.pacer.turn(workspace, method, channel, optional=False)

@@ -107,7 +107,8 @@ class LocalSlack:
 
     # -- server -----------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[limits_middleware(self.rate_limits)] if self.rate_limits else [])
+        middlewares: list[Any] = [limits_middleware(self.rate_limits)] if self.rate_limits else []
+        app = web.Application(middlewares=middlewares)
         app.router.add_post("/api/{method}", self._dispatch)
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)
