@@ -1,0 +1,139 @@
+"""A draft's images: each change a new revision whose hash binds text, images and alt text; on
+SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from PIL import Image as PILImage
+from sqlalchemy import select
+
+from destinations.media.image import load_image
+from storage import decisions, edits, intake, media, runs
+from storage.decisions import ApprovalRule
+from storage.media import AltRule, MediaCheck, MediaSource, NewImage
+from storage.models import AuditEvent, Run
+from storage.transitions import Refusal
+
+NOW = datetime(2026, 11, 29, 9, 0)
+X_RULES = MediaCheck(rules={"X": AltRule(alt_required=True, max_alt=1000)})
+
+
+def png(colour: str = "red", size: tuple[int, int] = (40, 30)) -> NewImage:
+    out = io.BytesIO()
+    PILImage.new("RGB", size, colour).save(out, "PNG")
+    image = load_image(out.getvalue())
+    return NewImage(data=image.data, sha256=image.sha256, mime=image.mime, width=image.width, height=image.height,
+                    name=f"{colour}.png", source=MediaSource.slack_file, source_ref=f"F_{colour}")
+
+
+async def drafted(sessionmaker, text: str = "Search is faster now.") -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    async with sessionmaker.begin() as session:
+        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
+                                              topic="t", destinations=["x"], now=NOW)
+        run = await runs.start(session, accepted.run_id, now=NOW)
+        revision = await runs.record_revision(session, run, text=text, policy_ok=True, details={}, stages=[], now=NOW)
+    return accepted.draft_id, revision.sha256
+
+
+async def attach(sessionmaker, draft_id: int, *images: NewImage, check: MediaCheck = X_RULES):  # type: ignore[no-untyped-def]
+    async with sessionmaker.begin() as session:
+        return await media.attach(session, draft_id=draft_id, images=images, user_id="U_REQ", now=NOW, check=check)
+
+
+async def approve(sessionmaker, draft_id: int, revision: int, sha: str):  # type: ignore[no-untyped-def]
+    async with sessionmaker.begin() as session:
+        return await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha, user_id="U_AP",
+                                       now=NOW, rule=ApprovalRule())
+
+
+async def test_a_revision_without_images_keeps_the_plain_text_hash(sessionmaker) -> None:
+    _, sha = await drafted(sessionmaker, "Plain text.")
+    assert sha == runs.sha256_hex("Plain text.") == runs.revision_sha256("Plain text.", [])
+
+
+def test_the_hash_covers_every_image_and_its_alt_text_in_order() -> None:
+    one, two = ("a" * 64, ""), ("b" * 64, "a chart")
+    hashes = {runs.revision_sha256("t", []), runs.revision_sha256("t", [one]), runs.revision_sha256("t", [one, two]),
+              runs.revision_sha256("t", [two, one]), runs.revision_sha256("t", [one, ("b" * 64, "a chart.")]),
+              runs.revision_sha256("u", [one])}
+    assert len(hashes) == 6
+
+
+async def test_attaching_an_image_makes_a_new_revision_and_the_older_one_cannot_be_approved(sessionmaker) -> None:
+    draft_id, old_sha = await drafted(sessionmaker)
+    outcome = await attach(sessionmaker, draft_id, png(), check=MediaCheck())
+    assert outcome.ok and outcome.revision.number == 2 and outcome.revision.text == "Search is faster now."
+    assert outcome.revision.sha256 != old_sha
+    refused = await approve(sessionmaker, draft_id, 1, old_sha)
+    assert not refused.ok and refused.reason is Refusal.stale_revision
+    async with sessionmaker() as session:
+        (item,) = await media.media_of(session, draft_id, 2)
+        assert (item.position, item.name, item.source, item.added_by) == (0, "red.png", "slack_file", "U_REQ")
+        assert await media.media_of(session, draft_id, 1) == []
+        stored = await media.data_of(session, [item.sha256])
+        (event,) = await session.scalars(select(AuditEvent).where(AuditEvent.kind == "media_attached"))
+    assert event.detail["revision"] == 2 and event.detail["sha256"] == outcome.revision.sha256
+    assert stored[item.sha256] == png().data
+
+
+async def test_alt_text_is_required_before_approval_where_the_destination_says_so(sessionmaker) -> None:
+    draft_id, _ = await drafted(sessionmaker)
+    attached = await attach(sessionmaker, draft_id, png())
+    assert attached.draft.status == "needs_attention"
+    assert attached.revision.details["policy"]["problems"] == ["image 1 needs alt text for X"]
+    assert (await approve(sessionmaker, draft_id, 2, attached.revision.sha256)).reason is Refusal.needs_attention
+    async with sessionmaker.begin() as session:
+        described = await media.set_alt(session, draft_id=draft_id, base_revision=2, alts=["A red square"],
+                                        user_id="U_AP", now=NOW)
+    assert described.ok and described.draft.status == "pending" and described.revision.number == 3
+    assert described.revision.sha256 == runs.revision_sha256("Search is faster now.", [(png().sha256, "A red square")])
+    assert (await approve(sessionmaker, draft_id, 2, attached.revision.sha256)).reason is Refusal.stale_revision
+    assert (await approve(sessionmaker, draft_id, 3, described.revision.sha256)).ok
+
+
+async def test_a_job_that_runs_twice_attaches_once_and_bytes_are_stored_once(sessionmaker) -> None:
+    draft_id, _ = await drafted(sessionmaker)
+    first = await attach(sessionmaker, draft_id, png(), check=MediaCheck())
+    again = await attach(sessionmaker, draft_id, png(), check=MediaCheck())
+    assert first.revision.number == 2 and again.ok and again.revision is None
+    same_bytes = NewImage(**{**png().__dict__, "source_ref": "F_other", "name": "copy.png"})
+    third = await attach(sessionmaker, draft_id, same_bytes, check=MediaCheck())
+    async with sessionmaker() as session:
+        items = await media.media_of(session, draft_id, third.revision.number)
+    assert [i.name for i in items] == ["red.png", "copy.png"] and items[0].sha256 == items[1].sha256
+
+
+async def test_an_edit_and_a_rewrite_keep_the_images_and_their_rules(sessionmaker) -> None:
+    draft_id, _ = await drafted(sessionmaker)
+    await attach(sessionmaker, draft_id, png())
+    async with sessionmaker.begin() as session:
+        edited = await edits.record_edit(session, draft_id=draft_id, base_revision=2, text="New words.",
+                                         user_id="U_AP", policy_ok=True, problems=[], now=NOW)
+    assert edited.ok and not edited.revision.policy_ok  # the image still has no alt text
+    assert edited.revision.sha256 == runs.revision_sha256("New words.", [(png().sha256, "")])
+    async with sessionmaker.begin() as session:
+        await media.set_alt(session, draft_id=draft_id, base_revision=3, alts=["red"], user_id="U_AP", now=NOW)
+        assert (await edits.request_regenerate(session, draft_id=draft_id, base_revision=4, feedback=None,
+                                               user_id="U_AP", now=NOW)).ok
+    async with sessionmaker.begin() as session:
+        run = (await session.scalars(select(Run).where(Run.draft_id == draft_id, Run.number == 2))).one()
+        run = await runs.start(session, run.id, now=NOW)
+        rewritten = await runs.record_revision(session, run, text="Rewritten.", policy_ok=True, details={},
+                                               stages=[], now=NOW)
+    assert rewritten.policy_ok and rewritten.sha256 == runs.revision_sha256("Rewritten.", [(png().sha256, "red")])
+    async with sessionmaker() as session:
+        assert [m.alt for m in await media.media_of(session, draft_id, 5)] == ["red"]
+
+
+async def test_removing_an_image_renumbers_the_rest_and_a_stale_base_is_refused(sessionmaker) -> None:
+    draft_id, _ = await drafted(sessionmaker)
+    await attach(sessionmaker, draft_id, png("red"), png("blue"), check=MediaCheck())
+    async with sessionmaker.begin() as session:
+        stale = await media.remove(session, draft_id=draft_id, base_revision=1, position=0, user_id="U_AP", now=NOW)
+        removed = await media.remove(session, draft_id=draft_id, base_revision=2, position=0, user_id="U_AP", now=NOW)
+    assert stale.reason is Refusal.stale_revision and removed.ok
+    async with sessionmaker() as session:
+        items = await media.media_of(session, draft_id, 3)
+    assert [(i.position, i.name) for i in items] == [(0, "blue.png")]
+    assert removed.revision.sha256 == runs.revision_sha256("Search is faster now.", [(png("blue").sha256, "")])
