@@ -30,6 +30,7 @@ class JobName(str, Enum):
 
     run_draft = "run_draft"
     publish_draft = "publish_draft"
+    attach_media = "attach_media"  # images shared in a draft's thread, fetched and cleaned by the worker
 
 
 class OutboxStatus(str, Enum):

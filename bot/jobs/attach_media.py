@@ -1,0 +1,102 @@
+"""The worker's attach job: images shared in a draft's thread become a new revision of the draft.
+
+Each file is fetched from Slack with the bot token (bot/jobs/slack_files.py) and cleaned by
+`load_image` (only its pixels survive: no EXIF, no GPS). The destinations say what they would make
+of the draft's images (their preflight, with and without the images) and what alt text they need;
+storage/media.py attaches them under that check. Run twice, it attaches once: an image whose Slack
+file id the revision already has is skipped, and the outbox row is done in the same transaction.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot import log_context
+from bot.blocks.publications import label
+from bot.jobs.deps import WorkerDeps, deps_of, job_try
+from bot.jobs.leases import leased
+from bot.jobs.slack_files import FileRefused, fetch
+from bot.slack import notify
+from destinations.base import Destination, Post
+from destinations.media.image import Image, ImageRefused, load_image
+from storage import media, outbox, queries
+from storage.media import AltRule, MediaCheck, MediaSource, NewImage
+from storage.states import JobName
+from storage.transitions import Refusal
+
+log = logging.getLogger("signoff.worker.attach_media")
+# Only to judge problems that do not depend on alt text; never stored or sent.
+_SOME_ALT = "alt"
+
+
+async def attach_media(ctx: dict[str, Any], outbox_id: int) -> str:
+    log_context.bind(outbox_id=outbox_id, job=JobName.attach_media.value)
+    deps = deps_of(ctx)
+    return await leased(deps, outbox_id, lambda args: _attach(deps, outbox_id, args), attempt=job_try(ctx))
+
+
+async def _attach(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
+    draft_id, user = int(args["draft_id"]), str(args["user_id"])
+    log_context.bind(draft_id=draft_id)
+    sm = deps.sessionmaker
+    async with sm() as session:
+        draft = await queries.draft(session, draft_id)
+        base = draft.current_revision
+        revision = await queries.revision(session, draft_id, base) if base else None
+        current = await media.media_of(session, draft_id, base) if base else []
+        known = {m.source_ref for m in current}
+        stored = await media.data_of(session, [m.sha256 for m in current])
+    fresh, refusals = [], []
+    for file in args.get("files") or []:
+        if file["id"] in known:
+            continue
+        try:
+            shared = await fetch(deps.slack, deps.http, file["id"])
+            image = load_image(shared.data, declared_mime=shared.mimetype or None)
+        except (FileRefused, ImageRefused) as exc:
+            refusals.append(f"{file.get('name') or file['id']}: {exc}")
+            continue
+        fresh.append(NewImage(data=image.data, sha256=image.sha256, mime=image.mime, width=image.width,
+                              height=image.height, name=shared.name, source=MediaSource.slack_file,
+                              source_ref=shared.id))
+    everything = [Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT) for m in current] + \
+                 [Image(i.data, i.mime, i.width, i.height, i.sha256, _SOME_ALT) for i in fresh]
+    check = media_check(deps.destinations, draft.destinations or [], revision.text if revision else "", everything)
+    async with sm.begin() as session:
+        outcome = await media.attach(session, draft_id=draft_id, images=fresh, user_id=user, now=deps.clock(),
+                                     check=check, base_revision=base)
+        if not outcome.ok and outcome.reason in (Refusal.stale_revision, Refusal.lost_race):
+            raise RuntimeError("the draft changed while its images were fetched; trying again")
+        await outbox.finish(session, outbox_id, now=deps.clock())
+    if outcome.revision is not None:
+        await notify.show_draft(deps.slack, sm, draft_id, required=deps.config.required_approvals)
+        await notify.refresh_parent(deps.slack, sm, draft_id)
+    notes = [f"Not attached: {r}" for r in refusals]
+    if not outcome.ok:
+        notes.append(f"The images were not attached: draft #{draft_id} is {outcome.draft.status.replace('_', ' ')}"
+                     if outcome.reason is not Refusal.too_many_images
+                     else f"The images were not attached: a draft takes at most {media.MAX_IMAGES}.")
+    for note in notes:
+        await notify.note_in_thread(deps.slack, sm, draft_id, note)
+    attached = len(fresh) if outcome.revision is not None else 0
+    return f"draft {draft_id}: {attached} image(s) attached, {len(refusals)} refused"
+
+
+def media_check(destinations: Mapping[str, Destination], names: Sequence[str], text: str,
+                images: list[Image]) -> MediaCheck:
+    """Each destination's alt rule and what its preflight says about the images beyond the text."""
+    rules, problems = {}, []
+    for name in names:
+        destination = destinations.get(name)
+        if destination is None:
+            continue
+        limits = destination.capabilities.media_limits
+        if limits is not None and (limits.alt_required or limits.max_alt is not None):
+            rules[label(name)] = AltRule(limits.alt_required, limits.max_alt)
+        post = Post(draft_id=0, revision=0, text=text, sha256="", approved_by="")
+        without = set(destination.preflight(post))
+        problems += [p for p in destination.preflight(replace(post, images=tuple(images)))
+                     if p not in without and p not in problems]
+    return MediaCheck(rules, tuple(problems))
