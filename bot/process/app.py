@@ -16,6 +16,7 @@ from bot.blocks import replies
 from bot.listeners import signoff_command
 from bot.listeners import views
 from bot.listeners import home
+from bot.listeners import media
 from bot.listeners import publish_actions
 from bot.listeners.deps import CONTEXT_KEY, BotDeps
 from bot.slack.client import redact_outgoing
@@ -57,6 +58,7 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, red
     commands.register(app)
     publish_actions.register(app)
     home.register(app)
+    media.register(app)
     commands.register_fallback(app)  # last: any other command gets an answer
 
     @app.error

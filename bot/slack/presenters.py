@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks.draft import DraftView
 from bot.blocks.grounding import claim_views
 from bot.blocks.publications import PublicationView
-from storage import queries
+from bot.blocks.media import ImageView
+from storage import media, queries
 from storage.decisions import approvals_of
 from storage.models import Draft, Publication
 
@@ -28,7 +29,14 @@ async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) 
         publish_at=draft.publish_at,
         publications=publications, preview=preview, **_context_of(revision.details if revision else {}),
         claims_accepted_by=revision.claims_accepted_by if revision else None,
-        approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
+        approvals=await approvals_of(session, draft.id, revision.number) if revision else (),
+        images=await image_views(session, draft.id, revision.number) if revision else (),
+        media_rules=((revision.details or {}).get("media") or {}).get("rules") if revision else None)
+
+
+async def image_views(session: AsyncSession, draft_id: int, revision: int) -> tuple[ImageView, ...]:
+    return tuple(ImageView(m.position, m.name, m.width, m.height, m.size, m.alt)
+                 for m in await media.media_of(session, draft_id, revision))
 
 
 def publication_views(draft: Draft, rows: list[Publication]) -> tuple[PublicationView, ...]:
