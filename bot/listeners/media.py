@@ -45,8 +45,15 @@ def shared_images(event: dict) -> list[dict[str, str]]:
         return []
     found = [{"id": f["id"], "name": str(f.get("name") or f.get("title") or "image")[:MAX_NAME_CHARS]}
              for f in files if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"]
-             and str(f.get("mimetype") or "").startswith("image/")]
+             and _maybe_image(f)]
     return found[:MAX_IMAGES]
+
+
+def _maybe_image(file: dict) -> bool:
+    # Slack may leave a file's details out of the event ("file_access": "check_file_info"); the
+    # worker asks files.info and the bytes decide.
+    mimetype = file.get("mimetype")
+    return not mimetype or str(mimetype).startswith("image/")
 
 
 def attach_key(event_id: str) -> str:
