@@ -75,13 +75,20 @@ async def _attach(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
         await notify.refresh_parent(deps.slack, sm, draft_id)
     notes = [f"Not attached: {r}" for r in refusals]
     if not outcome.ok:
-        notes.append(f"The images were not attached: draft #{draft_id} is {outcome.draft.status.replace('_', ' ')}"
-                     if outcome.reason is not Refusal.too_many_images
-                     else f"The images were not attached: a draft takes at most {media.MAX_IMAGES}.")
+        notes.append(_not_attached(draft_id, outcome.reason, outcome.draft.status))
     for note in notes:
         await notify.note_in_thread(deps.slack, sm, draft_id, note)
     attached = len(fresh) if outcome.revision is not None else 0
     return f"draft {draft_id}: {attached} image(s) attached, {len(refusals)} refused"
+
+
+def _not_attached(draft_id: int, reason: Refusal | None, status: str) -> str:
+    if reason is Refusal.too_many_images:
+        return f"The images were not attached: a draft takes at most {media.MAX_IMAGES}."
+    if reason is Refusal.not_ready:
+        return (f"The images were not attached: draft #{draft_id} is being rewritten. Share them again "
+                "once the new revision is here.")
+    return f"The images were not attached: draft #{draft_id} is {status.replace('_', ' ')}, so it no longer changes."
 
 
 def media_check(destinations: Mapping[str, Destination], names: Sequence[str], text: str,

@@ -43,8 +43,9 @@ def photo_with_gps() -> bytes:
 
 
 async def share_in_thread(stack: LocalStack, user: str, draft: Message, name: str, data: bytes,
-                          mimetype: str) -> None:
-    """As Slack delivers a reply with a file: a `file_share` message event naming the file."""
+                          mimetype: str, *, redeliveries: int = 0) -> None:
+    """As Slack delivers a reply with a file: a `file_share` message event naming the file (and,
+    with `redeliveries`, the same event again, as Slack retries it)."""
     file = stack.slack.add_file(name, data, mimetype=mimetype, user=user)
     ts = stack.slack.add_user_message(draft.channel, "", user=user, thread_ts=draft.thread_ts)
     envelope = {
@@ -58,9 +59,12 @@ async def share_in_thread(stack: LocalStack, user: str, draft: Message, name: st
                             "enterprise_id": None, "is_enterprise_install": False}],
     }
     body = json.dumps(envelope).encode()
-    reply = await stack.user(user)._post(body, signed_headers(stack.user(user).secret, body,
-                                                               content_type="application/json"))
-    assert reply.status == 200
+    for attempt in range(redeliveries + 1):
+        headers = signed_headers(stack.user(user).secret, body, content_type="application/json")
+        if attempt:
+            headers.update({"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"})
+        reply = await stack.user(user)._post(body, headers)
+        assert reply.status == 200
 
 
 async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webhook_clean(
@@ -136,3 +140,20 @@ async def test_a_strangers_image_is_a_comment_and_is_not_fetched(stack, sessionm
     await asyncio.sleep(1.0)  # time for a job that should not exist
     assert not stack.slack.calls_to("files.info") and not stack.slack.calls_to("files-pri")
     assert shows(draft, "revision 1") and not shows(draft, "revision 2")
+
+
+async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_explained(stack) -> None:
+    await stack.user("U_CAROL").slash("/draft", "docs week")
+    draft = await wait_for_draft(stack.slack)
+    await share_in_thread(stack, "U_ALICE", draft, "photo.jpg", photo_with_gps(), "image/jpeg", redeliveries=2)
+    await stack.slack.wait_for(lambda: shows(draft, "revision 2"), 20)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    await share_in_thread(stack, "U_ALICE", draft, "logo.svg", svg, "image/svg+xml")
+
+    def noted() -> list[str]:
+        return [m.text for m in stack.slack.thread(draft.channel, draft.thread_ts) if "Not attached" in m.text]
+    (note,) = await stack.slack.wait_for(noted, 20)
+    assert "logo.svg" in note and "SVG images are not accepted" in note
+    await asyncio.sleep(0.5)
+    assert shows(draft, "revision 2") and not shows(draft, "revision 3") and not shows(draft, "🖼 2")
+    assert len(stack.slack.calls_to("files-pri")) == 2  # the photo once, whatever the redeliveries; the SVG
