@@ -53,10 +53,13 @@ class MediaCheck:
 
     rules: dict[str, AltRule] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    # How the images will go where that is worth knowing ("Bluesky: image 1 will be resized …").
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {"rules": {name: {"alt_required": r.alt_required, "max_alt": r.max_alt}
-                          for name, r in self.rules.items()}, "problems": list(self.problems)}
+                          for name, r in self.rules.items()}, "problems": list(self.problems),
+                "notes": list(self.notes)}
 
     @classmethod
     def from_json(cls, data: object) -> MediaCheck:
@@ -64,7 +67,8 @@ class MediaCheck:
             return cls()
         rules = {str(k): AltRule(bool(v.get("alt_required")), v.get("max_alt"))
                  for k, v in (data.get("rules") or {}).items() if isinstance(v, dict)}
-        return cls(rules, tuple(str(p) for p in data.get("problems") or ()))
+        return cls(rules, tuple(str(p) for p in data.get("problems") or ()),
+                   tuple(str(n) for n in data.get("notes") or ()))
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,11 @@ async def remove(session: AsyncSession, *, draft_id: int, base_revision: int, po
     if not gone:
         return refused(Refusal.no_such_image, row)
     kept = [replace(m, position=n) for n, m in enumerate(m for m in current if m.position != position)]
-    return await _new_revision(session, row, kept, kind="media_removed", actor=user_id, now=now,
+    base = await queries.revision(session, draft_id, row.current_revision)
+    # Notes and problems name images by number; with one gone they no longer hold. The count limits
+    # only loosen, so the problems are dropped rather than guessed; preflight checks again at publish.
+    check = replace(MediaCheck.from_json((base.details or {}).get("media") if base else None), problems=(), notes=())
+    return await _new_revision(session, row, kept, kind="media_removed", actor=user_id, now=now, check=check,
                                detail={"removed": _brief(gone[0])})
 
 

@@ -59,6 +59,7 @@ class DraftView:
     claims_accepted_by: str | None = None
     images: tuple[ImageView, ...] = ()
     media_rules: dict | None = None  # destination label → its alt rule (storage/media.py MediaCheck)
+    media_notes: tuple[str, ...] = ()  # how the images will go ("Bluesky: image 1 will be resized …")
 
     @property
     def claims_block_approval(self) -> bool:
@@ -118,7 +119,7 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     header = f"Draft #{view.draft_id} · revision {view.revision}"
     meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
             f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
-    after: list[dict] = [_context(" · ".join(meta))] + media_context(view.images, view.media_rules or {}) \
+    after: list[dict] = [_context(" · ".join(meta))] + media_context(view.images, view.media_rules or {}, view.media_notes) \
         + context_blocks(view) + preview_blocks(view.preview)
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])

@@ -49,10 +49,11 @@ def destination_lines(rules: dict, images: tuple[ImageView, ...]) -> list[str]:
     return lines
 
 
-def media_context(images: tuple[ImageView, ...], rules: dict) -> list[dict]:
+def media_context(images: tuple[ImageView, ...], rules: dict, notes: tuple[str, ...] = ()) -> list[dict]:
     if not images:
         return []
-    text = "\n".join([image_line(i) for i in images] + destination_lines(rules, images))
+    text = "\n".join([image_line(i) for i in images] + destination_lines(rules, images)
+                     + [escape_mrkdwn(n) for n in notes])
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 3000)}]}]
 
 

@@ -20,7 +20,9 @@ from bot.jobs.leases import leased
 from bot.jobs.slack_files import FileRefused, fetch
 from bot.slack import notify
 from destinations.base import Destination, Post
+from destinations.media.fit import describe, fit_image, fits
 from destinations.media.image import Image, ImageRefused, load_image
+from destinations.media.limits import MediaLimits
 from storage import media, outbox, queries
 from storage.media import AltRule, MediaCheck, MediaSource, NewImage
 from storage.states import JobName
@@ -94,7 +96,7 @@ def _not_attached(draft_id: int, reason: Refusal | None, status: str) -> str:
 def media_check(destinations: Mapping[str, Destination], names: Sequence[str], text: str,
                 images: list[Image]) -> MediaCheck:
     """Each destination's alt rule and what its preflight says about the images beyond the text."""
-    rules, problems = {}, []
+    rules, problems, notes = {}, [], []
     for name in names:
         destination = destinations.get(name)
         if destination is None:
@@ -104,6 +106,19 @@ def media_check(destinations: Mapping[str, Destination], names: Sequence[str], t
             rules[label(name)] = AltRule(limits.alt_required, limits.max_alt)
         post = Post(draft_id=0, revision=0, text=text, sha256="", approved_by="")
         without = set(destination.preflight(post))
-        problems += [p for p in destination.preflight(replace(post, images=tuple(images)))
-                     if p not in without and p not in problems]
-    return MediaCheck(rules, tuple(problems))
+        mine = [p for p in destination.preflight(replace(post, images=tuple(images))) if p not in without]
+        problems += [p for p in mine if p not in problems]
+        if limits is not None and not mine:
+            notes += _resizes(label(name), limits, images)
+    return MediaCheck(rules, tuple(problems), tuple(notes))
+
+
+def _resizes(name: str, limits: MediaLimits, images: list[Image]) -> list[str]:
+    """What fitting will do (preflight made the same fits, so these come from its cache)."""
+    notes = []
+    for number, image in enumerate(images, start=1):
+        if fits(image, limits.max_bytes, limits.max_pixels):
+            continue
+        fitted = fit_image(image, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+        notes.append(f"{name}: image {number} will be resized to {describe(fitted)}")
+    return notes
