@@ -10,7 +10,7 @@ destinations are not known, is judged by the same rules.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -187,37 +187,51 @@ async def attach(session: AsyncSession, *, draft_id: int, images: Sequence[NewIm
 
 
 async def remove(session: AsyncSession, *, draft_id: int, base_revision: int, position: int, user_id: str,
-                 now: datetime) -> Outcome:
+                 now: datetime, check: MediaCheck | None = None) -> Outcome:
     row = await locked_draft(session, draft_id)
     if (refusal := _refusal(row, base_revision)) is not None:
         return refused(refusal, row)
     current = await media_of(session, draft_id, row.current_revision)
-    gone = [m for m in current if m.position == position]
-    if not gone:
+    if not any(m.position == position for m in current):
         return refused(Refusal.no_such_image, row)
-    kept = [replace(m, position=n) for n, m in enumerate(m for m in current if m.position != position)]
-    base = await queries.revision(session, draft_id, row.current_revision)
-    # Notes and problems name images by number; with one gone they no longer hold. The count limits
-    # only loosen, so the problems are dropped rather than guessed; preflight checks again at publish.
-    check = replace(MediaCheck.from_json((base.details or {}).get("media") if base else None), problems=(), notes=())
-    return await _new_revision(session, row, kept, kind="media_removed", actor=user_id, now=now, check=check,
-                               detail={"removed": _brief(gone[0])})
+    return await _revise(session, row, current, [m.alt for m in current], {position}, user_id, now, check)
 
 
 async def set_alt(session: AsyncSession, *, draft_id: int, base_revision: int, alts: Sequence[str], user_id: str,
-                  now: datetime) -> Outcome:
-    """`alts[i]` becomes image i's alt text (the caller has checked it like any text a person wrote)."""
+                  now: datetime, remove: Collection[int] = (), check: MediaCheck | None = None) -> Outcome:
+    """`alts[i]` becomes image i's alt text (the caller has checked it like any text a person wrote);
+    the images at positions in `remove` go. One new revision for both, none when nothing changed.
+    `check` judges what is left after a removal (the worker's, which knows the destinations)."""
     row = await locked_draft(session, draft_id)
     if (refusal := _refusal(row, base_revision)) is not None:
         return refused(refusal, row)
     current = await media_of(session, draft_id, row.current_revision)
     if len(alts) != len(current):
         return refused(Refusal.stale_revision, row)
-    changed = [replace(m, alt=alt.strip()[:MAX_ALT_CHARS]) for m, alt in zip(current, alts)]
-    if changed == current:
+    if any(p not in range(len(current)) for p in remove):
+        return refused(Refusal.no_such_image, row)
+    return await _revise(session, row, current, alts, set(remove), user_id, now, check)
+
+
+async def _revise(session: AsyncSession, row: Draft, current: list[MediaItem], alts: Sequence[str],
+                  remove: set[int], user_id: str, now: datetime, check: MediaCheck | None = None) -> Outcome:
+    described = [replace(m, alt=alt.strip()[:MAX_ALT_CHARS]) for m, alt in zip(current, alts)]
+    if described == current and not remove:
         return Outcome(True, row)
-    return await _new_revision(session, row, changed, kind="alt_text_set", actor=user_id, now=now, detail={
-        "changed": [{"position": m.position, "alt": m.alt} for m, old in zip(changed, current) if m.alt != old.alt]})
+    changed = [{"position": m.position, "alt": m.alt} for m, old in zip(described, current)
+               if m.alt != old.alt and m.position not in remove]
+    if not remove:
+        return await _new_revision(session, row, described, kind="alt_text_set", actor=user_id, now=now,
+                                   detail={"changed": changed})
+    kept = [replace(m, position=n) for n, m in enumerate(m for m in described if m.position not in remove)]
+    if check is None:
+        # Without a fresh check, what was wrong with the images still is (a destination that takes
+        # none still takes none): kept as it was, so a removal never unblocks what it should not.
+        base = await queries.revision(session, row.id, row.current_revision)
+        check = replace(MediaCheck.from_json((base.details or {}).get("media") if base else None), notes=())
+    return await _new_revision(session, row, kept, kind="media_removed", actor=user_id, now=now, check=check,
+                               detail={"removed": [_brief(m) for m in current if m.position in remove],
+                                       "changed": changed})
 
 
 def _refusal(row: Draft, base_revision: int | None) -> Refusal | None:

@@ -12,6 +12,7 @@ from bot.parsing.draft_ids import NotOurValue
 
 ALT_VIEW = "signoff_alt_text_view"
 ALT_BLOCK_PREFIX = "alt_"
+REMOVE_BLOCK = "remove"
 ALT_INPUT_LIMIT = 2000  # the longest any destination takes; each destination's own limit is a problem line
 MAX_SHOWN_NAME = 80
 
@@ -70,6 +71,11 @@ def alt_modal(draft_id: int, revision: int, images: tuple[ImageView, ...], meta:
         label = clip(f"Image {image.position + 1}: {' '.join(image.name.split()) or 'image'}", 150)
         blocks.append({"type": "input", "block_id": f"{ALT_BLOCK_PREFIX}{image.position}", "optional": True,
                        "label": {"type": "plain_text", "text": label}, "element": element})
+    options = [{"text": {"type": "plain_text", "text": clip(f"Image {i.position + 1}: {' '.join(i.name.split()) or 'image'}", 75)},
+                "value": str(i.position)} for i in images[:10]]
+    blocks.append({"type": "input", "block_id": REMOVE_BLOCK, "optional": True,
+                   "label": {"type": "plain_text", "text": "Remove from the draft"},
+                   "element": {"type": "checkboxes", "action_id": "value", "options": options}})
     return {"type": "modal", "callback_id": ALT_VIEW, "private_metadata": meta,
             "title": {"type": "plain_text", "text": clip(f"Alt text #{draft_id}", 24)},
             "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
@@ -91,3 +97,25 @@ def submitted_alts(values: object, count: int) -> list[str]:
             raise NotOurValue("an alt text is not text")
         alts.append(without_control(value or "").strip())
     return alts
+
+
+def submitted_removals(values: object, count: int) -> set[int]:
+    """Positions of the images ticked for removal; an unknown position raises NotOurValue."""
+    if not isinstance(values, dict):
+        raise NotOurValue("the submitted state is not an object")
+    block = values.get(REMOVE_BLOCK)
+    if block is None:
+        return set()
+    field = block.get("value") if isinstance(block, dict) else None
+    selected = field.get("selected_options") if isinstance(field, dict) else None
+    if selected is None:
+        return set()
+    if not isinstance(selected, list):
+        raise NotOurValue("the removal choice is not a list")
+    positions = set()
+    for option in selected:
+        value = option.get("value") if isinstance(option, dict) else None
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or int(value) >= count:
+            raise NotOurValue("a removal names no image of this revision")
+        positions.add(int(value))
+    return positions

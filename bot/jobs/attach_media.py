@@ -1,4 +1,5 @@
-"""The worker's attach job: images shared in a draft's thread become a new revision of the draft.
+"""The worker's image jobs: images shared in a draft's thread become a new revision of the draft;
+images removed in the dialog leave one, with the rest judged again.
 
 Each file is fetched from Slack with the bot token (bot/jobs/slack_files.py) and cleaned by
 `load_image` (only its pixels survive: no EXIF, no GPS). The destinations say what they would make
@@ -82,6 +83,41 @@ async def _attach(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
         await notify.note_in_thread(deps.slack, sm, draft_id, note)
     attached = len(fresh) if outcome.revision is not None else 0
     return f"draft {draft_id}: {attached} image(s) attached, {len(refusals)} refused"
+
+
+async def remove_media(ctx: dict[str, Any], outbox_id: int) -> str:
+    """Images removed in the "Alt text…" dialog (with its alt texts): the rest are judged again."""
+    log_context.bind(outbox_id=outbox_id, job=JobName.remove_media.value)
+    deps = deps_of(ctx)
+    return await leased(deps, outbox_id, lambda args: _remove(deps, outbox_id, args), attempt=job_try(ctx))
+
+
+async def _remove(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
+    draft_id, base, user = int(args["draft_id"]), int(args["base_revision"]), str(args["user_id"])
+    remove, alts = {int(p) for p in args["remove"]}, [str(a) for a in args["alts"]]
+    log_context.bind(draft_id=draft_id)
+    sm = deps.sessionmaker
+    async with sm() as session:
+        draft = await queries.draft(session, draft_id)
+        revision = await queries.revision(session, draft_id, base)
+        current = await media.media_of(session, draft_id, base)
+        stored = await media.data_of(session, [m.sha256 for m in current])
+    kept = [Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT)
+            for m in current if m.position not in remove]
+    check = media_check(deps.destinations, draft.destinations or [], revision.text if revision else "", kept)
+    async with sm.begin() as session:
+        outcome = await media.set_alt(session, draft_id=draft_id, base_revision=base, alts=alts, remove=remove,
+                                      user_id=user, now=deps.clock(), check=check)
+        await outbox.finish(session, outbox_id, now=deps.clock())
+    if outcome.revision is not None:
+        await notify.show_draft(deps.slack, sm, draft_id, required=deps.config.required_approvals)
+        await notify.note_in_thread(deps.slack, sm, draft_id, f"🖼 {len(remove)} image(s) removed from draft "
+                                    f"#{draft_id} → revision {outcome.revision.number}")
+    elif not outcome.ok:
+        # Decided on a revision that is no longer current: nothing is removed behind anyone's back.
+        await notify.note_in_thread(deps.slack, sm, draft_id, f"The images were not removed: draft #{draft_id} "
+                                    f"changed (revision {outcome.draft.current_revision} is current now).")
+    return f"draft {draft_id}: {len(remove)} image(s) removed" if outcome.revision else f"draft {draft_id}: unchanged"
 
 
 def _not_attached(draft_id: int, reason: Refusal | None, status: str) -> str:

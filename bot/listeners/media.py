@@ -1,4 +1,5 @@
-"""A draft's images from Slack: files shared in its thread, and the "Alt text…" dialog.
+"""A draft's images from Slack: files shared in its thread, and the "Alt text…" dialog (alt text
+per image, and images to remove).
 
 An image shared in the thread by the requester or someone who may decide is recorded as intent —
 the Slack file ids, in an outbox job written in the same transaction as the event id — before
@@ -68,6 +69,14 @@ async def record_shared_images(session: AsyncSession, *, draft_id: int, files: l
     return outbox.queued(row)
 
 
+async def record_removal(session: AsyncSession, *, meta: dict, alts: list[str], removals: set[int], user_id: str,
+                         now: datetime) -> QueuedJob:
+    args = {"draft_id": meta["draft_id"], "base_revision": meta["revision"], "alts": alts,
+            "remove": sorted(removals), "user_id": user_id}
+    row = await outbox.add(session, job=JobName.remove_media, args=args, now=now)
+    return outbox.queued(row)
+
+
 async def handle_alt_button(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
     """"Alt text…": open the dialog at once (a trigger_id lives 3 s) with the revision's images."""
     clicked = await modal_click(ack, body, client, context, "edit", requester_may=True)
@@ -96,10 +105,19 @@ async def handle_alt_submission(ack: Any, body: dict, view: dict, client: AsyncW
         return
     async with deps.sessionmaker() as session:
         count = len(await storage_media.media_of(session, meta["draft_id"], meta["revision"]))
-    alts = media_blocks.submitted_alts(modals.state_values(view), count)
+    values = modals.state_values(view)
+    alts, removals = media_blocks.submitted_alts(values, count), media_blocks.submitted_removals(values, count)
     errors = alt_errors(deps, alts, list(permission.config.blocked_terms))
     if errors:
         await ack(response_action="errors", errors=errors)
+        return
+    if removals:
+        # What is left is judged again by the destinations, which only the worker knows.
+        async with deps.sessionmaker.begin() as session:
+            job = await record_removal(session, meta=meta, alts=alts, removals=removals, user_id=body["user"]["id"],
+                                       now=deps.clock())
+        await ack()
+        deps.background.spawn(deps.queue.enqueue(job), "removed images")
         return
     async with deps.sessionmaker.begin() as session:
         change = await storage_media.set_alt(session, draft_id=meta["draft_id"], base_revision=meta["revision"],

@@ -25,3 +25,18 @@ def test_anything_else_attaches_nothing() -> None:
 
 def test_one_attach_job_per_event() -> None:
     assert attach_key("Ev1") == "attach:Ev1" and len(attach_key("E" * 500)) == 200
+
+
+def test_removals_name_images_of_the_revision_or_the_submission_is_not_ours() -> None:
+    import pytest
+
+    from bot.blocks.media import submitted_removals
+    from bot.parsing.draft_ids import NotOurValue
+
+    def state(*values: object) -> dict:
+        return {"remove": {"value": {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}}}
+    assert submitted_removals(state("0", "2"), 3) == {0, 2}
+    assert submitted_removals({}, 3) == set() and submitted_removals(state(), 3) == set()
+    for bad in ("3", "-1", "１", "0x1", 1, None):
+        with pytest.raises(NotOurValue):
+            submitted_removals(state(bad), 3)

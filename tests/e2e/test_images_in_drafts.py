@@ -157,3 +157,49 @@ async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_
     await asyncio.sleep(0.5)
     assert shows(draft, "revision 2") and not shows(draft, "revision 3") and not shows(draft, "🖼 2")
     assert len(stack.slack.calls_to("files-pri")) == 2  # the photo once, whatever the redeliveries; the SVG
+
+
+async def submit_with_removals(stack: LocalStack, user: str, view: dict, alts: dict[str, str],
+                               remove: list[int]) -> None:
+    """Submit the dialog as Slack does when alt texts were typed and removal boxes ticked."""
+    state: dict = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        if element["type"] == "checkboxes":
+            chosen = [o for o in element["options"] if int(o["value"]) in remove]
+            state[block["block_id"]] = {"value": {"type": "checkboxes", "selected_options": chosen}}
+        else:
+            state[block["block_id"]] = {"value": {"type": element["type"],
+                                                  "value": alts.get(block["block_id"], element.get("initial_value"))}}
+    payload = {"type": "view_submission", "team": {"id": stack.slack.team_id, "domain": "local"},
+               "user": {"id": user, "username": user, "name": user, "team_id": stack.slack.team_id},
+               "api_app_id": "A_SIGNOFF", "token": "legacy-verification-token",
+               "trigger_id": f"{int(time.time())}.local",
+               "view": {**view, "team_id": stack.slack.team_id, "state": {"values": state},
+                        "hash": f"{int(time.time())}.local", "app_id": "A_SIGNOFF", "bot_id": "B_SIGNOFF"},
+               "response_urls": [], "is_enterprise_install": False, "enterprise": None}
+    reply = await stack.user(user).send_interaction(payload)
+    assert reply.status == 200 and "errors" not in reply.body
+
+
+async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(stack, sessionmaker) -> None:
+    await stack.user("U_CAROL").slash("/draft", "docs week")
+    draft = await wait_for_draft(stack.slack)
+    await share_in_thread(stack, "U_CAROL", draft, "first.jpg", photo_with_gps(), "image/jpeg")
+    await stack.slack.wait_for(lambda: shows(draft, "revision 2"), 20)
+    out = io.BytesIO()
+    PILImage.new("RGB", (30, 20), "blue").save(out, "PNG")
+    await share_in_thread(stack, "U_CAROL", draft, "second.png", out.getvalue(), "image/png")
+    await stack.slack.wait_for(lambda: shows(draft, "revision 3") and shows(draft, "🖼 2: second.png"), 20)
+
+    opened = len(stack.slack.views)
+    await stack.user("U_BOB").click(draft, action_ids.ALT_TEXT)
+    modal = (await stack.slack.wait_for(lambda: stack.slack.views[opened:], 10))[0]
+    await submit_with_removals(stack, "U_BOB", modal, {"alt_1": "A blue square"}, remove=[0])
+    await stack.slack.wait_for(lambda: shows(draft, "revision 4"), 20)
+    assert shows(draft, "🖼 1: second.png") and not shows(draft, "first.jpg") and shows(draft, "alt: A blue square")
+    async with sessionmaker() as session:
+        (item,) = await media.media_of(session, 1, 4)
+    assert (item.position, item.name, item.alt) == (0, "second.png", "A blue square")

@@ -137,3 +137,20 @@ async def test_removing_an_image_renumbers_the_rest_and_a_stale_base_is_refused(
         items = await media.media_of(session, draft_id, 3)
     assert [(i.position, i.name) for i in items] == [(0, "blue.png")]
     assert removed.revision.sha256 == runs.revision_sha256("Search is faster now.", [(png("blue").sha256, "")])
+
+
+async def test_a_removal_without_a_fresh_check_keeps_what_was_wrong(sessionmaker) -> None:
+    draft_id, _ = await drafted(sessionmaker)
+    devto = MediaCheck(problems=("Dev.to cannot carry this post's 2 images: remove the images or leave Dev.to out",))
+    await attach(sessionmaker, draft_id, png("red"), png("blue"), check=devto)
+    async with sessionmaker.begin() as session:
+        kept = await media.remove(session, draft_id=draft_id, base_revision=2, position=1, user_id="U_AP", now=NOW)
+        assert kept.ok and not kept.revision.policy_ok  # still blocked: nothing judged the rest again
+        judged = await media.set_alt(session, draft_id=draft_id, base_revision=3, alts=["red"], remove={0},
+                                     user_id="U_AP", now=NOW, check=MediaCheck())
+    assert judged.ok and judged.revision.policy_ok and judged.draft.status == "pending"
+    assert judged.revision.sha256 == runs.sha256_hex("Search is faster now.")  # no images: the text hash again
+    async with sessionmaker.begin() as session:
+        wrong = await media.set_alt(session, draft_id=draft_id, base_revision=4, alts=[], remove={0},
+                                    user_id="U_AP", now=NOW)
+    assert wrong.reason is Refusal.no_such_image
