@@ -15,7 +15,7 @@ from storage import outbox, queries, search
 from storage.claims import score_summary, unsupported_claims
 from storage.decisions import locked_draft
 from storage.models import Draft, OutboxJob, Revision, Run
-from storage import media
+from storage import media, media_rules
 from storage.runs import hash_inputs, revision_sha256
 from storage.states import DraftStatus, JobName, OutboxStatus, RunStatus
 from storage.transitions import Outcome, Refusal, refused, transition
@@ -50,8 +50,8 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
         details["critique"] = critique
     # An edit of the text keeps the images, judged by the rules stored with them; the hash covers both.
     images = await media.media_of(session, draft_id, base_revision)
-    policy_ok, problems = media.judged(details, images, (base.details or {}).get("media") if base else None,
-                                       policy_ok=policy_ok, problems=problems)
+    policy_ok, problems = media_rules.judged(details, images, (base.details or {}).get("media") if base else None,
+                                             policy_ok=policy_ok, problems=problems)
     revision = Revision(draft_id=draft_id, number=row.current_revision + 1, text=text,
                         sha256=revision_sha256(text, hash_inputs(images)), author=user_id, policy_ok=policy_ok,
                         details=details, created_at=now,

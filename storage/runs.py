@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, search
 from storage.claims import score_summary, unsupported_claims
+from storage.media_rules import judged
 from storage.models import Draft, Revision, Run
 from storage.redaction import redactor_of
 from storage.states import DraftStatus, RunStatus
@@ -89,8 +90,8 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
         before = await session.scalar(select(Revision.details).where(
             Revision.draft_id == run.draft_id, Revision.number == current))
         details = dict(details)
-        policy_ok, _ = draft_media.judged(details, images, (before or {}).get("media"), policy_ok=policy_ok,
-                                          problems=list(details.get("policy", {}).get("problems", [])))
+        policy_ok, _ = judged(details, images, (before or {}).get("media"), policy_ok=policy_ok,
+                              problems=list(details.get("policy", {}).get("problems", [])))
     revision = Revision(draft_id=run.draft_id, number=number, text=text,
                         sha256=revision_sha256(text, hash_inputs(images)),
                         author="pipeline", run_id=run.id, policy_ok=policy_ok, details=details,

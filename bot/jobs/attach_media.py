@@ -25,7 +25,8 @@ from destinations.media.fit import describe, fit_image, fits
 from destinations.media.image import Image, ImageRefused, load_image
 from destinations.media.limits import MediaLimits
 from storage import media, outbox, queries
-from storage.media import AltRule, MediaCheck, MediaSource, NewImage
+from storage.media import MediaSource, NewImage
+from storage.media_rules import AltRule, MediaCheck
 from storage.states import JobName
 from storage.transitions import Refusal
 

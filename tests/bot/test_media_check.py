@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 from bot.jobs.attach_media import media_check
 from destinations.media.image import load_image
 from destinations.registry import BUILDERS, DestinationConfig
-from storage.media import AltRule
+from storage.media_rules import AltRule
 
 CONFIG = DestinationConfig(webhook_url="http://127.0.0.1:9/hook", webhook_secret="whsec-test-secret-1",
                            devto_api_key="devto-test-key-1", bluesky_handle="signoff.test",

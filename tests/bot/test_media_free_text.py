@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.blocks.media import ALT_INPUT_LIMIT, ImageView, alt_modal, media_context, submitted_alts
 from bot.blocks.text import without_control
 from storage import media, runs
-from storage.media import MediaCheck
+from storage.media_rules import MediaCheck
 from tests.bot.strategies import free_text
 from tests.storage.test_draft_media import NOW, drafted, png
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from destinations.media.image import load_image
 from storage import decisions, edits, intake, media, runs
 from storage.decisions import ApprovalRule
-from storage.media import AltRule, MediaCheck, MediaSource, NewImage
+from storage.media import MediaSource, NewImage
+from storage.media_rules import AltRule, MediaCheck
 from storage.models import AuditEvent, Run
 from storage.transitions import Refusal
 
