@@ -218,10 +218,15 @@ def _confirm_approval(view: DraftView) -> dict:
     where = ", ".join(view.destinations)
     return {"title": {"type": "plain_text", "text": "Approve this draft?"},
             "text": {"type": "plain_text", "text": clip(
-                f"Revision {view.revision} ({len(view.text)} characters) will be published to {where} "
-                "exactly as shown.", 300)},
+                f"Revision {view.revision} ({len(view.text)} characters{_with_images(view)}) will be published "
+                f"to {where} exactly as shown.", 300)},
             "confirm": {"type": "plain_text", "text": "Approve"},
             "deny": {"type": "plain_text", "text": "Not yet"}}
+
+
+def _with_images(view: DraftView) -> str:
+    count = len(view.images)
+    return f", {count} image{'' if count == 1 else 's'}" if count else ""
 
 
 def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:

@@ -103,6 +103,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
             assert reply.status == 200 and "errors" not in reply.body
             await stack.slack.wait_for(lambda: shows(draft, "revision 3"), 10)
             assert shows(draft, "alt: A red rectangle: the new &lt;search&gt; page &amp; its")
+            assert shows(draft, "characters, 1 image) will be published")  # Approve's confirmation says so
 
             await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
             await stack.slack.wait_for(lambda: "Published" in str(draft.blocks) or "failed" in str(draft.blocks), 20)
