@@ -11,11 +11,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox, queries, search
+from storage import media, media_rules, outbox, queries, search
 from storage.claims import score_summary, unsupported_claims
 from storage.decisions import locked_draft
 from storage.models import Draft, OutboxJob, Revision, Run
-from storage import media, media_rules
 from storage.runs import hash_inputs, revision_sha256
 from storage.states import DraftStatus, JobName, OutboxStatus, RunStatus
 from storage.transitions import Outcome, Refusal, refused, transition

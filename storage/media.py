@@ -154,10 +154,10 @@ async def set_alt(session: AsyncSession, *, draft_id: int, base_revision: int, a
 
 async def _revise(session: AsyncSession, row: Draft, current: list[MediaItem], alts: Sequence[str],
                   remove: set[int], user_id: str, now: datetime, check: MediaCheck | None = None) -> Outcome:
-    described = [replace(m, alt=alt.strip()[:MAX_ALT_CHARS]) for m, alt in zip(current, alts)]
+    described = [replace(m, alt=alt.strip()[:MAX_ALT_CHARS]) for m, alt in zip(current, alts, strict=True)]
     if described == current and not remove:
         return Outcome(True, row)
-    changed = [{"position": m.position, "alt": m.alt} for m, old in zip(described, current)
+    changed = [{"position": m.position, "alt": m.alt} for m, old in zip(described, current, strict=True)
                if m.alt != old.alt and m.position not in remove]
     if not remove:
         return await _new_revision(session, row, described, kind="alt_text_set", actor=user_id, now=now,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +39,14 @@ def revision_sha256(text: str, media: Sequence[tuple[str, str]] = ()) -> str:
     return sha256_hex("signoff-revision-with-media-v1\n" + canonical)
 
 
-def hash_inputs(media: list) -> list[tuple[str, str]]:
+class _Described(Protocol):
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def alt(self) -> str: ...
+
+
+def hash_inputs(media: Sequence[_Described]) -> list[tuple[str, str]]:
     return [(m.sha256, m.alt) for m in media]
 
 

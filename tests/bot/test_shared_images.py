@@ -1,6 +1,8 @@
 """Which files of a thread reply are taken as images to attach (the worker's bytes check decides)."""
 from __future__ import annotations
 
+from typing import Any
+
 from bot.listeners.media import attach_key, shared_images
 
 
@@ -33,10 +35,10 @@ def test_removals_name_images_of_the_revision_or_the_submission_is_not_ours() ->
     from bot.blocks.media import submitted_removals
     from bot.parsing.draft_ids import NotOurValue
 
-    def state(*values: object) -> dict:
+    def state(*values: object) -> dict[str, Any]:
         return {"remove": {"value": {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}}}
     assert submitted_removals(state("0", "2"), 3) == {0, 2}
     assert submitted_removals({}, 3) == set() and submitted_removals(state(), 3) == set()
-    for bad in ("3", "-1", "１", "0x1", 1, None):
+    for bad in ("3", "-1", "\uff11", "0x1", 1, None):  # a fullwidth one is not a digit here
         with pytest.raises(NotOurValue):
             submitted_removals(state(bad), 3)

@@ -10,9 +10,11 @@ import hashlib
 import io
 import json
 import time
+from typing import Any
 
 from PIL import Image as PILImage
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.blocks import action_ids
 from launch.local_slack.server import Message
@@ -26,6 +28,7 @@ from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.test_thread_comments import eventually_comments
 from tests.e2e.test_webhook_publish import SECRET, Receiver
 
+Sessions = async_sessionmaker[AsyncSession]
 SECRET_PLACE = b"Hidden Valley Road 7, GPS 52.5200N 13.4050E"
 
 
@@ -68,7 +71,7 @@ async def share_in_thread(stack: LocalStack, user: str, draft: Message, name: st
 
 
 async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webhook_clean(
-        database_url, redis_url) -> None:
+        database_url: str, redis_url: str) -> None:
     receiver = Receiver()
     runner = await receiver.start()
     try:
@@ -110,7 +113,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
     finally:
         await runner.cleanup()
 
-    (headers, body), = receiver.hits
+    (_headers, body), = receiver.hits
     payload = json.loads(body)
     (image,) = payload["images"]
     data = base64.b64decode(image["data_base64"])
@@ -122,6 +125,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
     try:
         async with create_sessionmaker(engine)() as session:
             row = await session.scalar(select(Draft))
+            assert row is not None
             (item,) = await media.media_of(session, row.id, 3)
             (publication,) = await session.scalars(select(Publication))
     finally:
@@ -132,7 +136,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
     assert publication.sha256 == hashlib.sha256(payload["text"].encode()).hexdigest()
 
 
-async def test_a_strangers_image_is_a_comment_and_is_not_fetched(stack, sessionmaker) -> None:
+async def test_a_strangers_image_is_a_comment_and_is_not_fetched(stack: LocalStack, sessionmaker: Sessions) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
     await share_in_thread(stack, "U_MALLORY", draft, "meme.png", photo_with_gps(), "image/png")
@@ -143,7 +147,7 @@ async def test_a_strangers_image_is_a_comment_and_is_not_fetched(stack, sessionm
     assert shows(draft, "revision 1") and not shows(draft, "revision 2")
 
 
-async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_explained(stack) -> None:
+async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_explained(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
     await share_in_thread(stack, "U_ALICE", draft, "photo.jpg", photo_with_gps(), "image/jpeg", redeliveries=2)
@@ -151,8 +155,11 @@ async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
     await share_in_thread(stack, "U_ALICE", draft, "logo.svg", svg, "image/svg+xml")
 
+    thread = draft.thread_ts
+    assert thread is not None
+
     def noted() -> list[str]:
-        return [m.text for m in stack.slack.thread(draft.channel, draft.thread_ts) if "Not attached" in m.text]
+        return [m.text for m in stack.slack.thread(draft.channel, thread) if "Not attached" in m.text]
     (note,) = await stack.slack.wait_for(noted, 20)
     assert "logo.svg" in note and "SVG images are not accepted" in note
     await asyncio.sleep(0.5)
@@ -160,10 +167,10 @@ async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_
     assert len(stack.slack.calls_to("files-pri")) == 2  # the photo once, whatever the redeliveries; the SVG
 
 
-async def submit_with_removals(stack: LocalStack, user: str, view: dict, alts: dict[str, str],
+async def submit_with_removals(stack: LocalStack, user: str, view: dict[str, Any], alts: dict[str, str],
                                remove: list[int]) -> None:
     """Submit the dialog as Slack does when alt texts were typed and removal boxes ticked."""
-    state: dict = {}
+    state: dict[str, Any] = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
             continue
@@ -185,7 +192,8 @@ async def submit_with_removals(stack: LocalStack, user: str, view: dict, alts: d
     assert reply.status == 200 and "errors" not in reply.body
 
 
-async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(stack, sessionmaker) -> None:
+async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(stack: LocalStack,
+                                                                                sessionmaker: Sessions) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
     await share_in_thread(stack, "U_CAROL", draft, "first.jpg", photo_with_gps(), "image/jpeg")

@@ -17,8 +17,9 @@ ONE_POST = SENTENCE.format(n="one")
 
 
 async def test_a_photo_for_mastodon_waits_for_its_alt_text_then_goes_out_once_with_it(
-        database_url, redis_url) -> None:
-    async with FakeMastodonMedia(polls_to_process=1) as fake, desk(
+        database_url: str, redis_url: str) -> None:
+    fake = FakeMastodonMedia(polls_to_process=1)
+    async with fake, desk(
             database_url, redis_url, ["mastodon"], text=ONE_POST, mastodon_base_url=fake.url,
             mastodon_token=fake.token) as stack:
         await stack.user("U_CAROL").slash("/draft", "how the audit trail works")
