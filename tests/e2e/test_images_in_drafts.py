@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+import redis as redis_sync
 from PIL import Image as PILImage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +23,7 @@ from launch.local_slack.signing import signed_headers
 from launch.local_slack.stack import LocalStack
 from storage import media
 from storage.db import create_engine, create_sessionmaker
-from storage.models import Draft, Publication
+from storage.models import Draft, OutboxJob, Publication
 from storage.runs import revision_sha256
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.test_thread_comments import eventually_comments
@@ -212,3 +213,18 @@ async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(
     async with sessionmaker() as session:
         (item,) = await media.media_of(session, 1, 4)
     assert (item.position, item.name, item.alt) == (0, "second.png", "A blue square")
+
+
+async def test_a_share_acknowledged_while_no_worker_runs_and_redis_lost_it_is_attached_later(
+        stack: LocalStack, sessionmaker: Sessions, redis_url: str) -> None:
+    await stack.user("U_CAROL").slash("/draft", "docs week")
+    draft = await wait_for_draft(stack.slack)
+    await stack.stop_worker()
+    await share_in_thread(stack, "U_CAROL", draft, "photo.jpg", photo_with_gps(), "image/jpeg")
+    # Acknowledged means recorded: the intent is in the database, whatever happens to Redis now.
+    async with sessionmaker() as session:
+        (row,) = await session.scalars(select(OutboxJob).where(OutboxJob.job == "attach_media"))
+    assert row.status == "pending" and [f["name"] for f in row.args["files"]] == ["photo.jpg"]
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    await stack.start_worker()  # its sweep finds the row arq no longer has
+    await stack.slack.wait_for(lambda: shows(draft, "revision 2") and shows(draft, "🖼 1: photo.jpg"), 20)
