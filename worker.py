@@ -22,6 +22,7 @@ from arq.connections import ArqRedis
 from arq.worker import Function, func
 
 from bot.jobs import failures
+from bot.jobs.attach_media import attach_media, remove_media
 from bot.jobs.configs import destination_config, job_config, pipeline_config
 from bot.jobs.crons import cron_jobs
 from bot.jobs.deps import DEPS_KEY, WorkerDeps, deps_of
@@ -116,7 +117,8 @@ def _job(function: Any, name: JobName) -> Function:
     return func(instrumented(function, lambda ctx: deps_of(ctx).metrics), name=name.value)
 
 
-FUNCTIONS = [_job(run_draft, JobName.run_draft), _job(publish_draft, JobName.publish_draft)]
+FUNCTIONS = [_job(run_draft, JobName.run_draft), _job(publish_draft, JobName.publish_draft),
+             _job(attach_media, JobName.attach_media), _job(remove_media, JobName.remove_media)]
 # arq keeps each CronJob's next run on the object: a worker started anew (build_worker) gets fresh ones.
 CRON_JOBS = cron_jobs()
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox, queries, search
+from storage import media, media_rules, outbox, queries, search
 from storage.claims import score_summary, unsupported_claims
 from storage.decisions import locked_draft
 from storage.models import Draft, OutboxJob, Revision, Run
-from storage.runs import sha256_hex
+from storage.runs import hash_inputs, revision_sha256
 from storage.states import DraftStatus, JobName, OutboxStatus, RunStatus
 from storage.transitions import Outcome, Refusal, refused, transition
 
@@ -50,8 +50,13 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
     details["policy"] = {"ok": policy_ok, "problems": problems}
     if critique is not None:
         details["critique"] = critique
-    revision = Revision(draft_id=draft_id, number=row.current_revision + 1, text=text, sha256=sha256_hex(text),
-                        author=user_id, policy_ok=policy_ok, details=details, created_at=now,
+    # An edit of the text keeps the images, judged by the rules stored with them; the hash covers both.
+    images = await media.media_of(session, draft_id, base_revision)
+    policy_ok, problems = media_rules.judged(details, images, (base.details or {}).get("media") if base else None,
+                                             policy_ok=policy_ok, problems=problems)
+    revision = Revision(draft_id=draft_id, number=row.current_revision + 1, text=text,
+                        sha256=revision_sha256(text, hash_inputs(images)), author=user_id, policy_ok=policy_ok,
+                        details=details, created_at=now,
                         unsupported_claims=len(unsupported_claims(details)))
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     outcome = await transition(session, row, from_status=row.status, values={
@@ -63,6 +68,7 @@ async def record_edit(session: AsyncSession, *, draft_id: int, base_revision: in
     if not outcome.ok:
         return outcome
     session.add(revision)
+    await media.copy_media(session, draft_id, base_revision, revision.number)
     await search.index(session, draft_id=draft_id, kind="revision", body=text)
     return replace(outcome, revision=revision, previous_text=base.text if base else None)
 

@@ -5,8 +5,10 @@ status (`UPDATE … WHERE status = 'running' RETURNING …`) instead of loading 
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import audit, search
 from storage.claims import score_summary, unsupported_claims
+from storage.media_rules import judged
 from storage.models import Draft, Revision, Run
 from storage.redaction import redactor_of
 from storage.states import DraftStatus, RunStatus
@@ -24,6 +27,27 @@ _runs, _drafts = Run.__table__, Draft.__table__
 def sha256_hex(text: str) -> str:
     import hashlib
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def revision_sha256(text: str, media: Sequence[tuple[str, str]] = ()) -> str:
+    """What Approve binds: the text and each image's (sha256, alt text), in order. A revision
+    without images keeps the plain text hash, so every hash stored before images existed holds."""
+    if not media:
+        return sha256_hex(text)
+    canonical = json.dumps({"text": text, "images": [{"sha256": sha, "alt": alt} for sha, alt in media]},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return sha256_hex("signoff-revision-with-media-v1\n" + canonical)
+
+
+class _Described(Protocol):
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def alt(self) -> str: ...
+
+
+def hash_inputs(media: Sequence[_Described]) -> list[tuple[str, str]]:
+    return [(m.sha256, m.alt) for m in media]
 
 
 async def start(session: AsyncSession, run_id: int, *, now: datetime) -> Run | None:
@@ -67,10 +91,22 @@ async def record_revision(session: AsyncSession, run: Run, *, text: str, policy_
     if run_number is None:
         return None
     number = current + 1
-    revision = Revision(draft_id=run.draft_id, number=number, text=text, sha256=sha256_hex(text),
+    # A rewrite keeps the images of the revision it replaces (they are a person's, not the writer's).
+    from storage import media as draft_media  # storage/media.py builds on this module
+    images = await draft_media.media_of(session, run.draft_id, current) if current else []
+    if images:
+        before = await session.scalar(select(Revision.details).where(
+            Revision.draft_id == run.draft_id, Revision.number == current))
+        details = dict(details)
+        policy_ok, _ = judged(details, images, (before or {}).get("media"), policy_ok=policy_ok,
+                              problems=list(details.get("policy", {}).get("problems", [])))
+    revision = Revision(draft_id=run.draft_id, number=number, text=text,
+                        sha256=revision_sha256(text, hash_inputs(images)),
                         author="pipeline", run_id=run.id, policy_ok=policy_ok, details=details,
                         created_at=now, unsupported_claims=len(unsupported_claims(details)))
     session.add(revision)
+    if images:
+        await draft_media.copy_media(session, run.draft_id, current, number)
     status = DraftStatus.pending if policy_ok else DraftStatus.needs_attention
     await session.execute(
         update(_drafts).where(_drafts.c.id == run.draft_id)

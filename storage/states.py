@@ -30,6 +30,8 @@ class JobName(str, Enum):
 
     run_draft = "run_draft"
     publish_draft = "publish_draft"
+    attach_media = "attach_media"  # images shared in a draft's thread, fetched and cleaned by the worker
+    remove_media = "remove_media"  # images removed in the dialog, the rest judged again by the destinations
 
 
 class OutboxStatus(str, Enum):

@@ -40,6 +40,9 @@ class Refusal(str, Enum):
     # A publication part: gone, or no longer in a state this decision applies to.
     no_such_publication = "no_such_publication"
     publication_moved_on = "publication_moved_on"
+    # A draft's images (storage/media.py).
+    too_many_images = "too_many_images"
+    no_such_image = "no_such_image"
 
 
 @dataclass(frozen=True)

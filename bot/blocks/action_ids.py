@@ -9,6 +9,9 @@ SCHEDULE = "signoff_schedule"
 # Shown only while a revision has claims no source supports; approvers vouch for them with it.
 ACCEPT_CLAIMS = "signoff_accept_claims"
 
+# Opens the dialog with one alt text input per image of the draft.
+ALT_TEXT = "signoff_alt_text"
+
 # Undo an approval inside its window, or unschedule a scheduled publish, until publishing starts.
 CALL_OFF = "signoff_call_off"
 

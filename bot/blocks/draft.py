@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import action_ids
 from bot.parsing.draft_ids import json_object, row_id, text_field
+from bot.blocks.media import ImageView, media_context
 from bot.blocks.grounding import (NOTHING_MATCHED, ClaimView, accept_confirm, claims_line, references_line,
                                   score_line, unsupported_text)
 from bot.blocks.publications import PublicationView, preview_blocks, publication_blocks
@@ -56,6 +57,9 @@ class DraftView:
     claims: tuple[ClaimView, ...] = ()
     nothing_matched: bool = False
     claims_accepted_by: str | None = None
+    images: tuple[ImageView, ...] = ()
+    media_rules: dict | None = None  # destination label → its alt rule (storage/media.py MediaCheck)
+    media_notes: tuple[str, ...] = ()  # how the images will go ("Bluesky: image 1 will be resized …")
 
     @property
     def claims_block_approval(self) -> bool:
@@ -115,7 +119,8 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     header = f"Draft #{view.draft_id} · revision {view.revision}"
     meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
             f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
-    after: list[dict] = [_context(" · ".join(meta))] + context_blocks(view) + preview_blocks(view.preview)
+    after: list[dict] = [_context(" · ".join(meta))] + media_context(view.images, view.media_rules or {}, view.media_notes) \
+        + context_blocks(view) + preview_blocks(view.preview)
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
         after.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
@@ -159,6 +164,8 @@ def _decision_area(view: DraftView) -> list[dict]:
             accept = _button("Accept unsupported claims", action_ids.ACCEPT_CLAIMS, value)
             accept["confirm"] = accept_confirm(view.claims)
             buttons.append(accept)
+        if view.images:
+            buttons.append(_button("Alt text…", action_ids.ALT_TEXT, value))
         buttons += [_button("Edit", action_ids.EDIT, value),
                     _button("Regenerate", action_ids.REGENERATE, value),
                     _button("Skip", action_ids.SKIP, value, style="danger")]
@@ -211,10 +218,15 @@ def _confirm_approval(view: DraftView) -> dict:
     where = ", ".join(view.destinations)
     return {"title": {"type": "plain_text", "text": "Approve this draft?"},
             "text": {"type": "plain_text", "text": clip(
-                f"Revision {view.revision} ({len(view.text)} characters) will be published to {where} "
-                "exactly as shown.", 300)},
+                f"Revision {view.revision} ({len(view.text)} characters{_with_images(view)}) will be published "
+                f"to {where} exactly as shown.", 300)},
             "confirm": {"type": "plain_text", "text": "Approve"},
             "deny": {"type": "plain_text", "text": "Not yet"}}
+
+
+def _with_images(view: DraftView) -> str:
+    count = len(view.images)
+    return f", {count} image{'' if count == 1 else 's'}" if count else ""
 
 
 def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import log_context
 from bot.jobs.deps import WorkerDeps, deps_of, job_try
 from bot.jobs.leases import finish, leased
@@ -17,9 +19,10 @@ from bot.jobs.sweep import MAX_PUBLISH_RESCHEDULES
 from bot.blocks.publications import label
 from bot.jobs.ledger import StorageLedger
 from destinations.base import Post
+from destinations.media.image import Image
 from destinations.publisher import Publisher
-from storage import outbox, publications, queries
-from storage.runs import sha256_hex
+from storage import media, outbox, publications, queries
+from storage.runs import revision_sha256
 from storage.states import JobName, OutboxStatus
 
 async def publish_draft(ctx: dict[str, Any], outbox_id: int) -> str:
@@ -41,16 +44,18 @@ async def _publish_draft(deps: WorkerDeps, outbox_id: int, draft_id: int, later:
         started_attempt = (await outbox.get(session, outbox_id)).attempt  # type: ignore[union-attr]
         draft = await publications.begin(session, draft_id, now=clock())
         revision = await queries.revision(session, draft_id, draft.approved_revision) if draft else None
+        images = await _approved_images(session, draft_id, revision.number) if revision else ()
     if draft is None or revision is None:
         await finish(deps, outbox_id)
         return f"draft {draft_id} is not approved; nothing to publish"
-    if sha256_hex(revision.text) != draft.approved_sha256:
-        await finish(deps, outbox_id, OutboxStatus.dead, "approved text does not match its hash")
-        raise RuntimeError(f"draft {draft_id}: stored text does not match the approved sha256")
+    # The bytes are hashed again too: what goes out is exactly what was approved, images included.
+    if revision_sha256(revision.text, [(i.sha256, i.alt) for i in images]) != draft.approved_sha256:
+        await finish(deps, outbox_id, OutboxStatus.dead, "approved text or images do not match their hash")
+        raise RuntimeError(f"draft {draft_id}: stored text or images do not match the approved sha256")
     details = revision.details or {}
     post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
                 approved_by=draft.decided_by or "", title=details.get("title"),
-                tags=tuple(details.get("tags") or ()))
+                tags=tuple(details.get("tags") or ()), images=images)
     publisher = Publisher(StorageLedger(sm, clock, deps.slack, post, deps.metrics), label=label, clock=clock)
     for name in draft.destinations:
         await publisher.publish(deps.destinations.get(name), name, post)
@@ -69,6 +74,13 @@ async def _publish_draft(deps: WorkerDeps, outbox_id: int, draft_id: int, later:
             later += [0.0, started_attempt]  # a Retry or a Mark arrived after we looked
             return f"draft {draft_id}: asked again during this pass"
     return f"draft {draft_id} published"
+
+
+async def _approved_images(session: AsyncSession, draft_id: int, revision: int) -> tuple[Image, ...]:
+    """The revision's images in order; `Image` checks that each one's bytes have its sha256."""
+    items = await media.media_of(session, draft_id, revision)
+    data = await media.data_of(session, [m.sha256 for m in items])
+    return tuple(Image(data[m.sha256], m.mime, m.width, m.height, m.sha256, m.alt) for m in items)
 
 
 async def _reschedule(deps: WorkerDeps, outbox_id: int, defer_s: float, started_attempt: int) -> None:

@@ -189,7 +189,7 @@ async def _after_accepting(deps: BotDeps, client: AsyncWebClient, origin: Origin
     await tell(client, origin.channel, origin.user, replies.claims_accepted(decision.draft.id), origin.thread_ts)
 
 
-async def _modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *,
+async def modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *,
                        requester_may: bool) -> tuple[BotDeps, Origin, Draft, int] | None:
     """Permission for a button that opens a modal; None when refused (and answered)."""
     deps = deps_of(context)
@@ -208,7 +208,7 @@ async def _modal_click(ack: Any, body: dict, client: AsyncWebClient, context: An
 
 
 async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
-    clicked = await _modal_click(ack, body, client, context, "skip", requester_may=True)
+    clicked = await modal_click(ack, body, client, context, "skip", requester_may=True)
     if clicked is not None:
         _, origin, draft, revision = clicked
         meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
@@ -216,7 +216,7 @@ async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any
 
 
 async def handle_edit(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
-    clicked = await _modal_click(ack, body, client, context, "edit", requester_may=True)
+    clicked = await modal_click(ack, body, client, context, "edit", requester_may=True)
     if clicked is None:
         return
     deps, origin, draft, revision = clicked
@@ -232,7 +232,7 @@ async def handle_edit(ack: Any, body: dict, client: AsyncWebClient, context: Any
 
 
 async def handle_regenerate(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
-    clicked = await _modal_click(ack, body, client, context, "regenerate", requester_may=True)
+    clicked = await modal_click(ack, body, client, context, "regenerate", requester_may=True)
     if clicked is None:
         return
     _, origin, draft, revision = clicked
@@ -245,7 +245,7 @@ async def handle_regenerate(ack: Any, body: dict, client: AsyncWebClient, contex
 
 
 async def handle_schedule(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
-    clicked = await _modal_click(ack, body, client, context, "approve", requester_may=False)
+    clicked = await modal_click(ack, body, client, context, "approve", requester_may=False)
     if clicked is None:
         return
     deps, origin, draft, revision = clicked

@@ -1,6 +1,7 @@
 """Events API: a person's reply in a draft's thread.
 
-A reply that mentions Signoff is an instruction: from someone who may decide (or the requester) it
+An image shared in the thread by the requester or someone who may decide is attached to the draft
+(bot/listeners/media.py). A reply that mentions Signoff is an instruction: from someone who may decide (or the requester) it
 asks for a rewrite with the reply as feedback. Any other reply is a comment ("looks good to me" must
 not start a rewrite): it is kept in the draft's history, and the writer reads the comments of people
 who may rewrite the draft as context on the next rewrite.
@@ -22,6 +23,7 @@ from sqlalchemy import or_, select
 
 from bot.blocks import replies
 from bot.listeners.deps import BotDeps, deps_of
+from bot.listeners import media
 from bot.listeners.effective import effective
 from bot.listeners.interaction import installation_of, tell
 from bot.blocks.text import without_control
@@ -58,12 +60,19 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
     event_id = body.get("event_id") or f"{channel}:{event.get('ts')}"
     text = _feedback(event)
     instruction = addressed_to(text, context.get("bot_user_id"))
+    images = media.shared_images(event) if allowed and instruction is None else []
     async with deps.sessionmaker.begin() as session:
         if not await events.first_delivery(session, event_id, now=deps.clock()):
             return  # a redelivery of a reply already recorded
-        if instruction is None:
+        if images:  # fetched, cleaned and attached by the worker (bot/listeners/media.py says why)
+            job = await media.record_shared_images(session, draft_id=draft.id, files=images, user_id=user,
+                                                   event_id=event_id, now=deps.clock())
+        if instruction is None and (text.strip() or not images):
             await comments.record_comment(session, draft_id=draft.id, user_id=user, text=text, for_writer=allowed,
                                           now=deps.clock())
+        if instruction is None:
+            if images:
+                deps.background.spawn(deps.queue.enqueue(job), "shared images")
             return
         change = await edits.request_regenerate(
             session, draft_id=draft.id, base_revision=None, feedback=instruction or None, user_id=user,

@@ -42,7 +42,7 @@ def answering_unreadable(block_id: str) -> Callable[[View], View]:
     return wrap
 
 
-async def _submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *,
+async def submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *,
                      requester_may: bool = True) -> tuple[Draft | None, Permission | None]:
     """The draft the modal is about and the person's permission; (None, None) when the draft is
     gone or belongs to another installation."""
@@ -63,7 +63,7 @@ async def _submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action
 async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
-    draft, permission = await _submitted(deps, body, context, meta, "edit")
+    draft, permission = await submitted(deps, body, context, meta, "edit")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={first_block: permission.refusal if permission else replies.not_our_value()})
@@ -106,7 +106,7 @@ async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: Outcome, met
 @answering_unreadable(modals.FEEDBACK_BLOCK)
 async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
-    draft, permission = await _submitted(deps, body, context, meta, "regenerate")
+    draft, permission = await submitted(deps, body, context, meta, "regenerate")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.not_our_value()})
@@ -126,7 +126,7 @@ async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebCl
 @answering_unreadable(modals.REASON_BLOCK)
 async def handle_skip(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
-    draft, permission = await _submitted(deps, body, context, meta, "skip")
+    draft, permission = await submitted(deps, body, context, meta, "skip")
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={modals.REASON_BLOCK: permission.refusal if permission else replies.not_our_value()})
@@ -151,7 +151,7 @@ async def _show_decided(deps: BotDeps, client: AsyncWebClient, draft_id: int, cl
 @answering_unreadable(modals.WHEN_BLOCK)
 async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
-    draft, permission = await _submitted(deps, body, context, meta, "approve", requester_may=False)
+    draft, permission = await submitted(deps, body, context, meta, "approve", requester_may=False)
     if draft is None or permission is None or not permission.ok:
         await ack(response_action="errors",
                   errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.not_our_value()})

@@ -17,6 +17,7 @@ from bot.blocks import replies
 from bot.listeners import signoff_command
 from bot.listeners import views
 from bot.listeners import home
+from bot.listeners import media
 from bot.listeners import publish_actions
 from bot.listeners import shortcuts
 from bot.listeners.deps import CONTEXT_KEY, BotDeps
@@ -61,6 +62,7 @@ def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, red
     home.register(app)
     shortcuts.register(app)
     bulk.register(app)
+    media.register(app)
     commands.register_fallback(app)  # last: any other command gets an answer
 
     @app.error

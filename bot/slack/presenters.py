@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks.draft import DraftView
 from bot.blocks.grounding import claim_views
 from bot.blocks.publications import PublicationView
-from storage import queries
+from bot.blocks.media import ImageView
+from storage import media, queries
 from storage.decisions import approvals_of
-from storage.models import Draft, Publication
+from storage.models import Draft, Publication, Revision
 
 
 async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) -> DraftView:
@@ -28,7 +29,21 @@ async def draft_view(session: AsyncSession, draft: Draft, *, required: int = 1) 
         publish_at=draft.publish_at,
         publications=publications, preview=preview, **_context_of(revision.details if revision else {}),
         claims_accepted_by=revision.claims_accepted_by if revision else None,
-        approvals=await approvals_of(session, draft.id, revision.number) if revision else ())
+        approvals=await approvals_of(session, draft.id, revision.number) if revision else (),
+        images=await image_views(session, draft.id, revision.number) if revision else (),
+        media_rules=_media_of(revision).get("rules"),
+        media_notes=tuple(str(n) for n in _media_of(revision).get("notes") or ()))
+
+
+def _media_of(revision: Revision | None) -> dict:
+    """What the worker stored about a revision's images (storage/media.py MediaCheck)."""
+    stored = (revision.details or {}).get("media") if revision is not None else None
+    return stored if isinstance(stored, dict) else {}
+
+
+async def image_views(session: AsyncSession, draft_id: int, revision: int) -> tuple[ImageView, ...]:
+    return tuple(ImageView(m.position, m.name, m.width, m.height, m.size, m.alt)
+                 for m in await media.media_of(session, draft_id, revision))
 
 
 def publication_views(draft: Draft, rows: list[Publication]) -> tuple[PublicationView, ...]:

@@ -65,6 +65,7 @@ class LocalSlack:
         # Called with (method, args, answer) after every Web API call and response_url post:
         # the local page turns these into what people see.
         self.watchers: list[Callable[[str, dict, dict], None]] = []
+        self.files: dict[str, tuple[dict, bytes]] = {}  # id → (files.info's file object, the bytes)
 
     # -- test and demo controls -------------------------------------------------------------
     def fail_next(self, method: str, *, status: int = 429, body: dict | None = None,
@@ -113,6 +114,7 @@ class LocalSlack:
         app.router.add_get("/api/{method}", self._dispatch)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{key}/download/{name}", self._file_download)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -354,6 +356,30 @@ class LocalSlack:
             return {"ok": False, "error": "invalid_blocks"}
         self.homes[user] = {"id": f"VH{user}", **view}
         return {"ok": True, "view": self.homes[user]}
+
+    def add_file(self, name: str, data: bytes, *, mimetype: str, user: str) -> dict:
+        """A file someone uploaded: its object as events and files.info show it."""
+        file_id = f"F{len(self.files) + 1:08d}"
+        url = f"{self.url}/files-pri/{self.team_id}-{file_id}/download/{name}"
+        file = {"id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": name.rsplit(".", 1)[-1],
+                "user": user, "size": len(data), "url_private": url, "url_private_download": url}
+        self.files[file_id] = (file, data)
+        return file
+
+    def _m_files_info(self, args: dict) -> dict:
+        found = self.files.get(str(args.get("file")))
+        return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
+
+    async def _file_download(self, request: web.Request) -> web.Response:
+        """As Slack does: the bytes with the bot token, its sign-in page (200, HTML) without."""
+        self.calls.append(Call("files-pri", {"path": request.path}))
+        file_id = request.match_info["key"].rsplit("-", 1)[-1]
+        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+            return web.Response(text="<html>Sign in to Slack</html>", content_type="text/html")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        file, data = self.files[file_id]
+        return web.Response(body=data, content_type=file["mimetype"])
 
     def _m_conversations_open(self, args: dict) -> dict:
         users = str(args.get("users", ""))

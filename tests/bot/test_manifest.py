@@ -6,7 +6,7 @@ from pathlib import Path
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
 NEEDED = {"commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
-          "reactions:write", "im:write"}
+          "reactions:write", "im:write", "files:read"}
 
 
 def test_bot_scopes_are_exactly_the_ones_signoff_uses() -> None:
