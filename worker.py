@@ -9,6 +9,7 @@ re-enqueues what Redis lost). No business rule lives here.
 `arq worker.WorkerSettings` runs it as arq would; `signoff worker` and `signoff dev` build the
 same worker with `build_worker` and stop it with launch/worker_runner.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,27 +65,46 @@ async def startup(ctx: Ctx) -> None:
     lifecycle["http"] = http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), trust_env=False)
     metrics = WorkerMetrics()
     deps = WorkerDeps(
-        engine=engine, sessionmaker=create_sessionmaker(engine, redactor=redactor), clock=ctx.get(CLOCK, utcnow),
-        slack=build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
-                                 session=slack_http,
-                                 pacer=Pacer(ctx["redis"]) if settings.signoff_slack_pacing else None),
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine, redactor=redactor),
+        clock=ctx.get(CLOCK, utcnow),
+        slack=build_slack_client(
+            settings.secret("slack_bot_token"),
+            settings.slack_api_url,
+            redactor=redactor,
+            session=slack_http,
+            pacer=Pacer(ctx["redis"]) if settings.signoff_slack_pacing else None,
+        ),
         http=http,
         destinations=build_destinations(settings.signoff_destinations, destination_config(settings), http),
         stages=tuple(ctx[STAGES]) if STAGES in ctx else tuple(build_stages(pipeline_config(settings), http)),
-        queue=Queue(ctx["redis"]), metrics=metrics, config=job_config(settings))
+        queue=Queue(ctx["redis"]),
+        metrics=metrics,
+        config=job_config(settings),
+    )
     ctx[DEPS_KEY] = deps
     if settings.signoff_worker_metrics_port is not None:
         try:
             lifecycle["metrics_server"], lifecycle["metrics_port"] = await serve_metrics(
-                metrics, settings.signoff_worker_metrics_port)
+                metrics, settings.signoff_worker_metrics_port
+            )
         except OSError as exc:
-            raise SettingsError(f"SIGNOFF_WORKER_METRICS_PORT: cannot listen on port "
-                                f"{settings.signoff_worker_metrics_port} ({exc.strerror or exc})") from None
+            raise SettingsError(
+                f"SIGNOFF_WORKER_METRICS_PORT: cannot listen on port "
+                f"{settings.signoff_worker_metrics_port} ({exc.strerror or exc})"
+            ) from None
     lifecycle["sweeper_stop"] = stop = asyncio.Event()
-    lifecycle["sweeper"] = asyncio.create_task(sweep_forever(
-        deps.sessionmaker, deps.clock, deps.queue, max_run_attempts=deps.config.max_job_attempts,
-        give_up=lambda outbox_id, error: failures.give_up(deps, outbox_id, error),
-        interval_s=settings.signoff_sweep_interval_s, stop=stop))
+    lifecycle["sweeper"] = asyncio.create_task(
+        sweep_forever(
+            deps.sessionmaker,
+            deps.clock,
+            deps.queue,
+            max_run_attempts=deps.config.max_job_attempts,
+            give_up=lambda outbox_id, error: failures.give_up(deps, outbox_id, error),
+            interval_s=settings.signoff_sweep_interval_s,
+            stop=stop,
+        )
+    )
 
 
 async def shutdown(ctx: Ctx) -> None:
@@ -117,8 +137,12 @@ def _job(function: Any, name: JobName) -> Function:
     return func(instrumented(function, lambda ctx: deps_of(ctx).metrics), name=name.value)
 
 
-FUNCTIONS = [_job(run_draft, JobName.run_draft), _job(publish_draft, JobName.publish_draft),
-             _job(attach_media, JobName.attach_media), _job(remove_media, JobName.remove_media)]
+FUNCTIONS = [
+    _job(run_draft, JobName.run_draft),
+    _job(publish_draft, JobName.publish_draft),
+    _job(attach_media, JobName.attach_media),
+    _job(remove_media, JobName.remove_media),
+]
 # arq keeps each CronJob's next run on the object: a worker started anew (build_worker) gets fresh ones.
 CRON_JOBS = cron_jobs()
 
@@ -148,13 +172,21 @@ class WorkerSettings:
 
 def build_worker(settings: Settings, redis: ArqRedis, **overrides: Any) -> Worker:
     options: dict[str, Any] = dict(
-        functions=FUNCTIONS, cron_jobs=cron_jobs(), on_startup=startup, on_shutdown=shutdown, redis_pool=redis,
-        queue_name=QUEUE_NAME, poll_delay=settings.signoff_poll_delay_s,
-        max_tries=settings.signoff_max_job_attempts, health_check_interval=HEALTH_CHECK_INTERVAL_S,
-        job_timeout=settings.signoff_run_timeout_s + 30, ctx={SETTINGS: settings},
+        functions=FUNCTIONS,
+        cron_jobs=cron_jobs(),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        redis_pool=redis,
+        queue_name=QUEUE_NAME,
+        poll_delay=settings.signoff_poll_delay_s,
+        max_tries=settings.signoff_max_job_attempts,
+        health_check_interval=HEALTH_CHECK_INTERVAL_S,
+        job_timeout=settings.signoff_run_timeout_s + 30,
+        ctx={SETTINGS: settings},
         # Jobs mostly wait (on the model, on Slack's pacing): many at once cost little.
         max_jobs=settings.signoff_worker_concurrency,
         # Signals are ours: launch/worker_runner.py stops the worker (running jobs get a grace period).
-        handle_signals=False)
+        handle_signals=False,
+    )
     options.update(overrides)
     return Worker(**options)

@@ -15,6 +15,7 @@ For reading the gap, a third column times the floor of what the issue calls a de
 three writes with no checks (UPDATE one scratch row, INSERT one scratch audit row, INSERT one
 scratch outbox row) in one transaction, through the same engine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,12 +48,24 @@ async def prepare(sessions, count: int) -> list[tuple[int, int, str]]:  # type: 
     for i in range(count):
         async with sessions.begin() as session:
             accepted = await intake.request_draft(
-                session, team_id="T_LOCAL", channel_id="C_GENERAL", user_id="U_CAROL",
-                topic=f"audit topic {i}", destinations=["dryrun"], now=utcnow())
+                session,
+                team_id="T_LOCAL",
+                channel_id="C_GENERAL",
+                user_id="U_CAROL",
+                topic=f"audit topic {i}",
+                destinations=["dryrun"],
+                now=utcnow(),
+            )
             run = await runs.start(session, accepted.run_id, now=utcnow())
             revision = await runs.record_revision(
-                session, run, text=f"Draft text number {i}: what changed and why it matters.",  # type: ignore[arg-type]
-                policy_ok=True, details={}, stages=[], now=utcnow())
+                session,
+                run,  # type: ignore[arg-type]
+                text=f"Draft text number {i}: what changed and why it matters.",
+                policy_ok=True,
+                details={},
+                stages=[],
+                now=utcnow(),
+            )
             assert revision is not None
             targets.append((accepted.draft_id, revision.number, revision.sha256))
             assert (await queries.draft(session, accepted.draft_id)).status == "pending"
@@ -83,8 +96,14 @@ async def measure(database_url: str, count: int, concurrency: int, rounds: int =
 
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
-    scratch = Table("bench_scratch", MetaData(), Column("id", Integer, primary_key=True, autoincrement=True),
-                    Column("actor", String(32)), Column("kind", String(32)), Column("created_at", DateTime))
+    scratch = Table(
+        "bench_scratch",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("actor", String(32)),
+        Column("kind", String(32)),
+        Column("created_at", DateTime),
+    )
     try:
         async with engine.begin() as conn:
             await conn.run_sync(scratch.metadata.create_all)
@@ -94,8 +113,9 @@ async def measure(database_url: str, count: int, concurrency: int, rounds: int =
         async def approve(target: tuple[int, int, str]) -> None:
             draft_id, revision, sha256 = target
             async with sessions.begin() as session:
-                decision = await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha256,
-                                                   user_id="U_ALICE", now=utcnow())
+                decision = await decisions.approve(
+                    session, draft_id=draft_id, revision=revision, sha256=sha256, user_id="U_ALICE", now=utcnow()
+                )
             if not decision.ok:
                 refused.append(str(decision.reason))
 
@@ -105,8 +125,9 @@ async def measure(database_url: str, count: int, concurrency: int, rounds: int =
 
         async def three_writes(i: int) -> None:
             async with sessions.begin() as session:
-                await session.execute(scratch.update().where(scratch.c.id == 1 + i % 20)
-                                      .values(kind="approved", created_at=utcnow()))
+                await session.execute(
+                    scratch.update().where(scratch.c.id == 1 + i % 20).values(kind="approved", created_at=utcnow())
+                )
                 await session.execute(scratch.insert().values(actor="U_ALICE", kind="audit", created_at=utcnow()))
                 await session.execute(scratch.insert().values(actor="U_ALICE", kind="outbox", created_at=utcnow()))
 
@@ -145,13 +166,37 @@ async def run(args: argparse.Namespace) -> None:
                     await migrated(url)
                     result = await measure(url, args.count, concurrency)
             share = result["approve"] / result["raw"]
-            rows.append([name, concurrency, args.count, f"{result['raw']:.0f}", f"{result['three']:.0f}",
-                         f"{result['approve']:.0f}", f"{share:.2f}×", f"{result['approve'] / result['three']:.2f}×"])
-            verdicts.append(f"- {name}, {concurrency} writer(s): {share:.2f}× → target "
-                            f"{'met' if share >= 0.5 else 'NOT met'}")
+            rows.append(
+                [
+                    name,
+                    concurrency,
+                    args.count,
+                    f"{result['raw']:.0f}",
+                    f"{result['three']:.0f}",
+                    f"{result['approve']:.0f}",
+                    f"{share:.2f}×",
+                    f"{result['approve'] / result['three']:.2f}×",
+                ]
+            )
+            verdicts.append(
+                f"- {name}, {concurrency} writer(s): {share:.2f}× → target {'met' if share >= 0.5 else 'NOT met'}"
+            )
     print(f"\n### Audit writes — one transaction per decision\n\nMachine: {machine()}\n")
-    print(markdown_table(["database", "writers", "transactions", "raw insert /s", "three raw writes /s",
-                          "approve /s", "ratio (target)", "vs three writes"], rows))
+    print(
+        markdown_table(
+            [
+                "database",
+                "writers",
+                "transactions",
+                "raw insert /s",
+                "three raw writes /s",
+                "approve /s",
+                "ratio (target)",
+                "vs three writes",
+            ],
+            rows,
+        )
+    )
     print("\nTarget: approve ≥ 0.5× raw single-row insert.")
     print("\n".join(verdicts))
 
@@ -159,10 +204,14 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000, help="transactions of each kind (default 1000)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4],
-                        help="writer counts to try (default: 1 4)")
-    parser.add_argument("--postgres", metavar="URL", help="also run on a scratch database on this PostgreSQL "
-                        "server (or BENCH_DATABASE_URL)")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 4], help="writer counts to try (default: 1 4)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also run on a scratch database on this PostgreSQL server (or BENCH_DATABASE_URL)",
+    )
     args = parser.parse_args()
     clean_environment()
     asyncio.run(run(args))

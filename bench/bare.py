@@ -1,6 +1,7 @@
 """The baseline bot: a bare Bolt AsyncApp on aiohttp, same signing, same adapter as Signoff's
 server, whose listeners only acknowledge (optionally enqueueing one raw arq job first, for the
 end-to-end floor). Nothing here reads or writes a database."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -18,8 +19,12 @@ OnDraft = Callable[[dict[str, Any]], Awaitable[None]]
 
 def bare_app(client: AsyncWebClient, signing_secret: str, after_ack: OnDraft | None = None) -> AsyncApp:
     # Same constructor options as bot/app.py, so the only difference is what listeners do.
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False,
-                   raise_error_for_unhandled_request=False)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
 
     @app.command("/draft")
     async def on_draft(ack, command) -> None:  # type: ignore[no-untyped-def]
@@ -36,6 +41,7 @@ def bare_app(client: AsyncWebClient, signing_secret: str, after_ack: OnDraft | N
 
 def web_app(app: AsyncApp) -> web.Application:
     """The same request path as bot/server.py: aiohttp → Bolt adapter → async_dispatch."""
+
     async def slack_events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 

@@ -19,6 +19,7 @@ RSS bot < 150 MB and worker < 200 MB.
   python bench/burst.py --drafts 60 --channels 6 --model-delay 2 --concurrency 10 50
   python bench/burst.py … --postgres postgresql://postgres@127.0.0.1:5432/scratch   (its tables are dropped)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,8 @@ from bench.common import (
 from bench.slack_payloads import closed_loop, new_session, open_loop, slash_body
 
 MODEL_CALLS_PER_DRAFT = 2  # write + critique
-POSTS_PER_DRAFT = 2        # the parent line and the draft in its thread
-UPDATES_PER_DRAFT = 1      # the parent line's final state (progress phrases are optional)
+POSTS_PER_DRAFT = 2  # the parent line and the draft in its thread
+UPDATES_PER_DRAFT = 1  # the parent line's final state (progress phrases are optional)
 UPDATE_TIER = (50, 50 / 60)  # chat.update, Tier 3: a bucket of 50, refilled at 50 a minute
 
 
@@ -91,8 +92,13 @@ async def wait_drafted(database_url: str, prefix: str, want: int, timeout_s: flo
     try:
         while True:
             async with sessions() as session:
-                rows = (await session.execute(select(Draft.topic, Draft.id, Draft.status, Draft.message_ts)
-                                              .where(Draft.topic.like(prefix + "%")))).all()
+                rows = (
+                    await session.execute(
+                        select(Draft.topic, Draft.id, Draft.status, Draft.message_ts).where(
+                            Draft.topic.like(prefix + "%")
+                        )
+                    )
+                ).all()
             done = {t: i for t, i, status, ts in rows if status != "generating" and (ts or status == "failed")}
             if len(done) >= want:
                 return done
@@ -123,9 +129,14 @@ async def job_outcomes(database_url: str) -> dict[str, int]:
 async def one_case(args: argparse.Namespace, concurrency: int, database_url: str, redis_url: str) -> dict[str, Any]:
     ext = Child("externals", "--model-delay", str(args.model_delay), *(["--limits"] if args.limits else []))
     e = await ext.start()
-    sets = [f"--set=llm_base_url={e['model_url']}", "--set=llm_model=faithful", "--set=signoff_fetch_topic_urls=false",
-            f"--set=signoff_worker_concurrency={concurrency}", "--set=signoff_slack_pacing=true",
-            *[f"--set={s}" for s in args.set]]
+    sets = [
+        f"--set=llm_base_url={e['model_url']}",
+        "--set=llm_model=faithful",
+        "--set=signoff_fetch_topic_urls=false",
+        f"--set=signoff_worker_concurrency={concurrency}",
+        "--set=signoff_slack_pacing=true",
+        *[f"--set={s}" for s in args.set],
+    ]
     slack = ["--slack-api-url", e["slack_api_url"], "--bot-token", e["bot_token"]]
     bare = Child("bare-bot")
     bot = Child("signoff-bot", "--database-url", database_url, "--redis-url", redis_url, *slack, *sets)
@@ -148,22 +159,41 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
             single = await wait_drafted(database_url, f"single {concurrency}", 1, args.timeout)
             # Slack's budgets refill (warm-up and single draft spent some chat.update turns).
             await asyncio.sleep(args.settle)
-            print(f"concurrency {concurrency}: {args.drafts} /draft over {args.channels} channels within 1 s …",
-                  file=sys.stderr)
+            print(
+                f"concurrency {concurrency}: {args.drafts} /draft over {args.channels} channels within 1 s …",
+                file=sys.stderr,
+            )
             topics = [f"burst {concurrency} draft {i:04d}" for i in range(args.drafts)]
             bodies = [slash_body(t, channel=f"C_BURST{i % args.channels}") for i, t in enumerate(topics)]
             rate = args.drafts / args.burst_s
             spy = None
             if args.profile_bot:  # where the bot's time goes while it acknowledges the burst
                 import subprocess
+
                 assert bot.process is not None
-                spy = subprocess.Popen([args.py_spy, "record", "--format", "raw", "--idle", "--rate", "500",
-                                        "--duration", str(int(args.burst_s + 3)), "--output",
-                                        f"{args.profile_bot}-{concurrency}.txt", "--pid", str(bot.process.pid)],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                spy = subprocess.Popen(
+                    [
+                        args.py_spy,
+                        "record",
+                        "--format",
+                        "raw",
+                        "--idle",
+                        "--rate",
+                        "500",
+                        "--duration",
+                        str(int(args.burst_s + 3)),
+                        "--output",
+                        f"{args.profile_bot}-{concurrency}.txt",
+                        "--pid",
+                        str(bot.process.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 await asyncio.sleep(1.0)
-            (ours, _), (base, _) = await asyncio.gather(open_loop(http, s_url, s["secret"], bodies, rate),
-                                                       open_loop(http, b_url, b["secret"], bodies, rate))
+            (ours, _), (base, _) = await asyncio.gather(
+                open_loop(http, s_url, s["secret"], bodies, rate), open_loop(http, b_url, b["secret"], bodies, rate)
+            )
             drafted = await wait_drafted(database_url, f"burst {concurrency} ", args.drafts, args.timeout)
             if spy is not None:
                 await asyncio.to_thread(spy.wait)
@@ -185,15 +215,26 @@ async def one_case(args: argparse.Namespace, concurrency: int, database_url: str
     model_floor = math.ceil(args.drafts / concurrency) * MODEL_CALLS_PER_DRAFT * args.model_delay
     update_floor = max(0, args.drafts * UPDATES_PER_DRAFT - UPDATE_TIER[0]) / UPDATE_TIER[1] if args.limits else 0.0
     total_drafts = args.warmup + 1 + args.drafts
-    return {"concurrency": concurrency, "makespan": makespan, "single": single_s, "posts_floor": posts_floor,
-            "model_floor": model_floor, "update_floor": update_floor,
-            "floor": max(single_s, posts_floor if args.limits else 0.0, model_floor, update_floor),
-            "drafts": Summary.of(latencies), "missing": args.drafts - len(latencies),
-            "refused": seen["refused"], "refused_by_method": seen["refused_by_method"],
-            "calls": {m: n / total_drafts for m, n in sorted(seen["calls"].items())},
-            "ack": Summary.of([a.latency_s for a in ours]), "ack_errors": sum(a.status != 200 for a in ours),
-            "bare": Summary.of([a.latency_s for a in base]), "rss": rss,
-            "jobs": await job_outcomes(database_url), "seen": seen}
+    return {
+        "concurrency": concurrency,
+        "makespan": makespan,
+        "single": single_s,
+        "posts_floor": posts_floor,
+        "model_floor": model_floor,
+        "update_floor": update_floor,
+        "floor": max(single_s, posts_floor if args.limits else 0.0, model_floor, update_floor),
+        "drafts": Summary.of(latencies),
+        "missing": args.drafts - len(latencies),
+        "refused": seen["refused"],
+        "refused_by_method": seen["refused_by_method"],
+        "calls": {m: n / total_drafts for m, n in sorted(seen["calls"].items())},
+        "ack": Summary.of([a.latency_s for a in ours]),
+        "ack_errors": sum(a.status != 200 for a in ours),
+        "bare": Summary.of([a.latency_s for a in base]),
+        "rss": rss,
+        "jobs": await job_outcomes(database_url),
+        "seen": seen,
+    }
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -209,38 +250,70 @@ async def run(args: argparse.Namespace) -> None:
     report(args, results, "PostgreSQL" if args.postgres else "SQLite")
     if args.dump:
         import json
+
         Path(args.dump).write_text(json.dumps([{k: v for k, v in r.items() if k in ("seen",)} for r in results]))
 
 
 def report(args: argparse.Namespace, results: list[dict[str, Any]], db: str) -> None:
-    print(f"\n### Burst — {args.drafts} /draft over {args.channels} channels within {args.burst_s:g} s, model "
-          f"{args.model_delay:g} s × {MODEL_CALLS_PER_DRAFT} calls, Slack limits "
-          f"{'enforced' if args.limits else 'off'}, {db}\n")
+    print(
+        f"\n### Burst — {args.drafts} /draft over {args.channels} channels within {args.burst_s:g} s, model "
+        f"{args.model_delay:g} s × {MODEL_CALLS_PER_DRAFT} calls, Slack limits "
+        f"{'enforced' if args.limits else 'off'}, {db}\n"
+    )
     print(f"Machine: {machine()}" + (f"; settings: {', '.join(args.set)}" if args.set else "") + "\n")
     rows = []
     for r in results:
         jobs = r["jobs"]
-        rows.append([r["concurrency"], f"{r['makespan']:.1f} s",
-                     (f"{r['floor']:.1f} s (single {r['single']:.1f}, posts {r['posts_floor']:.0f}, "
-                      f"updates {r['update_floor']:.0f}, model {r['model_floor']:.0f})"),
-                     f"{r['makespan'] / r['floor']:.2f}×",
-                     f"{r['drafts'].p50:.1f} / {r['drafts'].p99:.1f} s", r["refused"],
-                     f"{jobs['retried']} / {jobs['dead']} / {jobs['failed drafts']}" + (
-                         f", {r['missing']} missing" if r["missing"] else ""),
-                     f"{ms(r['ack'].p99)} vs {ms(r['bare'].p99)} ms = {r['ack'].p99 / r['bare'].p99:.2f}×",
-                     f"{ms(r['ack'].max)} ms", f"{r['rss']['bot']:.0f} / {r['rss']['worker']:.0f}"])
-    print(markdown_table(["worker concurrency", "makespan", "floor", "ratio", "draft p50 / p99", "429s",
-                          "jobs retried / dead / drafts failed", "/draft ack p99 vs bare Bolt", "ack max",
-                          "peak RSS bot / worker MiB"], rows))
+        rows.append(
+            [
+                r["concurrency"],
+                f"{r['makespan']:.1f} s",
+                (
+                    f"{r['floor']:.1f} s (single {r['single']:.1f}, posts {r['posts_floor']:.0f}, "
+                    f"updates {r['update_floor']:.0f}, model {r['model_floor']:.0f})"
+                ),
+                f"{r['makespan'] / r['floor']:.2f}×",
+                f"{r['drafts'].p50:.1f} / {r['drafts'].p99:.1f} s",
+                r["refused"],
+                f"{jobs['retried']} / {jobs['dead']} / {jobs['failed drafts']}"
+                + (f", {r['missing']} missing" if r["missing"] else ""),
+                f"{ms(r['ack'].p99)} vs {ms(r['bare'].p99)} ms = {r['ack'].p99 / r['bare'].p99:.2f}×",
+                f"{ms(r['ack'].max)} ms",
+                f"{r['rss']['bot']:.0f} / {r['rss']['worker']:.0f}",
+            ]
+        )
+    print(
+        markdown_table(
+            [
+                "worker concurrency",
+                "makespan",
+                "floor",
+                "ratio",
+                "draft p50 / p99",
+                "429s",
+                "jobs retried / dead / drafts failed",
+                "/draft ack p99 vs bare Bolt",
+                "ack max",
+                "peak RSS bot / worker MiB",
+            ],
+            rows,
+        )
+    )
     print("\nSlack calls per draft (warm-up and single draft included):\n")
     methods = sorted({m for r in results for m in r["calls"]})
-    print(markdown_table(["method", *[f"concurrency {r['concurrency']}" for r in results]],
-                         [[m, *[f"{r['calls'].get(m, 0):.2f}" for r in results]] for m in methods]))
+    print(
+        markdown_table(
+            ["method", *[f"concurrency {r['concurrency']}" for r in results]],
+            [[m, *[f"{r['calls'].get(m, 0):.2f}" for r in results]] for m in methods],
+        )
+    )
     for r in results:
         if r["refused_by_method"]:
             print(f"\n429s at concurrency {r['concurrency']}: {r['refused_by_method']}")
-    print("\nTargets: makespan ≤ 1.2× floor, zero 429s, no failed job, ack p99 ≤ 1.5× bare and max < 1 s, "
-          "RSS bot < 150 MB, worker < 200 MB.")
+    print(
+        "\nTargets: makespan ≤ 1.2× floor, zero 429s, no failed job, ack p99 ≤ 1.5× bare and max < 1 s, "
+        "RSS bot < 150 MB, worker < 200 MB."
+    )
 
 
 def main() -> None:
@@ -249,20 +322,30 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=6)
     parser.add_argument("--burst-s", type=float, default=1.0, help="the burst is sent within this many seconds")
     parser.add_argument("--model-delay", type=float, default=2.0, help="seconds before each model answer")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50],
-                        help="worker concurrencies to measure, one fresh stack each")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[10, 50],
+        help="worker concurrencies to measure, one fresh stack each",
+    )
     parser.add_argument("--no-limits", dest="limits", action="store_false", help="the local Slack enforces no limits")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--worker-nice", type=int, default=0, help="run the worker at this niceness (nice -n)")
     parser.add_argument("--profile-bot", metavar="PREFIX", help="py-spy the bot during the burst (collapsed stacks)")
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable")
     parser.add_argument("--dump", metavar="FILE", help="write what the local Slack saw (JSON), for a closer look")
-    parser.add_argument("--settle", type=float, default=20.0,
-                        help="seconds between the single draft and the burst, for Slack's budgets to refill")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=20.0,
+        help="seconds between the single draft and the burst, for Slack's budgets to refill",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the drafts")
     parser.add_argument("--postgres", metavar="URL", help="a scratch PostgreSQL database (its tables are dropped)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="Signoff setting for bot and worker")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="Signoff setting for bot and worker"
+    )
     args = parser.parse_args()
     clean_environment()
     asyncio.run(run(args))

@@ -4,6 +4,7 @@ child processes that report one JSON line, and memory readings.
 
 Benchmarks never touch the system Redis or an existing database: they start their own.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,21 @@ BENCH = ROOT / "bench"
 
 # Variables that would change what Settings reads or route loopback traffic through a proxy
 # (slack_sdk ignores NO_PROXY), or switch Bolt into OAuth mode.
-_ENV_PREFIXES = ("SLACK_", "SIGNOFF_", "REDIS_URL", "DATABASE_URL", "WEBHOOK_", "LLM_", "X_", "MASTODON_",
-                 "BLUESKY_", "DEVTO_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+_ENV_PREFIXES = (
+    "SLACK_",
+    "SIGNOFF_",
+    "REDIS_URL",
+    "DATABASE_URL",
+    "WEBHOOK_",
+    "LLM_",
+    "X_",
+    "MASTODON_",
+    "BLUESKY_",
+    "DEVTO_",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+)
 
 
 def clean_environment() -> None:
@@ -56,8 +70,7 @@ class Summary:
 
     @classmethod
     def of(cls, values: Sequence[float]) -> Summary:
-        return cls(len(values), percentile(values, 50), percentile(values, 99),
-                   max(values) if values else float("nan"))
+        return cls(len(values), percentile(values, 50), percentile(values, 99), max(values) if values else float("nan"))
 
 
 def ms(seconds: float) -> str:
@@ -75,8 +88,9 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     def line(row: list[str]) -> str:
         return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + " |"
 
-    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-                     + [line(r) for r in cells[1:]])
+    return "\n".join(
+        [line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]]
+    )
 
 
 def machine() -> str:
@@ -86,8 +100,10 @@ def machine() -> str:
             if text_line.startswith("model name"):
                 cpu = text_line.split(":", 1)[1].strip()
                 break
-    return (f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def memory_mb() -> dict[str, float]:
@@ -100,6 +116,7 @@ def memory_mb() -> dict[str, float]:
                 out[key] = int(value.split()[0]) / 1024
     if "VmHWM" not in out:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
         import resource
+
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out["VmHWM"] = peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return out
@@ -126,7 +143,7 @@ def sqlite_url(workdir: Path, name: str = "bench.db") -> str:
 def postgres_from(cli_value: str | None) -> str | None:
     value = cli_value or os.environ.get("BENCH_DATABASE_URL") or None
     if value and value.startswith("postgresql://"):
-        value = "postgresql+asyncpg://" + value[len("postgresql://"):]
+        value = "postgresql+asyncpg://" + value[len("postgresql://") :]
     return value
 
 
@@ -177,8 +194,9 @@ class Child:
 
     async def start(self, timeout_s: float = 60.0) -> dict[str, Any]:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        self.process = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        env=env, cwd=tempfile.gettempdir())
+        self.process = subprocess.Popen(
+            self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=tempfile.gettempdir()
+        )
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), timeout_s)  # type: ignore[union-attr]
         if not line:
             raise RuntimeError(f"{self.args[2:]} exited before it was ready (code {self.process.wait()})")

@@ -5,6 +5,7 @@ next to a plain `SELECT count(*)` over the same rows, through the same engine.
 Permalinks are stored beforehand, as after a first digest, so no Slack call is timed. SQLite
 always; PostgreSQL too with --postgres URL (or BENCH_DATABASE_URL), on a scratch database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,24 @@ async def fill(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
 
     def row(n: int, channel: str, status: str) -> dict[str, Any]:
         created = NOW - timedelta(minutes=n)
-        return {"channel_id": channel, "requester_id": f"U{n % 50:04d}", "topic": f"topic number {n} & more",
-                "destinations": ["x", "mastodon"], "status": status, "version": 1, "current_revision": 1,
-                "parent_ts": f"1700000000.{n:06d}", "permalink": f"https://acme.slack.com/archives/{channel}/p{n}",
-                "created_at": created, "updated_at": created}
-    rows = [row(n, CHANNEL, "pending") for n in range(count)] + \
-           [row(n, "C_OTHER", "published") for n in range(count)]
+        return {
+            "channel_id": channel,
+            "requester_id": f"U{n % 50:04d}",
+            "topic": f"topic number {n} & more",
+            "destinations": ["x", "mastodon"],
+            "status": status,
+            "version": 1,
+            "current_revision": 1,
+            "parent_ts": f"1700000000.{n:06d}",
+            "permalink": f"https://acme.slack.com/archives/{channel}/p{n}",
+            "created_at": created,
+            "updated_at": created,
+        }
+
+    rows = [row(n, CHANNEL, "pending") for n in range(count)] + [row(n, "C_OTHER", "published") for n in range(count)]
     async with sessions.begin() as session:
         for start in range(0, len(rows), 2000):
-            await session.execute(insert(Draft), rows[start:start + 2000])
+            await session.execute(insert(Draft), rows[start : start + 2000])
 
 
 async def measure(url: str, count: int, repeats: int) -> dict[str, float]:
@@ -90,11 +100,18 @@ async def run(args: argparse.Namespace) -> None:
     if postgres:
         async with scratch_postgres(postgres) as url:
             results.append(("PostgreSQL", await measure(url, args.count, args.repeats)))
-    rows = [(name, f"{r['build'] * 1000:.1f} ms", f"{r['count'] * 1000:.2f} ms",
-             f"{r['build'] / r['count']:.0f}×", int(r["messages"])) for name, r in results]
+    rows = [
+        (
+            name,
+            f"{r['build'] * 1000:.1f} ms",
+            f"{r['count'] * 1000:.2f} ms",
+            f"{r['build'] / r['count']:.0f}×",
+            int(r["messages"]),
+        )
+        for name, r in results
+    ]
     print(f"Digest of {args.count} pending drafts (median of {args.repeats}); {machine()}\n")
-    print(markdown_table(["database", "digest build (query + blocks)", "plain SQL count", "ratio",
-                          "messages"], rows))
+    print(markdown_table(["database", "digest build (query + blocks)", "plain SQL count", "ratio", "messages"], rows))
 
 
 def main() -> None:

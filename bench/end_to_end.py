@@ -11,6 +11,7 @@ per-stage duration_ms in runs.stages.
 
 Target: Signoff p50 < 1 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,14 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
         await queue.enqueue_job("post", command["channel_id"], command["text"], _queue_name="bench:floor")
 
     runner, port = await serve(web_app(bare_app(client, "floor-secret", after_ack=enqueue)), "127.0.0.1", 0)
-    worker = Worker(functions=[func(post, name="post")], redis_pool=connect(redis_url), queue_name="bench:floor",
-                    poll_delay=poll_delay, health_check_interval=15, handle_signals=False)
+    worker = Worker(
+        functions=[func(post, name="post")],
+        redis_pool=connect(redis_url),
+        queue_name="bench:floor",
+        poll_delay=poll_delay,
+        health_check_interval=15,
+        handle_signals=False,
+    )
     task = worker_runner.start(worker)
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
@@ -94,8 +101,9 @@ async def floor(args: argparse.Namespace, redis_url: str) -> tuple[list[Sent], d
             await closed_loop(http, url, "floor-secret", [slash_body(f"warm-up {i}") for i in range(5)], 2)
             await wait_posts(slack, lambda c: c.args.get("text", "").startswith("warm-up"), 5, 30)
             sent, _ = await open_loop(http, url, "floor-secret", topics(args.requests), args.rate)
-        posts = await wait_posts(slack, lambda c: c.args.get("text", "").startswith("e2e topic"),
-                                 args.requests, args.timeout)
+        posts = await wait_posts(
+            slack, lambda c: c.args.get("text", "").startswith("e2e topic"), args.requests, args.timeout
+        )
         return sent, {c.args["text"]: c.at for c in posts}
     finally:
         with contextlib.suppress(Exception):  # the measurement is done
@@ -114,16 +122,22 @@ def topic_of(i: int) -> str:
 
 
 # -- Signoff ----------------------------------------------------------------------------------------
-async def signoff(args: argparse.Namespace, database_url: str,
-                  redis_url: str) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
+async def signoff(
+    args: argparse.Namespace, database_url: str, redis_url: str
+) -> tuple[list[Sent], dict[str, Any], Sequence[Any]]:
     from sqlalchemy import select
 
     from launch.local_slack.stack import LocalStack
     from storage.db import create_engine, create_sessionmaker
     from storage.models import Draft, Run
 
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",),
-                          signoff_destinations=["dryrun"], **_overrides(args.set)) as stack:
+    async with LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        approvers=("U_ALICE",),
+        signoff_destinations=["dryrun"],
+        **_overrides(args.set),
+    ) as stack:
         url = stack.bot_url + "/slack/events"
         is_draft = lambda c: bool(c.args.get("thread_ts")) and DRAFT_TEXT.match(c.args.get("text", ""))  # noqa: E731
         async with new_session() as http:
@@ -132,14 +146,20 @@ async def signoff(args: argparse.Namespace, database_url: str,
             wall_minus_mono = time.time() - time.monotonic()
             sent, _ = await open_loop(http, url, stack.signing_secret, topics(args.requests), args.rate)
         posts = await wait_posts(stack.slack, is_draft, args.requests + 5, args.timeout)
-        posted_at = {int(DRAFT_TEXT.match(c.args["text"]).group(1)): c.at  # type: ignore[union-attr]
-                     for c in posts}
+        posted_at = {
+            int(DRAFT_TEXT.match(c.args["text"]).group(1)): c.at  # type: ignore[union-attr]
+            for c in posts
+        }
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            rows = (await session.execute(select(Draft.id, Draft.topic, Run.created_at, Run.started_at,
-                                                 Run.finished_at, Run.stages).join(Run, Run.draft_id == Draft.id)
-                                          .where(Draft.topic.like("e2e topic%")))).all()
+            rows = (
+                await session.execute(
+                    select(Draft.id, Draft.topic, Run.created_at, Run.started_at, Run.finished_at, Run.stages)
+                    .join(Run, Run.draft_id == Draft.id)
+                    .where(Draft.topic.like("e2e topic%"))
+                )
+            ).all()
     finally:
         await engine.dispose()
     return sent, {"posted_at": posted_at, "wall_minus_mono": wall_minus_mono}, rows
@@ -150,8 +170,9 @@ def _epoch(naive_utc: datetime) -> float:
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
-def breakdown(sent: list[Sent], info: dict[str, Any],
-              rows: Sequence[Any]) -> tuple[list[float], dict[str, list[float]]]:
+def breakdown(
+    sent: list[Sent], info: dict[str, Any], rows: Sequence[Any]
+) -> tuple[list[float], dict[str, list[float]]]:
     at_by_topic = {topic_of(i): s.at for i, s in enumerate(sent)}
     offset = info["wall_minus_mono"]
     totals: list[float] = []
@@ -179,7 +200,7 @@ def breakdown(sent: list[Sent], info: dict[str, Any],
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="signoff-bench-") as tmp, embedded_redis(Path(tmp)) as redis_url:
         pg = postgres_from(args.postgres)
-        async with (scratch_postgres(pg) if pg else contextlib.nullcontext()) as pg_url:
+        async with scratch_postgres(pg) if pg else contextlib.nullcontext() as pg_url:
             database_url = pg_url or sqlite_url(Path(tmp))
             if pg_url:
                 await migrated(pg_url)
@@ -191,22 +212,50 @@ async def run(args: argparse.Namespace) -> None:
     totals, parts = breakdown(sent, info, rows)
     b, o = Summary.of(base_totals), Summary.of(totals)
     db = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"\n### End to end — /draft → draft posted, {args.requests} requests at {args.rate:g}/s, "
-          f"{db}, one process (bot + worker + local Slack)\n")
+    print(
+        f"\n### End to end — /draft → draft posted, {args.requests} requests at {args.rate:g}/s, "
+        f"{db}, one process (bot + worker + local Slack)\n"
+    )
     print(f"Machine: {machine()}" + (f"; settings: {', '.join(args.set)}" if args.set else "") + "\n")
     ack_b, ack_o = Summary.of([s.latency_s for s in base_sent]), Summary.of([s.latency_s for s in sent])
-    print(markdown_table(
-        ["pipeline", "posted", "ack p50 ms", "ack p99 ms", "e2e p50 ms", "e2e p99 ms", "e2e max ms", "p50 ratio"],
-        [["floor (ack + arq job + one post)", f"{b.count}/{args.requests}", ms(ack_b.p50), ms(ack_b.p99),
-          ms(b.p50), ms(b.p99), ms(b.max), "1.00×"],
-         ["Signoff (offline writer)", f"{o.count}/{args.requests}", ms(ack_o.p50), ms(ack_o.p99),
-          ms(o.p50), ms(o.p99), ms(o.max), ratio(o.p50, b.p50)]]))
+    print(
+        markdown_table(
+            ["pipeline", "posted", "ack p50 ms", "ack p99 ms", "e2e p50 ms", "e2e p99 ms", "e2e max ms", "p50 ratio"],
+            [
+                [
+                    "floor (ack + arq job + one post)",
+                    f"{b.count}/{args.requests}",
+                    ms(ack_b.p50),
+                    ms(ack_b.p99),
+                    ms(b.p50),
+                    ms(b.p99),
+                    ms(b.max),
+                    "1.00×",
+                ],
+                [
+                    "Signoff (offline writer)",
+                    f"{o.count}/{args.requests}",
+                    ms(ack_o.p50),
+                    ms(ack_o.p99),
+                    ms(o.p50),
+                    ms(o.p99),
+                    ms(o.max),
+                    ratio(o.p50, b.p50),
+                ],
+            ],
+        )
+    )
     print("\nSignoff, where the time goes (per request; stage rows are inside the pipeline):\n")
-    print(markdown_table(["part", "p50 ms", "p99 ms", "max ms"],
-                         [[k, ms(s.p50), ms(s.p99), ms(s.max)] for k, s in
-                          ((k, Summary.of(v)) for k, v in parts.items())]))
-    print(f"\nTarget: Signoff p50 < 1000 ms → {ms(o.p50)} ms → target {'met' if o.p50 < 1 else 'NOT met'}"
-          + ("" if o.count == args.requests else f" (only {o.count} of {args.requests} drafts were posted)"))
+    print(
+        markdown_table(
+            ["part", "p50 ms", "p99 ms", "max ms"],
+            [[k, ms(s.p50), ms(s.p99), ms(s.max)] for k, s in ((k, Summary.of(v)) for k, v in parts.items())],
+        )
+    )
+    print(
+        f"\nTarget: Signoff p50 < 1000 ms → {ms(o.p50)} ms → target {'met' if o.p50 < 1 else 'NOT met'}"
+        + ("" if o.count == args.requests else f" (only {o.count} of {args.requests} drafts were posted)")
+    )
 
 
 def main() -> None:
@@ -214,10 +263,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per pipeline (default 200)")
     parser.add_argument("--rate", type=float, default=10.0, help="requests per second (default 10)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the last draft")
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to create a scratch database on "
-                        "(or BENCH_DATABASE_URL); default: a temp SQLite file")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="Signoff setting (poll delay applies to the floor too), e.g. signoff_poll_delay_s=0.02")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="PostgreSQL server to create a scratch database on (or BENCH_DATABASE_URL); default: a temp SQLite file",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Signoff setting (poll delay applies to the floor too), e.g. signoff_poll_delay_s=0.02",
+    )
     args = parser.parse_args()
     clean_environment()
     asyncio.run(run(args))

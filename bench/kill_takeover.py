@@ -11,6 +11,7 @@ publications in the publish channel (the `slack` destination). Duplicates must b
     .venv/bin/python bench/kill_takeover.py --rounds 200             # SQLite
     .venv/bin/python bench/kill_takeover.py --rounds 200 --postgres postgresql://postgres@127.0.0.1/test
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,17 @@ class SlowModel:
             # Grounded: the only figure is the topic's own number, so no claim blocks the approval.
             topic = re.search(r"soak topic (\d+)", asked)
             content = f"Soak post {topic.group(1) if topic else 'again'}. #soak"
-            return web.json_response({"id": "bench", "object": "chat.completion", "model": "bench", "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]})
+            return web.json_response(
+                {
+                    "id": "bench",
+                    "object": "chat.completion",
+                    "model": "bench",
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                    ],
+                }
+            )
+
         app = web.Application()
         app.router.add_post("/v1/chat/completions", completions)
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
@@ -81,16 +91,32 @@ class SlowModel:
 
 
 def worker_process(stack: LocalStack, model_url: str, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
-           "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
-           "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": model_url, "LLM_API_KEY": "sk-bench",
-           "SIGNOFF_JOB_LEASE_S": "2", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false",
-           "SIGNOFF_DESTINATIONS": "slack", "SLACK_PUBLISH_CHANNEL": PUBLISH_CHANNEL,
-           "SIGNOFF_APPROVERS": "U_ALICE", "SIGNOFF_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "REDIS_URL": stack.redis_url,
+        "SLACK_BOT_TOKEN": stack.slack.bot_token,
+        "SLACK_SIGNING_SECRET": stack.signing_secret,
+        "SLACK_API_URL": stack.slack.api_url,
+        "LLM_BASE_URL": model_url,
+        "LLM_API_KEY": "sk-bench",
+        "SIGNOFF_JOB_LEASE_S": "2",
+        "SIGNOFF_SWEEP_INTERVAL_S": "0.5",
+        "SIGNOFF_FETCH_TOPIC_URLS": "false",
+        "SIGNOFF_DESTINATIONS": "slack",
+        "SLACK_PUBLISH_CHANNEL": PUBLISH_CHANNEL,
+        "SIGNOFF_APPROVERS": "U_ALICE",
+        "SIGNOFF_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, cwd=tempfile.gettempdir())
+        return subprocess.Popen(
+            [sys.executable, "-m", "launch.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tempfile.gettempdir(),
+        )
 
 
 def counts(slack: LocalSlack) -> tuple[dict[int, int], dict[int, int], dict[str, int]]:
@@ -128,9 +154,15 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
 
     model = SlowModel(args.model_delay)
     model_url = await model.start()
-    stack = LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",), run_worker=False,
-                       signoff_drafts_per_hour=1_000_000, signoff_destinations=["slack"],
-                       slack_publish_channel=PUBLISH_CHANNEL)
+    stack = LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        approvers=("U_ALICE",),
+        run_worker=False,
+        signoff_drafts_per_hour=1_000_000,
+        signoff_destinations=["slack"],
+        slack_publish_channel=PUBLISH_CHANNEL,
+    )
     requested, approved, stops = 0, set[int](), collections.Counter[str]()
     started = time.monotonic()
     async with stack:
@@ -165,18 +197,27 @@ async def soak(args: argparse.Namespace, database_url: str, redis_url: str, work
     await model.stop()
     # A click is answered 200 even when the approval is refused: approvals are what the audit trail says.
     approvals = states["approved drafts"]
-    return {"rounds": args.rounds, "stops": dict(stops), "requested": requested, "approve clicks": len(approved),
-            "approved": approvals, "refused approvals": len(approved) - approvals,
-            "drafts shown": len(drafts), "lost drafts": requested - len(drafts),
-            "duplicate parents": sum(n - 1 for n in parents.values()),
-            "duplicate drafts": sum(n - 1 for n in drafts.values()),
-            "published": len(published), "unpublished approvals": approvals - len(published),
-            "duplicate publications": sum(n - 1 for n in published.values()),
-            # A worker killed between Slack's answer and our write leaves the part's outcome unknown; when
-            # the post is not among the channel's latest 15 messages it is marked unconfirmed and a person
-            # is asked (never sent twice). Counted, not a failure of the soak.
-            "unconfirmed parts (a person is asked)": states["publications"].get("unconfirmed", 0),
-            "minutes": round((time.monotonic() - started) / 60, 1), "states at the end": states}
+    return {
+        "rounds": args.rounds,
+        "stops": dict(stops),
+        "requested": requested,
+        "approve clicks": len(approved),
+        "approved": approvals,
+        "refused approvals": len(approved) - approvals,
+        "drafts shown": len(drafts),
+        "lost drafts": requested - len(drafts),
+        "duplicate parents": sum(n - 1 for n in parents.values()),
+        "duplicate drafts": sum(n - 1 for n in drafts.values()),
+        "published": len(published),
+        "unpublished approvals": approvals - len(published),
+        "duplicate publications": sum(n - 1 for n in published.values()),
+        # A worker killed between Slack's answer and our write leaves the part's outcome unknown; when
+        # the post is not among the channel's latest 15 messages it is marked unconfirmed and a person
+        # is asked (never sent twice). Counted, not a failure of the soak.
+        "unconfirmed parts (a person is asked)": states["publications"].get("unconfirmed", 0),
+        "minutes": round((time.monotonic() - started) / 60, 1),
+        "states at the end": states,
+    }
 
 
 async def database_states(database_url: str) -> dict[str, Any]:
@@ -190,12 +231,16 @@ async def database_states(database_url: str) -> dict[str, Any]:
     try:
         async with create_sessionmaker(engine)() as session:
             out: dict[str, Any] = {}
-            for name, columns in (("drafts", (Draft.status,)), ("outbox", (OutboxJob.job, OutboxJob.status)),
-                                  ("publications", (Publication.status,))):
+            for name, columns in (
+                ("drafts", (Draft.status,)),
+                ("outbox", (OutboxJob.job, OutboxJob.status)),
+                ("publications", (Publication.status,)),
+            ):
                 rows = await session.execute(select(*columns, func.count()).group_by(*columns))
                 out[name] = {" ".join(str(v) for v in row[:-1]): row[-1] for row in rows}
             out["approved drafts"] = await session.scalar(
-                select(func.count(func.distinct(AuditEvent.draft_id))).where(AuditEvent.kind == "approved"))
+                select(func.count(func.distinct(AuditEvent.draft_id))).where(AuditEvent.kind == "approved")
+            )
             return out
     finally:
         await engine.dispose()
@@ -226,8 +271,14 @@ async def main() -> None:
     print(f"kill/takeover soak on {database} ({machine()})")
     for key, value in result.items():
         print(f"  {key}: {value}")
-    bad = result["lost drafts"] + result["duplicate parents"] + result["duplicate drafts"] \
-        + result["duplicate publications"] + result["unpublished approvals"] + result["refused approvals"]
+    bad = (
+        result["lost drafts"]
+        + result["duplicate parents"]
+        + result["duplicate drafts"]
+        + result["duplicate publications"]
+        + result["unpublished approvals"]
+        + result["refused approvals"]
+    )
     sys.exit(1 if bad else 0)
 
 

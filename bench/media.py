@@ -12,6 +12,7 @@ and text-like noise, 1–8 MB) and "photos" (JPEG, 1–8 MB). For each one, in a
 Time is the median of `--repeat` runs inside the child; memory is the child's peak RSS above what it
 had after imports. Ratios are against the baseline of the same file in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,10 @@ def screenshot(target_bytes: int, seed: int) -> bytes:
         draw = ImageDraw.Draw(img)
         for _ in range(12):
             x, y = rng.randrange(width - 400), rng.randrange(height - 300)
-            draw.rectangle((x, y, x + rng.randrange(200, 400), y + rng.randrange(100, 300)),
-                           fill=tuple(rng.randrange(256) for _ in range(3)))
+            draw.rectangle(
+                (x, y, x + rng.randrange(200, 400), y + rng.randrange(100, 300)),
+                fill=tuple(rng.randrange(256) for _ in range(3)),
+            )
         for _ in range(strips):
             x, y = rng.randrange(width - 600), rng.randrange(height - 16)
             noise = Image.frombytes("L", (600, 14), rng.randbytes(600 * 14)).convert("RGB")
@@ -107,8 +110,12 @@ def child(step: str, path: str, repeat: int) -> None:
 
 
 def measure(step: str, path: Path, repeat: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", step, str(path), "--repeat", str(repeat)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(path), "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -129,20 +136,39 @@ def main() -> None:
                 path = Path(tmp) / f"{kind}-{mb}.{ext}"
                 path.write_bytes(make(mb * 1_000_000, seed=mb))
                 from PIL import Image
+
                 with Image.open(path) as img:
                     dims = f"{img.width}×{img.height}"
                 results = {step: measure(step, path, args.repeat) for step in STEPS}
                 base = results["baseline"]
                 for step in STEPS[1:]:
                     r = results[step]
-                    rows.append([f"{kind} {path.stat().st_size / 1e6:.1f} MB {dims}", step,
-                                 f"{base['s'] * 1000:.0f} ms / {base['mb']:.0f} MB",
-                                 f"{r['s'] * 1000:.0f} ms / {r['mb']:.0f} MB",
-                                 f"{r['s'] / base['s']:.2f}×", f"{r['mb'] / max(base['mb'], 1):.2f}×",
-                                 f"{r['out'] / 1e6:.2f} MB"])
+                    rows.append(
+                        [
+                            f"{kind} {path.stat().st_size / 1e6:.1f} MB {dims}",
+                            step,
+                            f"{base['s'] * 1000:.0f} ms / {base['mb']:.0f} MB",
+                            f"{r['s'] * 1000:.0f} ms / {r['mb']:.0f} MB",
+                            f"{r['s'] / base['s']:.2f}×",
+                            f"{r['mb'] / max(base['mb'], 1):.2f}×",
+                            f"{r['out'] / 1e6:.2f} MB",
+                        ]
+                    )
                 print(f"  {path.name} done", file=sys.stderr)
-    print(markdown_table(["input", "step", "baseline (time / peak RSS)", "step (time / peak RSS)",
-                          "time ratio", "memory ratio", "output"], rows))
+    print(
+        markdown_table(
+            [
+                "input",
+                "step",
+                "baseline (time / peak RSS)",
+                "step (time / peak RSS)",
+                "time ratio",
+                "memory ratio",
+                "output",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

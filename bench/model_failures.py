@@ -7,6 +7,7 @@ worker set them: 60 s per call, 3 attempts), which the worker then multiplied by
 attempts for anything it called transient. Wall-clock seconds; the waits are idle, so the shared
 machine's load barely matters.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ SCENARIOS: list[tuple[str, tuple[Answer, ...]]] = [
 
 def client_at(commit: str) -> type:
     """The LLMClient class as it was at `commit`, loaded beside today's modules."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:pipeline/llm.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{commit}:pipeline/llm.py"], check=True, capture_output=True, text=True
+    ).stdout
     module = types.ModuleType("llm_before")
     sys.modules[module.__name__] = module  # dataclasses look their module up there
     exec(compile(source, f"{commit}:pipeline/llm.py", "exec"), module.__dict__)
@@ -56,8 +58,11 @@ async def now(http: httpx.AsyncClient, url: str) -> tuple[float, str, str]:
     config = PipelineConfig(llm_base_url=url, llm_api_key="sk-bench", fetch_topic_urls=False)
     started = time.monotonic()
     try:
-        await run_pipeline(DraftBrief(topic="search"), build_context(http=http, deadline_s=config.run_deadline_s),
-                           build_stages(config, http))
+        await run_pipeline(
+            DraftBrief(topic="search"),
+            build_context(http=http, deadline_s=config.run_deadline_s),
+            build_stages(config, http),
+        )
         outcome, kind = "draft", "-"
     except PipelineError as exc:
         outcome, kind = exc.message, exc.kind.value

@@ -1,6 +1,7 @@
 """A local OpenAI-compatible server playing a model for bench/quality.py, since no model is
 reachable from the benchmark machine. The request's `model` picks a behaviour: faithful to the first
 source, the same plus an invented figure and name, or copying a distracting note."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,10 +48,17 @@ class StandIn:
         """A naive check a model might make: a claim is supported when the sources contain its words."""
         listed = json.loads(re.search(r"we found: (\[.*?\])\)", prompt, re.DOTALL).group(1))  # type: ignore[union-attr]
         topic = re.search(r"^Topic: (.*)$", prompt, re.MULTILINE).group(1).lower()  # type: ignore[union-attr]
-        sources = prompt[prompt.index("<<<SOURCES"):].lower() + "\n" + topic
-        return json.dumps({"score": 8, "reasons": ["Reads clearly."], "claims": [
-            {"claim": c, "supported": c.lower() in sources, "sources": [1] if c.lower() in sources else []}
-            for c in listed]})
+        sources = prompt[prompt.index("<<<SOURCES") :].lower() + "\n" + topic
+        return json.dumps(
+            {
+                "score": 8,
+                "reasons": ["Reads clearly."],
+                "claims": [
+                    {"claim": c, "supported": c.lower() in sources, "sources": [1] if c.lower() in sources else []}
+                    for c in listed
+                ],
+            }
+        )
 
     async def start(self) -> str:
         app = web.Application()

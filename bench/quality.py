@@ -13,6 +13,7 @@ on model-shaped output, not a model's honesty; `--llm-url` runs the same cases a
 Ground truth comes from the set's labels, not from the checker being measured: a draft is off topic
 when it copies a sentence or a claim found only in the folder's distracting notes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,10 @@ from pipeline.stages.write_offline import write_offline
 from pipeline.textutil import sentences
 
 SET = BENCH / "quality_set"
-CAPABILITIES = {"x": DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted),
-                "mastodon": DestinationCapabilities(max_length=500, length_unit=LengthUnit.mastodon)}
+CAPABILITIES = {
+    "x": DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted),
+    "mastodon": DestinationCapabilities(max_length=500, length_unit=LengthUnit.mastodon),
+}
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,13 @@ def choose_threshold(tune: list[Pair]) -> float:
 # -- writers ----------------------------------------------------------------------------------------
 def curate_without_threshold(keep: int = 5) -> Stage:
     """How curation worked before the threshold: rank by BM25 and keep the best, however unrelated."""
+
     async def curate(ctx: RunContext, state: PipelineState) -> PipelineState:
         ranks = bm25_scores(state.brief.topic, [source_text(s) for s in state.material])
         order = sorted(range(len(ranks)), key=lambda i: -ranks[i])
         state.material = [state.material[i] for i in order][:keep]
         return state
+
     return curate
 
 
@@ -179,17 +184,30 @@ async def draft_all(cases: list[Case], writer: str, stages_for) -> list[Draft]: 
 async def run(cases: list[Case], llm_url: str | None, llm_model: str, llm_key: str | None) -> list[Draft]:
     drafts: list[Draft] = []
     async with httpx.AsyncClient(trust_env=False) as http:
+
         def configured(case: Case, **llm: object) -> list[Stage]:
             config = PipelineConfig(notes_dir=str(SET / case.folder), fetch_topic_urls=False, **llm)  # type: ignore[arg-type]
             return build_stages(config, http)
 
         drafts += await draft_all(cases, "offline", configured)
-        drafts += await draft_all(cases, "offline, no threshold (before)", lambda case: [
-            make_collect([NotesReader(str(SET / case.folder))]), curate_without_threshold(), plan, write_offline,
-            critique, policy])
+        drafts += await draft_all(
+            cases,
+            "offline, no threshold (before)",
+            lambda case: [
+                make_collect([NotesReader(str(SET / case.folder))]),
+                curate_without_threshold(),
+                plan,
+                write_offline,
+                critique,
+                policy,
+            ],
+        )
         if llm_url:
-            drafts += await draft_all(cases, f"model {llm_model}", lambda case: configured(
-                case, llm_base_url=llm_url, llm_model=llm_model, llm_api_key=llm_key))
+            drafts += await draft_all(
+                cases,
+                f"model {llm_model}",
+                lambda case: configured(case, llm_base_url=llm_url, llm_model=llm_model, llm_api_key=llm_key),
+            )
         else:
             stand_in = StandIn()
             url = await stand_in.start()
@@ -198,9 +216,11 @@ async def run(cases: list[Case], llm_url: str | None, llm_model: str, llm_key: s
                 stand_in.off_topic[case.topic] = others[0].excerpt
             try:
                 for behaviour in ("faithful", "embellish", "off_topic"):
-                    drafts += await draft_all(cases, f"model stand-in: {behaviour}",
-                                              lambda case, b=behaviour: configured(
-                                                  case, llm_base_url=url, llm_model=b, llm_max_attempts=1))
+                    drafts += await draft_all(
+                        cases,
+                        f"model stand-in: {behaviour}",
+                        lambda case, b=behaviour: configured(case, llm_base_url=url, llm_model=b, llm_max_attempts=1),
+                    )
             finally:
                 await stand_in.stop()
     return drafts
@@ -221,15 +241,31 @@ def writer_table(drafts: list[Draft]) -> str:
         said_nothing = sum(bool(d.result.critique and d.result.critique.nothing_matched) for d in without)
         good = sorted(d.score for d in mine if d.good)
         bad = sorted(d.score for d in mine if not d.good)
-        rows.append([writer, share(sum(d.on_topic for d in mine), len(mine)), share(unsupported, claims),
-                     share(sum(bool(d.unsupported) for d in mine), len(mine)),
-                     share(sum(d.relevant_fact for d in with_relevant), len(with_relevant)),
-                     share(said_nothing, len(without)),
-                     f"{good[0]:.1f} / {statistics.median(good):.1f}" if good else "—",
-                     f"{bad[-1]:.1f} / {statistics.median(bad):.1f}" if bad else "—"])
-    return markdown_table(["writer", "on topic", "unsupported claims", "drafts with one",
-                           "relevant facts used", "says nothing matched", "good: worst / median score",
-                           "bad: best / median score"], rows)
+        rows.append(
+            [
+                writer,
+                share(sum(d.on_topic for d in mine), len(mine)),
+                share(unsupported, claims),
+                share(sum(bool(d.unsupported) for d in mine), len(mine)),
+                share(sum(d.relevant_fact for d in with_relevant), len(with_relevant)),
+                share(said_nothing, len(without)),
+                f"{good[0]:.1f} / {statistics.median(good):.1f}" if good else "—",
+                f"{bad[-1]:.1f} / {statistics.median(bad):.1f}" if bad else "—",
+            ]
+        )
+    return markdown_table(
+        [
+            "writer",
+            "on topic",
+            "unsupported claims",
+            "drafts with one",
+            "relevant facts used",
+            "says nothing matched",
+            "good: worst / median score",
+            "bad: best / median score",
+        ],
+        rows,
+    )
 
 
 def separation(drafts: list[Draft]) -> tuple[str, float, float]:
@@ -237,9 +273,13 @@ def separation(drafts: list[Draft]) -> tuple[str, float, float]:
     bad = [d.score for d in drafts if not d.good]
     wins = sum((g > b) + 0.5 * (g == b) for g in good for b in bad)
     auc = wins / (len(good) * len(bad)) if good and bad else float("nan")
-    table = markdown_table(["drafts", "count", "lowest score", "highest score"], [
-        ["good (on topic, every claim in a source)", len(good), f"{min(good):.1f}", f"{max(good):.1f}"],
-        ["bad (off topic or an unsupported claim)", len(bad), f"{min(bad):.1f}", f"{max(bad):.1f}"]])
+    table = markdown_table(
+        ["drafts", "count", "lowest score", "highest score"],
+        [
+            ["good (on topic, every claim in a source)", len(good), f"{min(good):.1f}", f"{max(good):.1f}"],
+            ["bad (off topic or an unsupported claim)", len(bad), f"{min(bad):.1f}", f"{max(bad):.1f}"],
+        ],
+    )
     return table, auc, min(good) - max(bad)
 
 
@@ -249,10 +289,22 @@ def threshold_table(all_pairs: list[Pair], chosen: float) -> str:
         part = [p for p in all_pairs if p.case.split == split]
         for threshold in sorted({chosen, RELEVANCE_THRESHOLD}):
             c = confusion(part, threshold)
-            rows.append([split, f"{threshold:g}", len(part), c["tp"], c["fp"], c["fn"], f"{c['precision']:.2f}",
-                         f"{c['recall']:.2f}"])
-    return markdown_table(["cases", "threshold", "pairs", "kept relevant", "kept distractor", "missed relevant",
-                           "precision", "recall"], rows)
+            rows.append(
+                [
+                    split,
+                    f"{threshold:g}",
+                    len(part),
+                    c["tp"],
+                    c["fp"],
+                    c["fn"],
+                    f"{c['precision']:.2f}",
+                    f"{c['recall']:.2f}",
+                ]
+            )
+    return markdown_table(
+        ["cases", "threshold", "pairs", "kept relevant", "kept distractor", "missed relevant", "precision", "recall"],
+        rows,
+    )
 
 
 async def main() -> None:
@@ -267,14 +319,16 @@ async def main() -> None:
     print(f"Quality benchmark on {machine()}: {len(cases)} cases, {len(all_pairs)} topic × note pairs.\n")
     print(f"Relevance threshold chosen on the tuning cases: {chosen:g} (in use: {RELEVANCE_THRESHOLD:g}).\n")
     print(threshold_table(all_pairs, chosen) + "\n")
-    misses = [f"{p.case.topic} ← {p.note} ({p.score:.2f}, {'relevant' if p.relevant else 'distractor'})"
-              for p in all_pairs if p.relevant != (p.score >= RELEVANCE_THRESHOLD)]
+    misses = [
+        f"{p.case.topic} ← {p.note} ({p.score:.2f}, {'relevant' if p.relevant else 'distractor'})"
+        for p in all_pairs
+        if p.relevant != (p.score >= RELEVANCE_THRESHOLD)
+    ]
     print("Misjudged pairs at the threshold in use:\n" + "\n".join(f"- {m}" for m in misses) + "\n")
     drafts = await run(cases, args.llm_url, args.llm_model, args.llm_key)
     print(writer_table(drafts) + "\n")
     table, auc, gap = separation(drafts)
-    print(table + f"\n\nAUC (a good draft scores above a bad one): {auc:.3f}; "
-                  f"worst good − best bad: {gap:+.1f}\n")
+    print(table + f"\n\nAUC (a good draft scores above a bad one): {auc:.3f}; worst good − best bad: {gap:+.1f}\n")
     offline_unsupported = [(d.case.topic, d.unsupported) for d in drafts if d.writer == "offline" and d.unsupported]
     print("Offline drafts with unsupported claims: " + (str(offline_unsupported) if offline_unsupported else "none"))
 

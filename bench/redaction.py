@@ -6,6 +6,7 @@ Dev.to, webhook, model: 13). The baseline, timed in the same run on the same inp
 log filter did before (each secret with `str.replace`, then four token patterns): it found
 neither escaped nor clipped secrets, and ran on log lines only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,11 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine, markdown_table
 from storage.redaction import Redactor
 
-SECRETS = ["xoxb-" + secrets.token_hex(24), secrets.token_hex(16), "xapp-1-" + secrets.token_hex(24)] + [
-    secrets.token_urlsafe(n) for n in (25, 50, 40, 45, 43, 19, 24, 32)] + ["sk-" + secrets.token_urlsafe(36),
-                                                                           "whsec_" + secrets.token_urlsafe(24)]
-_OLD_PATTERNS = [re.compile(r"xox[abposr]-[A-Za-z0-9-]+"), re.compile(r"xapp-[A-Za-z0-9-]+"),
-                 re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), re.compile(r"(?i)(oauth_signature=\")[^\"]+")]
+SECRETS = (
+    ["xoxb-" + secrets.token_hex(24), secrets.token_hex(16), "xapp-1-" + secrets.token_hex(24)]
+    + [secrets.token_urlsafe(n) for n in (25, 50, 40, 45, 43, 19, 24, 32)]
+    + ["sk-" + secrets.token_urlsafe(36), "whsec_" + secrets.token_urlsafe(24)]
+)
+_OLD_PATTERNS = [
+    re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)(oauth_signature=\")[^\"]+"),
+]
 
 
 def old_filter(text: str) -> str:
@@ -44,17 +51,29 @@ def inputs() -> dict[str, object]:
     draft_blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Draft #42 · pending* · requested by <@U012AB>"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": sentence * 25}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"}
-                                         for n in (271, 254, 98)]},
-        {"type": "actions", "elements": [
-            {"type": "button", "action_id": a, "value": f"42|3|{'ab' * 32}", "text": {"type": "plain_text", "text": a}}
-            for a in ("signoff_approve", "signoff_edit", "signoff_regenerate", "signoff_skip")]}]
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"X: thread of 3 · {n}/280"} for n in (271, 254, 98)],
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": a,
+                    "value": f"42|3|{'ab' * 32}",
+                    "text": {"type": "plain_text", "text": a},
+                }
+                for a in ("signoff_approve", "signoff_edit", "signoff_regenerate", "signoff_skip")
+            ],
+        },
+    ]
     body = {"error": {"message": "upstream said: " + sentence * 100, "code": "bad_request"}}
     return {
         "log line, 47 chars": "draft 42 shown; run 7 took 1.8 s (3 stages)",
         "failure echoing a key, 170 chars": "the model endpoint refused the request (401): Incorrect API key "
-                                            f"provided: {SECRETS[-2]}. You can find your API key at "
-                                            "https://platform.openai.com/account/api-keys.",
+        f"provided: {SECRETS[-2]}. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.",
         "draft message blocks, 2.6 kB": draft_blocks,
         "plain error body, 9 kB": sentence.replace("&amp;", "and") * 100,
         "JSON error body with escapes, 9 kB": json.dumps(body),

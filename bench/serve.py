@@ -15,6 +15,7 @@ runs until its stdin closes (the benchmark exited) or --max-seconds pass.
   serve.py timed-worker --kind signoff|noop --jobs N …
                                            drain a prepared backlog, print rate, RSS, CPU, exit
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,12 +85,17 @@ async def signoff_bot(args: argparse.Namespace) -> None:
     api_url, token = (args.slack_api_url, args.bot_token) if slack is None else (slack.api_url, slack.bot_token)
     secret = secrets.token_hex(16)
     settings = load_settings(
-        slack_bot_token=token, slack_signing_secret=secret, slack_api_url=api_url,
-        redis_url=args.redis_url, database_url=args.database_url, signoff_approvers=args.approvers.split(","),
-        signoff_destinations=["dryrun"], **_overrides(args.set))
+        slack_bot_token=token,
+        slack_signing_secret=secret,
+        slack_api_url=api_url,
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        signoff_approvers=args.approvers.split(","),
+        signoff_destinations=["dryrun"],
+        **_overrides(args.set),
+    )
     bot = await start_bot(settings, host="127.0.0.1", port=0)
-    _emit({"bot_url": f"http://127.0.0.1:{bot.port}", "secret": secret, "slack_api_url": api_url,
-           "bot_token": token})
+    _emit({"bot_url": f"http://127.0.0.1:{bot.port}", "secret": secret, "slack_api_url": api_url, "bot_token": token})
     await _until_stdin_closes(args.max_seconds)
     await bot.stop()
     if slack is not None:
@@ -102,9 +108,14 @@ async def worker(args: argparse.Namespace) -> None:
     from worker import build_worker
 
     settings = load_settings(
-        slack_bot_token=args.bot_token, slack_signing_secret="unused", slack_api_url=args.slack_api_url,
-        redis_url=args.redis_url, database_url=args.database_url, signoff_destinations=["dryrun"],
-        **_overrides(args.set))
+        slack_bot_token=args.bot_token,
+        slack_signing_secret="unused",
+        slack_api_url=args.slack_api_url,
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        signoff_destinations=["dryrun"],
+        **_overrides(args.set),
+    )
     arq_worker = build_worker(settings, connect(args.redis_url))
     task = worker_runner.start(arq_worker)
     _emit({"worker": "started"})
@@ -129,10 +140,14 @@ async def timed_worker(args: argparse.Namespace) -> None:
     from bot.settings import load_settings
 
     settings = load_settings(
-        slack_bot_token=args.bot_token or "xoxb-unused", slack_signing_secret="unused",
-        slack_api_url=args.slack_api_url or "http://127.0.0.1:9/api/", redis_url=args.redis_url,
-        database_url=args.database_url or "sqlite+aiosqlite:///unused.db", signoff_destinations=["dryrun"],
-        **_overrides(args.set))
+        slack_bot_token=args.bot_token or "xoxb-unused",
+        slack_signing_secret="unused",
+        slack_api_url=args.slack_api_url or "http://127.0.0.1:9/api/",
+        redis_url=args.redis_url,
+        database_url=args.database_url or "sqlite+aiosqlite:///unused.db",
+        signoff_destinations=["dryrun"],
+        **_overrides(args.set),
+    )
     spans: list[tuple[float, float]] = []
 
     def timed(job: Any, name: str) -> Any:
@@ -142,21 +157,33 @@ async def timed_worker(args: argparse.Namespace) -> None:
                 return await job(ctx, *a)
             finally:
                 spans.append((started, time.perf_counter()))
+
         return func(wrapper, name=name)
 
     if args.kind == "signoff":
         import worker as signoff
 
-        arq_worker = signoff.build_worker(settings, connect(args.redis_url), max_jobs=args.max_jobs, functions=[
-            timed(signoff.run_draft, "run_draft"), signoff.publish_draft])
+        arq_worker = signoff.build_worker(
+            settings,
+            connect(args.redis_url),
+            max_jobs=args.max_jobs,
+            functions=[timed(signoff.run_draft, "run_draft"), signoff.publish_draft],
+        )
     else:
+
         async def noop(ctx: dict[str, Any]) -> None:
             return None
 
-        arq_worker = Worker(functions=[timed(noop, "noop")], redis_pool=connect(args.redis_url),
-                            queue_name=args.queue, poll_delay=settings.signoff_poll_delay_s,
-                            max_tries=settings.signoff_max_job_attempts, health_check_interval=15,
-                            max_jobs=args.max_jobs, handle_signals=False)
+        arq_worker = Worker(
+            functions=[timed(noop, "noop")],
+            redis_pool=connect(args.redis_url),
+            queue_name=args.queue,
+            poll_delay=settings.signoff_poll_delay_s,
+            max_tries=settings.signoff_max_job_attempts,
+            health_check_interval=15,
+            max_jobs=args.max_jobs,
+            handle_signals=False,
+        )
     task = worker_runner.start(arq_worker)
     _emit({"worker": args.kind})
     deadline = time.monotonic() + args.max_seconds
@@ -165,9 +192,18 @@ async def timed_worker(args: argparse.Namespace) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     first, last = min(s for s, _ in spans), max(e for _, e in spans)
     durations = sorted(e - s for s, e in spans)
-    _emit({"jobs": len(spans), "elapsed_s": last - first, "rate": len(spans) / (last - first),
-           "job_p50_ms": durations[len(durations) // 2] * 1000, "cpu_s": usage.ru_utime + usage.ru_stime,
-           "memory_mb": memory_mb(), "poll_delay": settings.signoff_poll_delay_s, "max_jobs": args.max_jobs})
+    _emit(
+        {
+            "jobs": len(spans),
+            "elapsed_s": last - first,
+            "rate": len(spans) / (last - first),
+            "job_p50_ms": durations[len(durations) // 2] * 1000,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "memory_mb": memory_mb(),
+            "poll_delay": settings.signoff_poll_delay_s,
+            "max_jobs": args.max_jobs,
+        }
+    )
     await _stop(arq_worker, task)
 
 
@@ -199,17 +235,29 @@ async def externals(args: argparse.Namespace) -> None:
         if call.method == "chat.postMessage" and metadata.get("event_type") == "signoff_draft_message":
             drafted.setdefault(metadata["event_payload"]["draft_id"], call.at)
     refused = limits.refused if limits else []
-    _emit({"calls": dict(collections.Counter(c.method for c in slack.calls)), "refused": len(refused),
-           "refused_by_method": dict(collections.Counter(r.method for r in refused)),
-           "refused_at": [(r.method, r.at) for r in refused],
-           "update_at": [c.at for c in slack.calls if c.method == "chat.update"],
-           "drafted": {str(k): v for k, v in drafted.items()}, "model_calls": model.calls})
+    _emit(
+        {
+            "calls": dict(collections.Counter(c.method for c in slack.calls)),
+            "refused": len(refused),
+            "refused_by_method": dict(collections.Counter(r.method for r in refused)),
+            "refused_at": [(r.method, r.at) for r in refused],
+            "update_at": [c.at for c in slack.calls if c.method == "chat.update"],
+            "drafted": {str(k): v for k, v in drafted.items()},
+            "model_calls": model.calls,
+        }
+    )
     await model.stop()
     await slack.stop()
 
 
-ROLES = {"bare-bot": bare_bot, "signoff-bot": signoff_bot, "worker": worker, "slack": slack_only,
-         "externals": externals, "timed-worker": timed_worker}
+ROLES = {
+    "bare-bot": bare_bot,
+    "signoff-bot": signoff_bot,
+    "worker": worker,
+    "slack": slack_only,
+    "externals": externals,
+    "timed-worker": timed_worker,
+}
 
 
 def main() -> None:
@@ -224,14 +272,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="timed-worker: how many jobs to wait for")
     parser.add_argument("--max-jobs", type=int, default=10, help="timed-worker: arq max_jobs (arq's default 10)")
     parser.add_argument("--queue", default="bench:noop", help="timed-worker --kind noop: arq queue name")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a Settings override, e.g. signoff_poll_delay_s=0.02")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Settings override, e.g. signoff_poll_delay_s=0.02",
+    )
     parser.add_argument("--limits", action="store_true", help="externals: enforce Slack's rate limits")
     parser.add_argument("--model-delay", type=float, default=0.0, help="externals: seconds before each model answer")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     args = parser.parse_args()
     clean_environment()
     import logging
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     asyncio.run(ROLES[args.role](args))
 

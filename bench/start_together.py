@@ -12,6 +12,7 @@ machine is shared).
 Before migrations were serialised, 1 round in 20 failed with the worker or the bot stopping
 "database is locked" (docs/benchmarks.md, section 6).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,15 @@ def _start(command: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess
 
 
 def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict[str, Any]:
-    env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-soak", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
-               DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'signoff.db'}", SLACK_API_URL="http://127.0.0.1:9/",
-               SIGNOFF_APPROVERS="U_SOAK")
+    env = dict(
+        os.environ,
+        SLACK_BOT_TOKEN="xoxb-soak",
+        SLACK_SIGNING_SECRET="s" * 32,
+        REDIS_URL=redis_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'signoff.db'}",
+        SLACK_API_URL="http://127.0.0.1:9/",
+        SIGNOFF_APPROVERS="U_SOAK",
+    )
     started = time.monotonic()
     procs = {name: _start(name, workdir, env) for name in READY}
     up: dict[str, float] = {}
@@ -77,17 +84,24 @@ def one_round(workdir: Path, redis_url: str, ready_timeout_s: float) -> dict[str
         outcome = f"exit codes {codes}"
     if outcome in ("ok", "slow") and "database is locked" in logs:
         outcome = "'database is locked' logged"
-    return {"outcome": outcome, "ready_s": max(up.values()) if len(up) == len(procs) else None,
-            "log": logs[-2000:]}
+    return {"outcome": outcome, "ready_s": max(up.values()) if len(up) == len(procs) else None, "log": logs[-2000:]}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--ready-timeout", type=float, default=120.0,
-                        help="seconds a round may take to come up before it counts as slow")
-    parser.add_argument("--max-minutes", type=float, default=None,
-                        help="stop after the round running at this point (the table says how many ran)")
+    parser.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=120.0,
+        help="seconds a round may take to come up before it counts as slow",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop after the round running at this point (the table says how many ran)",
+    )
     args = parser.parse_args()
     clean_environment()
     if not SIGNOFF.exists():
@@ -119,10 +133,12 @@ def main() -> int:
                 print(f"… {done} rounds, {len(failures)} failed", file=sys.stderr, flush=True)
     both_up = Summary.of(ready)
     print(f"\n{machine()}; {done} rounds in {time.monotonic() - began:.0f} s\n")
-    print(markdown_table(
-        ["rounds", "failed", "slow (> ready timeout)", "both up p50", "both up p99", "both up max"],
-        [[done, len(failures), slow, f"{both_up.p50:.2f} s", f"{both_up.p99:.2f} s",
-          f"{both_up.max:.2f} s"]]))
+    print(
+        markdown_table(
+            ["rounds", "failed", "slow (> ready timeout)", "both up p50", "both up p99", "both up max"],
+            [[done, len(failures), slow, f"{both_up.p50:.2f} s", f"{both_up.p99:.2f} s", f"{both_up.max:.2f} s"]],
+        )
+    )
     return 1 if failures else 0
 
 

@@ -9,6 +9,7 @@ Web API the Signoff worker posts to runs in a third process.
 Target: Signoff ≥ 0.6× the raw arq rate. `--count N` also prints SQL statements, commits and Slack Web
 API calls per draft, counted on a worker run in this process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,14 @@ async def enqueue_drafts(database_url: str, redis_url: str, count: int) -> None:
         for i in range(count):
             async with sessions.begin() as session:
                 accepted = await intake.request_draft(
-                    session, team_id="T_LOCAL", channel_id="C_GENERAL", user_id="U_CAROL",
-                    topic=f"throughput topic {i}: release notes for version {i}", destinations=["dryrun"],
-                    now=utcnow())
+                    session,
+                    team_id="T_LOCAL",
+                    channel_id="C_GENERAL",
+                    user_id="U_CAROL",
+                    topic=f"throughput topic {i}: release notes for version {i}",
+                    destinations=["dryrun"],
+                    now=utcnow(),
+                )
             if not await queue.enqueue(accepted.job):
                 raise RuntimeError("could not enqueue on the embedded Redis")
     finally:
@@ -99,6 +105,7 @@ class WorkCounter:
             self.counts["Slack calls"] += 1
             self.counts["slack: " + api_method] += 1
             return await call(api_method, **kwargs)
+
         client.api_call = counted
 
 
@@ -111,9 +118,15 @@ async def count_per_draft(database_url: str, redis_url: str, slack: dict[str, An
 
     await enqueue_drafts(database_url, redis_url, drafts)
     counter = WorkCounter()
-    settings = load_settings(slack_bot_token=slack["bot_token"], slack_signing_secret="unused",
-                             slack_api_url=slack["slack_api_url"], redis_url=redis_url, database_url=database_url,
-                             signoff_destinations=["dryrun"], **parse_overrides([]))
+    settings = load_settings(
+        slack_bot_token=slack["bot_token"],
+        slack_signing_secret="unused",
+        slack_api_url=slack["slack_api_url"],
+        redis_url=redis_url,
+        database_url=database_url,
+        signoff_destinations=["dryrun"],
+        **parse_overrides([]),
+    )
 
     async def startup(ctx: dict[str, Any]) -> None:
         from bot.jobs.deps import deps_of
@@ -146,7 +159,7 @@ async def run(args: argparse.Namespace) -> None:
     sets = [f"--set={s}" for s in args.set] + ["--max-jobs", str(args.max_jobs)]
     with tempfile.TemporaryDirectory(prefix="signoff-bench-") as tmp, embedded_redis(Path(tmp)) as redis_url:
         pg = postgres_from(args.postgres)
-        async with (scratch_postgres(pg) if pg else contextlib.nullcontext()) as pg_url:
+        async with scratch_postgres(pg) if pg else contextlib.nullcontext() as pg_url:
             database_url = pg_url or sqlite_url(Path(tmp))
             await migrated(database_url)
             slack = Child("slack")
@@ -154,9 +167,21 @@ async def run(args: argparse.Namespace) -> None:
                 info = await slack.start()
                 print(f"enqueueing {args.drafts} drafts …", file=sys.stderr)
                 await enqueue_drafts(database_url, redis_url, args.drafts)
-                ours = await timed("--kind", "signoff", "--jobs", str(args.drafts), "--database-url", database_url,
-                                   "--redis-url", redis_url, "--slack-api-url", info["slack_api_url"],
-                                   "--bot-token", info["bot_token"], *sets)
+                ours = await timed(
+                    "--kind",
+                    "signoff",
+                    "--jobs",
+                    str(args.drafts),
+                    "--database-url",
+                    database_url,
+                    "--redis-url",
+                    redis_url,
+                    "--slack-api-url",
+                    info["slack_api_url"],
+                    "--bot-token",
+                    info["bot_token"],
+                    *sets,
+                )
                 if args.count:
                     print(f"counting the work of {args.count} more drafts in this process …", file=sys.stderr)
                     counts = await count_per_draft(database_url, redis_url, info, args.count)
@@ -164,8 +189,9 @@ async def run(args: argparse.Namespace) -> None:
                 slack.stop()
             print(f"enqueueing {args.noops} no-op jobs …", file=sys.stderr)
             await enqueue_noops(redis_url, args.noops, "bench:noop")
-            base = await timed("--kind", "noop", "--jobs", str(args.noops), "--queue", "bench:noop",
-                               "--redis-url", redis_url, *sets)
+            base = await timed(
+                "--kind", "noop", "--jobs", str(args.noops), "--queue", "bench:noop", "--redis-url", redis_url, *sets
+            )
     report(args, base, ours, database_url)
     if args.count:
         print(f"\nPer draft ({args.count} drafts, worker in the benchmark's process, default settings):\n")
@@ -176,19 +202,35 @@ def report(args: argparse.Namespace, base: dict[str, Any], ours: dict[str, Any],
     rows = []
     for name, r in (("raw arq no-op job", base), ("Signoff draft (offline writer)", ours)):
         mem = r["memory_mb"]
-        rows.append([name, r["jobs"], f"{r['elapsed_s']:.2f}", f"{r['rate']:.1f}",
-                     f"{r['rate'] / base['rate']:.3f}×", f"{r['job_p50_ms']:.1f}",
-                     f"{r['cpu_s'] * 1000 / r['jobs']:.2f}",
-                     f"{mem.get('VmRSS', float('nan')):.0f} / {mem.get('VmHWM', float('nan')):.0f}"])
+        rows.append(
+            [
+                name,
+                r["jobs"],
+                f"{r['elapsed_s']:.2f}",
+                f"{r['rate']:.1f}",
+                f"{r['rate'] / base['rate']:.3f}×",
+                f"{r['job_p50_ms']:.1f}",
+                f"{r['cpu_s'] * 1000 / r['jobs']:.2f}",
+                f"{mem.get('VmRSS', float('nan')):.0f} / {mem.get('VmHWM', float('nan')):.0f}",
+            ]
+        )
     db = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, "
-          f"max_jobs {ours['max_jobs']}\n")
+    print(
+        f"\n### Worker throughput — one worker, backlog drained, {db}, poll_delay {ours['poll_delay']:g} s, "
+        f"max_jobs {ours['max_jobs']}\n"
+    )
     print(f"Machine: {machine()}" + (f"; settings: {', '.join(args.set)}" if args.set else "") + "\n")
-    print(markdown_table(["job", "jobs", "seconds", "jobs/s", "ratio", "job p50 ms",
-                          "worker CPU ms/job", "worker RSS / peak MiB"], rows))
+    print(
+        markdown_table(
+            ["job", "jobs", "seconds", "jobs/s", "ratio", "job p50 ms", "worker CPU ms/job", "worker RSS / peak MiB"],
+            rows,
+        )
+    )
     share = ours["rate"] / base["rate"]
-    print(f"\nTarget: Signoff ≥ 0.6× raw arq → {share:.3f}× → target {'met' if share >= 0.6 else 'NOT met'}"
-          f" (Signoff would need {0.6 * base['rate']:.0f} drafts/s).")
+    print(
+        f"\nTarget: Signoff ≥ 0.6× raw arq → {share:.3f}× → target {'met' if share >= 0.6 else 'NOT met'}"
+        f" (Signoff would need {0.6 * base['rate']:.0f} drafts/s)."
+    )
     print("CPU ms/job includes the worker's start-up (imports, migrations check) spread over the jobs.")
 
 
@@ -196,15 +238,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drafts", type=int, default=300, help="Signoff drafts in the backlog (default 300)")
     parser.add_argument("--noops", type=int, default=3000, help="raw arq no-op jobs (default 3000)")
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server to create a scratch database on "
-                        "(or BENCH_DATABASE_URL); default: a temp SQLite file")
-    parser.add_argument("--max-jobs", type=int, default=10,
-                        help="arq max_jobs for both workers (arq's default, and Signoff's, is 10)")
-    parser.add_argument("--count", type=int, default=0, metavar="N",
-                        help="also run N more drafts through a worker in this process and print SQL statements, "
-                        "commits and Slack Web API calls per draft (default settings; --set is not applied)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="Settings override for both workers, e.g. signoff_poll_delay_s=0.02")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="PostgreSQL server to create a scratch database on (or BENCH_DATABASE_URL); default: a temp SQLite file",
+    )
+    parser.add_argument(
+        "--max-jobs", type=int, default=10, help="arq max_jobs for both workers (arq's default, and Signoff's, is 10)"
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N more drafts through a worker in this process and print SQL statements, "
+        "commits and Slack Web API calls per draft (default settings; --set is not applied)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Settings override for both workers, e.g. signoff_poll_delay_s=0.02",
+    )
     args = parser.parse_args()
     clean_environment()
     asyncio.run(run(args))

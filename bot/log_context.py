@@ -3,6 +3,7 @@
 A context variable, so concurrent requests and jobs never mix their fields; asyncio tasks started
 inside a request inherit them.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Logging: human-readable on a terminal, one JSON object per line otherwise; secrets redacted."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,12 @@ class JsonFormatter(logging.Formatter):
     FIELDS = ("request_id", "kind", "job", "run_id", "draft_id", "outbox_id", "user_id")
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                 "logger": record.name, "msg": record.getMessage()}
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         entry.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
         if record.exc_text:
             entry["exc"] = record.exc_text
@@ -45,8 +50,11 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str, redactor: Redactor, *, json_lines: bool | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     use_json = (not sys.stderr.isatty()) if json_lines is None else json_lines
-    handler.setFormatter(JsonFormatter() if use_json else
-                         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(
+        JsonFormatter()
+        if use_json
+        else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    )
     handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()

@@ -1,4 +1,5 @@
 """Enqueue outbox jobs on arq. Redis being down is logged, never raised: the sweep will catch up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,13 @@ HEALTH_CHECK_INTERVAL_S = 15
 
 def connect(url: str, *, timeout_s: float = 2.0) -> ArqRedis:
     """A lazy pool: nothing is dialled until the first command, so a process starts without Redis."""
-    pool = ConnectionPool.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s * 3,
-                                   health_check_interval=30, retry_on_timeout=False)
+    pool = ConnectionPool.from_url(
+        url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=timeout_s * 3,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
     return ArqRedis(connection_pool=pool, default_queue_name=QUEUE_NAME)
 
 
@@ -37,11 +43,16 @@ class Queue:
         try:
             await asyncio.wait_for(
                 self.redis.enqueue_job(job.name.value, job.outbox_id, _job_id=job.arq_id, _defer_by=defer_s),
-                self.timeout_s)
+                self.timeout_s,
+            )
             return True
         except Exception as exc:  # a dead Redis must never break the caller
-            log.warning("enqueue of %s (%s) failed, the outbox sweep will retry: %s",
-                        job.name.value, job.arq_id, exc.__class__.__name__)
+            log.warning(
+                "enqueue of %s (%s) failed, the outbox sweep will retry: %s",
+                job.name.value,
+                job.arq_id,
+                exc.__class__.__name__,
+            )
             return False
 
     async def status(self, job_id: str) -> JobStatus:

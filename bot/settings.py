@@ -1,4 +1,5 @@
 """All configuration, read once from the environment (and an optional .env) in each composition root."""
+
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -19,8 +20,7 @@ CsvList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      case_sensitive=False)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -97,8 +97,7 @@ class Settings(BaseSettings):
     signoff_reminder_after_h: CsvList = Field(default_factory=list)
     signoff_weekly_report: bool = False
 
-    @field_validator("signoff_approvers", "signoff_admins", "signoff_destinations", "signoff_feeds",
-                     mode="before")
+    @field_validator("signoff_approvers", "signoff_admins", "signoff_destinations", "signoff_feeds", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -122,6 +121,7 @@ class Settings(BaseSettings):
     @classmethod
     def _timezone(cls, value: str) -> str:
         from bot.parsing.timeparse import zone
+
         zone(value)
         return value
 
@@ -129,6 +129,7 @@ class Settings(BaseSettings):
     @classmethod
     def _schedule(cls, value: str) -> str:
         from bot.parsing.timeparse import parse_schedule
+
         parse_schedule(value)
         return value
 
@@ -153,7 +154,7 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         if value.startswith("postgresql://"):
-            value = "postgresql+asyncpg://" + value[len("postgresql://"):]
+            value = "postgresql+asyncpg://" + value[len("postgresql://") :]
         return value
 
     @field_validator("signoff_destinations")

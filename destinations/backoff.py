@@ -1,4 +1,5 @@
 """How long to wait before publishing again after a retryable failure."""
+
 from __future__ import annotations
 
 import random

@@ -5,6 +5,7 @@ with them before anything is sent (`preflight`), and sends one part (`publish`).
 about Slack, the pipeline or the database: the worker claims a publication row before calling
 `publish` and records the `PublishResult` afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -86,9 +87,7 @@ class Destination(Protocol):
         """Human-readable problems that would make publishing fail; empty when fine."""
         ...
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult: ...
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult: ...
 
 
 def sha256_hex(text: str) -> str:

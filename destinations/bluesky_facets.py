@@ -5,6 +5,7 @@ encoding (start inclusive, end exclusive), so an emoji before a link shifts it b
 rules are atproto's own (packages/api/src/rich-text/detection.ts and util.ts), written for
 Python: JavaScript's \\s, \\d and \\b differ from Python's, so each is spelled out.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,12 +22,14 @@ _S = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2
 _JS_B = r"(?:(?<=[A-Za-z0-9_])(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?=[A-Za-z0-9_]))"
 _MENTION = regex.compile(rf"(?:^|(?<=[{_S}(]))@([a-zA-Z0-9.-]+){_JS_B}")
 _URL = regex.compile(
-    rf"(?:^|(?<=[{_S}(]))(?:(?P<full>(?i:https?)://[^{_S}]+)|(?P<bare>(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+)+)[^{_S}]*))")
+    rf"(?:^|(?<=[{_S}(]))(?:(?P<full>(?i:https?)://[^{_S}]+)|(?P<bare>(?P<domain>[a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+)+)[^{_S}]*))"
+)
 # Characters that end a tag without being punctuation: soft hyphen, word joiner, zero-width spaces
 # and joiners, the enclosing-keycap-like U+20E2.
 _INVISIBLE = r"\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
 _TAG = regex.compile(
-    rf"(?:^|(?<=[{_S}]))[#＃]((?!\ufe0f)[^{_S}{_INVISIBLE}]*[^0-9{_S}\p{{P}}{_INVISIBLE}]+[^{_S}{_INVISIBLE}]*)?")
+    rf"(?:^|(?<=[{_S}]))[#＃]((?!\ufe0f)[^{_S}{_INVISIBLE}]*[^0-9{_S}\p{{P}}{_INVISIBLE}]+[^{_S}{_INVISIBLE}]*)?"
+)
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
 _CASHTAG = regex.compile(rf"(?:^|(?<=[{_S}(]))\$([A-Za-z][A-Za-z0-9]{{0,4}})(?=[{_S}]|\Z|[.,;:!?)\"'\u2019])")
 MAX_TAG_GRAPHEMES = 64
@@ -38,8 +41,9 @@ TAG = "app.bsky.richtext.facet#tag"
 
 def _is_tld(label: str) -> bool:
     # atproto checks against the IANA list (the `tlds` package); twitter-text ships the same list.
-    return any((m := pattern.match(label)) is not None and m.end() == len(label)
-               for pattern in (valid_gtld, valid_cctld))
+    return any(
+        (m := pattern.match(label)) is not None and m.end() == len(label) for pattern in (valid_gtld, valid_cctld)
+    )
 
 
 def _valid_domain(name: str) -> bool:
@@ -52,8 +56,11 @@ def _byte_range(text: str, start: int, end: int) -> dict[str, int]:
 
 
 def _mentions(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group(1)) for m in _MENTION.finditer(text)
-            if _valid_domain(m.group(1)) or m.group(1).endswith(".test")]
+    return [
+        (m.start(), m.end(), m.group(1))
+        for m in _MENTION.finditer(text)
+        if _valid_domain(m.group(1)) or m.group(1).endswith(".test")
+    ]
 
 
 def mentioned_handles(text: str) -> list[str]:
@@ -109,8 +116,9 @@ def facets(text: str, dids: dict[str, str] | None = None) -> list[dict[str, Any]
     for start, end, handle in _mentions(text):
         did = (dids or {}).get(handle.lower())
         if did:
-            found.append((start, {"index": _byte_range(text, start, end),
-                                  "features": [{"$type": MENTION, "did": did}]}))
+            found.append(
+                (start, {"index": _byte_range(text, start, end), "features": [{"$type": MENTION, "did": did}]})
+            )
     for start, end, uri in _links(text):
         found.append((start, {"index": _byte_range(text, start, end), "features": [{"$type": LINK, "uri": uri}]}))
     for start, end, tag in _tags(text):

@@ -1,4 +1,5 @@
 """A destination that publishes nothing: it records what would have been sent."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,9 +23,7 @@ class DryRun:
     def preflight(self, post: Post) -> list[str]:
         return [] if post.text.strip() else [EMPTY_TEXT]
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         self.sent.append((post, part))
         detail: dict[str, Any] = {"chars": len(part.text)}
         if images := images_for(post.images, part.index):

@@ -1,11 +1,12 @@
 """Errors a destination raises, translated at the network boundary.
 
-    DestinationError                 anything that stopped a publish
-    ├── RetryableError (retryable)   429, 5xx, connect/timeout before sending: try again later
-    │   └── RateLimitedError         429: the platform said "not now" (and usually until when)
-    ├── PermanentError               401/403/422, content refused: stop, tell a human
-    └── UnknownOutcomeError          the request may have reached the platform: never resend blindly
+DestinationError                 anything that stopped a publish
+├── RetryableError (retryable)   429, 5xx, connect/timeout before sending: try again later
+│   └── RateLimitedError         429: the platform said "not now" (and usually until when)
+├── PermanentError               401/403/422, content refused: stop, tell a human
+└── UnknownOutcomeError          the request may have reached the platform: never resend blindly
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Translate httpx outcomes into destination errors (the one place that knows HTTP status codes)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -16,8 +17,9 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return seconds_from_retry_after(response.headers.get("retry-after"))
 
 
-def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: float | None = None,
-                     default_wait_s: float | None = None) -> None:
+def raise_for_status(
+    response: httpx.Response, platform: str, *, retry_after_s: float | None = None, default_wait_s: float | None = None
+) -> None:
     """`retry_after_s` is for platforms whose wait hint is not a Retry-After header;
     `default_wait_s` is how long a 429 without any hint waits (our guess, so it counts as a try)."""
     status = response.status_code
@@ -28,9 +30,11 @@ def raise_for_status(response: httpx.Response, platform: str, *, retry_after_s: 
     if retry_after_s is None:
         retry_after_s = retry_after_seconds(response)
     if status == 429:
-        raise RateLimitedError(f"{platform} rate limit (429)",
-                               retry_after_s=default_wait_s if retry_after_s is None else retry_after_s,
-                               until_reset=retry_after_s is not None)
+        raise RateLimitedError(
+            f"{platform} rate limit (429)",
+            retry_after_s=default_wait_s if retry_after_s is None else retry_after_s,
+            until_reset=retry_after_s is not None,
+        )
     if status >= 500:
         raise RetryableError(f"{platform} server error ({status})", retry_after_s=retry_after_s)
     raise PermanentError(f"{platform} refused the post ({status}): {reason}")

@@ -10,6 +10,7 @@
 Destinations split and preview with these; the pipeline writes, trims and checks with them too,
 through the `measure` the worker hands it (pipeline/ cannot import this package).
 """
+
 from __future__ import annotations
 
 import math
@@ -50,7 +51,8 @@ MASTODON_MAX_DOMAIN_LENGTH = 253
 # [[:word:]] is Unicode letters, marks, digits and connectors.
 _WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"
 _MENTION = regex.compile(
-    rf"(?<![=/]|{_WORD})@((?P<user>[a-zA-Z0-9_]+(?:[.-]+[a-zA-Z0-9_]+)*)(?:@(?P<domain>{_WORD}+(?:[.-]+{_WORD}+)*))?)")
+    rf"(?<![=/]|{_WORD})@((?P<user>[a-zA-Z0-9_]+(?:[.-]+[a-zA-Z0-9_]+)*)(?:@(?P<domain>{_WORD}+(?:[.-]+{_WORD}+)*))?)"
+)
 # twitter-text's end_mention_match: an @, a Latin accent or "://" right after means it was not one.
 _END_MENTION = regex.compile(rf"[@＠{latin_accent_chars.pattern}]|://")
 # Unicode 15.1 (GB9c) keeps an Indic conjunct such as क्ष in one cluster. Mastodon runs Ruby 3.4,
@@ -58,13 +60,16 @@ _END_MENTION = regex.compile(rf"[@＠{latin_accent_chars.pattern}]|://")
 # breaks too gives Mastodon's number now and never fewer than it once its Ruby catches up.
 _CONJOINED = regex.compile(
     r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}[\p{InCB=Extend}\p{InCB=Linker}]*)"
-    r"\p{InCB=Consonant}")
+    r"\p{InCB=Consonant}"
+)
 
 
 def _mastodon_entities(text: str) -> list[tuple[int, int, str]]:
     """(start, end, what it counts as) for every URL and mention, overlaps removed as Mastodon does."""
-    found = [(url["indices"][0], url["indices"][1], "x" * MASTODON_URL_LENGTH)
-             for url in extract_urls_with_indices(text, extract_urls_without_protocol=False)]
+    found = [
+        (url["indices"][0], url["indices"][1], "x" * MASTODON_URL_LENGTH)
+        for url in extract_urls_with_indices(text, extract_urls_without_protocol=False)
+    ]
     for match in _MENTION.finditer(text):
         domain = match.group("domain")
         if _END_MENTION.match(text, match.end()) or (domain and len(domain) > MASTODON_MAX_DOMAIN_LENGTH):

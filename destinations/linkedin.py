@@ -3,6 +3,7 @@
 LinkedIn's posting API needs a reviewed app and a member token, so the worker never calls
 `publish`; it shows `format(post)[0].text` to a person instead (`capabilities.handoff`).
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,5 @@ class LinkedIn:
             return [f"LinkedIn allows {MAX_LENGTH} characters; this post has {length} with its hashtags"]
         return []
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         raise PermanentError("LinkedIn is a hand-off destination: post the formatted text by hand")

@@ -3,6 +3,7 @@
 Mastodon remembers an Idempotency-Key for about an hour and answers a repeat with the status it
 already created, so resending after an unknown outcome is safe within that window.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,8 +31,9 @@ class Mastodon:
     handoff = False
     media_poll_s = 1.0  # how often to ask whether an uploaded image is processed
 
-    def __init__(self, base_url: str, token: str, http: httpx.AsyncClient, *,
-                 visibility: str = "public", max_chars: int = 500) -> None:
+    def __init__(
+        self, base_url: str, token: str, http: httpx.AsyncClient, *, visibility: str = "public", max_chars: int = 500
+    ) -> None:
         if visibility not in VISIBILITIES:
             raise ValueError(f"MASTODON_VISIBILITY must be one of {', '.join(VISIBILITIES)}")
         self._base = base_url.rstrip("/")
@@ -39,9 +41,15 @@ class Mastodon:
         self._http = http
         self._visibility = visibility
         self.capabilities = Capabilities(
-            max_length=max_chars, length_unit=LengthUnit.mastodon, threads=True, idempotency_keys=True,
+            max_length=max_chars,
+            length_unit=LengthUnit.mastodon,
+            threads=True,
+            idempotency_keys=True,
             # 300 API calls per 5 minutes per account.
-            rate_limit_per_min=60, safe_to_retry_unknown=True, media=True, media_limits=MASTODON_MEDIA,
+            rate_limit_per_min=60,
+            safe_to_retry_unknown=True,
+            media=True,
+            media_limits=MASTODON_MEDIA,
         )
 
     def format(self, post: Post) -> list[Part]:
@@ -51,9 +59,7 @@ class Mastodon:
         problems = [] if post.text.strip() else [EMPTY_TEXT]
         return problems + media_problems("Mastodon", self.capabilities.media_limits, post.images)
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         payload: dict[str, Any] = {"status": part.text, "visibility": self._visibility}
         if reply_to:
             payload["in_reply_to_id"] = reply_to
@@ -61,18 +67,30 @@ class Mastodon:
             # Uploaded anew on every attempt: unused media is discarded by Mastodon, and the
             # Idempotency-Key still returns the status an earlier attempt created.
             payload["media_ids"] = await upload_images(
-                self._http, self._base, self._auth, images, limits=MASTODON_MEDIA, check=_raise_for_status,
-                poll_s=self.media_poll_s)
+                self._http,
+                self._base,
+                self._auth,
+                images,
+                limits=MASTODON_MEDIA,
+                check=_raise_for_status,
+                poll_s=self.media_poll_s,
+            )
         async with map_http_errors("Mastodon"):
             response = await self._http.post(
-                f"{self._base}/api/v1/statuses", json=payload,
+                f"{self._base}/api/v1/statuses",
+                json=payload,
                 headers={**self._auth, "Idempotency-Key": idempotency_key},
             )
         _raise_for_status(response)
         status = json_body(response, "Mastodon")
-        return PublishResult(external_id=str(status["id"]), url=status.get("url") or status.get("uri"),
-                             detail={"visibility": status.get("visibility"),
-                                     **({"media_ids": payload["media_ids"]} if "media_ids" in payload else {})})
+        return PublishResult(
+            external_id=str(status["id"]),
+            url=status.get("url") or status.get("uri"),
+            detail={
+                "visibility": status.get("visibility"),
+                **({"media_ids": payload["media_ids"]} if "media_ids" in payload else {}),
+            },
+        )
 
     async def find_published(self, post: Post, part: Part) -> PublishResult | None:
         """The account's recent status with this part's text, if any."""
@@ -81,14 +99,14 @@ class Mastodon:
             _raise_for_status(me)
             recent = await self._http.get(
                 f"{self._base}/api/v1/accounts/{me.json()['id']}/statuses",
-                params={"limit": 40, "exclude_reblogs": "true"}, headers=self._auth,
+                params={"limit": 40, "exclude_reblogs": "true"},
+                headers=self._auth,
             )
             _raise_for_status(recent)
         wanted = " ".join(part.text.split())
         for status in recent.json():
             if plain_text(status.get("content", "")) == wanted:
-                return PublishResult(external_id=str(status["id"]), url=status.get("url"),
-                                     detail={"reconciled": True})
+                return PublishResult(external_id=str(status["id"]), url=status.get("url"), detail={"reconciled": True})
         return None
 
 

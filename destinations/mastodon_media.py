@@ -4,6 +4,7 @@ v2 answers 200 with a `url` when the file was processed at once, or 202 with `ur
 GET /api/v1/media/:id answers 206 until processing is done and 200 with the url. A status may only
 name media that finished processing ("Cannot attach files that have not finished processing").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,9 +22,17 @@ from destinations.upload_errors import filename, uploading
 ResponseCheck = Callable[[httpx.Response], None]
 
 
-async def upload_images(http: httpx.AsyncClient, base: str, auth: dict[str, str], images: tuple[Image, ...], *,
-                        limits: MediaLimits, check: ResponseCheck, poll_s: float = 1.0,
-                        wait_s: float = 60.0) -> list[str]:
+async def upload_images(
+    http: httpx.AsyncClient,
+    base: str,
+    auth: dict[str, str],
+    images: tuple[Image, ...],
+    *,
+    limits: MediaLimits,
+    check: ResponseCheck,
+    poll_s: float = 1.0,
+    wait_s: float = 60.0,
+) -> list[str]:
     """The media ids, in the images' order, each ready to attach."""
     ids = []
     for number, image in enumerate(images, start=1):
@@ -33,11 +42,23 @@ async def upload_images(http: httpx.AsyncClient, base: str, auth: dict[str, str]
     return ids
 
 
-async def _upload(http: httpx.AsyncClient, base: str, auth: dict[str, str], number: int, image: Image,
-                  check: ResponseCheck, poll_s: float, wait_s: float) -> str:
+async def _upload(
+    http: httpx.AsyncClient,
+    base: str,
+    auth: dict[str, str],
+    number: int,
+    image: Image,
+    check: ResponseCheck,
+    poll_s: float,
+    wait_s: float,
+) -> str:
     async with map_http_errors("Mastodon"):
-        response = await http.post(f"{base}/api/v2/media", headers=auth, data={"description": image.alt},
-                                   files={"file": (filename(number, image.mime), image.data, image.mime)})
+        response = await http.post(
+            f"{base}/api/v2/media",
+            headers=auth,
+            data={"description": image.alt},
+            files={"file": (filename(number, image.mime), image.data, image.mime)},
+        )
     if response.status_code == 422:
         raise PermanentError(f"Mastodon refused image {number}: {response.text[:200]}")
     check(response)
@@ -46,8 +67,9 @@ async def _upload(http: httpx.AsyncClient, base: str, auth: dict[str, str], numb
     deadline = loop.time() + wait_s
     while not media.get("url"):
         if loop.time() > deadline:
-            raise RetryableError(f"Mastodon was still processing image {number} after {wait_s:.0f} s",
-                                 retry_after_s=60.0)
+            raise RetryableError(
+                f"Mastodon was still processing image {number} after {wait_s:.0f} s", retry_after_s=60.0
+            )
         await asyncio.sleep(poll_s)
         async with map_http_errors("Mastodon"):
             response = await http.get(f"{base}/api/v1/media/{media['id']}", headers=auth)

@@ -1,5 +1,6 @@
 """What a post will look like at each destination before anyone approves it:
 "X: thread of 3 · 271/280 · 254/280 · 98/280", "Dev.to: title + 4 tags", plus preflight problems."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -28,8 +29,9 @@ def shape(destination: Destination, post: Post) -> str:
     return ("hand-off · " if is_handoff(destination) else "") + text
 
 
-def preview_lines(destinations: Mapping[str, Destination], names: list[str], post: Post,
-                  label: Callable[[str], str] = str) -> list[str]:
+def preview_lines(
+    destinations: Mapping[str, Destination], names: list[str], post: Post, label: Callable[[str], str] = str
+) -> list[str]:
     """One line per destination and one per preflight problem; never raises."""
     lines: list[str] = []
     for name in names:

@@ -6,6 +6,7 @@ for on the platform first; it is resent only where an idempotency key makes that
 a person decides. What happens is recorded through a `Ledger`, which the worker implements over
 storage and Slack notes, so this package still knows no database and no Slack.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,14 +50,19 @@ def _utcnow() -> datetime:
 class Publisher:
     """`clock` tells the time shown in "will retry at 14:05 UTC" (naive values are UTC)."""
 
-    def __init__(self, ledger: Ledger, *, label: Callable[[str], str] = str,
-                 max_attempts: int = MAX_PUBLISH_ATTEMPTS, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        label: Callable[[str], str] = str,
+        max_attempts: int = MAX_PUBLISH_ATTEMPTS,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
         self.ledger, self.label, self.max_attempts, self.clock = ledger, label, max_attempts, clock
         self.retry_in: list[float] = []  # when parts that failed retryably want another try
 
     async def publish(self, destination: Destination | None, name: str, post: Post) -> None:
-        problems = ([f"{name} is not configured on this worker"] if destination is None
-                    else destination.preflight(post))
+        problems = [f"{name} is not configured on this worker"] if destination is None else destination.preflight(post)
         if problems:
             claimed = await self.ledger.claim(name, 0, post.text)
             if claimed.outcome == "go":
@@ -77,23 +83,32 @@ class Publisher:
                 return
             if part.index and reply_to is None:
                 # The previous part was marked by hand without an id to reply to: never break the chain.
-                await self.ledger.failed(claimed, "the previous part's id is unknown; post the rest by hand",
-                                         retry_in_s=None)
+                await self.ledger.failed(
+                    claimed, "the previous part's id is unknown; post the rest by hand", retry_in_s=None
+                )
                 return
             if claimed.outcome == "unknown":
-                result = await self._reconcile(destination, post, part, claimed, reply_to,
-                                               "a previous attempt stopped during the call")
+                result = await self._reconcile(
+                    destination, post, part, claimed, reply_to, "a previous attempt stopped during the call"
+                )
             else:
                 result = await self._send(destination, post, part, claimed, reply_to)
             if result is None:
                 return
             reply_to = result.external_id
 
-    async def _send(self, destination: Destination, post: Post, part: Part, claimed: ClaimedPart,
-                    reply_to: str | None, *, resend: bool = False) -> PublishResult | None:
+    async def _send(
+        self,
+        destination: Destination,
+        post: Post,
+        part: Part,
+        claimed: ClaimedPart,
+        reply_to: str | None,
+        *,
+        resend: bool = False,
+    ) -> PublishResult | None:
         try:
-            result = await destination.publish(post, part, idempotency_key=claimed.idempotency_key,
-                                               reply_to=reply_to)
+            result = await destination.publish(post, part, idempotency_key=claimed.idempotency_key, reply_to=reply_to)
         except UnknownOutcomeError as exc:
             if resend:
                 await self._ask(claimed, f"{exc.message}, twice")
@@ -123,8 +138,9 @@ class Publisher:
         else:
             await self.ledger.note(f"{self._name(claimed)}: failed: {error}")
 
-    async def _reconcile(self, destination: Destination, post: Post, part: Part, claimed: ClaimedPart,
-                         reply_to: str | None, why: str) -> PublishResult | None:
+    async def _reconcile(
+        self, destination: Destination, post: Post, part: Part, claimed: ClaimedPart, reply_to: str | None, why: str
+    ) -> PublishResult | None:
         """The request may have reached the platform: look for it before anything else."""
         found: PublishResult | None
         finder, found, checked = getattr(destination, "find_published", None), None, ""
@@ -145,8 +161,10 @@ class Publisher:
 
     async def _ask(self, claimed: ClaimedPart, why: str) -> None:
         await self.ledger.unconfirmed(claimed, why)
-        await self.ledger.note(f"{self._name(claimed)}: I cannot tell whether it was published ({why}). "
-                               "Check the account, then choose Retry, Mark as published or Skip on the draft.")
+        await self.ledger.note(
+            f"{self._name(claimed)}: I cannot tell whether it was published ({why}). "
+            "Check the account, then choose Retry, Mark as published or Skip on the draft."
+        )
 
     def _when(self, wait_s: float) -> str:
         now = self.clock()

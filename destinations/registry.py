@@ -1,4 +1,5 @@
 """The explicit table of destinations: a name in SIGNOFF_DESTINATIONS maps to one constructor here."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -72,23 +73,33 @@ Builder = Callable[[DestinationConfig, httpx.AsyncClient], Destination]
 BUILDERS: dict[str, Builder] = {
     "dryrun": lambda c, http: DryRun(),
     "webhook": lambda c, http: Webhook(c.webhook_url or "", c.webhook_secret or "", http),
-    "x": lambda c, http: X(c.x_api_key or "", c.x_api_secret or "", c.x_access_token or "",
-                           c.x_access_token_secret or "", api_url=c.x_api_url, timeout_s=c.x_timeout_s),
-    "mastodon": lambda c, http: Mastodon(c.mastodon_base_url or "", c.mastodon_token or "", http,
-                                         visibility=c.mastodon_visibility, max_chars=c.mastodon_max_chars),
-    "bluesky": lambda c, http: Bluesky(c.bluesky_handle or "", c.bluesky_app_password or "", http,
-                                       service_url=c.bluesky_service_url),
-    "devto": lambda c, http: DevTo(c.devto_api_key or "", http, api_url=c.devto_api_url,
-                                   publish=c.devto_publish),
-    "slack": lambda c, http: SlackChannel(c.slack_bot_token or "", c.slack_publish_channel or "", http,
-                                          api_url=c.slack_api_url),
+    "x": lambda c, http: X(
+        c.x_api_key or "",
+        c.x_api_secret or "",
+        c.x_access_token or "",
+        c.x_access_token_secret or "",
+        api_url=c.x_api_url,
+        timeout_s=c.x_timeout_s,
+    ),
+    "mastodon": lambda c, http: Mastodon(
+        c.mastodon_base_url or "",
+        c.mastodon_token or "",
+        http,
+        visibility=c.mastodon_visibility,
+        max_chars=c.mastodon_max_chars,
+    ),
+    "bluesky": lambda c, http: Bluesky(
+        c.bluesky_handle or "", c.bluesky_app_password or "", http, service_url=c.bluesky_service_url
+    ),
+    "devto": lambda c, http: DevTo(c.devto_api_key or "", http, api_url=c.devto_api_url, publish=c.devto_publish),
+    "slack": lambda c, http: SlackChannel(
+        c.slack_bot_token or "", c.slack_publish_channel or "", http, api_url=c.slack_api_url
+    ),
     "linkedin": lambda c, http: LinkedIn(),
 }
 
 
-def build_destinations(
-    names: list[str], config: DestinationConfig, http: httpx.AsyncClient
-) -> dict[str, Destination]:
+def build_destinations(names: list[str], config: DestinationConfig, http: httpx.AsyncClient) -> dict[str, Destination]:
     registry: dict[str, Destination] = {}
     for name in names:
         if name not in BUILDERS:

@@ -1,4 +1,5 @@
 """How long a platform asked us to wait, from the header shapes they actually send."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 The text is escaped (&, <, > only, as Slack's mrkdwn wants) so it cannot ping <!channel> or
 <!here>, mention a user group, or dress a link up as another one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,14 +32,21 @@ def escape(text: str) -> str:
 class SlackChannel:
     name = "slack"
     capabilities = Capabilities(
-        max_length=MAX_TEXT, threads=False, markdown=True, idempotency_keys=False,
+        max_length=MAX_TEXT,
+        threads=False,
+        markdown=True,
+        idempotency_keys=False,
         # About one message per second per channel.
-        rate_limit_per_min=60, safe_to_retry_unknown=False, media=True, media_limits=SLACK_MEDIA,
+        rate_limit_per_min=60,
+        safe_to_retry_unknown=False,
+        media=True,
+        media_limits=SLACK_MEDIA,
     )
     handoff = False
 
-    def __init__(self, token: str, channel: str, http: httpx.AsyncClient, *,
-                 api_url: str = "https://slack.com/api") -> None:
+    def __init__(
+        self, token: str, channel: str, http: httpx.AsyncClient, *, api_url: str = "https://slack.com/api"
+    ) -> None:
         self._api = api_url.rstrip("/")
         self._auth = {"Authorization": f"Bearer {token}"}
         self._channel = channel
@@ -54,9 +62,7 @@ class SlackChannel:
             return [f"Slack cuts messages after {MAX_TEXT} characters"]
         return media_problems("Slack", self.capabilities.media_limits, post.images)
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         payload: dict[str, Any] = {"channel": self._channel, "text": escape(part.text), "link_names": False}
         if reply_to:
             payload["thread_ts"] = reply_to
@@ -71,20 +77,24 @@ class SlackChannel:
         wanted = escape(part.text)
         for message in data.get("messages", []):
             if message.get("text") == wanted and message.get("bot_id"):
-                return PublishResult(external_id=message["ts"],
-                                     detail={"channel": self._channel, "reconciled": True})
+                return PublishResult(external_id=message["ts"], detail={"channel": self._channel, "reconciled": True})
         return None
 
     async def _publish_with_files(self, payload: dict[str, Any], images: tuple[Any, ...]) -> PublishResult:
         files = await upload_files(self._call, self._http, images)
-        completion = {"files": files, "channel_id": self._channel, "initial_comment": payload["text"],
-                      **({"thread_ts": payload["thread_ts"]} if "thread_ts" in payload else {})}
+        completion = {
+            "files": files,
+            "channel_id": self._channel,
+            "initial_comment": payload["text"],
+            **({"thread_ts": payload["thread_ts"]} if "thread_ts" in payload else {}),
+        }
         data = await self._call("files.completeUploadExternal", completion)
         ts = shared_ts(data, self._channel) or await find_share_ts(self._call, self._channel, files[0]["id"])
         return PublishResult(external_id=ts, detail={"channel": self._channel, "file_ids": [f["id"] for f in files]})
 
-    async def _call(self, method: str, payload: dict[str, Any], *, sending: bool = True,
-                    form: bool = False) -> dict[str, Any]:
+    async def _call(
+        self, method: str, payload: dict[str, Any], *, sending: bool = True, form: bool = False
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"data": payload} if form else {"json": payload}
         async with map_http_errors("Slack"):
             response = await self._http.post(f"{self._api}/{method}", headers=self._auth, **body)
@@ -99,7 +109,8 @@ class SlackChannel:
             retry_after = seconds_from_retry_after(response.headers.get("retry-after"))
             wait_s = 60.0 if retry_after is None else retry_after
             if error in ("rate_limited", "ratelimited"):
-                raise RateLimitedError(f"Slack {method} failed: {error}", retry_after_s=wait_s,
-                                       until_reset=retry_after is not None)
+                raise RateLimitedError(
+                    f"Slack {method} failed: {error}", retry_after_s=wait_s, until_reset=retry_after is not None
+                )
             raise RetryableError(f"Slack {method} failed: {error}", retry_after_s=wait_s)
         raise PermanentError(f"Slack {method} failed: {error}")

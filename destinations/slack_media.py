@@ -5,6 +5,7 @@ them in the channel as one message whose text is the post.
 Slack fills in a file's `shares` (and so the message ts) asynchronously; when the completion does
 not carry it yet, the channel's latest messages are read for the one holding our first file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -33,8 +34,9 @@ async def upload_files(call: Call, http: httpx.AsyncClient, images: tuple[Image,
         async with uploading("Slack", number):
             ticket = await call("files.getUploadURLExternal", args, sending=False, form=True)
             async with map_http_errors("Slack"):
-                response = await http.post(str(ticket["upload_url"]), content=fitted.data,
-                                           headers={"Content-Type": fitted.mime})
+                response = await http.post(
+                    str(ticket["upload_url"]), content=fitted.data, headers={"Content-Type": fitted.mime}
+                )
             raise_for_status(response, "Slack")
         files.append({"id": str(ticket["file_id"]), "title": name})
     return files

@@ -4,6 +4,7 @@ Platforms count length differently (destinations/lengths.py), so the caller pass
 every candidate part is measured whole because no platform's count is additive (a URL counts 23
 however long it is, a combining mark joins the letter before it).
 """
+
 from __future__ import annotations
 
 import re
@@ -85,5 +86,7 @@ def _finer_than(finer: Callable[[str], list[str]]) -> Callable[[str], list[str]]
     # Last resort for a grapheme that alone is over the budget (Bluesky's byte cap: a letter
     # carrying hundreds of combining marks): split it, rather than send a part the platform refuses.
     finer_of: dict[Callable[[str], list[str]], Callable[[str], list[str]]] = {
-        _words: graphemes, graphemes: _code_points}
+        _words: graphemes,
+        graphemes: _code_points,
+    }
     return finer_of.get(finer)

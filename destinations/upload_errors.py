@@ -4,6 +4,7 @@ Each destination uploads inside the part's `publish`, before the post that uses 
 timeout there means nothing was posted yet, so it is retryable (the platform discards media no post
 uses); the post itself keeps its own rules about unknown outcomes.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -17,8 +18,9 @@ async def uploading(platform: str, number: int) -> AsyncIterator[None]:
     try:
         yield
     except UnknownOutcomeError as exc:
-        raise RetryableError(f"{platform} did not confirm the upload of image {number} "
-                             f"({exc.message}); nothing was posted") from exc
+        raise RetryableError(
+            f"{platform} did not confirm the upload of image {number} ({exc.message}); nothing was posted"
+        ) from exc
 
 
 def filename(number: int, mime: str) -> str:

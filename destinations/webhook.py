@@ -1,4 +1,5 @@
 """POST the approved text as signed JSON to a URL of the user's choosing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,9 +51,7 @@ class Webhook:
     def signature(self, body: bytes) -> str:
         return "sha256=" + hmac.new(self._secret, body, hashlib.sha256).hexdigest()
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         body = self.body(post, part)
         headers = {
             "Content-Type": "application/json",
@@ -68,5 +67,6 @@ class Webhook:
             url = data.get("url") if isinstance(data, dict) else None
         except ValueError:
             pass
-        return PublishResult(external_id=response.headers.get("x-request-id"), url=url,
-                             detail={"status": response.status_code})
+        return PublishResult(
+            external_id=response.headers.get("x-request-id"), url=url, detail={"status": response.status_code}
+        )

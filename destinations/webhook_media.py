@@ -9,6 +9,7 @@ inline bytes keep the signed body the whole truth (the signature covers every im
 A receiver checks the signature, decodes `data_base64`, and may compare its SHA-256 with `sha256`.
 Images are fitted to the webhook's limits (destinations/media/limits.py) first.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,15 @@ def images_json(images: tuple[Image, ...]) -> list[dict[str, Any]]:
     entries = []
     for image in images:
         fitted = fit_image(image, max_bytes=WEBHOOK_MEDIA.max_bytes, max_pixels=WEBHOOK_MEDIA.max_pixels)
-        entries.append({"sha256": fitted.sha256, "bytes": fitted.size, "mime": fitted.mime,
-                        "width": fitted.width, "height": fitted.height, "alt": fitted.alt,
-                        "data_base64": base64.b64encode(fitted.data).decode("ascii")})
+        entries.append(
+            {
+                "sha256": fitted.sha256,
+                "bytes": fitted.size,
+                "mime": fitted.mime,
+                "width": fitted.width,
+                "height": fitted.height,
+                "alt": fitted.alt,
+                "data_base64": base64.b64encode(fitted.data).decode("ascii"),
+            }
+        )
     return entries

@@ -4,6 +4,7 @@ tweepy hard-codes https://api.twitter.com, so an aiohttp client middleware moves
 the configured base URL (a local fake in tests). tweepy logs request headers at DEBUG, which
 include the OAuth header: `x_logging.redact_tweepy_logs` scrubs them before any handler sees them.
 """
+
 from __future__ import annotations
 
 import html
@@ -59,8 +60,7 @@ class X:
     ) -> None:
         self._credentials = (consumer_key, consumer_secret, access_token, access_token_secret)
         self._base = URL(api_url.rstrip("/"))
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s,
-                                              sock_read=timeout_s)
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s, sock_read=timeout_s)
         redact_tweepy_logs(self._credentials)
 
     def format(self, post: Post) -> list[Part]:
@@ -75,9 +75,7 @@ class X:
                 problems.append(f"part {part.index + 1} is not a valid post for X")
         return problems + media_problems("X", self.capabilities.media_limits, post.images)
 
-    async def publish(
-        self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None
-    ) -> PublishResult:
+    async def publish(self, post: Post, part: Part, *, idempotency_key: str, reply_to: str | None) -> PublishResult:
         # X's POST /2/tweets takes no idempotency key; the worker's claimed row is our only guard.
         images = images_for(post.images, part.index)
         async with self._client() as client:
@@ -100,17 +98,18 @@ class X:
         wanted = _comparable(part.text)
         for tweet in tweets.data or []:
             if _comparable(tweet.text) == wanted:
-                return PublishResult(external_id=str(tweet.id),
-                                     url=f"https://x.com/i/web/status/{tweet.id}",
-                                     detail={"reconciled": True})
+                return PublishResult(
+                    external_id=str(tweet.id), url=f"https://x.com/i/web/status/{tweet.id}", detail={"reconciled": True}
+                )
         return None
 
     @asynccontextmanager
     async def _client(self) -> AsyncIterator[AsyncClient]:
         async with aiohttp.ClientSession(timeout=self._timeout, middlewares=(self._rewrite,)) as session:
             key, secret, token, token_secret = self._credentials
-            client = AsyncClient(consumer_key=key, consumer_secret=secret,
-                                 access_token=token, access_token_secret=token_secret)
+            client = AsyncClient(
+                consumer_key=key, consumer_secret=secret, access_token=token, access_token_secret=token_secret
+            )
             client.session = session
             yield client
 
@@ -121,9 +120,12 @@ class X:
         # verify it against its own host, and the default base URL is never rewritten.
         if request.url.host == TWEEPY_HOST and self._base.host != TWEEPY_HOST:
             request.url = URL.build(
-                scheme=self._base.scheme, host=self._base.raw_host or "", port=self._base.explicit_port,
+                scheme=self._base.scheme,
+                host=self._base.raw_host or "",
+                port=self._base.explicit_port,
                 path=self._base.raw_path.rstrip("/") + request.url.raw_path,
-                query_string=request.url.raw_query_string, encoded=True,
+                query_string=request.url.raw_query_string,
+                encoded=True,
             )
             request.headers["Host"] = request.url.host_port_subcomponent or ""
         return await handler(request)
@@ -132,4 +134,3 @@ class X:
 def _comparable(text: str) -> str:
     # X returns text HTML-escaped and with links replaced by t.co ones.
     return " ".join(_URL.sub("<url>", html.unescape(text)).split())
-

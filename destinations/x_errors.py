@@ -1,4 +1,5 @@
 """Translate tweepy and aiohttp failures into destination errors, for X only."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ from destinations.retry_after import DEFAULT_RETRY_AFTER_S, seconds_until_epoch
 # A usage cap (429, "UsageCapExceeded") names no reset: look again once a day.
 USAGE_CAP_RECHECK_S = 24 * 3600.0
 # Exhausted limits, most specific first: each header prefix and how the thread names it.
-_CAPS = (("x-user-limit-24hour", "X daily post limit reached"),
-         ("x-app-limit-24hour", "X daily post limit for this app reached"))
+_CAPS = (
+    ("x-user-limit-24hour", "X daily post limit reached"),
+    ("x-app-limit-24hour", "X daily post limit for this app reached"),
+)
 
 
 def _reason(exc: tweepy.HTTPException) -> str:
@@ -31,11 +34,11 @@ def x_rate_limited(headers: Mapping[str, str], body: str, *, now: float | None =
         problem = json.loads(body) if body else {}
     except ValueError:
         problem = {}
-    if isinstance(problem, dict) and (problem.get("title") == "UsageCapExceeded"
-                                      or str(problem.get("type", "")).endswith("/usage-capped")):
+    if isinstance(problem, dict) and (
+        problem.get("title") == "UsageCapExceeded" or str(problem.get("type", "")).endswith("/usage-capped")
+    ):
         period = str(problem.get("period") or "usage").lower()
-        return RateLimitedError(f"X {period} usage cap reached", retry_after_s=USAGE_CAP_RECHECK_S,
-                                until_reset=True)
+        return RateLimitedError(f"X {period} usage cap reached", retry_after_s=USAGE_CAP_RECHECK_S, until_reset=True)
     waits = []
     for prefix, message in _CAPS:
         reset_s = seconds_until_epoch(headers.get(f"{prefix}-reset"), now=now)
@@ -67,8 +70,7 @@ async def map_tweepy_errors(*, sending: bool) -> AsyncIterator[None]:
     except tweepy.TwitterServerError as exc:
         raise RetryableError(f"X server error ({exc.response.status})") from exc
     except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-        raise PermanentError(f"X refused the credentials or the post ({exc.response.status}): "
-                             f"{_reason(exc)}") from exc
+        raise PermanentError(f"X refused the credentials or the post ({exc.response.status}): {_reason(exc)}") from exc
     except tweepy.HTTPException as exc:
         raise PermanentError(f"X refused the post ({exc.response.status}): {_reason(exc)}") from exc
     except aiohttp.ContentTypeError as exc:
@@ -83,6 +85,4 @@ async def map_tweepy_errors(*, sending: bool) -> AsyncIterator[None]:
     except (TimeoutError, aiohttp.ClientError) as exc:
         if not sending:
             raise RetryableError(f"X lookup failed: {exc.__class__.__name__}") from exc
-        raise UnknownOutcomeError(
-            f"X did not answer after the post was sent ({exc.__class__.__name__})"
-        ) from exc
+        raise UnknownOutcomeError(f"X did not answer after the post was sent ({exc.__class__.__name__})") from exc

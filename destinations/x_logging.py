@@ -3,6 +3,7 @@
 At DEBUG, tweepy logs request headers (the OAuth header included) and oauthlib logs the signature
 base string, which holds the consumer key and access token.
 """
+
 from __future__ import annotations
 
 import logging

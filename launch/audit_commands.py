@@ -3,6 +3,7 @@
 Both only read. A database that is not there (a mistyped DATABASE_URL, the demo's file looked for
 in the wrong place) is one line saying so; the file is not created, as opening it would.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,10 @@ def demo_hint() -> str:
 async def _engine_for(settings: Settings) -> AsyncEngine:
     path = sqlite_file(settings.database_url)
     if path is not None and not path.is_file():
-        raise NoDatabase(f"no database at {path} (DATABASE_URL={settings.database_url}); "
-                         f"set DATABASE_URL to an existing one ({demo_hint()})")
+        raise NoDatabase(
+            f"no database at {path} (DATABASE_URL={settings.database_url}); "
+            f"set DATABASE_URL to an existing one ({demo_hint()})"
+        )
     engine = create_engine(settings.database_url)
     try:
         async with engine.connect() as connection:
@@ -44,9 +47,11 @@ async def _engine_for(settings: Settings) -> AsyncEngine:
     if not has_audit:
         await engine.dispose()
         where = str(path) if path is not None else "DATABASE_URL"
-        raise NoDatabase(f"{where} has no Signoff tables ("
-                         + ("not a Signoff database?" if is_sqlite(settings.database_url)
-                            else "run `signoff db upgrade` first") + ")")
+        raise NoDatabase(
+            f"{where} has no Signoff tables ("
+            + ("not a Signoff database?" if is_sqlite(settings.database_url) else "run `signoff db upgrade` first")
+            + ")"
+        )
     return engine
 
 

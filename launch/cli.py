@@ -1,4 +1,5 @@
 """`signoff` — the command line: try, bot, worker, dev, demo, db upgrade, audit verify."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,6 @@ from bot.redaction import redactor_for
 from launch.redis_server import EmbeddedRedisError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.errors import SchemaMismatch
-
 
 
 async def check_worker(settings: Settings) -> int:
@@ -68,8 +68,9 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
             await upgrade(engine)
         redactor = redactor_for(settings)
         client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor)
-        counts = await send_digest_now(client, create_sessionmaker(engine, redactor=redactor), utcnow,
-                                       schedule_config(settings), channel=channel)
+        counts = await send_digest_now(
+            client, create_sessionmaker(engine, redactor=redactor), utcnow, schedule_config(settings), channel=channel
+        )
     except SlackRefused as exc:
         print(f"signoff digest: {exc.message}", file=sys.stderr)
         return 1
@@ -83,26 +84,41 @@ async def digest_now(settings: Settings, channel: str | None) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="signoff", description="Slack-native content desk: "
-                                "an LLM drafts, a human signs off, Signoff publishes exactly that.")
+    p = argparse.ArgumentParser(
+        prog="signoff",
+        description="Slack-native content desk: an LLM drafts, a human signs off, Signoff publishes exactly that.",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    try_cmd = sub.add_parser("try", help="everything on this machine, with a local Slack in your browser "
-                             "(no workspace or accounts needed)")
-    try_cmd.add_argument("--host", default="127.0.0.1",
-                         help="where the page listens (default: this machine only; the page lets anyone act as anyone)")
+    try_cmd = sub.add_parser(
+        "try", help="everything on this machine, with a local Slack in your browser (no workspace or accounts needed)"
+    )
+    try_cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="where the page listens (default: this machine only; the page lets anyone act as anyone)",
+    )
     try_cmd.add_argument("--port", type=int, default=8080)
-    try_cmd.add_argument("--script", action="store_true",
-                         help="play the scripted conversation in the terminal instead (same as `signoff demo`)")
-    try_cmd.add_argument("--topic", default="what we shipped this week: faster search and a new CLI",
-                         help="--script: the topic of the scripted /draft")
-    for name, text in (("bot", "serve Slack requests on /slack/events (and /healthz)"),
-                       ("dev", "bot + worker in one process, embedded Redis if REDIS_URL is unset")):
+    try_cmd.add_argument(
+        "--script",
+        action="store_true",
+        help="play the scripted conversation in the terminal instead (same as `signoff demo`)",
+    )
+    try_cmd.add_argument(
+        "--topic",
+        default="what we shipped this week: faster search and a new CLI",
+        help="--script: the topic of the scripted /draft",
+    )
+    for name, text in (
+        ("bot", "serve Slack requests on /slack/events (and /healthz)"),
+        ("dev", "bot + worker in one process, embedded Redis if REDIS_URL is unset"),
+    ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--host", default="0.0.0.0")
         cmd.add_argument("--port", type=int, default=3000)
     worker = sub.add_parser("worker", help="run the arq worker (drafts, publishing, outbox sweep)")
-    worker.add_argument("--check", action="store_true",
-                        help="do not run: exit 0 if a worker reported to Redis lately, else 1")
+    worker.add_argument(
+        "--check", action="store_true", help="do not run: exit 0 if a worker reported to Redis lately, else 1"
+    )
     demo = sub.add_parser("demo", help="a complete run on this machine: local Slack, no accounts needed")
     demo.add_argument("--topic", default="what we shipped this week: faster search and a new CLI")
     db = sub.add_parser("db", help="database maintenance")
@@ -119,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
-        logs.configure("WARNING" if args.command in ("demo", "try") else settings.signoff_log_level,
-                       redactor_for(settings))
+        logs.configure(
+            "WARNING" if args.command in ("demo", "try") else settings.signoff_log_level, redactor_for(settings)
+        )
         if args.command == "bot":
             asyncio.run(launch.run_bot(settings, args.host, args.port))
         elif args.command == "worker" and args.check:
@@ -131,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(launch.run_dev(settings, args.host, args.port))
         elif args.command == "demo" or (args.command == "try" and args.script):
             from launch.demo import run_demo
+
             return asyncio.run(run_demo(settings, args.topic))
         elif args.command == "try":
             from launch.local_page import run_page
+
             return asyncio.run(run_page(settings, args.host, args.port))
         elif args.command == "db":
             asyncio.run(db_upgrade(settings))

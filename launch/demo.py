@@ -3,6 +3,7 @@
 Local Slack, an embedded Redis (unless REDIS_URL is set), a fresh SQLite file, the offline writer
 and the dry-run destination: no accounts, no keys.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,20 +71,27 @@ async def run_demo(settings: Settings, topic: str) -> int:
         embedded = EmbeddedRedis(data_dir / "demo-redis", persistent=False)
         redis_url = embedded.start()
     database_url = f"sqlite+aiosqlite:///{db_path}"
-    print("Signoff demo: local Slack, " + (f"embedded Redis ({find_redis_server()})" if embedded
-          else f"Redis at {redis_url}") + f", SQLite at {db_path}, offline writer reading {NOTES},"
-          " dry-run destination.\n")
+    print(
+        "Signoff demo: local Slack, "
+        + (f"embedded Redis ({find_redis_server()})" if embedded else f"Redis at {redis_url}")
+        + f", SQLite at {db_path}, offline writer reading {NOTES},"
+        " dry-run destination.\n"
+    )
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=(APPROVER,),
-                              signoff_destinations=["dryrun"], signoff_notes_dir=str(NOTES),
-                              signoff_fetch_topic_urls=False) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            approvers=(APPROVER,),
+            signoff_destinations=["dryrun"],
+            signoff_notes_dir=str(NOTES),
+            signoff_fetch_topic_urls=False,
+        ) as stack:
             await _conversation(stack, topic)
     finally:
         if embedded:
             embedded.stop()
     status = await _print_audit(database_url)
-    print(f"\nThe demo's database is {db_path}. Verify its audit trail yourself with:\n"
-          f"  {verify_command(db_path)}")
+    print(f"\nThe demo's database is {db_path}. Verify its audit trail yourself with:\n  {verify_command(db_path)}")
     return status
 
 

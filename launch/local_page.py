@@ -5,6 +5,7 @@ is set, the offline writer unless LLM_BASE_URL is set, and the destinations of S
 (the dry run by default). The bot and the worker are the production ones; the page sends them
 exactly what Slack would. `signoff try --script` plays `signoff demo`'s scripted conversation instead.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,12 @@ async def run_page(settings: Settings, host: str, port: int) -> int:
         redis_url = embedded.start()
     try:
         async with stack_for(settings, f"sqlite+aiosqlite:///{db_path}", redis_url) as stack:
-            page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret,
-                        tools={"Send the digest now": lambda: send_digest(stack)})
+            page = Page(
+                stack.slack,
+                bot_url=lambda: stack.bot_url,
+                signing_secret=stack.signing_secret,
+                tools={"Send the digest now": lambda: send_digest(stack)},
+            )
             url = await page.start(host, port)
             try:
                 print(_banner(stack, url, db_path, embedded is not None, redis_url), flush=True)
@@ -73,8 +78,9 @@ async def send_digest(stack: LocalStack) -> str:
     engine = create_engine(settings.database_url)
     try:
         client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor)
-        counts = await send_digest_now(client, create_sessionmaker(engine, redactor=redactor), utcnow,
-                                       schedule_config(settings))
+        counts = await send_digest_now(
+            client, create_sessionmaker(engine, redactor=redactor), utcnow, schedule_config(settings)
+        )
     except SlackRefused as exc:
         return f"Slack refused the digest: {exc.message}"
     finally:
@@ -89,8 +95,10 @@ def _banner(stack: LocalStack, url: str, db_path: Path, embedded: bool, redis_ur
     assert settings is not None
     writer = f"the model at {settings.llm_base_url}" if settings.llm_base_url else "the offline writer"
     redis = f"embedded Redis ({find_redis_server()})" if embedded else f"Redis at {redis_url}"
-    return (f"Signoff on a local Slack: open {url}/\n"
-            f"  bot and worker on {redis}, SQLite at {db_path}, {writer}, "
-            f"destinations: {', '.join(settings.signoff_destinations)}.\n"
-            "  Pick who you are at the top left (carol asks, alice and bob approve, erin is an admin,"
-            " dave is a stranger),\n  then type /draft <topic> in #general. Ctrl-C stops everything.")
+    return (
+        f"Signoff on a local Slack: open {url}/\n"
+        f"  bot and worker on {redis}, SQLite at {db_path}, {writer}, "
+        f"destinations: {', '.join(settings.signoff_destinations)}.\n"
+        "  Pick who you are at the top left (carol asks, alice and bob approve, erin is an admin,"
+        " dave is a stranger),\n  then type /draft <topic> in #general. Ctrl-C stops everything."
+    )

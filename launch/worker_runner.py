@@ -9,6 +9,7 @@ arq's `close()`, for a worker that does not handle signals itself, calls its own
 with SIGUSR1, which logs "shutdown on SIGUSR1" whatever really happened. `stop` logs the real
 reason instead and drops that one line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,16 +31,21 @@ def start(worker: Worker) -> asyncio.Task[None]:
     return asyncio.create_task(worker.async_run(), name="arq-worker")
 
 
-async def stop(worker: Worker, main: asyncio.Task[None], grace_s: float = GRACE_S, *,
-               reason: str = "request") -> None:
+async def stop(worker: Worker, main: asyncio.Task[None], grace_s: float = GRACE_S, *, reason: str = "request") -> None:
     """Stop taking jobs, give running ones `grace_s`, cancel what is left and the main loop,
     then run the worker's shutdown (closes the database, HTTP sessions and Redis). `reason` (a
     signal's name, say) is what the log line says the worker stopped on."""
     worker.allow_pick_jobs = False
     running = [task for task in worker.tasks.values() if not task.done()]
-    log.info("worker stopping on %s ◆ %d jobs complete ◆ %d failed ◆ %d retries ◆ %d running%s",
-             reason, worker.jobs_complete, worker.jobs_failed, worker.jobs_retried, len(running),
-             f" (given {grace_s:.0f} s to finish)" if running else "")
+    log.info(
+        "worker stopping on %s ◆ %d jobs complete ◆ %d failed ◆ %d retries ◆ %d running%s",
+        reason,
+        worker.jobs_complete,
+        worker.jobs_failed,
+        worker.jobs_retried,
+        len(running),
+        f" (given {grace_s:.0f} s to finish)" if running else "",
+    )
     if running:
         await asyncio.wait(running, timeout=grace_s)
     await _cancel_until_done([*worker.tasks.values(), main])
@@ -59,8 +65,12 @@ async def _cancel_until_done(tasks: Iterable[asyncio.Task]) -> None:
 
 class _ArqsSigusr1Line(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.startswith("shutdown on %s")
-                    and record.args and record.args[0] == "SIGUSR1")  # type: ignore[index]
+        return not (
+            isinstance(record.msg, str)
+            and record.msg.startswith("shutdown on %s")
+            and record.args
+            and record.args[0] == "SIGUSR1"  # type: ignore[index]
+        )
 
 
 @contextlib.contextmanager

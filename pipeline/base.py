@@ -3,6 +3,7 @@
 A stage is `async def stage(ctx: RunContext, state: PipelineState) -> PipelineState`. Stages never
 know about Slack or the database; the worker builds the brief and stores the result.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

@@ -1,4 +1,5 @@
 """Okapi BM25: rank documents against a query by term frequency, rarity and length."""
+
 from __future__ import annotations
 
 import math

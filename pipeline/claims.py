@@ -3,6 +3,7 @@
 `find_claims` returns each checkable statement with its place in the text. Hashtags are not
 claims (they label the post), and nothing inside a link, a quote or a code span is counted twice.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,10 +12,27 @@ from dataclasses import dataclass
 from pipeline.numbers import Quantity, quantities
 from pipeline.provenance import LINK, MENTION
 
-MONTHS = {name: number for number, names in enumerate((
-    "January Jan", "February Feb", "March Mar", "April Apr", "May", "June Jun", "July Jul",
-    "August Aug", "September Sept Sep", "October Oct", "November Nov", "December Dec"), 1)
-    for name in names.split()}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "January Jan",
+            "February Feb",
+            "March Mar",
+            "April Apr",
+            "May",
+            "June Jun",
+            "July Jul",
+            "August Aug",
+            "September Sept Sep",
+            "October Oct",
+            "November Nov",
+            "December Dec",
+        ),
+        1,
+    )
+    for name in names.split()
+}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 DATES = [
@@ -29,12 +47,14 @@ CODE = re.compile(r"`([^`\n]+)`")
 QUOTE = re.compile(r"“([^”\n]{3,})”|\"([^\"\n]{3,})\"|‘([^’\n]{3,})’")
 _NAME_TOKEN = re.compile(r"(?<![\w'’.+-])(?:[A-Za-z][\w'’.+-]*[\w+]|[A-Z])")
 # Capitalised words that start sentences or address the reader; never names on their own.
-_COMMON = frozenset("""
+_COMMON = frozenset(
+    """
 i we our us you your the a an this that these those it its here there what why how when where who
 which today tomorrow yesterday and or but so if in on at for to of by with from as not no yes new
 more less most all every some any each my me he she they their his her thanks thank please also just
 now then still next last first monday tuesday wednesday thursday friday saturday sunday
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,7 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Found]:
         initial = _sentence_start(text, match.start())
 
         def adjacent(before: re.Match[str], match: re.Match[str] = match) -> bool:
-            return text[before.end():match.start()] in (" ", "\u00a0") and not before.group(0).endswith(".")
+            return text[before.end() : match.start()] in (" ", "\u00a0") and not before.group(0).endswith(".")
 
         if _overlaps(taken, *match.span()) or not _name_like(token, initial):
             close()

@@ -3,6 +3,7 @@
 The deadline is an absolute `time.monotonic()` value, so it survives being passed around and never
 drifts with the wall clock; `budget_s` is what the run was given, for messages ("within 45 s").
 """
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """The pipeline's rules applied to text a person wrote: an edit is held to the same length, content
 and grounding rules as a written draft, and a topic to the same hidden-character check. The bot's
 composition root hands `HumanTextRules` to the listeners, which never import the pipeline."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,12 @@ class HumanTextRules:
         """The edited text's own critique against the revision's sources: its claims are checked again,
         so an edit that removes an unsupported claim unblocks approval and one that adds a claim shows it."""
         sources = [Source(**s) for s in details.get("sources") or [] if isinstance(s, dict)]
-        state = PipelineState(brief=DraftBrief(topic=topic, blocked_terms=blocked_terms), material=sources,
-                              plans=_plans(details), text=text)
+        state = PipelineState(
+            brief=DraftBrief(topic=topic, blocked_terms=blocked_terms),
+            material=sources,
+            plans=_plans(details),
+            text=text,
+        )
         return critique_text(state, self.measure).model_dump(mode="json")
 
     def hidden_characters(self, text: str) -> list[str]:

@@ -6,6 +6,7 @@ The worker is the composition root: it reads settings once, fills `PipelineConfi
 Suggested environment variables are listed in `ENV_VARS`; `config_from_env` maps them for callers
 that have no settings class of their own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,16 +62,24 @@ class PipelineConfig:
     @property
     def fetch_policy(self) -> FetchPolicy:
         # Private addresses are never allowed from configuration; only tests build such a policy.
-        return FetchPolicy(max_bytes=self.fetch_max_bytes, timeout_s=self.fetch_timeout_s,
-                           max_redirects=self.fetch_max_redirects)
+        return FetchPolicy(
+            max_bytes=self.fetch_max_bytes, timeout_s=self.fetch_timeout_s, max_redirects=self.fetch_max_redirects
+        )
 
 
 ENV_VARS = {
-    "LLM_BASE_URL": "llm_base_url", "LLM_API_KEY": "llm_api_key", "LLM_MODEL": "llm_model",
-    "LLM_TIMEOUT_S": "llm_timeout_s", "LLM_MAX_ATTEMPTS": "llm_max_attempts",
-    "SIGNOFF_RUN_TIMEOUT_S": "run_deadline_s", "SIGNOFF_FEEDS": "feeds", "SIGNOFF_NOTES_DIR": "notes_dir",
-    "SIGNOFF_GIT_REPO": "git_repo", "SIGNOFF_FETCH_TOPIC_URLS": "fetch_topic_urls",
-    "SIGNOFF_FETCH_MAX_BYTES": "fetch_max_bytes", "SIGNOFF_FETCH_TIMEOUT_S": "fetch_timeout_s",
+    "LLM_BASE_URL": "llm_base_url",
+    "LLM_API_KEY": "llm_api_key",
+    "LLM_MODEL": "llm_model",
+    "LLM_TIMEOUT_S": "llm_timeout_s",
+    "LLM_MAX_ATTEMPTS": "llm_max_attempts",
+    "SIGNOFF_RUN_TIMEOUT_S": "run_deadline_s",
+    "SIGNOFF_FEEDS": "feeds",
+    "SIGNOFF_NOTES_DIR": "notes_dir",
+    "SIGNOFF_GIT_REPO": "git_repo",
+    "SIGNOFF_FETCH_TOPIC_URLS": "fetch_topic_urls",
+    "SIGNOFF_FETCH_MAX_BYTES": "fetch_max_bytes",
+    "SIGNOFF_FETCH_TIMEOUT_S": "fetch_timeout_s",
 }
 
 
@@ -97,10 +106,17 @@ def config_from_env(env: Mapping[str, str]) -> PipelineConfig:
 def build_llm(config: PipelineConfig, http: httpx.AsyncClient) -> LLMClient | None:
     if not config.llm_base_url:
         return None
-    return LLMClient(http, base_url=config.llm_base_url, api_key=config.llm_api_key, model=config.llm_model,
-                     timeout_s=config.llm_timeout_s, max_attempts=config.llm_max_attempts,
-                     max_retry_wait_s=config.llm_max_retry_wait_s, heartbeat_s=config.llm_heartbeat_s,
-                     budget_s=config.run_deadline_s)
+    return LLMClient(
+        http,
+        base_url=config.llm_base_url,
+        api_key=config.llm_api_key,
+        model=config.llm_model,
+        timeout_s=config.llm_timeout_s,
+        max_attempts=config.llm_max_attempts,
+        max_retry_wait_s=config.llm_max_retry_wait_s,
+        heartbeat_s=config.llm_heartbeat_s,
+        budget_s=config.run_deadline_s,
+    )
 
 
 def build_readers(config: PipelineConfig, http: httpx.AsyncClient) -> list[SourceReader]:
@@ -118,11 +134,20 @@ def build_readers(config: PipelineConfig, http: httpx.AsyncClient) -> list[Sourc
 def build_stages(config: PipelineConfig, http: httpx.AsyncClient) -> list[Stage]:
     """collect → curate → plan → write → critique → policy, with the model only when configured."""
     llm = build_llm(config, http)
-    return [make_collect(build_readers(config, http)), make_curate(config.curate_keep), plan,
-            make_write(llm) if llm else write_offline, make_critique(llm), policy]
+    return [
+        make_collect(build_readers(config, http)),
+        make_curate(config.curate_keep),
+        plan,
+        make_write(llm) if llm else write_offline,
+        make_critique(llm),
+        policy,
+    ]
 
 
-def build_context(progress: ProgressCallback | None = None, http: httpx.AsyncClient | None = None,
-                  deadline_s: float = DEFAULT_RUN_DEADLINE_S) -> RunContext:
+def build_context(
+    progress: ProgressCallback | None = None,
+    http: httpx.AsyncClient | None = None,
+    deadline_s: float = DEFAULT_RUN_DEADLINE_S,
+) -> RunContext:
     """A run's context; its deadline starts now (build it when the run starts, not before)."""
     return RunContext(progress=progress, http=http, deadline=Deadline.after(deadline_s))

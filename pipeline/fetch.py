@@ -4,6 +4,7 @@ Each hop is resolved once, every address is checked, and the request is sent to 
 address itself (Host header and TLS SNI keep the name), so DNS rebinding cannot swap it after the
 check. Redirects are followed by hand so each new location is checked the same way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -74,8 +75,11 @@ async def resolve_checked(url: httpx.URL, policy: FetchPolicy) -> str:
 async def _fetch_once(http: httpx.AsyncClient, url: httpx.URL, policy: FetchPolicy) -> tuple[httpx.Response, bytes]:
     address = await resolve_checked(url, policy)
     pinned = url.copy_with(host=address)
-    headers = {"Host": url.netloc.decode("ascii"), "User-Agent": "Signoff/0.1 (+content desk)",
-               "Accept": "text/html, application/xhtml+xml, text/plain;q=0.9, */*;q=0.5"}
+    headers = {
+        "Host": url.netloc.decode("ascii"),
+        "User-Agent": "Signoff/0.1 (+content desk)",
+        "Accept": "text/html, application/xhtml+xml, text/plain;q=0.9, */*;q=0.5",
+    }
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
     request = http.build_request("GET", pinned, headers=headers, extensions=extensions)
     response = await http.send(request, stream=True, follow_redirects=False)
@@ -104,8 +108,9 @@ async def fetch(http: httpx.AsyncClient, url: str, policy: FetchPolicy = FetchPo
                 if not response.is_redirect:
                     if response.status_code >= 400:
                         raise SourceError(f"{current.host} answered {response.status_code}")
-                    return FetchedPage(str(current), response.status_code,
-                                       response.headers.get("content-type", ""), body)
+                    return FetchedPage(
+                        str(current), response.status_code, response.headers.get("content-type", ""), body
+                    )
                 current = current.join(response.headers["location"])
     except TimeoutError as exc:
         raise SourceError(f"fetching {url} took longer than {policy.timeout_s:g} s") from exc

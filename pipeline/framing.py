@@ -5,6 +5,7 @@ request to the desk ("announce the new pricing page"), advice ("upgrade your run
 ("we moved CI to ARM") or a bare noun phrase ("Q3 release notes"). Only a noun phrase may be put
 into a template's slot; every other shape is used as its own sentence.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,21 +14,114 @@ from dataclasses import dataclass
 from pipeline.provenance import LINK
 
 WH = ("why", "how", "what", "when", "where", "who", "which", "whether")
-AUX = ("is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will", "has",
-       "have", "had", "may", "might", "must", "shall", "isn't", "aren't", "don't", "doesn't", "can't", "won't")
+AUX = (
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "has",
+    "have",
+    "had",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "isn't",
+    "aren't",
+    "don't",
+    "doesn't",
+    "can't",
+    "won't",
+)
 # Subjects that start a sentence; "our", "this" and the like start noun phrases as often.
-PRONOUNS = ("we", "we're", "we've", "we'll", "we'd", "i", "i'm", "i've", "i'll", "you", "you're", "they",
-            "they're", "it", "it's", "there's", "here's", "everyone", "nobody", "somebody")
+PRONOUNS = (
+    "we",
+    "we're",
+    "we've",
+    "we'll",
+    "we'd",
+    "i",
+    "i'm",
+    "i've",
+    "i'll",
+    "you",
+    "you're",
+    "they",
+    "they're",
+    "it",
+    "it's",
+    "there's",
+    "here's",
+    "everyone",
+    "nobody",
+    "somebody",
+)
 # Requests to the desk: "write about X" means X; "announce X" becomes "Announcing X".
-ABOUT = re.compile(r"^(?:please\s+)?(?:write|post|tweet|draft|blog|toot)(?:\s+(?:a|an|the|some)\s+\w+)?\s+"
-                   r"(?:about|on|for)\s+", re.IGNORECASE)
-GERUNDS = {"announce": "Announcing", "celebrate": "Celebrating", "introduce": "Introducing",
-           "welcome": "Welcoming", "launch": "Launching", "share": "Sharing", "highlight": "Highlighting",
-           "recap": "Recapping", "summarize": "Summing up", "summarise": "Summing up", "explain": "Explaining",
-           "thank": "Thanking", "remember": "Remembering", "preview": "Previewing"}
-ADVICE = ("use", "stop", "start", "try", "avoid", "upgrade", "migrate", "learn", "build", "make", "keep",
-          "test", "ship", "move", "switch", "deploy", "read", "join", "meet", "don't", "never", "always",
-          "check", "fix", "measure", "write", "run", "go", "get", "let's", "turn", "add", "remove", "drop")
+ABOUT = re.compile(
+    r"^(?:please\s+)?(?:write|post|tweet|draft|blog|toot)(?:\s+(?:a|an|the|some)\s+\w+)?\s+"
+    r"(?:about|on|for)\s+",
+    re.IGNORECASE,
+)
+GERUNDS = {
+    "announce": "Announcing",
+    "celebrate": "Celebrating",
+    "introduce": "Introducing",
+    "welcome": "Welcoming",
+    "launch": "Launching",
+    "share": "Sharing",
+    "highlight": "Highlighting",
+    "recap": "Recapping",
+    "summarize": "Summing up",
+    "summarise": "Summing up",
+    "explain": "Explaining",
+    "thank": "Thanking",
+    "remember": "Remembering",
+    "preview": "Previewing",
+}
+ADVICE = (
+    "use",
+    "stop",
+    "start",
+    "try",
+    "avoid",
+    "upgrade",
+    "migrate",
+    "learn",
+    "build",
+    "make",
+    "keep",
+    "test",
+    "ship",
+    "move",
+    "switch",
+    "deploy",
+    "read",
+    "join",
+    "meet",
+    "don't",
+    "never",
+    "always",
+    "check",
+    "fix",
+    "measure",
+    "write",
+    "run",
+    "go",
+    "get",
+    "let's",
+    "turn",
+    "add",
+    "remove",
+    "drop",
+)
 PREPOSITIONS = ("of", "for", "on", "from", "to", "in", "at", "with", "about", "by", "and", "&")
 _TRAILING = " \t\n-–—:;,.!…"
 _LEADING = " \t\n-–—:;,.!?…*•>#"
@@ -51,14 +145,17 @@ def frame(topic: str) -> Frame:
     if not any(c.isalnum() for c in text):
         return Frame("empty", "")
     about = ABOUT.match(text)
-    if about and any(c.isalnum() for c in text[about.end():]):
-        return frame(text[about.end():])
+    if about and any(c.isalnum() for c in text[about.end() :]):
+        return frame(text[about.end() :])
     words = text.lower().split()
     first = words[0].strip("\"'“‘(")
     if "?" in text.rstrip("?") or len(text) > 80:
         return Frame("sentence", text.rstrip(_TRAILING + "?") if not text.endswith("?") else text)
-    if text.endswith("?") or (first in AUX and len(words) > 2) or \
-            (first in WH and (len(words) == 1 or words[1] in AUX)):
+    if (
+        text.endswith("?")
+        or (first in AUX and len(words) > 2)
+        or (first in WH and (len(words) == 1 or words[1] in AUX))
+    ):
         return Frame("question", text.rstrip(_TRAILING + "?") + "?")
     body = text.rstrip(_TRAILING)
     if first in WH and len(words) > 1:
@@ -82,7 +179,7 @@ def capitalised(text: str) -> str:
             # 'ß'.upper() is 'SS': a letter without a one-letter capital stays as the topic spelled it,
             # so the topic's words (and its claims, like 'ß000') are still found in the draft.
             upper = c.upper()
-            return text[:i] + (upper if len(upper) == 1 else c) + text[i + 1:]
+            return text[:i] + (upper if len(upper) == 1 else c) + text[i + 1 :]
         if c.isdigit():
             return text
     return text

@@ -7,6 +7,7 @@ Regenerate feedback is looked at too, but is not evidence: a figure given in a t
 marked as coming from the feedback and still needs an approver to accept it, so feedback cannot be
 used to slip a claim past the check.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,9 @@ class Evidence:
 
 
 def evidence_for(sources: list[Source], topic: str, feedback: str | None = None) -> list[Evidence]:
-    found = [Evidence(f"{s.title}\n{s.url or ''}\n{s.excerpt}", number, "source")
-             for number, s in enumerate(sources, 1)]
+    found = [
+        Evidence(f"{s.title}\n{s.url or ''}\n{s.excerpt}", number, "source") for number, s in enumerate(sources, 1)
+    ]
     # The topic as typed and as the writer frames it (framing.clean drops stray punctuation, so
     # ".0" becomes "0"): a number the framing makes readable is still the topic's own.
     found.append(Evidence(f"{topic}\n{clean(topic)}", 0, "topic"))
@@ -115,10 +117,14 @@ def check_claims(text: str, evidence: list[Evidence]) -> list[Claim]:
             continue
         seen.add(key)
         backing = [e for e in evidence if supports(e, found)]
-        claims.append(Claim(
-            text=found.text, kind=found.kind, found=any(e.kind != "feedback" for e in backing),
-            sources=[e.number for e in backing if e.kind == "source"],
-            in_topic=any(e.kind == "topic" for e in backing),
-            in_feedback=any(e.kind == "feedback" for e in backing)))
+        claims.append(
+            Claim(
+                text=found.text,
+                kind=found.kind,
+                found=any(e.kind != "feedback" for e in backing),
+                sources=[e.number for e in backing if e.kind == "source"],
+                in_topic=any(e.kind == "topic" for e in backing),
+                in_feedback=any(e.kind == "feedback" for e in backing),
+            )
+        )
     return claims
-

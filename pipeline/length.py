@@ -5,6 +5,7 @@ worker hands them to a run as `RunContext.measure` (the pipeline cannot import d
 Without one, only plain code points can be counted; any other unit is refused loudly rather than
 guessed, since a wrong guess is how a post the platform accepts gets trimmed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,8 +26,10 @@ class NoMeasure(LookupError):
 
 def code_points_only(text: str, unit: LengthUnit | str) -> int:
     if LengthUnit(getattr(unit, "value", unit)) is not LengthUnit.characters:
-        raise NoMeasure(f"counting {LengthUnit(unit).value} needs the destinations' measure "
-                        "(RunContext.measure), which the worker passes")
+        raise NoMeasure(
+            f"counting {LengthUnit(unit).value} needs the destinations' measure "
+            "(RunContext.measure), which the worker passes"
+        )
     return len(text)
 
 
@@ -53,14 +56,14 @@ def trim_to(text: str, limit: int | None, count: Count) -> str:
     # candidate is checked below, so the search only has to land close.
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if count(text[:ends[mid]].rstrip() + "…") <= limit:
+        if count(text[: ends[mid]].rstrip() + "…") <= limit:
             lo = mid
         else:
             hi = mid - 1
-    longest = text[:ends[lo]]
+    longest = text[: ends[lo]]
     space = longest.rfind(" ")
     word_cut = [longest[:space]] if space > len(longest) * 0.6 else []
-    for cut in chain(word_cut, (text[:end] for end in reversed(ends[:lo + 1]))):
+    for cut in chain(word_cut, (text[:end] for end in reversed(ends[: lo + 1]))):
         cut = cut.rstrip(" ,;:-–—\n")
         trimmed = cut + "…" if cut else ""
         if count(trimmed) <= limit:

@@ -5,6 +5,7 @@ the endpoint sends, however broken, ends in one of the two, never in an exceptio
 Which answers are worth another try follows the openai-python client (`_should_retry` in
 openai/openai-python src/openai/_base_client.py): 408, 409, 429 and every 5xx.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,11 @@ from pipeline.llm_text import excerpt, is_cut_off, page_title
 
 RETRY_STATUS = frozenset({408, 409, 429})
 _TOO_LONG_CODES = frozenset({"context_length_exceeded", "string_above_max_length", "tokens_exceeded"})
-_TOO_LONG_WORDS = re.compile(r"context (length|window)|maximum context|too many tokens|prompt is too long"
-                             r"|input is too long|reduce the length", re.IGNORECASE)
+_TOO_LONG_WORDS = re.compile(
+    r"context (length|window)|maximum context|too many tokens|prompt is too long"
+    r"|input is too long|reduce the length",
+    re.IGNORECASE,
+)
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "responsible_ai_policy_violation"})
 
 
@@ -43,19 +47,22 @@ class Trouble:
     short: str = ""
 
 
-def read_answer(status: int, raw: bytes, content_type: str, *, retry_after_s: float | None,
-                secrets: Iterable[str], model: str) -> LLMReply | Trouble:
+def read_answer(
+    status: int, raw: bytes, content_type: str, *, retry_after_s: float | None, secrets: Iterable[str], model: str
+) -> LLMReply | Trouble:
     secrets = tuple(s for s in secrets if s)
     if 200 <= status < 300:
         return read_completion(raw, content_type, secrets=secrets, model=model)
     message, code = error_fields(_json_or_none(raw))
     detail = excerpt(message if message is not None else _plain(raw, content_type), secrets)
-    return trouble_for_status(status, code, message or "", f"HTTP {status}" + (f": {detail}" if detail else ""),
-                              retry_after_s=retry_after_s)
+    return trouble_for_status(
+        status, code, message or "", f"HTTP {status}" + (f": {detail}" if detail else ""), retry_after_s=retry_after_s
+    )
 
 
-def trouble_for_status(status: int, code: str, message: str, problem: str, *,
-                       retry_after_s: float | None = None) -> Trouble:
+def trouble_for_status(
+    status: int, code: str, message: str, problem: str, *, retry_after_s: float | None = None
+) -> Trouble:
     if code in _TOO_LONG_CODES or status == 413 or (400 <= status < 500 and _TOO_LONG_WORDS.search(message)):
         return Trouble(ErrorKind.model_too_long, problem)
     if code in _FILTER_CODES:
@@ -82,8 +89,9 @@ def read_completion(raw: bytes, content_type: str, *, secrets: tuple[str, ...], 
         return Trouble(ErrorKind.model_unreadable, "JSON nested too deeply to be a chat completion")
     except ValueError:  # not JSON, not UTF-8, or a number too long to read
         if is_cut_off(raw):
-            return Trouble(ErrorKind.model_unreachable, "an answer cut off half-way", True, None,
-                           "the model's answer was cut off")
+            return Trouble(
+                ErrorKind.model_unreachable, "an answer cut off half-way", True, None, "the model's answer was cut off"
+            )
         return Trouble(ErrorKind.model_unreadable, _not_json(raw, content_type, secrets))
     if not isinstance(data, dict):
         return Trouble(ErrorKind.model_unreadable, "JSON that is not a chat completion")
@@ -111,9 +119,12 @@ def read_completion(raw: bytes, content_type: str, *, secrets: tuple[str, ...], 
     raw_usage = data.get("usage")
     usage = raw_usage if isinstance(raw_usage, dict) else {}
     answered_by = data.get("model")
-    return LLMReply(text=text.strip(),
-                    model=answered_by[:100] if isinstance(answered_by, str) and answered_by.strip() else model,
-                    tokens_in=_count(usage.get("prompt_tokens")), tokens_out=_count(usage.get("completion_tokens")))
+    return LLMReply(
+        text=text.strip(),
+        model=answered_by[:100] if isinstance(answered_by, str) and answered_by.strip() else model,
+        tokens_in=_count(usage.get("prompt_tokens")),
+        tokens_out=_count(usage.get("completion_tokens")),
+    )
 
 
 def error_fields(data: Any) -> tuple[str | None, str]:
@@ -127,8 +138,14 @@ def error_fields(data: Any) -> tuple[str | None, str]:
     if not isinstance(error, dict):
         return None, ""
     message = next((v for v in (error.get("message"), error.get("detail")) if isinstance(v, str)), None)
-    code = next((str(v).lower() for v in (error.get("code"), error.get("type")) if isinstance(v, (str, int))
-                 and not isinstance(v, bool)), "")
+    code = next(
+        (
+            str(v).lower()
+            for v in (error.get("code"), error.get("type"))
+            if isinstance(v, (str, int)) and not isinstance(v, bool)
+        ),
+        "",
+    )
     return message, code
 
 
@@ -139,8 +156,11 @@ def _error_in_200(data: dict[str, Any], secrets: tuple[str, ...]) -> Trouble:
     status = int(code) if code.isdigit() and len(code) == 3 else 200
     if status == 200:
         trouble = trouble_for_status(400, code, message or "", problem)
-        return trouble if trouble.kind in (ErrorKind.model_too_long, ErrorKind.model_refused) \
+        return (
+            trouble
+            if trouble.kind in (ErrorKind.model_too_long, ErrorKind.model_refused)
             else Trouble(ErrorKind.model_unreadable, problem)
+        )
     return trouble_for_status(status, code, message or "", problem)
 
 

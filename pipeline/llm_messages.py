@@ -3,6 +3,7 @@
 Each is a whole sentence (the worker shows it under "Draft #N could not be written."); the part
 that quotes the endpoint is a `Trouble.problem`, already a short excerpt with the API key removed.
 """
+
 from __future__ import annotations
 
 from pipeline.deadline import Deadline
@@ -16,11 +17,14 @@ def permanent_message(trouble: Trouble, model: str) -> str:
         case ErrorKind.model_auth:
             return f"The model endpoint refused our credentials ({problem}). An admin should check LLM_API_KEY."
         case ErrorKind.model_not_found:
-            return (f"The model endpoint does not know the model “{model[:100]}”, or its address is wrong "
-                    f"({problem}). An admin should check LLM_MODEL and LLM_BASE_URL.")
+            return (
+                f"The model endpoint does not know the model “{model[:100]}”, or its address is wrong "
+                f"({problem}). An admin should check LLM_MODEL and LLM_BASE_URL."
+            )
         case ErrorKind.model_too_long:
-            return (f"The topic and its sources are more than the model can read at once ({problem}). "
-                    "Try a narrower topic.")
+            return (
+                f"The topic and its sources are more than the model can read at once ({problem}). Try a narrower topic."
+            )
         case ErrorKind.model_refused:
             return f"The model declined to write this ({problem}). Try rephrasing the topic."
         case ErrorKind.model_unreadable:
@@ -44,8 +48,10 @@ def gave_up(trouble: Trouble, attempts: int) -> str:
 
 def asked_to_wait(trouble: Trouble) -> str:
     wait = duration(trouble.retry_after_s or 0.0)
-    return (f"The model is busy ({trouble.problem}) and asked us to wait {wait}, longer than a draft may wait. "
-            f"Try again in {wait}.")
+    return (
+        f"The model is busy ({trouble.problem}) and asked us to wait {wait}, longer than a draft may wait. "
+        f"Try again in {wait}."
+    )
 
 
 def out_of_time(trouble: Trouble | None, deadline: Deadline) -> str:
@@ -56,8 +62,10 @@ def out_of_time(trouble: Trouble | None, deadline: Deadline) -> str:
         case ErrorKind.model_timeout:
             return f"The model did not answer within {within}."
         case ErrorKind.model_busy:
-            return (f"The model stayed busy ({trouble.problem}) for the {within} a draft may wait. "
-                    "Try again in a few minutes.")
+            return (
+                f"The model stayed busy ({trouble.problem}) for the {within} a draft may wait. "
+                "Try again in a few minutes."
+            )
         case _:
             return f"Could not reach the model endpoint within {within} ({trouble.problem})."
 

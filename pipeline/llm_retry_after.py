@@ -1,5 +1,6 @@
 """How long a server asked us to wait: Retry-After as seconds or as an HTTP date (RFC 9110 §10.2.3),
 or `retry-after-ms`, which OpenAI-compatible servers send for sub-second waits."""
+
 from __future__ import annotations
 
 import email.utils

@@ -1,4 +1,5 @@
 """Short, safe text from whatever a model endpoint sent: for messages people read, never raw bodies."""
+
 from __future__ import annotations
 
 import html

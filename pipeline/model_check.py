@@ -1,6 +1,7 @@
 """The model's review of a draft: a score with reasons, and its own check of each claim against
 the numbered sources, citing them. Both verdicts are kept on each claim; neither replaces the other.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,15 @@ def parse_review(text: str) -> ModelReview | None:
         score = max(0.0, min(10.0, float(data["score"])))
         reasons = [str(r) for r in data.get("reasons", [])][:6]
         raw = data.get("claims")
-        claims = None if raw is None else [
-            (str(item["claim"]), bool(item.get("supported")), [int(n) for n in item.get("sources") or []])
-            for item in raw if isinstance(item, dict) and str(item.get("claim") or "").strip()]
+        claims = (
+            None
+            if raw is None
+            else [
+                (str(item["claim"]), bool(item.get("supported")), [int(n) for n in item.get("sources") or []])
+                for item in raw
+                if isinstance(item, dict) and str(item.get("claim") or "").strip()
+            ]
+        )
     except (ValueError, KeyError, TypeError):
         return None
     return ModelReview(score, reasons, claims)
@@ -43,9 +50,11 @@ def merge(claims: list[Claim], checked: list[tuple[str, bool, list[int]]], sourc
     for said, supported, cited in checked:
         cited = sorted({n for n in cited if 1 <= n <= source_count})
         key = flatten(said)
-        ours = [c for c in merged if flatten(c.text) == key] or \
-            [c for c in merged
-             if len(flatten(c.text)) > 1 and re.search(rf"(?<!\w){re.escape(flatten(c.text))}(?!\w)", key)]
+        ours = [c for c in merged if flatten(c.text) == key] or [
+            c
+            for c in merged
+            if len(flatten(c.text)) > 1 and re.search(rf"(?<!\w){re.escape(flatten(c.text))}(?!\w)", key)
+        ]
         if not ours:
             extra.append(Claim(text=said.strip()[:200], kind="statement", model_found=supported, model_sources=cited))
         for claim in ours:

@@ -1,4 +1,5 @@
 """Phrases and feedback directives for the offline writer, kept apart from its assembly logic."""
+
 from __future__ import annotations
 
 import re
@@ -21,23 +22,36 @@ HOOKS_BARE = {
 # Openings for every other shape of topic: {Text} is the topic's own sentence, capitalised, with
 # its end punctuation.
 HOOKS_FRAMED = {
-    "question": {"friendly": ["{Text}", "{Text} Here's our take.", "{Text} Here's what we think."],
-                 "professional": ["{Text}", "{Text} A short answer.", "{Text} Our view."],
-                 "playful": ["{Text}", "{Text} Let's dig in!", "{Text} Glad you asked!"]},
-    "clause": {"friendly": ["{Text}", "{Text} Here's the short version.", "{Text} Here's the story."],
-               "professional": ["{Text}", "{Text} The short version.", "{Text} The key points."],
-               "playful": ["{Text} Story time!", "{Text} Buckle up!", "{Text} Here goes!"]},
-    "sentence": {"friendly": ["{Text}", "{Text} Here's the story.", "{Text} Here's what happened."],
-                 "professional": ["{Text}", "{Text} The details follow.", "{Text} The short version."],
-                 "playful": ["{Text} Yes, really!", "{Text} Here's the scoop!", "{Text} Big news!"]},
-    "gerund": {"friendly": ["{Text}.", "{Text}!", "{Text}, in short."],
-               "professional": ["{Text}.", "{Text}: the details.", "{Text}: an overview."],
-               "playful": ["{Text}!", "{Text}, woohoo!", "{Text}, finally!"]},
-    "advice": {"friendly": ["{Text}. Here's why.", "{Text}: here's why.", "{Text}. Here's how we see it."],
-               "professional": ["{Text}. The reasons follow.", "{Text}: the rationale.", "{Text}. Here's why."],
-               "playful": ["{Text}. Trust us!", "{Text}, seriously!", "{Text}. Here's why!"]},
-    "empty": {"friendly": ["A quick update from the team."], "professional": ["An update from the team."],
-              "playful": ["Quick update time!"]},
+    "question": {
+        "friendly": ["{Text}", "{Text} Here's our take.", "{Text} Here's what we think."],
+        "professional": ["{Text}", "{Text} A short answer.", "{Text} Our view."],
+        "playful": ["{Text}", "{Text} Let's dig in!", "{Text} Glad you asked!"],
+    },
+    "clause": {
+        "friendly": ["{Text}", "{Text} Here's the short version.", "{Text} Here's the story."],
+        "professional": ["{Text}", "{Text} The short version.", "{Text} The key points."],
+        "playful": ["{Text} Story time!", "{Text} Buckle up!", "{Text} Here goes!"],
+    },
+    "sentence": {
+        "friendly": ["{Text}", "{Text} Here's the story.", "{Text} Here's what happened."],
+        "professional": ["{Text}", "{Text} The details follow.", "{Text} The short version."],
+        "playful": ["{Text} Yes, really!", "{Text} Here's the scoop!", "{Text} Big news!"],
+    },
+    "gerund": {
+        "friendly": ["{Text}.", "{Text}!", "{Text}, in short."],
+        "professional": ["{Text}.", "{Text}: the details.", "{Text}: an overview."],
+        "playful": ["{Text}!", "{Text}, woohoo!", "{Text}, finally!"],
+    },
+    "advice": {
+        "friendly": ["{Text}. Here's why.", "{Text}: here's why.", "{Text}. Here's how we see it."],
+        "professional": ["{Text}. The reasons follow.", "{Text}: the rationale.", "{Text}. Here's why."],
+        "playful": ["{Text}. Trust us!", "{Text}, seriously!", "{Text}. Here's why!"],
+    },
+    "empty": {
+        "friendly": ["A quick update from the team."],
+        "professional": ["An update from the team."],
+        "playful": ["Quick update time!"],
+    },
 }
 BODIES_BARE = {
     "friendly": [
@@ -62,8 +76,19 @@ CLOSERS = {
     "playful": ["Who's in?", "Tell us your best trick!", "Your move!"],
 }
 LINK_LEADS = {"friendly": "More: ", "professional": "Source: ", "playful": "Dig in: "}
-EMOJI = [("releas", "🚀"), ("launch", "🚀"), ("ship", "🚢"), ("secur", "🔒"), ("perform", "⚡"),
-         ("grow", "📈"), ("data", "📊"), ("bug", "🐛"), ("test", "🧪"), ("learn", "📚"), ("team", "🤝")]
+EMOJI = [
+    ("releas", "🚀"),
+    ("launch", "🚀"),
+    ("ship", "🚢"),
+    ("secur", "🔒"),
+    ("perform", "⚡"),
+    ("grow", "📈"),
+    ("data", "📊"),
+    ("bug", "🐛"),
+    ("test", "🧪"),
+    ("learn", "📚"),
+    ("team", "🤝"),
+]
 
 
 @dataclass

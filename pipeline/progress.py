@@ -6,6 +6,7 @@ shows only the newest phrase, once the run has lasted `first_after_s`, and then 
 `every_s`; a run that ends sooner shows none, since its result replaces the phrase at once.
 `heartbeat` keeps a long wait visible ("waiting for the model (20 s)").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ log = logging.getLogger("signoff.pipeline")
 class CoalescedProgress:
     """Use `report` as the run's progress callback and `await close()` when the run is over."""
 
-    def __init__(self, show: Callable[[str], Awaitable[None]], *, first_after_s: float = 0.25,
-                 every_s: float = 1.0) -> None:
+    def __init__(
+        self, show: Callable[[str], Awaitable[None]], *, first_after_s: float = 0.25, every_s: float = 1.0
+    ) -> None:
         self._show, self._every_s = show, every_s
         self._next_at = time.monotonic() + first_after_s
         self._latest: str | None = None
@@ -64,6 +66,7 @@ class CoalescedProgress:
 @contextlib.asynccontextmanager
 async def heartbeat(say: Callable[[float], Awaitable[None]], every_s: float) -> AsyncIterator[None]:
     """While the body runs, `say(elapsed_s)` every `every_s` seconds (10, 20, 30 …)."""
+
     async def beat() -> None:
         beats = 0
         while True:

@@ -1,4 +1,5 @@
 """Which links and @mentions a draft may contain: only those its sources (or the topic) support."""
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,14 @@ _TRAILING = ".,;:!?)]»”’'\""
 
 
 # Query parameters that only say where a click came from: the same page with or without them.
-TRACKING_PARAMS = frozenset("""
+TRACKING_PARAMS = frozenset(
+    """
 fbclid gclid gclsrc dclid gbraid wbraid msclkid yclid twclid ttclid li_fat_id igshid mc_cid mc_eid
 _hsenc _hsmi mkt_tok vero_id vero_conv oly_anon_id oly_enc_id rb_clickid s_cid wickedid ref_src ref_url
 spm scm si share_source_id cmpid ncid sr_share fb_action_ids fb_action_types fb_source fb_ref
 action_object_map action_type_map action_ref_map gs_l hmb_campaign hmb_source hmb_medium
-""".split())
+""".split()
+)
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__hs", "itm_", "ga_")
 
 

@@ -1,13 +1,46 @@
 """Reduce an HTML page to its title and readable paragraphs with the standard library only."""
+
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
-_SKIP = {"script", "style", "noscript", "svg", "nav", "header", "footer", "aside", "form",
-         "template", "iframe", "button", "select"}
-_BLOCK = {"p", "div", "section", "article", "main", "li", "br", "h1", "h2", "h3", "h4", "h5",
-          "h6", "blockquote", "pre", "tr", "dd", "dt", "figcaption"}
+_SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "template",
+    "iframe",
+    "button",
+    "select",
+}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "tr",
+    "dd",
+    "dt",
+    "figcaption",
+}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "base", "col"}
 
 

@@ -5,6 +5,7 @@ collection), so they cannot say "this is off-topic". Coverage can: 0.0 shares no
 1.0 contains them all. Words are compared by a light stem ("runners" ~ "runner", "moved" ~ "move").
 The threshold curate applies was measured on the quality set (bench/quality.py, docs/benchmarks.md).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,11 +15,13 @@ from pipeline.textutil import FILLER, STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Words a topic uses to frame itself ("why we moved…", "tips for…") rather than to name its subject.
-FRAMING = frozenset("""
+FRAMING = frozenset(
+    """
 why how what whats when where who which whether announce announcing share sharing celebrate
 celebrating introduce introducing explain explained recap summary summarize summarise highlight
 thoughts lessons learned learn tip tips guide story notes note write post tweet draft about our us
-""".split())
+""".split()
+)
 
 
 def stem(word: str) -> str:
@@ -30,7 +33,7 @@ def stem(word: str) -> str:
             return word[:-3] + "y"
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[:-len(suffix)]
+            word = word[: -len(suffix)]
             if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]  # "running" → "run"
             return word.rstrip("e") if len(word) > 3 else word

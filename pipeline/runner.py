@@ -1,4 +1,5 @@
 """Run stages in order, timing each one; the single entry point the worker calls."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,9 +19,7 @@ from pipeline.stages.write_offline import write_offline
 DEFAULT_STAGES: tuple[Stage, ...] = (collect, curate, plan, write_offline, critique, policy)
 
 
-async def run_pipeline(
-    brief: DraftBrief, ctx: RunContext, stages: Sequence[Stage] = DEFAULT_STAGES
-) -> DraftResult:
+async def run_pipeline(brief: DraftBrief, ctx: RunContext, stages: Sequence[Stage] = DEFAULT_STAGES) -> DraftResult:
     """Raises PipelineError (see pipeline/errors.py) when no draft can be written within the deadline."""
     if ctx.deadline is None:
         ctx = dataclasses.replace(ctx, deadline=Deadline.after(DEFAULT_RUN_DEADLINE_S))
@@ -31,15 +30,23 @@ async def run_pipeline(
         warnings_before = len(state.warnings)
         state = await stage(ctx, state)
         notes = state.stage_notes.get(stage.__name__, {})
-        reports.append(StageReport(
-            name=stage.__name__,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            model=notes.get("model"),
-            tokens_in=notes.get("tokens_in"),
-            tokens_out=notes.get("tokens_out"),
-            warnings=state.warnings[warnings_before:],
-        ))
+        reports.append(
+            StageReport(
+                name=stage.__name__,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                model=notes.get("model"),
+                tokens_in=notes.get("tokens_in"),
+                tokens_out=notes.get("tokens_out"),
+                warnings=state.warnings[warnings_before:],
+            )
+        )
     return DraftResult(
-        text=state.text, title=state.title, tags=state.tags, sources=state.material,
-        critique=state.critique, policy=state.policy, stages=reports, plans=state.plans,
+        text=state.text,
+        title=state.title,
+        tags=state.tags,
+        sources=state.material,
+        critique=state.critique,
+        policy=state.policy,
+        stages=reports,
+        plans=state.plans,
     )

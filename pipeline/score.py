@@ -2,6 +2,7 @@
 length fit per destination, tone and policy (0–10 each). The total is their weighted mean, capped
 so that an off-topic or unsupported draft cannot score high whatever its other parts say.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,47 +39,66 @@ def relevance_part(topic: str, text: str, material: list[Source]) -> ScorePart:
     """A sentence taken from a source is as on-topic as that source; any other sentence is on topic
     when it shares the topic's words or restates on-topic material. A sentence with facts that is
     neither makes the draft off topic; one with neither words nor facts is filler."""
-    documents = [(f"{s.title}. {s.excerpt}", s.kind == "web" or relevance(topic, f"{s.title} {s.excerpt}")
-                  >= RELEVANCE_THRESHOLD) for s in material]
+    documents = [
+        (
+            f"{s.title}. {s.excerpt}",
+            s.kind == "web" or relevance(topic, f"{s.title} {s.excerpt}") >= RELEVANCE_THRESHOLD,
+        )
+        for s in material
+    ]
     anchored, off = 0, []
     for sentence in _said(text):
         origins = [on_topic for document, on_topic in documents if taken_from(sentence, document)]
         if origins:
             on = any(origins)
         else:
-            on = relevance(topic, sentence) > 0 or any(relevance(sentence, document) >= 0.5
-                                                       for document, on_topic in documents if on_topic)
+            on = relevance(topic, sentence) > 0 or any(
+                relevance(sentence, document) >= 0.5 for document, on_topic in documents if on_topic
+            )
         if on:
             anchored += 1
         elif origins or any(c.kind != "name" or len(c.text) > 1 for c in find_claims(sentence)):
             off.append(sentence)
     if not anchored:
-        return ScorePart(name="relevance", score=0.0, weight=WEIGHTS["relevance"],
-                         reasons=["Nothing in the draft is about the topic."])
+        return ScorePart(
+            name="relevance",
+            score=0.0,
+            weight=WEIGHTS["relevance"],
+            reasons=["Nothing in the draft is about the topic."],
+        )
     if off:
         # One sentence of unrelated facts is enough to mislead a reader: the draft counts as off topic.
         share = anchored / (anchored + len(off))
         example = " ".join(off[0].split())
         example = example if len(example) <= 80 else example[:79] + "…"
-        return ScorePart(name="relevance", score=min(OFF_TOPIC_BELOW - 1, round(10 * share, 1)),
-                         weight=WEIGHTS["relevance"],
-                         reasons=[(f"{len(off)} of {anchored + len(off)} sentences are not about the topic, "
-                                   f"e.g. ‘{example}’.")])
+        return ScorePart(
+            name="relevance",
+            score=min(OFF_TOPIC_BELOW - 1, round(10 * share, 1)),
+            weight=WEIGHTS["relevance"],
+            reasons=[(f"{len(off)} of {anchored + len(off)} sentences are not about the topic, e.g. ‘{example}’.")],
+        )
     return ScorePart(name="relevance", score=10.0, weight=WEIGHTS["relevance"], reasons=["On topic."])
 
 
 def support_part(claims: list[Claim]) -> ScorePart:
     if not claims:
-        return ScorePart(name="support", score=10.0, weight=WEIGHTS["support"],
-                         reasons=["No figures, names, quotes or links to check."])
+        return ScorePart(
+            name="support",
+            score=10.0,
+            weight=WEIGHTS["support"],
+            reasons=["No figures, names, quotes or links to check."],
+        )
     missing = [c for c in claims if not c.supported]
     if not missing:
-        return ScorePart(name="support", score=10.0, weight=WEIGHTS["support"],
-                         reasons=[f"All {len(claims)} claims are in the sources or the topic."])
+        return ScorePart(
+            name="support",
+            score=10.0,
+            weight=WEIGHTS["support"],
+            reasons=[f"All {len(claims)} claims are in the sources or the topic."],
+        )
     shown = ", ".join(f"‘{c.text}’" for c in missing[:5]) + ("…" if len(missing) > 5 else "")
     score = min(4.0, round(10 * (len(claims) - len(missing)) / len(claims), 1))
-    return ScorePart(name="support", score=score, weight=WEIGHTS["support"],
-                     reasons=[f"Not in any source: {shown}."])
+    return ScorePart(name="support", score=score, weight=WEIGHTS["support"], reasons=[f"Not in any source: {shown}."])
 
 
 def length_part(text: str, budget: Budget) -> ScorePart:
@@ -126,8 +146,14 @@ def tone_part(state: PipelineState, measure: Measure | None = None) -> ScorePart
         reasons.append("Hashtags, though the style asks for none.")
     # Length has its own part; here the rest of the policy: blocked terms, hidden characters,
     # links and @mentions the sources do not contain.
-    problems = check_text(text, limits={}, blocked_terms=brief.blocked_terms, plans={},
-                          support=Support.of(state.material, brief.topic), measure=measure).problems
+    problems = check_text(
+        text,
+        limits={},
+        blocked_terms=brief.blocked_terms,
+        plans={},
+        support=Support.of(state.material, brief.topic),
+        measure=measure,
+    ).problems
     if problems:
         score = 0.0
         reasons += problems
@@ -148,6 +174,9 @@ def total(parts: list[ScorePart], *, nothing_matched: bool) -> tuple[float, list
     if nothing_matched and score > NOTHING_MATCHED_CAP:
         score = NOTHING_MATCHED_CAP
         caps.append(f"No notes or sources matched the topic, so at most {NOTHING_MATCHED_CAP:g}.")
-    reasons = caps + [f"{p.name.capitalize()}: {r}" for p in parts for r in p.reasons if p.score < 10] \
+    reasons = (
+        caps
+        + [f"{p.name.capitalize()}: {r}" for p in parts for r in p.reasons if p.score < 10]
         + [f"{p.name.capitalize()}: {r}" for p in parts for r in p.reasons if p.score >= 10]
+    )
     return round(max(0.0, min(10.0, score)), 1), reasons

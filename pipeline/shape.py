@@ -3,6 +3,7 @@
 Thread convention (destinations should split the same way): parts break at blank lines first,
 then between sentences, then between words, packing greedily up to the destination's limit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,8 +56,9 @@ class Budget:
     measure: Measure | None = None
 
     @classmethod
-    def of(cls, plans: dict[str, DestinationPlan], style_max: int | None = None,
-           measure: Measure | None = None) -> Budget:
+    def of(
+        cls, plans: dict[str, DestinationPlan], style_max: int | None = None, measure: Measure | None = None
+    ) -> Budget:
         whole = [(style_max, LengthUnit.characters)] if style_max else []
         threads = []
         for plan in plans.values():
@@ -73,7 +75,8 @@ class Budget:
 
     def accepts(self, text: str) -> bool:
         return all(fits(text, limit, self.count(unit)) for limit, unit in self.whole) and all(
-            len(split_parts(text, limit, self.count(unit))) <= parts for limit, unit, parts in self.threads)
+            len(split_parts(text, limit, self.count(unit))) <= parts for limit, unit, parts in self.threads
+        )
 
     def fit(self, text: str) -> str:
         """Trim until accepted (or nothing is left); a thread over its part count loses a tenth."""

@@ -1,4 +1,5 @@
 """Small text helpers shared by curate, the writers and critique: words, sentences, keywords."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,8 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[\"'“(\[]?[A-Z0-9\u3040-\u9fff])")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
 having he her here hers him his how i if in into is it its itself just let lets me more most my
@@ -15,12 +17,15 @@ new no nor not now of off on once only or other our ours out over own same she s
 than that the their them then there these they this those through to too under until up very was
 we were what when where which while who whom why will with would you your yours week today via
 one two get got make made use using used like need know things thing way ways really
-""".split())
+""".split()
+)
 
 
 # Words that make poor keywords and hashtags even when frequent.
-FILLER = frozenset("day days time year years people lot lots part parts best good great better half "
-                   "next last first much many thoughts talk post posts news update updates cut".split())
+FILLER = frozenset(
+    "day days time year years people lot lots part parts best good great better half "
+    "next last first much many thoughts talk post posts news update updates cut".split()
+)
 
 
 def tokens(text: str) -> list[str]:
@@ -55,7 +60,7 @@ def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
     words = _tokens(text)
     if len(words) < size:
         return frozenset({words}) if words else frozenset()
-    return frozenset(words[i:i + size] for i in range(len(words) - size + 1))
+    return frozenset(words[i : i + size] for i in range(len(words) - size + 1))
 
 
 def similarity(a: str, b: str) -> float:

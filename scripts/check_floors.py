@@ -26,9 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "signoff"
 # The pins are resolved for this environment (scripts/lowest-pins), so markers are judged in it.
 PINNED_ENVIRONMENT = {
-    "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
-    "python_version": "3.11", "python_full_version": "3.11.0", "implementation_name": "cpython",
-    "platform_python_implementation": "CPython", "platform_machine": "x86_64", "extra": "test",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "python_version": "3.11",
+    "python_full_version": "3.11.0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "platform_machine": "x86_64",
+    "extra": "test",
 }
 FLOOR_OPERATORS = (">=", "==", "~=")
 
@@ -133,15 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--pyproject", type=Path, default=ROOT / "pyproject.toml")
     parser.add_argument("--pins", type=Path, default=ROOT / ".ci" / "lowest-requirements.txt")
-    parser.add_argument("--installed", action="store_true",
-                        help="also require this interpreter's packages to be exactly the pins")
+    parser.add_argument(
+        "--installed", action="store_true", help="also require this interpreter's packages to be exactly the pins"
+    )
     args = parser.parse_args(argv)
     problems = check(args.pyproject, args.pins, installed_versions() if args.installed else None)
     if problems:
         for problem in problems:
             print(f"floors: {problem}", file=sys.stderr)
-        print(f"floors: {len(problems)} problem(s); after changing a floor run scripts/lowest-pins, "
-              "then scripts/test-lowest", file=sys.stderr)
+        print(
+            f"floors: {len(problems)} problem(s); after changing a floor run scripts/lowest-pins, "
+            "then scripts/test-lowest",
+            file=sys.stderr,
+        )
         return 1
     where = "installed and pinned" if args.installed else "pinned"
     print(f"floors: every floor in {args.pyproject.name} is the version {where} in {args.pins.name}")

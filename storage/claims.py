@@ -4,6 +4,7 @@ The pipeline stores its critique in a revision's `details`; each claim there say
 supported. Unsupported ones block approval (storage/decisions.approve) until an edit removes them
 or an approver accepts them here: a compare-and-set with its audit event, like every decision.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,8 +38,16 @@ def score_summary(details: dict[str, Any]) -> dict[str, Any]:
     return {"score": critique.get("score"), "score_parts": parts, "unsupported": unsupported_claims(details)}
 
 
-async def accept(session: AsyncSession, *, draft_id: int, revision: int, sha256: str, user_id: str,
-                 now: datetime, rule: ApprovalRule = ApprovalRule()) -> Outcome:
+async def accept(
+    session: AsyncSession,
+    *,
+    draft_id: int,
+    revision: int,
+    sha256: str,
+    user_id: str,
+    now: datetime,
+    rule: ApprovalRule = ApprovalRule(),
+) -> Outcome:
     """`user_id` vouches for the unsupported claims of `revision` (the one they were shown)."""
     row = await locked_draft(session, draft_id)
     if row.status == DraftStatus.generating.value:
@@ -56,13 +65,21 @@ async def accept(session: AsyncSession, *, draft_id: int, revision: int, sha256:
         return refused(Refusal.claims_already_accepted, row)
     if rule.four_eyes and user_id == row.requester_id:
         return refused(Refusal.own_draft, row)
-    outcome = await transition(session, row, from_status=row.status, values={"updated_at": now},
-                               kind="claims_accepted", actor=user_id, now=now, detail={
-                                   "revision": revision, "sha256": sha256, "claims": unsupported_claims(shown.details)})
+    outcome = await transition(
+        session,
+        row,
+        from_status=row.status,
+        values={"updated_at": now},
+        kind="claims_accepted",
+        actor=user_id,
+        now=now,
+        detail={"revision": revision, "sha256": sha256, "claims": unsupported_claims(shown.details)},
+    )
     if outcome.ok:
-        await session.execute(update(Revision.__table__)
-                              .where(Revision.__table__.c.id == shown.id,
-                                     Revision.__table__.c.claims_accepted_by.is_(None))
-                              .values(claims_accepted_by=user_id, claims_accepted_at=now))
+        await session.execute(
+            update(Revision.__table__)
+            .where(Revision.__table__.c.id == shown.id, Revision.__table__.c.claims_accepted_by.is_(None))
+            .values(claims_accepted_by=user_id, claims_accepted_at=now)
+        )
         await session.refresh(shown)
     return outcome

@@ -1,4 +1,5 @@
 """Time as storage sees it: naive UTC. Callers pass `now` in, so tests can move the clock."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,6 +1,7 @@
 """Replies in a draft's thread that are comments, not instructions ("looks good to me" must not
 start a rewrite): each is kept in the draft's history as an audit event and, when its author may
 rewrite the draft, handed to the writer as context on the next rewrite."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,10 +17,17 @@ MAX_COMMENT_CHARS = 2000  # what the history and the writer keep of one comment
 MAX_COMMENTS_FOR_WRITER = 10  # the latest ones; older comments were about older revisions
 
 
-async def record_comment(session: AsyncSession, *, draft_id: int, user_id: str, text: str, for_writer: bool,
-                         now: datetime) -> AuditEvent:
-    return await audit.append(session, kind=COMMENTED, actor=user_id, now=now, draft_id=draft_id,
-                              detail={"comment": text[:MAX_COMMENT_CHARS], "for_writer": for_writer})
+async def record_comment(
+    session: AsyncSession, *, draft_id: int, user_id: str, text: str, for_writer: bool, now: datetime
+) -> AuditEvent:
+    return await audit.append(
+        session,
+        kind=COMMENTED,
+        actor=user_id,
+        now=now,
+        draft_id=draft_id,
+        detail={"comment": text[:MAX_COMMENT_CHARS], "for_writer": for_writer},
+    )
 
 
 async def comments_for_rewrite(session: AsyncSession, draft_id: int, *, since: datetime | None) -> list[str]:

@@ -1,4 +1,5 @@
 """Configuration changed from Slack, stored per scope and audited like any other decision."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,17 +20,20 @@ async def get_all(session: AsyncSession, scope: str) -> dict[str, Any]:
     return {key: value.get("value") for key, value in rows}
 
 
-async def set_value(session: AsyncSession, *, scope: str, key: str, value: Any, user_id: str,
-                    now: datetime) -> None:
+async def set_value(session: AsyncSession, *, scope: str, key: str, value: Any, user_id: str, now: datetime) -> None:
     row = await session.scalar(select(ConfigEntry).where(ConfigEntry.scope == scope, ConfigEntry.key == key))
     old = row.value.get("value") if row else None
     if row is None:
-        session.add(ConfigEntry(scope=scope, key=key, value={"value": value}, updated_by=user_id,
-                                updated_at=now))
+        session.add(ConfigEntry(scope=scope, key=key, value={"value": value}, updated_by=user_id, updated_at=now))
     else:
         row.value, row.updated_by, row.updated_at = {"value": value}, user_id, now
-    await audit.append(session, kind="config_changed", actor=user_id, now=now,
-                       detail={"scope": scope, "key": key, "from": old, "to": value})
+    await audit.append(
+        session,
+        kind="config_changed",
+        actor=user_id,
+        now=now,
+        detail={"scope": scope, "key": key, "from": old, "to": value},
+    )
     await session.flush()
 
 

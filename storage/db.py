@@ -1,4 +1,5 @@
 """Engine and sessionmaker factories. Built only in the composition roots, never at import time."""
+
 from __future__ import annotations
 
 import contextlib

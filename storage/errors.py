@@ -6,6 +6,7 @@
 
 Refused decisions are not errors: they come back as `Outcome` values (see storage.transitions).
 """
+
 from __future__ import annotations
 
 

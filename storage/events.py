@@ -1,4 +1,5 @@
 """Slack retries Events API deliveries: remember each event id so it is handled once."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """Read-only lists for `/signoff` and the App Home: pending drafts, a person's requests, what is
 scheduled, what was published lately, a draft's runs, search hits joined to drafts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,28 +36,50 @@ async def waiting_for(session: AsyncSession, user_id: str, *, four_eyes: bool) -
 
 async def requested_by(session: AsyncSession, user_id: str, *, limit: int = 10) -> list[Draft]:
     """A person's latest requests, newest first, whatever became of them."""
-    return list(await session.scalars(select(Draft).where(Draft.requester_id == user_id)
-                                      .order_by(Draft.created_at.desc(), Draft.id.desc()).limit(limit)))
+    return list(
+        await session.scalars(
+            select(Draft)
+            .where(Draft.requester_id == user_id)
+            .order_by(Draft.created_at.desc(), Draft.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 async def scheduled_until(session: AsyncSession, until: datetime, *, limit: int = 50) -> list[Draft]:
     """Approved drafts waiting for a time before `until` (a schedule or an Undo window), soonest first."""
-    return list(await session.scalars(
-        select(Draft).where(Draft.status == DraftStatus.approved.value, Draft.publish_at.is_not(None),
-                            Draft.publish_at < until).order_by(Draft.publish_at, Draft.id).limit(limit)))
+    return list(
+        await session.scalars(
+            select(Draft)
+            .where(Draft.status == DraftStatus.approved.value, Draft.publish_at.is_not(None), Draft.publish_at < until)
+            .order_by(Draft.publish_at, Draft.id)
+            .limit(limit)
+        )
+    )
 
 
 PUBLISHED = (DraftStatus.published.value, DraftStatus.partially_published.value, DraftStatus.publishing.value)
 
 
-async def published_since(session: AsyncSession, since: datetime, *, limit: int = 10
-                          ) -> list[tuple[Draft, list[Publication]]]:
+async def published_since(
+    session: AsyncSession, since: datetime, *, limit: int = 10
+) -> list[tuple[Draft, list[Publication]]]:
     """Drafts published (or publishing) lately, newest first, with their publication parts."""
-    drafts = list(await session.scalars(
-        select(Draft).where(Draft.status.in_(PUBLISHED), Draft.updated_at >= since)
-        .order_by(Draft.updated_at.desc(), Draft.id.desc()).limit(limit)))
-    parts = list(await session.scalars(select(Publication).where(Publication.draft_id.in_([d.id for d in drafts]))
-                                       .order_by(Publication.destination, Publication.part)))
+    drafts = list(
+        await session.scalars(
+            select(Draft)
+            .where(Draft.status.in_(PUBLISHED), Draft.updated_at >= since)
+            .order_by(Draft.updated_at.desc(), Draft.id.desc())
+            .limit(limit)
+        )
+    )
+    parts = list(
+        await session.scalars(
+            select(Publication)
+            .where(Publication.draft_id.in_([d.id for d in drafts]))
+            .order_by(Publication.destination, Publication.part)
+        )
+    )
     return [(d, [p for p in parts if p.draft_id == d.id]) for d in drafts]
 
 

@@ -8,6 +8,7 @@ knows the destinations: it passes their alt-text rules and the problems that do 
 text (`MediaCheck`, storage/media_rules.py); the alt-text problems are worked out here, so a later alt
 change, made where the destinations are not known, is judged by the same rules.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
@@ -77,9 +78,25 @@ async def media_of(session: AsyncSession, draft_id: int, revision: int) -> list[
         select(DraftMedia, MediaBlob.mime, MediaBlob.width, MediaBlob.height, func.length(MediaBlob.data))
         .join(MediaBlob, MediaBlob.sha256 == DraftMedia.sha256)
         .where(DraftMedia.draft_id == draft_id, DraftMedia.revision == revision)
-        .order_by(DraftMedia.position))
-    return [MediaItem(m.position, m.sha256, mime, width, height, int(size or 0), m.name, m.alt, m.source,
-                      m.source_ref, m.added_by, m.added_at) for m, mime, width, height, size in rows]
+        .order_by(DraftMedia.position)
+    )
+    return [
+        MediaItem(
+            m.position,
+            m.sha256,
+            mime,
+            width,
+            height,
+            int(size or 0),
+            m.name,
+            m.alt,
+            m.source,
+            m.source_ref,
+            m.added_by,
+            m.added_at,
+        )
+        for m, mime, width, height, size in rows
+    ]
 
 
 async def data_of(session: AsyncSession, sha256s: Sequence[str]) -> dict[str, bytes]:
@@ -90,20 +107,41 @@ async def data_of(session: AsyncSession, sha256s: Sequence[str]) -> dict[str, by
     return {sha: bytes(data) for sha, data in rows}
 
 
-async def copy_media(session: AsyncSession, draft_id: int, from_revision: int, to_revision: int
-                     ) -> list[MediaItem]:
+async def copy_media(session: AsyncSession, draft_id: int, from_revision: int, to_revision: int) -> list[MediaItem]:
     """A new revision of the text keeps the images of the one it replaces (runs.py, edits.py)."""
     media = await media_of(session, draft_id, from_revision) if from_revision else []
     if media:
-        await session.execute(insert(DraftMedia.__table__), [
-            {"draft_id": draft_id, "revision": to_revision, "position": m.position, "sha256": m.sha256,
-             "name": m.name, "alt": m.alt, "source": m.source, "source_ref": m.source_ref,
-             "added_by": m.added_by, "added_at": m.added_at} for m in media])
+        await session.execute(
+            insert(DraftMedia.__table__),
+            [
+                {
+                    "draft_id": draft_id,
+                    "revision": to_revision,
+                    "position": m.position,
+                    "sha256": m.sha256,
+                    "name": m.name,
+                    "alt": m.alt,
+                    "source": m.source,
+                    "source_ref": m.source_ref,
+                    "added_by": m.added_by,
+                    "added_at": m.added_at,
+                }
+                for m in media
+            ],
+        )
     return media
 
 
-async def attach(session: AsyncSession, *, draft_id: int, images: Sequence[NewImage], user_id: str,
-                 now: datetime, check: MediaCheck, base_revision: int | None = None) -> Outcome:
+async def attach(
+    session: AsyncSession,
+    *,
+    draft_id: int,
+    images: Sequence[NewImage],
+    user_id: str,
+    now: datetime,
+    check: MediaCheck,
+    base_revision: int | None = None,
+) -> Outcome:
     """Append `images` to the current revision's. An image whose `source_ref` the revision already
     has is skipped, so a job that runs twice attaches once; with nothing new, `Outcome.revision` is None."""
     row = await locked_draft(session, draft_id)
@@ -118,15 +156,45 @@ async def attach(session: AsyncSession, *, draft_id: int, images: Sequence[NewIm
         return refused(Refusal.too_many_images, row)
     for image in fresh:
         await _store_blob(session, image, now)
-    added = [MediaItem(len(current) + n, i.sha256, i.mime, i.width, i.height, len(i.data),
-                       i.name[:MAX_NAME_CHARS], i.alt[:MAX_ALT_CHARS], i.source.value, i.source_ref, user_id, now)
-             for n, i in enumerate(fresh)]
-    return await _new_revision(session, row, current + added, kind="media_attached", actor=user_id, now=now,
-                               check=check, detail={"added": [_brief(m) for m in added]})
+    added = [
+        MediaItem(
+            len(current) + n,
+            i.sha256,
+            i.mime,
+            i.width,
+            i.height,
+            len(i.data),
+            i.name[:MAX_NAME_CHARS],
+            i.alt[:MAX_ALT_CHARS],
+            i.source.value,
+            i.source_ref,
+            user_id,
+            now,
+        )
+        for n, i in enumerate(fresh)
+    ]
+    return await _new_revision(
+        session,
+        row,
+        current + added,
+        kind="media_attached",
+        actor=user_id,
+        now=now,
+        check=check,
+        detail={"added": [_brief(m) for m in added]},
+    )
 
 
-async def remove(session: AsyncSession, *, draft_id: int, base_revision: int, position: int, user_id: str,
-                 now: datetime, check: MediaCheck | None = None) -> Outcome:
+async def remove(
+    session: AsyncSession,
+    *,
+    draft_id: int,
+    base_revision: int,
+    position: int,
+    user_id: str,
+    now: datetime,
+    check: MediaCheck | None = None,
+) -> Outcome:
     row = await locked_draft(session, draft_id)
     if (refusal := _refusal(row, base_revision)) is not None:
         return refused(refusal, row)
@@ -136,8 +204,17 @@ async def remove(session: AsyncSession, *, draft_id: int, base_revision: int, po
     return await _revise(session, row, current, [m.alt for m in current], {position}, user_id, now, check)
 
 
-async def set_alt(session: AsyncSession, *, draft_id: int, base_revision: int, alts: Sequence[str], user_id: str,
-                  now: datetime, remove: Collection[int] = (), check: MediaCheck | None = None) -> Outcome:
+async def set_alt(
+    session: AsyncSession,
+    *,
+    draft_id: int,
+    base_revision: int,
+    alts: Sequence[str],
+    user_id: str,
+    now: datetime,
+    remove: Collection[int] = (),
+    check: MediaCheck | None = None,
+) -> Outcome:
     """`alts[i]` becomes image i's alt text (the caller has checked it like any text a person wrote);
     the images at positions in `remove` go. One new revision for both, none when nothing changed.
     `check` judges what is left after a removal (the worker's, which knows the destinations)."""
@@ -152,25 +229,44 @@ async def set_alt(session: AsyncSession, *, draft_id: int, base_revision: int, a
     return await _revise(session, row, current, alts, set(remove), user_id, now, check)
 
 
-async def _revise(session: AsyncSession, row: Draft, current: list[MediaItem], alts: Sequence[str],
-                  remove: set[int], user_id: str, now: datetime, check: MediaCheck | None = None) -> Outcome:
+async def _revise(
+    session: AsyncSession,
+    row: Draft,
+    current: list[MediaItem],
+    alts: Sequence[str],
+    remove: set[int],
+    user_id: str,
+    now: datetime,
+    check: MediaCheck | None = None,
+) -> Outcome:
     described = [replace(m, alt=alt.strip()[:MAX_ALT_CHARS]) for m, alt in zip(current, alts, strict=True)]
     if described == current and not remove:
         return Outcome(True, row)
-    changed = [{"position": m.position, "alt": m.alt} for m, old in zip(described, current, strict=True)
-               if m.alt != old.alt and m.position not in remove]
+    changed = [
+        {"position": m.position, "alt": m.alt}
+        for m, old in zip(described, current, strict=True)
+        if m.alt != old.alt and m.position not in remove
+    ]
     if not remove:
-        return await _new_revision(session, row, described, kind="alt_text_set", actor=user_id, now=now,
-                                   detail={"changed": changed})
+        return await _new_revision(
+            session, row, described, kind="alt_text_set", actor=user_id, now=now, detail={"changed": changed}
+        )
     kept = [replace(m, position=n) for n, m in enumerate(m for m in described if m.position not in remove)]
     if check is None:
         # Without a fresh check, what was wrong with the images still is (a destination that takes
         # none still takes none): kept as it was, so a removal never unblocks what it should not.
         base = await queries.revision(session, row.id, row.current_revision)
         check = replace(MediaCheck.from_json((base.details or {}).get("media") if base else None), notes=())
-    return await _new_revision(session, row, kept, kind="media_removed", actor=user_id, now=now, check=check,
-                               detail={"removed": [_brief(m) for m in current if m.position in remove],
-                                       "changed": changed})
+    return await _new_revision(
+        session,
+        row,
+        kept,
+        kind="media_removed",
+        actor=user_id,
+        now=now,
+        check=check,
+        detail={"removed": [_brief(m) for m in current if m.position in remove], "changed": changed},
+    )
 
 
 def _refusal(row: Draft, base_revision: int | None) -> Refusal | None:
@@ -188,13 +284,29 @@ async def _store_blob(session: AsyncSession, image: NewImage, now: datetime) -> 
     if await session.scalar(select(MediaBlob.sha256).where(MediaBlob.sha256 == image.sha256)) is not None:
         return
     async with session.begin_nested():  # two attaches of one image at once: the second finds the first's
-        await session.execute(insert(MediaBlob.__table__).values(
-            sha256=image.sha256, mime=image.mime, width=image.width, height=image.height, data=image.data,
-            created_at=now))
+        await session.execute(
+            insert(MediaBlob.__table__).values(
+                sha256=image.sha256,
+                mime=image.mime,
+                width=image.width,
+                height=image.height,
+                data=image.data,
+                created_at=now,
+            )
+        )
 
 
-async def _new_revision(session: AsyncSession, row: Draft, media: list[MediaItem], *, kind: str, actor: str,
-                        now: datetime, detail: dict[str, Any], check: MediaCheck | None = None) -> Outcome:
+async def _new_revision(
+    session: AsyncSession,
+    row: Draft,
+    media: list[MediaItem],
+    *,
+    kind: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any],
+    check: MediaCheck | None = None,
+) -> Outcome:
     base = await queries.revision(session, row.id, row.current_revision)
     assert base is not None  # _refusal made sure the draft has a current revision
     details = dict(base.details or {})
@@ -210,21 +322,60 @@ async def _new_revision(session: AsyncSession, row: Draft, media: list[MediaItem
     number = row.current_revision + 1
     sha = revision_sha256(base.text, hash_inputs(media))
     status = DraftStatus.pending if ok else DraftStatus.needs_attention
-    outcome = await transition(session, row, from_status=row.status, values={
-        "current_revision": number, "status": status.value, "updated_at": now}, kind=kind, actor=actor, now=now,
-        detail={"from_revision": base.number, "revision": number, "sha256": sha, "policy_ok": ok,
-                "problems": media_problems, "images": [_brief(m) for m in media], **detail})
+    outcome = await transition(
+        session,
+        row,
+        from_status=row.status,
+        values={"current_revision": number, "status": status.value, "updated_at": now},
+        kind=kind,
+        actor=actor,
+        now=now,
+        detail={
+            "from_revision": base.number,
+            "revision": number,
+            "sha256": sha,
+            "policy_ok": ok,
+            "problems": media_problems,
+            "images": [_brief(m) for m in media],
+            **detail,
+        },
+    )
     if not outcome.ok:
         return outcome
-    revision = Revision(draft_id=row.id, number=number, text=base.text, sha256=sha, author=actor, run_id=base.run_id,
-                        policy_ok=ok, details=details, created_at=now, unsupported_claims=base.unsupported_claims,
-                        claims_accepted_by=base.claims_accepted_by, claims_accepted_at=base.claims_accepted_at)
+    revision = Revision(
+        draft_id=row.id,
+        number=number,
+        text=base.text,
+        sha256=sha,
+        author=actor,
+        run_id=base.run_id,
+        policy_ok=ok,
+        details=details,
+        created_at=now,
+        unsupported_claims=base.unsupported_claims,
+        claims_accepted_by=base.claims_accepted_by,
+        claims_accepted_at=base.claims_accepted_at,
+    )
     session.add(revision)
     if media:
-        await session.execute(insert(DraftMedia.__table__), [
-            {"draft_id": row.id, "revision": number, "position": m.position, "sha256": m.sha256, "name": m.name,
-             "alt": m.alt, "source": m.source, "source_ref": m.source_ref, "added_by": m.added_by,
-             "added_at": m.added_at} for m in media])
+        await session.execute(
+            insert(DraftMedia.__table__),
+            [
+                {
+                    "draft_id": row.id,
+                    "revision": number,
+                    "position": m.position,
+                    "sha256": m.sha256,
+                    "name": m.name,
+                    "alt": m.alt,
+                    "source": m.source,
+                    "source_ref": m.source_ref,
+                    "added_by": m.added_by,
+                    "added_at": m.added_at,
+                }
+                for m in media
+            ],
+        )
     await session.flush()
     return replace(outcome, revision=revision, previous_text=base.text)
 

@@ -1,4 +1,5 @@
 """Tables of a draft's images: each revision lists its images in order; bytes are kept once by sha256."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,8 +27,10 @@ class DraftMedia(Base):
     """Image `position` (0-based) of one revision of a draft, with its alt text and where it came from."""
 
     __tablename__ = "draft_media"
-    __table_args__ = (UniqueConstraint("draft_id", "revision", "position"),
-                      Index("ix_draft_media_draft_revision", "draft_id", "revision"))
+    __table_args__ = (
+        UniqueConstraint("draft_id", "revision", "position"),
+        Index("ix_draft_media_draft_revision", "draft_id", "revision"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))

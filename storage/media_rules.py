@@ -1,6 +1,7 @@
 """How a revision's images are judged: each destination's alt-text rule and the problems that do
 not depend on alt text, as the worker worked them out with the destinations (which storage and the
 bot cannot see), stored with the revision so a later change is judged by the same rules."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,18 +33,24 @@ class MediaCheck:
     notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {"rules": {name: {"alt_required": r.alt_required, "max_alt": r.max_alt}
-                          for name, r in self.rules.items()}, "problems": list(self.problems),
-                "notes": list(self.notes)}
+        return {
+            "rules": {name: {"alt_required": r.alt_required, "max_alt": r.max_alt} for name, r in self.rules.items()},
+            "problems": list(self.problems),
+            "notes": list(self.notes),
+        }
 
     @classmethod
     def from_json(cls, data: object) -> MediaCheck:
         if not isinstance(data, dict):
             return cls()
-        rules = {str(k): AltRule(bool(v.get("alt_required")), v.get("max_alt"))
-                 for k, v in (data.get("rules") or {}).items() if isinstance(v, dict)}
-        return cls(rules, tuple(str(p) for p in data.get("problems") or ()),
-                   tuple(str(n) for n in data.get("notes") or ()))
+        rules = {
+            str(k): AltRule(bool(v.get("alt_required")), v.get("max_alt"))
+            for k, v in (data.get("rules") or {}).items()
+            if isinstance(v, dict)
+        }
+        return cls(
+            rules, tuple(str(p) for p in data.get("problems") or ()), tuple(str(n) for n in data.get("notes") or ())
+        )
 
 
 def alt_problems(check: MediaCheck, media: Sequence[Described]) -> list[str]:
@@ -54,13 +61,15 @@ def alt_problems(check: MediaCheck, media: Sequence[Described]) -> list[str]:
             if rule.alt_required and not alt:
                 problems.append(f"image {number} needs alt text for {name}")
             elif rule.max_alt is not None and len(alt) > rule.max_alt:
-                problems.append(f"image {number}'s alt text is {len(alt)} characters; {name} takes at most "
-                                f"{rule.max_alt}")
+                problems.append(
+                    f"image {number}'s alt text is {len(alt)} characters; {name} takes at most {rule.max_alt}"
+                )
     return problems
 
 
-def judged(details: dict[str, Any], media: Sequence[Described], check: object, *, policy_ok: bool,
-           problems: list[str]) -> tuple[bool, list[str]]:
+def judged(
+    details: dict[str, Any], media: Sequence[Described], check: object, *, policy_ok: bool, problems: list[str]
+) -> tuple[bool, list[str]]:
     """A new text revision that keeps images (an edit, a rewrite): its policy verdict with the images'
     problems added, by the rules stored with them (`check`, the earlier revision's `details["media"]`).
     Writes both into `details`."""

@@ -5,6 +5,7 @@ publication: `go` means post now; `posted` carries the stored ts (update it inst
 means an earlier poster claimed it and never stored a ts (it died or was cancelled mid-call) — the
 caller looks for that message in Slack before posting again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ _drafts = Draft.__table__
 
 
 class Which(str, Enum):
-    parent = "parent"    # the channel line that starts the thread
+    parent = "parent"  # the channel line that starts the thread
     message = "message"  # the draft itself, a reply in that thread
 
 
@@ -39,15 +40,20 @@ class MessageClaim:
 
 
 def _columns(which: Which):  # type: ignore[no-untyped-def]
-    return (_drafts.c.parent_ts, _drafts.c.parent_posting_at) if which is Which.parent \
+    return (
+        (_drafts.c.parent_ts, _drafts.c.parent_posting_at)
+        if which is Which.parent
         else (_drafts.c.message_ts, _drafts.c.message_posting_at)
+    )
 
 
 async def claim_post(session: AsyncSession, draft_id: int, which: Which, *, now: datetime) -> MessageClaim:
     ts_column, posting_column = _columns(which)
     claimed = await session.execute(
-        update(_drafts).where(_drafts.c.id == draft_id, ts_column.is_(None), posting_column.is_(None))
-        .values({posting_column: now}))
+        update(_drafts)
+        .where(_drafts.c.id == draft_id, ts_column.is_(None), posting_column.is_(None))
+        .values({posting_column: now})
+    )
     if rowcount(claimed) == 1:
         return MessageClaim(PostClaim.go)
     ts, since = (await session.execute(select(ts_column, posting_column).where(_drafts.c.id == draft_id))).one()
@@ -66,12 +72,16 @@ async def retake(session: AsyncSession, draft_id: int, which: Which, *, now: dat
 
 async def store_posted(session: AsyncSession, draft_id: int, which: Which, ts: str) -> None:
     ts_column, posting_column = _columns(which)
-    await session.execute(update(_drafts).where(_drafts.c.id == draft_id, ts_column.is_(None))
-                          .values({ts_column: ts, posting_column: None}))
+    await session.execute(
+        update(_drafts)
+        .where(_drafts.c.id == draft_id, ts_column.is_(None))
+        .values({ts_column: ts, posting_column: None})
+    )
 
 
 async def release(session: AsyncSession, draft_id: int, which: Which) -> None:
     """The post was refused (Slack answered with an error): nothing is out there to look for."""
     ts_column, posting_column = _columns(which)
-    await session.execute(update(_drafts).where(_drafts.c.id == draft_id, ts_column.is_(None))
-                          .values({posting_column: None}))
+    await session.execute(
+        update(_drafts).where(_drafts.c.id == draft_id, ts_column.is_(None)).values({posting_column: None})
+    )

@@ -8,6 +8,7 @@ nothing. Without that, both read "no alembic_version yet" in deferred transactio
 one's first write failed at once with "database is locked": SQLite does not wait (busy timeout or
 not) when a reader upgrades to a writer after another writer committed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,9 +52,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
 
 
 def head_revision() -> str:
@@ -74,8 +73,9 @@ async def prepare(engine: AsyncEngine, *, upgrade_in_place: bool) -> None:
     if current is not None and current not in known:
         # A newer release upgraded it (say, this one is a rollback). Our migrations only ever add,
         # so an older release keeps working on a newer schema; say so rather than refuse.
-        log.warning("the database schema is at revision %s, newer than this release's %s; continuing",
-                    current, head)
+        log.warning("the database schema is at revision %s, newer than this release's %s; continuing", current, head)
         return
-    raise SchemaMismatch(f"the database schema is at revision {current or '(empty)'}, this release needs "
-                         f"{head}: run `signoff db upgrade` once, then start again")
+    raise SchemaMismatch(
+        f"the database schema is at revision {current or '(empty)'}, this release needs "
+        f"{head}: run `signoff db upgrade` once, then start again"
+    )

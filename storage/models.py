@@ -1,4 +1,5 @@
 """Table definitions. Times are naive UTC, passed in from an injected clock, never the DB's now()."""
+
 from __future__ import annotations
 
 from datetime import datetime

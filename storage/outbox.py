@@ -4,6 +4,7 @@ A job row stays `pending` until its job function marks it `done`. Whoever runs i
 (`lease_until`) that it renews while working; the sweep re-enqueues rows whose job never ran or
 whose lease ran out because the worker died.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -53,12 +54,27 @@ def publish_key_prefix(draft_id: int) -> str:
     return f"publish:{draft_id}:"
 
 
-async def add(session: AsyncSession, *, job: JobName, args: dict[str, Any], now: datetime,
-              dedupe_key: str | None = None, due_at: datetime | None = None) -> OutboxJob:
+async def add(
+    session: AsyncSession,
+    *,
+    job: JobName,
+    args: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    due_at: datetime | None = None,
+) -> OutboxJob:
     """The new job row, written with a Core insert (on every /draft and approval): the returned
     object is a detached copy for reading its id, token and attempt, not tracked by the session."""
-    values = dict(token=uuid.uuid4().hex, job=JobName(job).value, args=args, dedupe_key=dedupe_key,
-                  status=OutboxStatus.pending.value, attempt=0, due_at=due_at or now, created_at=now)
+    values = dict(
+        token=uuid.uuid4().hex,
+        job=JobName(job).value,
+        args=args,
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.pending.value,
+        attempt=0,
+        due_at=due_at or now,
+        created_at=now,
+    )
     job_id = (await session.execute(_INSERT_JOB, values)).scalar_one()
     return OutboxJob(id=job_id, **values)
 
@@ -83,12 +99,14 @@ async def claim(session: AsyncSession, outbox_id: int, *, now: datetime, lease_s
     """Take the lease if nobody holds a live one; None means someone else has it or it is done.
     One statement: the compare-and-set hands back what the job needs."""
     outbox, owner = OutboxJob.__table__, uuid.uuid4().hex
-    args = (await session.execute(
-        update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
-        .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
-        .returning(outbox.c.args)
-    )).scalar_one_or_none()
+    args = (
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
+            .values(lease_until=now + timedelta(seconds=lease_s), lease_owner=owner)
+            .returning(outbox.c.args)
+        )
+    ).scalar_one_or_none()
     return Lease(args, owner) if args is not None else None
 
 
@@ -98,15 +116,20 @@ async def renew(session: AsyncSession, outbox_id: int, owner: str, *, now: datet
     outbox = OutboxJob.__table__
     result = await session.execute(
         update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value,
-               outbox.c.lease_owner == owner)
+        .where(outbox.c.id == outbox_id, outbox.c.status == OutboxStatus.pending.value, outbox.c.lease_owner == owner)
         .values(lease_until=now + timedelta(seconds=lease_s))
     )
     return rowcount(result) == 1
 
 
-async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = None, error: str | None = None,
-                  due_at: datetime | None = None) -> None:
+async def release(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    owner: str | None = None,
+    error: str | None = None,
+    due_at: datetime | None = None,
+) -> None:
     """Give the lease back so a retry (arq or the sweep) can take it at once or at `due_at`. With
     `owner`, only a lease that is still ours is given back."""
     outbox = OutboxJob.__table__
@@ -117,13 +140,21 @@ async def release(session: AsyncSession, outbox_id: int, *, owner: str | None = 
     await session.execute(update(outbox).where(*condition).values(**values))
 
 
-async def finish(session: AsyncSession, outbox_id: int, *, now: datetime,
-                 status: OutboxStatus = OutboxStatus.done, error: str | None = None) -> None:
+async def finish(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    now: datetime,
+    status: OutboxStatus = OutboxStatus.done,
+    error: str | None = None,
+) -> None:
     outbox = OutboxJob.__table__
     await session.execute(
-        update(outbox).where(outbox.c.id == outbox_id)
-        .values(status=status.value, done_at=now, lease_until=None, lease_owner=None,
-                last_error=_redacted(session, error))
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(
+            status=status.value, done_at=now, lease_until=None, lease_owner=None, last_error=_redacted(session, error)
+        )
     )
 
 
@@ -135,9 +166,13 @@ async def due(session: AsyncSession, *, now: datetime, limit: int = 500) -> list
     """Pending jobs that are due and not leased by a live worker."""
     result = await session.scalars(
         select(OutboxJob)
-        .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now,
-               or_(OutboxJob.lease_until.is_(None), OutboxJob.lease_until < now))
-        .order_by(OutboxJob.id).limit(limit)
+        .where(
+            OutboxJob.status == OutboxStatus.pending.value,
+            OutboxJob.due_at <= now,
+            or_(OutboxJob.lease_until.is_(None), OutboxJob.lease_until < now),
+        )
+        .order_by(OutboxJob.id)
+        .limit(limit)
     )
     return list(result)
 
@@ -149,8 +184,12 @@ async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: 
     outbox = OutboxJob.__table__
     result = await session.execute(
         update(outbox)
-        .where(outbox.c.id == outbox_id, outbox.c.attempt == expected_attempt,
-               outbox.c.status == OutboxStatus.pending.value, _lapsed(outbox, now))
+        .where(
+            outbox.c.id == outbox_id,
+            outbox.c.attempt == expected_attempt,
+            outbox.c.status == OutboxStatus.pending.value,
+            _lapsed(outbox, now),
+        )
         .values(attempt=expected_attempt + 1)
     )
     return rowcount(result) == 1
@@ -158,16 +197,22 @@ async def bump_attempt(session: AsyncSession, outbox_id: int, expected_attempt: 
 
 async def backlog(session: AsyncSession, *, now: datetime) -> int:
     from sqlalchemy import func
-    return (await session.execute(
-        select(func.count()).select_from(OutboxJob)
-        .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now)
-    )).scalar_one()
+
+    return (
+        await session.execute(
+            select(func.count())
+            .select_from(OutboxJob)
+            .where(OutboxJob.status == OutboxStatus.pending.value, OutboxJob.due_at <= now)
+        )
+    ).scalar_one()
 
 
 async def dead_by_job(session: AsyncSession) -> dict[str, int]:
     """Jobs given up, by job name (each one was shown as a failure in its thread)."""
     from sqlalchemy import func
-    rows = await session.execute(select(OutboxJob.job, func.count()).where(
-        OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job))
+
+    rows = await session.execute(
+        select(OutboxJob.job, func.count()).where(OutboxJob.status == OutboxStatus.dead.value).group_by(OutboxJob.job)
+    )
     # Not dict(rows): a Result has keys() (its column names), so dict() would read it as a mapping.
     return {job: count for job, count in rows}  # noqa: C416

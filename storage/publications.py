@@ -5,6 +5,7 @@ mark a row published or skipped (storage/publication_decisions.py). A row found 
 a later attempt means a worker died mid-call: the outcome is unknown, so the worker reconciles with
 the platform or marks it `unconfirmed` until a human settles it.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -24,10 +25,10 @@ from storage.states import DraftStatus, OutboxStatus, PublicationStatus
 
 
 class ClaimOutcome(str, Enum):
-    go = "go"                       # ours to send now
-    done = "done"                   # already published
-    unknown = "unknown"             # a previous attempt may have sent it
-    settled = "settled"             # failed or unconfirmed: a human decides
+    go = "go"  # ours to send now
+    done = "done"  # already published
+    unknown = "unknown"  # a previous attempt may have sent it
+    settled = "settled"  # failed or unconfirmed: a human decides
 
 
 @dataclass(frozen=True)
@@ -39,21 +40,40 @@ class Claim:
 async def begin(session: AsyncSession, draft_id: int, *, now: datetime) -> Draft | None:
     """approved → publishing; a re-run finds it publishing already and carries on."""
     await session.execute(
-        update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.approved.value)
+        update(Draft)
+        .where(Draft.id == draft_id, Draft.status == DraftStatus.approved.value)
         .values(status=DraftStatus.publishing.value, version=Draft.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     row = await queries.draft(session, draft_id)
     await session.refresh(row)
     return row if row.status == DraftStatus.publishing.value else None
 
 
-async def claim(session: AsyncSession, *, draft_id: int, revision: int, destination: str, part: int,
-                sha256: str, idempotency_key: str, now: datetime) -> Claim:
+async def claim(
+    session: AsyncSession,
+    *,
+    draft_id: int,
+    revision: int,
+    destination: str,
+    part: int,
+    sha256: str,
+    idempotency_key: str,
+    now: datetime,
+) -> Claim:
     existing = await _find(session, draft_id, destination, part)
     if existing is None:
-        row = Publication(draft_id=draft_id, revision=revision, destination=destination, part=part,
-                          status=PublicationStatus.claimed.value, idempotency_key=idempotency_key,
-                          sha256=sha256, attempts=1, claimed_at=now)
+        row = Publication(
+            draft_id=draft_id,
+            revision=revision,
+            destination=destination,
+            part=part,
+            status=PublicationStatus.claimed.value,
+            idempotency_key=idempotency_key,
+            sha256=sha256,
+            attempts=1,
+            claimed_at=now,
+        )
         try:
             async with session.begin_nested():
                 session.add(row)
@@ -69,16 +89,21 @@ async def claim(session: AsyncSession, *, draft_id: int, revision: int, destinat
         return Claim(ClaimOutcome.unknown, existing)
     if status is PublicationStatus.retrying:
         existing.status, existing.attempts, existing.claimed_at = (
-            PublicationStatus.claimed.value, existing.attempts + 1, now)
+            PublicationStatus.claimed.value,
+            existing.attempts + 1,
+            now,
+        )
         await session.flush()
         return Claim(ClaimOutcome.go, existing)
     return Claim(ClaimOutcome.settled, existing)
 
 
 async def _find(session: AsyncSession, draft_id: int, destination: str, part: int) -> Publication | None:
-    return await session.scalar(select(Publication).where(
-        Publication.draft_id == draft_id, Publication.destination == destination,
-        Publication.part == part))
+    return await session.scalar(
+        select(Publication).where(
+            Publication.draft_id == draft_id, Publication.destination == destination, Publication.part == part
+        )
+    )
 
 
 async def _load(session: AsyncSession, publication_id: int) -> Publication:
@@ -87,32 +112,68 @@ async def _load(session: AsyncSession, publication_id: int) -> Publication:
     return publication
 
 
-async def succeeded(session: AsyncSession, publication_id: int, *, external_id: str | None,
-                    url: str | None, now: datetime, actor: str = "signoff", how: str | None = None) -> None:
+async def succeeded(
+    session: AsyncSession,
+    publication_id: int,
+    *,
+    external_id: str | None,
+    url: str | None,
+    now: datetime,
+    actor: str = "signoff",
+    how: str | None = None,
+) -> None:
     """`how` says how we know when it is not the platform's own answer ("reconciled", "marked")."""
     publication = await _load(session, publication_id)
-    publication.status, publication.external_id, publication.url = (
-        PublicationStatus.published.value, external_id, url)
+    publication.status, publication.external_id, publication.url = (PublicationStatus.published.value, external_id, url)
     publication.finished_at, publication.error = now, None
-    await audit.append(session, kind="published", actor=actor, now=now, draft_id=publication.draft_id,
-                       detail={"destination": publication.destination, "part": publication.part,
-                               "revision": publication.revision, "sha256": publication.sha256,
-                               "external_id": external_id, "url": url, **({"how": how} if how else {})})
+    await audit.append(
+        session,
+        kind="published",
+        actor=actor,
+        now=now,
+        draft_id=publication.draft_id,
+        detail={
+            "destination": publication.destination,
+            "part": publication.part,
+            "revision": publication.revision,
+            "sha256": publication.sha256,
+            "external_id": external_id,
+            "url": url,
+            **({"how": how} if how else {}),
+        },
+    )
     await session.flush()
 
 
-async def failed(session: AsyncSession, publication_id: int, *, error: str, retry: bool,
-                 now: datetime, retry_in_s: float | None = None) -> None:
+async def failed(
+    session: AsyncSession,
+    publication_id: int,
+    *,
+    error: str,
+    retry: bool,
+    now: datetime,
+    retry_in_s: float | None = None,
+) -> None:
     # A platform's refusal often quotes the request, credentials included.
     error = redactor_of(session).redact(error)
     publication = await _load(session, publication_id)
     publication.status = (PublicationStatus.retrying if retry else PublicationStatus.failed).value
     publication.error, publication.finished_at = error[:1000], None if retry else now
     kind = "publish_retry" if retry else "publish_failed"
-    await audit.append(session, kind=kind, actor="signoff", now=now, draft_id=publication.draft_id,
-                       detail={"destination": publication.destination, "part": publication.part,
-                               "attempt": publication.attempts, "error": error[:500],
-                               **({"retry_in_s": round(retry_in_s, 1)} if retry_in_s is not None else {})})
+    await audit.append(
+        session,
+        kind=kind,
+        actor="signoff",
+        now=now,
+        draft_id=publication.draft_id,
+        detail={
+            "destination": publication.destination,
+            "part": publication.part,
+            "attempt": publication.attempts,
+            "error": error[:500],
+            **({"retry_in_s": round(retry_in_s, 1)} if retry_in_s is not None else {}),
+        },
+    )
     await session.flush()
 
 
@@ -120,10 +181,14 @@ async def unconfirmed(session: AsyncSession, publication_id: int, *, why: str, n
     why = redactor_of(session).redact(why)
     publication = await _load(session, publication_id)
     publication.status, publication.error = PublicationStatus.unconfirmed.value, why[:1000]
-    await audit.append(session, kind="publish_unconfirmed", actor="signoff", now=now,
-                       draft_id=publication.draft_id,
-                       detail={"destination": publication.destination, "part": publication.part,
-                               "why": why[:500]})
+    await audit.append(
+        session,
+        kind="publish_unconfirmed",
+        actor="signoff",
+        now=now,
+        draft_id=publication.draft_id,
+        detail={"destination": publication.destination, "part": publication.part, "why": why[:500]},
+    )
     await session.flush()
 
 
@@ -131,22 +196,38 @@ async def handed_off(session: AsyncSession, publication_id: int, *, now: datetim
     """The formatted text is in the thread; the row waits for a person to post it and say so."""
     publication = await _load(session, publication_id)
     publication.status = PublicationStatus.handoff.value
-    await audit.append(session, kind="publish_handoff", actor="signoff", now=now, draft_id=publication.draft_id,
-                       detail={"destination": publication.destination, "part": publication.part,
-                               "sha256": publication.sha256})
+    await audit.append(
+        session,
+        kind="publish_handoff",
+        actor="signoff",
+        now=now,
+        draft_id=publication.draft_id,
+        detail={"destination": publication.destination, "part": publication.part, "sha256": publication.sha256},
+    )
     await session.flush()
 
 
 async def resending(session: AsyncSession, publication_id: int, *, why: str, now: datetime) -> None:
     """Recorded before a resend after an unknown outcome (only where the idempotency key makes it safe)."""
     publication = await _load(session, publication_id)
-    await audit.append(session, kind="publish_resend", actor="signoff", now=now, draft_id=publication.draft_id,
-                       detail={"destination": publication.destination, "part": publication.part,
-                               "idempotency_key": publication.idempotency_key, "why": why[:500]})
+    await audit.append(
+        session,
+        kind="publish_resend",
+        actor="signoff",
+        now=now,
+        draft_id=publication.draft_id,
+        detail={
+            "destination": publication.destination,
+            "part": publication.part,
+            "idempotency_key": publication.idempotency_key,
+            "why": why[:500],
+        },
+    )
 
 
-async def reschedule_job(session: AsyncSession, outbox_id: int, *, now: datetime, defer_s: float,
-                         started_attempt: int, max_attempts: int) -> tuple[OutboxJob | None, float]:
+async def reschedule_job(
+    session: AsyncSession, outbox_id: int, *, now: datetime, defer_s: float, started_attempt: int, max_attempts: int
+) -> tuple[OutboxJob | None, float]:
     """Run the same publish row again at now + defer_s under a new arq job id (a fresh token: arq
     keeps finished job ids for an hour); the sweep will not pick it up before `due_at` either.
     If someone asked for another pass while this one ran (`attempt` moved), run again at once."""
@@ -168,10 +249,15 @@ async def finish_pass(session: AsyncSession, outbox_id: int, *, started_attempt:
     """Mark a publish pass's row done unless someone asked for another pass meanwhile (a Retry
     bumps `attempt`); False means run again."""
     result = await session.execute(
-        update(OutboxJob).where(OutboxJob.id == outbox_id, OutboxJob.attempt == started_attempt,
-                                OutboxJob.status == OutboxStatus.pending.value)
+        update(OutboxJob)
+        .where(
+            OutboxJob.id == outbox_id,
+            OutboxJob.attempt == started_attempt,
+            OutboxJob.status == OutboxStatus.pending.value,
+        )
         .values(status=OutboxStatus.done.value, done_at=now, lease_until=None, lease_owner=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return rowcount(result) == 1
 
 
@@ -189,16 +275,26 @@ async def give_up(session: AsyncSession, draft_id: int, *, error: str, now: date
         elif row.status == PublicationStatus.claimed.value:
             await unconfirmed(session, row.id, why=f"the publish job gave up mid-call: {error}", now=now)
     await session.execute(
-        update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.approved.value)
+        update(Draft)
+        .where(Draft.id == draft_id, Draft.status == DraftStatus.approved.value)
         .values(status=DraftStatus.publishing.value, version=Draft.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if not await queries.publications(session, draft_id):
         await session.execute(
-            update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
+            update(Draft)
+            .where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
             .values(status=DraftStatus.failed.value, version=Draft.version + 1, last_error=error, updated_at=now)
-            .execution_options(synchronize_session=False))
-        await audit.append(session, kind="publishing_failed", actor="signoff", now=now, draft_id=draft_id,
-                           detail={"status": DraftStatus.failed.value, "error": error, "gave_up": True})
+            .execution_options(synchronize_session=False)
+        )
+        await audit.append(
+            session,
+            kind="publishing_failed",
+            actor="signoff",
+            now=now,
+            draft_id=draft_id,
+            detail={"status": DraftStatus.failed.value, "error": error, "gave_up": True},
+        )
         draft = await queries.draft(session, draft_id)
         await session.refresh(draft)
         return draft
@@ -221,11 +317,19 @@ async def settle(session: AsyncSession, draft_id: int, *, now: datetime) -> Draf
     else:
         final = DraftStatus.failed
     changed = await session.execute(
-        update(Draft).where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
+        update(Draft)
+        .where(Draft.id == draft_id, Draft.status == DraftStatus.publishing.value)
         .values(status=final.value, version=Draft.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if rowcount(changed) == 1:
-        await audit.append(session, kind=f"publishing_{final.value}", actor="signoff", now=now,
-                           draft_id=draft_id, detail={"status": final.value})
+        await audit.append(
+            session,
+            kind=f"publishing_{final.value}",
+            actor="signoff",
+            now=now,
+            draft_id=draft_id,
+            detail={"status": final.value},
+        )
     await session.refresh(row)
     return row

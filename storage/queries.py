@@ -1,4 +1,5 @@
 """Read-only look-ups shared by the bot and the worker."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,7 @@ async def draft(session: AsyncSession, draft_id: int) -> Draft:
 
 
 async def revision(session: AsyncSession, draft_id: int, number: int) -> Revision | None:
-    return await session.scalar(
-        select(Revision).where(Revision.draft_id == draft_id, Revision.number == number))
+    return await session.scalar(select(Revision).where(Revision.draft_id == draft_id, Revision.number == number))
 
 
 async def current_revision(session: AsyncSession, row: Draft) -> Revision | None:
@@ -32,6 +32,6 @@ async def run(session: AsyncSession, run_id: int) -> Run | None:
 
 async def publications(session: AsyncSession, draft_id: int) -> list[Publication]:
     result = await session.scalars(
-        select(Publication).where(Publication.draft_id == draft_id)
-        .order_by(Publication.destination, Publication.part))
+        select(Publication).where(Publication.draft_id == draft_id).order_by(Publication.destination, Publication.part)
+    )
     return list(result)

@@ -19,6 +19,7 @@ A secret shorter than `MIN_SECRET_CHARS` (after trimming spaces) is not redacted
 such strings ("admin", "1234") occur in ordinary text, so every message would be mangled while a
 secret that short protects almost nothing. The composition roots warn about them by name.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,28 +34,40 @@ MIN_SECRET_CHARS = 6
 SESSION_KEY = "signoff.redactor"
 T = TypeVar("T")
 
-_HTML = {"&": ("&amp;", "&#38;", "&#x26;"), "<": ("&lt;", "&#60;", "&#x3c;"), ">": ("&gt;", "&#62;", "&#x3e;"),
-         '"': ("&quot;", "&#34;", "&#x22;"), "'": ("&#39;", "&#x27;", "&apos;")}
-_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n",
-               "\r": "\\r", "\t": "\\t"}
+_HTML = {
+    "&": ("&amp;", "&#38;", "&#x26;"),
+    "<": ("&lt;", "&#60;", "&#x3c;"),
+    ">": ("&gt;", "&#62;", "&#x3e;"),
+    '"': ("&quot;", "&#34;", "&#x22;"),
+    "'": ("&#39;", "&#x27;", "&apos;"),
+}
+_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 # Each pattern keeps its `pre` and `post` groups and replaces what lies between them. A pattern
 # runs only when the text holds one of its needles (lowercased), which most text does not.
-_TOKEN_PATTERNS = [(needles, re.compile(pattern)) for needles, pattern in (
-    (("xox",), r"(?P<pre>)xox[a-z](?:\.xox[a-z])?-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack bot, user, refresh tokens
-    (("xapp-",), r"(?P<pre>)xapp-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack app-level tokens
-    # An Authorization header's value, whatever its scheme (OAuth 1.0a lists its fields after it).
-    (("authorization",), (r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
-                          r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+")),
-    (("bearer",), r"(?i:(?P<pre>\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"),
-    (("oauth_",), r"(?i:(?P<pre>\boauth_(?:signature|token|consumer_key)=\\?\"?))[^\",&\s\\]+"),  # OAuth 1.0a
-    (("sk-",), r"(?P<pre>)\bsk-[A-Za-z0-9_-]{10,}"),  # OpenAI-style API keys (sk-…, sk-proj-…)
-    (("eyj",), r"(?P<pre>)eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),  # JWTs: base64url '{"…'
-    (("@",), r"(?P<pre>://[^/\s:@]*:)[^/\s@]+(?P<post>@)"),  # https://user:pass@host
-    # ?token=… &api_key=… ;signature=… (and a form body's fields): the value goes, the name stays.
-    # Matched from the keyword, which is all the name that needs to be seen.
-    (("=",), r"(?i:(?P<pre>(?:token|key|secret|password|passwd|signature|sig)=))[^&#\s\"'<>\\]+"),
-)]
+_TOKEN_PATTERNS = [
+    (needles, re.compile(pattern))
+    for needles, pattern in (
+        (("xox",), r"(?P<pre>)xox[a-z](?:\.xox[a-z])?-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack bot, user, refresh tokens
+        (("xapp-",), r"(?P<pre>)xapp-[0-9A-Za-z][0-9A-Za-z-]*"),  # Slack app-level tokens
+        # An Authorization header's value, whatever its scheme (OAuth 1.0a lists its fields after it).
+        (
+            ("authorization",),
+            (
+                r"(?i:(?P<pre>\bauthorization[\"']?\s*[:=]\s*[\"']?"
+                r"(?:(?:basic|bearer|token|bot|digest)\s+)?))(?!oauth\s)[^\s\"',;\\]+"
+            ),
+        ),
+        (("bearer",), r"(?i:(?P<pre>\bbearer\s+))[A-Za-z0-9._~+/=-]{8,}"),
+        (("oauth_",), r"(?i:(?P<pre>\boauth_(?:signature|token|consumer_key)=\\?\"?))[^\",&\s\\]+"),  # OAuth 1.0a
+        (("sk-",), r"(?P<pre>)\bsk-[A-Za-z0-9_-]{10,}"),  # OpenAI-style API keys (sk-…, sk-proj-…)
+        (("eyj",), r"(?P<pre>)eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),  # JWTs: base64url '{"…'
+        (("@",), r"(?P<pre>://[^/\s:@]*:)[^/\s@]+(?P<post>@)"),  # https://user:pass@host
+        # ?token=… &api_key=… ;signature=… (and a form body's fields): the value goes, the name stays.
+        # Matched from the keyword, which is all the name that needs to be seen.
+        (("=",), r"(?i:(?P<pre>(?:token|key|secret|password|passwd|signature|sig)=))[^&#\s\"'<>\\]+"),
+    )
+]
 # Whether any pattern needs to run at all (most text holds no needle). Needles are looked for
 # with `in`, which on long text is ten times faster than a search with re.
 _ALL_NEEDLES = tuple(n for needles, _ in _TOKEN_PATTERNS for n in needles)
@@ -97,8 +110,10 @@ class Redactor:
         if isinstance(value, str):
             return self.redact(value)  # type: ignore[return-value]
         if isinstance(value, dict):
-            return {k: v if k in keep else self.redact_value(v, keep=keep)  # type: ignore[return-value]
-                    for k, v in value.items()}
+            return {
+                k: v if k in keep else self.redact_value(v, keep=keep)  # type: ignore[return-value]
+                for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return type(value)(self.redact_value(v, keep=keep) for v in value)
         return value
@@ -119,7 +134,7 @@ class _Pass:
         firsts = sorted({form[0] for secret in secrets for form, _ in char_forms(secret[0])})
         branches = "|".join(_secret_pattern(secret, char_forms, clipped) for secret in secrets)
         self.pattern = re.compile("[" + "".join(re.escape(c) for c in firsts) + "](?:" + branches + ")")
-        needles = [_needle(s[:_needed(len(s))] if clipped else s) for s in secrets]
+        needles = [_needle(s[: _needed(len(s))] if clipped else s) for s in secrets]
         self.needles = None if None in needles else cast("tuple[str, ...]", tuple(needles))
 
     def sub(self, text: str) -> str:
@@ -146,8 +161,9 @@ def _secret_pattern(secret: str, char_forms: Callable[[str], list[Form]], clippe
     that begins like a word ("mastodon-token") from taking that word out of every message."""
     pieces = ["(?:" + "|".join(_regex(form) for form in char_forms(c)) + ")" for c in secret]
     needed = _needed(len(pieces)) if clipped else len(pieces)
-    first = "|".join(f"(?<={re.escape(text[0])}){_regex((text[1:], anycase))}"
-                     for text, anycase in char_forms(secret[0]))
+    first = "|".join(
+        f"(?<={re.escape(text[0])}){_regex((text[1:], anycase))}" for text, anycase in char_forms(secret[0])
+    )
     # Optional pieces, not nested groups (nesting hundreds deep would exhaust re's parser): a
     # skipped piece can only lengthen a match that already holds half the secret.
     tail = "".join(f"{p}?" for p in pieces[needed:]) + r"(?=\Z|…|\.\.\.)" if clipped else ""

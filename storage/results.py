@@ -1,4 +1,5 @@
 """What a session's execute() returns for an UPDATE or DELETE, said in types."""
+
 from __future__ import annotations
 
 from typing import Any, cast

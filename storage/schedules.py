@@ -5,6 +5,7 @@ and the caller commits before sending; `finish_mark` records that it was sent. A
 never finished (the sender failed or died) may be taken over after `lease_s`, so a digest is
 retried rather than silently dropped. Scheduled publishing lives in `storage.scheduled_publish`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,27 +49,54 @@ def expires_at_for(now: datetime, ttl_h: float) -> datetime:
 
 def _expired_clause(now: datetime, ttl_h: float):  # type: ignore[no-untyped-def]
     # An explicit expires_at wins; otherwise the TTL counts from the request.
-    return or_(Draft.expires_at <= now,
-               and_(Draft.expires_at.is_(None), Draft.created_at <= now - timedelta(hours=ttl_h)))
+    return or_(
+        Draft.expires_at <= now, and_(Draft.expires_at.is_(None), Draft.created_at <= now - timedelta(hours=ttl_h))
+    )
 
 
-async def waiting_drafts(session: AsyncSession, *, ttl_h: float, channel_id: str | None = None,
-                         older_than: datetime | None = None) -> list[Waiting]:
+async def waiting_drafts(
+    session: AsyncSession, *, ttl_h: float, channel_id: str | None = None, older_than: datetime | None = None
+) -> list[Waiting]:
     """Pending drafts, oldest first (the ones closest to expiry lead a digest)."""
-    query = select(Draft.id, Draft.channel_id, Draft.topic, Draft.requester_id, Draft.destinations,
-                   Draft.created_at, Draft.expires_at, Draft.permalink, Draft.parent_ts, Draft.current_revision,
-                   Revision.sha256) \
-        .outerjoin(Revision, and_(Revision.draft_id == Draft.id, Revision.number == Draft.current_revision)) \
-        .where(Draft.status == _PENDING).order_by(Draft.created_at, Draft.id)
+    query = (
+        select(
+            Draft.id,
+            Draft.channel_id,
+            Draft.topic,
+            Draft.requester_id,
+            Draft.destinations,
+            Draft.created_at,
+            Draft.expires_at,
+            Draft.permalink,
+            Draft.parent_ts,
+            Draft.current_revision,
+            Revision.sha256,
+        )
+        .outerjoin(Revision, and_(Revision.draft_id == Draft.id, Revision.number == Draft.current_revision))
+        .where(Draft.status == _PENDING)
+        .order_by(Draft.created_at, Draft.id)
+    )
     if channel_id is not None:
         query = query.where(Draft.channel_id == channel_id)
     if older_than is not None:
         query = query.where(Draft.created_at <= older_than)
     ttl = timedelta(hours=ttl_h)
-    return [Waiting(r.id, r.channel_id, r.topic, r.requester_id, tuple(r.destinations or ()),
-                    r.created_at, r.expires_at or r.created_at + ttl, r.permalink, r.parent_ts,
-                    r.current_revision, r.sha256 or "")
-            for r in await session.execute(query)]
+    return [
+        Waiting(
+            r.id,
+            r.channel_id,
+            r.topic,
+            r.requester_id,
+            tuple(r.destinations or ()),
+            r.created_at,
+            r.expires_at or r.created_at + ttl,
+            r.permalink,
+            r.parent_ts,
+            r.current_revision,
+            r.sha256 or "",
+        )
+        for r in await session.execute(query)
+    ]
 
 
 async def waiting_count(session: AsyncSession, channel_id: str | None = None) -> int:
@@ -88,21 +116,33 @@ async def set_permalink(session: AsyncSession, draft_id: int, permalink: str) ->
 
 async def expire_due(session: AsyncSession, *, now: datetime, ttl_h: float, limit: int = 500) -> list[int]:
     """pending → expired for drafts past their expiry, compare-and-set, each with its audit event."""
-    candidates = (await session.execute(
-        select(Draft.id, Draft.version, Draft.created_at, Draft.expires_at)
-        .where(Draft.status == _PENDING, _expired_clause(now, ttl_h))
-        .order_by(Draft.id).limit(limit))).all()
+    candidates = (
+        await session.execute(
+            select(Draft.id, Draft.version, Draft.created_at, Draft.expires_at)
+            .where(Draft.status == _PENDING, _expired_clause(now, ttl_h))
+            .order_by(Draft.id)
+            .limit(limit)
+        )
+    ).all()
     expired: list[int] = []
     for row in candidates:
         changed = await session.execute(
-            update(Draft).where(Draft.id == row.id, Draft.status == _PENDING, Draft.version == row.version)
+            update(Draft)
+            .where(Draft.id == row.id, Draft.status == _PENDING, Draft.version == row.version)
             .values(status=DraftStatus.expired.value, version=row.version + 1, updated_at=now)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if rowcount(changed) != 1:
             continue  # decided a moment ago: the decision wins
         deadline = row.expires_at or row.created_at + timedelta(hours=ttl_h)
-        await audit.append(session, kind="expired", actor="signoff", now=now, draft_id=row.id,
-                           detail={"expires_at": deadline.isoformat(), "ttl_h": ttl_h})
+        await audit.append(
+            session,
+            kind="expired",
+            actor="signoff",
+            now=now,
+            draft_id=row.id,
+            detail={"expires_at": deadline.isoformat(), "ttl_h": ttl_h},
+        )
         expired.append(row.id)
     return expired
 
@@ -116,8 +156,9 @@ async def claim_mark(session: AsyncSession, key: str, *, now: datetime, lease_s:
     """True when this caller now owns `key`; commit before doing the work it guards."""
     if await session.scalar(select(ScheduleMark.id).where(ScheduleMark.key == _sent(key))):
         return False
-    held = (await session.execute(select(ScheduleMark.id, ScheduleMark.created_at)
-                                  .where(ScheduleMark.key == key))).first()
+    held = (
+        await session.execute(select(ScheduleMark.id, ScheduleMark.created_at).where(ScheduleMark.key == key))
+    ).first()
     if held is not None:
         if held.created_at > now - timedelta(seconds=lease_s):
             return False
@@ -142,9 +183,11 @@ async def finished_marks(session: AsyncSession, keys: list[str]) -> set[str]:
     """Which of `keys` were already done, in one query per 500 keys."""
     done: set[str] = set()
     for start in range(0, len(keys), 500):
-        sent = [_sent(k) for k in keys[start:start + 500]]
-        done.update(k[: -len(":sent")] for k in await session.scalars(
-            select(ScheduleMark.key).where(ScheduleMark.key.in_(sent))))
+        sent = [_sent(k) for k in keys[start : start + 500]]
+        done.update(
+            k[: -len(":sent")]
+            for k in await session.scalars(select(ScheduleMark.key).where(ScheduleMark.key.in_(sent)))
+        )
     return done
 
 
@@ -154,16 +197,24 @@ async def channel_configs(session: AsyncSession) -> dict[str, dict[str, Any]]:
     return {row.scope: dict(row.value or {}) for row in rows}
 
 
-async def set_channel_config(session: AsyncSession, *, channel_id: str, value: dict[str, Any], user_id: str,
-                             now: datetime) -> None:
+async def set_channel_config(
+    session: AsyncSession, *, channel_id: str, value: dict[str, Any], user_id: str, now: datetime
+) -> None:
     """Keys: schedule ("weekdays 09:00" / "off"), timezone, all_clear, weekly_report."""
-    row = await session.scalar(select(ConfigEntry).where(
-        ConfigEntry.scope == channel_id, ConfigEntry.key == DIGEST_CONFIG_KEY))
+    row = await session.scalar(
+        select(ConfigEntry).where(ConfigEntry.scope == channel_id, ConfigEntry.key == DIGEST_CONFIG_KEY)
+    )
     if row is None:
-        session.add(ConfigEntry(scope=channel_id, key=DIGEST_CONFIG_KEY, value=value,
-                                updated_by=user_id, updated_at=now))
+        session.add(
+            ConfigEntry(scope=channel_id, key=DIGEST_CONFIG_KEY, value=value, updated_by=user_id, updated_at=now)
+        )
     else:
         row.value, row.updated_by, row.updated_at = {**row.value, **value}, user_id, now
-    await audit.append(session, kind="config_changed", actor=user_id, now=now,
-                       detail={"scope": channel_id, "key": DIGEST_CONFIG_KEY, "value": value})
+    await audit.append(
+        session,
+        kind="config_changed",
+        actor=user_id,
+        now=now,
+        detail={"scope": channel_id, "key": DIGEST_CONFIG_KEY, "value": value},
+    )
     await session.flush()

@@ -12,6 +12,7 @@ writers follow each other closely (a worker running fifty jobs) then waits in th
 of taking the file lock again in the microseconds before the waiter wakes up, which kept the bot's
 acknowledgements waiting behind whole runs of the worker's transactions.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,5 +90,6 @@ class WriterQueue:
 
 
 def _locked(timeout_s: float) -> OperationalError:
-    return OperationalError("BEGIN IMMEDIATE", {}, Exception(f"database is locked (waited {timeout_s:.0f} s for "
-                                                              "another writer)"))
+    return OperationalError(
+        "BEGIN IMMEDIATE", {}, Exception(f"database is locked (waited {timeout_s:.0f} s for another writer)")
+    )

@@ -1,4 +1,5 @@
 """Status values and job names stored in the database, defined once for storage and the bot."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -46,5 +47,5 @@ class PublicationStatus(str, Enum):
     retrying = "retrying"
     failed = "failed"
     unconfirmed = "unconfirmed"
-    handoff = "handoff"             # waiting for a person to post it by hand (LinkedIn)
-    skipped = "skipped"             # a person chose not to publish this part
+    handoff = "handoff"  # waiting for a person to post it by hand (LinkedIn)
+    skipped = "skipped"  # a person chose not to publish this part

@@ -1,4 +1,5 @@
 """Aggregates for /metrics, read from the database so they hold across many bots and workers."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,8 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import outbox
 from storage.models import AuditEvent, Draft, Publication, Run
 
-DECISIONS = ("approved", "approval_recorded", "skipped", "edited", "regenerate_requested", "refused",
-             "cancelled", "expired")
+DECISIONS = (
+    "approved",
+    "approval_recorded",
+    "skipped",
+    "edited",
+    "regenerate_requested",
+    "refused",
+    "cancelled",
+    "expired",
+)
 
 
 @dataclass
@@ -37,9 +46,11 @@ async def snapshot(session: AsyncSession, *, now: datetime, recent_runs: int = 5
     snap = Snapshot()
     snap.drafts_by_status = await _grouped(session, Draft.status)
     snap.runs_by_status = await _grouped(session, Run.status)
-    kinds = await session.execute(select(AuditEvent.kind, func.count())
-                                  .where(AuditEvent.kind.in_(DECISIONS + ("publish_retry",)))
-                                  .group_by(AuditEvent.kind))
+    kinds = await session.execute(
+        select(AuditEvent.kind, func.count())
+        .where(AuditEvent.kind.in_(DECISIONS + ("publish_retry",)))
+        .group_by(AuditEvent.kind)
+    )
     for kind, count in kinds:
         if kind == "publish_retry":
             snap.publish_retries = count
@@ -49,8 +60,9 @@ async def snapshot(session: AsyncSession, *, now: datetime, recent_runs: int = 5
     snap.outbox_backlog = await outbox.backlog(session, now=now)
     snap.dead_jobs = await outbox.dead_by_job(session)
     stages: dict[str, list[float]] = defaultdict(list)
-    for run_stages in await session.scalars(select(Run.stages).where(Run.stages.is_not(None))
-                                            .order_by(Run.id.desc()).limit(recent_runs)):
+    for run_stages in await session.scalars(
+        select(Run.stages).where(Run.stages.is_not(None)).order_by(Run.id.desc()).limit(recent_runs)
+    ):
         for stage in run_stages or []:
             stages[stage["name"]].append(float(stage["duration_ms"]))
     snap.stage_ms = dict(stages)

@@ -4,6 +4,7 @@ the caller's transaction; and one kind of answer, `Outcome`, whether the change 
 A refusal is a value (`Outcome(ok=False, reason=Refusal.…)`), never an exception or a sentence:
 the bot turns the reason into words (bot/blocks/replies.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,18 +82,25 @@ def _compare_and_set_statement(columns: tuple[str, ...]) -> Update:
     # Table columns, not ORM attributes: an ORM-annotated UPDATE takes SQLAlchemy's much slower
     # "bulk ORM update" path (session synchronisation) for no benefit here.
     drafts = Draft.__table__.c
-    return (update(Draft.__table__)
-            .where(drafts.id == bindparam("match_id"), drafts.status == bindparam("match_status"),
-                   drafts.version == bindparam("match_version"))
-            .values({column: bindparam(column) for column in columns}))
+    return (
+        update(Draft.__table__)
+        .where(
+            drafts.id == bindparam("match_id"),
+            drafts.status == bindparam("match_status"),
+            drafts.version == bindparam("match_version"),
+        )
+        .values({column: bindparam(column) for column in columns})
+    )
 
 
 async def compare_and_set(session: AsyncSession, row: Draft, *, from_status: str, values: dict[str, Any]) -> bool:
     """Write `values` only if nobody changed the draft since `row` was read. On success `row` shows
     the written values (as if refreshed, without the extra SELECT)."""
     values = {"version": row.version + 1, **values}
-    result = await session.execute(_compare_and_set_statement(tuple(sorted(values))), {
-        "match_id": row.id, "match_status": from_status, "match_version": row.version, **values})
+    result = await session.execute(
+        _compare_and_set_statement(tuple(sorted(values))),
+        {"match_id": row.id, "match_status": from_status, "match_version": row.version, **values},
+    )
     if rowcount(result) != 1:
         return False
     for key, value in values.items():
@@ -100,19 +108,36 @@ async def compare_and_set(session: AsyncSession, row: Draft, *, from_status: str
     return True
 
 
-async def record(session: AsyncSession, *, kind: str, actor: str, now: datetime, draft_id: int | None,
-                 detail: dict[str, Any], job: JobSpec | None = None) -> outbox.QueuedJob | None:
+async def record(
+    session: AsyncSession,
+    *,
+    kind: str,
+    actor: str,
+    now: datetime,
+    draft_id: int | None,
+    detail: dict[str, Any],
+    job: JobSpec | None = None,
+) -> outbox.QueuedJob | None:
     """The audit event of a change made in this transaction, and the job it needs, if any."""
     await audit.append(session, kind=kind, actor=actor, now=now, draft_id=draft_id, detail=detail)
     if job is None:
         return None
-    row = await outbox.add(session, job=job.name, args=job.args, now=now, dedupe_key=job.dedupe_key,
-                           due_at=job.due_at)
+    row = await outbox.add(session, job=job.name, args=job.args, now=now, dedupe_key=job.dedupe_key, due_at=job.due_at)
     return outbox.queued(row)
 
 
-async def transition(session: AsyncSession, row: Draft, *, from_status: str, values: dict[str, Any], kind: str,
-                     actor: str, now: datetime, detail: dict[str, Any], job: JobSpec | None = None) -> Outcome:
+async def transition(
+    session: AsyncSession,
+    row: Draft,
+    *,
+    from_status: str,
+    values: dict[str, Any],
+    kind: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any],
+    job: JobSpec | None = None,
+) -> Outcome:
     """Compare-and-set on the draft, then its audit event and job. When someone changed the draft
     first: refused with `lost_race`, carrying the draft as it is now."""
     if not await compare_and_set(session, row, from_status=from_status, values=values):

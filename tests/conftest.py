@@ -1,5 +1,6 @@
 """Shared fixtures: a real database per test (SQLite always, PostgreSQL when TEST_DATABASE_URL is
 set), a real Redis (an embedded redis-server unless TEST_REDIS_URL is set), and a clean environment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,10 +22,36 @@ from storage.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+asyncpg://", 1)
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-TABLES = ("publications", "approvals", "revisions", "runs", "outbox", "audit_events", "processed_events",
-          "config_entries", "schedule_marks", "search_index", "draft_media", "media_blobs", "drafts")
-ENV_PREFIXES = ("SLACK_", "SIGNOFF_", "REDIS_URL", "DATABASE_URL", "WEBHOOK_", "LLM_", "X_", "MASTODON_",
-                "BLUESKY_", "DEVTO_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+TABLES = (
+    "publications",
+    "approvals",
+    "revisions",
+    "runs",
+    "outbox",
+    "audit_events",
+    "processed_events",
+    "config_entries",
+    "schedule_marks",
+    "search_index",
+    "draft_media",
+    "media_blobs",
+    "drafts",
+)
+ENV_PREFIXES = (
+    "SLACK_",
+    "SIGNOFF_",
+    "REDIS_URL",
+    "DATABASE_URL",
+    "WEBHOOK_",
+    "LLM_",
+    "X_",
+    "MASTODON_",
+    "BLUESKY_",
+    "DEVTO_",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """The secret-leak check, autouse in every directory whose tests run a whole Signoff stack
 (import `nothing_secret_leaks` into that directory's conftest)."""
+
 from __future__ import annotations
 
 import json
@@ -42,9 +43,14 @@ async def nothing_secret_leaks(caplog: pytest.LogCaptureFixture) -> AsyncIterato
 
 def written_forms(secret: str) -> set[str]:
     """The secret as text carries it: raw, percent-encoded, JSON-escaped, escaped for Slack mrkdwn."""
-    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1],
-            secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+    }
 
 
 async def stored_text(database_url: str) -> list[str]:
@@ -61,8 +67,11 @@ async def stored_text(database_url: str) -> list[str]:
                     await conn.rollback()
                     continue
                 for row in rows:
-                    found += [f"{table.name}.{column.name}: {_text(value)}"
-                              for column, value in zip(columns, row, strict=False) if value is not None]
+                    found += [
+                        f"{table.name}.{column.name}: {_text(value)}"
+                        for column, value in zip(columns, row, strict=False)
+                        if value is not None
+                    ]
     finally:
         await engine.dispose()
     return found

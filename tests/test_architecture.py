@@ -1,6 +1,7 @@
 """The arrows of docs/architecture.md, checked on the import statements of every module: a backward
 import (a listener reaching into the worker's jobs, storage importing the bot, a job reading
 settings) fails here, naming the file, the line and the rule it breaks."""
+
 from __future__ import annotations
 
 import ast
@@ -23,32 +24,93 @@ class Rule:
 
 
 RULES = (
-    Rule("storage is the core: it imports nothing else of ours", "storage",
-         ("bot", "launch", "worker", "pipeline", "destinations")),
-    Rule("the pipeline imports nothing else of ours", "pipeline",
-         ("bot", "launch", "worker", "storage", "destinations")),
-    Rule("destinations import nothing else of ours", "destinations",
-         ("bot", "launch", "worker", "storage", "pipeline")),
+    Rule(
+        "storage is the core: it imports nothing else of ours",
+        "storage",
+        ("bot", "launch", "worker", "pipeline", "destinations"),
+    ),
+    Rule(
+        "the pipeline imports nothing else of ours", "pipeline", ("bot", "launch", "worker", "storage", "destinations")
+    ),
+    Rule(
+        "destinations import nothing else of ours", "destinations", ("bot", "launch", "worker", "storage", "pipeline")
+    ),
     Rule("nothing in bot/ imports the worker's or the launcher's composition", "bot", ("worker", "launch")),
-    Rule("listeners record and answer; the worker's jobs, the pipeline and destinations are not theirs",
-         "bot.listeners", ("bot.jobs", "bot.process", "pipeline", "destinations")),
-    Rule("the worker's jobs never reach into Slack input or the bot process", "bot.jobs",
-         ("bot.listeners", "bot.process")),
-    Rule("Slack output knows no listener, job, pipeline or destination", "bot.slack",
-         ("bot.listeners", "bot.jobs", "bot.process", "pipeline", "destinations")),
-    Rule("Block Kit builders and parsers are pure", "bot.blocks",
-         ("bot.listeners", "bot.jobs", "bot.process", "bot.slack", "bot.queue", "bot.settings", "pipeline",
-          "destinations", "aiohttp", "httpx", "slack_sdk", "slack_bolt", "arq", "redis")),
-    Rule("parsers are pure; of the builders they use only the escaping leaf, bot.blocks.text", "bot.parsing",
-         ("bot.blocks", "bot.listeners", "bot.jobs", "bot.process", "bot.slack", "bot.queue", "bot.settings",
-          "pipeline", "destinations", "aiohttp", "httpx", "slack_sdk", "slack_bolt", "arq", "redis"),
-         allowed_targets=("bot.blocks.text",)),
-    Rule("settings are read only in the composition roots", "bot", ("bot.settings",),
-         allowed_sources=("bot.process", "bot.jobs.configs", "bot.redaction", "bot.settings")),
-    Rule("destinations and the pipeline are wired in only by the worker's jobs and the composition roots",
-         "bot", ("destinations", "pipeline"), allowed_sources=("bot.jobs", "bot.process")),
-    Rule("turning settings into job configs is the composition roots' business", "bot", ("bot.jobs.configs",),
-         allowed_sources=("bot.jobs.configs",)),
+    Rule(
+        "listeners record and answer; the worker's jobs, the pipeline and destinations are not theirs",
+        "bot.listeners",
+        ("bot.jobs", "bot.process", "pipeline", "destinations"),
+    ),
+    Rule(
+        "the worker's jobs never reach into Slack input or the bot process",
+        "bot.jobs",
+        ("bot.listeners", "bot.process"),
+    ),
+    Rule(
+        "Slack output knows no listener, job, pipeline or destination",
+        "bot.slack",
+        ("bot.listeners", "bot.jobs", "bot.process", "pipeline", "destinations"),
+    ),
+    Rule(
+        "Block Kit builders and parsers are pure",
+        "bot.blocks",
+        (
+            "bot.listeners",
+            "bot.jobs",
+            "bot.process",
+            "bot.slack",
+            "bot.queue",
+            "bot.settings",
+            "pipeline",
+            "destinations",
+            "aiohttp",
+            "httpx",
+            "slack_sdk",
+            "slack_bolt",
+            "arq",
+            "redis",
+        ),
+    ),
+    Rule(
+        "parsers are pure; of the builders they use only the escaping leaf, bot.blocks.text",
+        "bot.parsing",
+        (
+            "bot.blocks",
+            "bot.listeners",
+            "bot.jobs",
+            "bot.process",
+            "bot.slack",
+            "bot.queue",
+            "bot.settings",
+            "pipeline",
+            "destinations",
+            "aiohttp",
+            "httpx",
+            "slack_sdk",
+            "slack_bolt",
+            "arq",
+            "redis",
+        ),
+        allowed_targets=("bot.blocks.text",),
+    ),
+    Rule(
+        "settings are read only in the composition roots",
+        "bot",
+        ("bot.settings",),
+        allowed_sources=("bot.process", "bot.jobs.configs", "bot.redaction", "bot.settings"),
+    ),
+    Rule(
+        "destinations and the pipeline are wired in only by the worker's jobs and the composition roots",
+        "bot",
+        ("destinations", "pipeline"),
+        allowed_sources=("bot.jobs", "bot.process"),
+    ),
+    Rule(
+        "turning settings into job configs is the composition roots' business",
+        "bot",
+        ("bot.jobs.configs",),
+        allowed_sources=("bot.jobs.configs",),
+    ),
 )
 
 
@@ -135,28 +197,40 @@ def test_every_import_points_the_allowed_way() -> None:
 def test_the_check_sees_the_project() -> None:
     # A check that reads nothing passes forever: make sure it read the packages and their arrows.
     modules = {module_name(p, ROOT) for p in project_modules(ROOT)}
-    assert {"worker", "storage.transitions", "bot.listeners.views", "bot.jobs.publish",
-            "destinations.x", "pipeline.edits", "launch.cli"} <= modules
+    assert {
+        "worker",
+        "storage.transitions",
+        "bot.listeners.views",
+        "bot.jobs.publish",
+        "destinations.x",
+        "pipeline.edits",
+        "launch.cli",
+    } <= modules
     targets = {imp.target for imp in imports_of(ROOT / "bot" / "listeners" / "views.py", ROOT)}
     assert "storage.transitions" in targets and "bot.listeners.deps" in targets
 
 
-@pytest.mark.parametrize(("module", "line", "rule"), [
-    ("storage/sneaky.py", "from bot.blocks import replies", "storage is the core"),
-    ("bot/listeners/sneaky.py", "from bot.jobs.publish import publish_draft", "listeners record and answer"),
-    ("bot/listeners/sneaky.py", "import destinations.x", "listeners record and answer"),
-    ("bot/listeners/sneaky.py", "from ..jobs import run", "listeners record and answer"),
-    ("bot/jobs/sneaky.py", "from bot.settings import Settings", "settings are read only"),
-    ("bot/slack/sneaky.py", "from bot import worker_stuff\nimport worker", "nothing in bot/ imports"),
-    ("bot/blocks/sneaky.py", "from slack_sdk.web.async_client import AsyncWebClient", "pure"),
-    ("bot/listeners/sneaky.py",
-     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pipeline.base import Source",
-     "listeners record and answer"),
-    ("bot/blocks/sneaky.py", "from bot.jobs.configs import job_config", "composition roots' business"),
-    ("pipeline/sneaky.py", "from storage.models import Draft", "the pipeline imports nothing"),
-    ("bot/parsing/sneaky.py", "from bot.blocks import replies", "the escaping leaf"),
-    ("bot/parsing/sneaky.py", "from bot.blocks.modals import submitted_text", "the escaping leaf"),
-])
+@pytest.mark.parametrize(
+    ("module", "line", "rule"),
+    [
+        ("storage/sneaky.py", "from bot.blocks import replies", "storage is the core"),
+        ("bot/listeners/sneaky.py", "from bot.jobs.publish import publish_draft", "listeners record and answer"),
+        ("bot/listeners/sneaky.py", "import destinations.x", "listeners record and answer"),
+        ("bot/listeners/sneaky.py", "from ..jobs import run", "listeners record and answer"),
+        ("bot/jobs/sneaky.py", "from bot.settings import Settings", "settings are read only"),
+        ("bot/slack/sneaky.py", "from bot import worker_stuff\nimport worker", "nothing in bot/ imports"),
+        ("bot/blocks/sneaky.py", "from slack_sdk.web.async_client import AsyncWebClient", "pure"),
+        (
+            "bot/listeners/sneaky.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pipeline.base import Source",
+            "listeners record and answer",
+        ),
+        ("bot/blocks/sneaky.py", "from bot.jobs.configs import job_config", "composition roots' business"),
+        ("pipeline/sneaky.py", "from storage.models import Draft", "the pipeline imports nothing"),
+        ("bot/parsing/sneaky.py", "from bot.blocks import replies", "the escaping leaf"),
+        ("bot/parsing/sneaky.py", "from bot.blocks.modals import submitted_text", "the escaping leaf"),
+    ],
+)
 def test_a_backward_import_fails_the_check(tmp_path: Path, module: str, line: str, rule: str) -> None:
     path = tmp_path / module
     path.parent.mkdir(parents=True)

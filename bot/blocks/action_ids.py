@@ -1,4 +1,5 @@
 """Action ids shared by the Block Kit builders and the listeners."""
+
 from __future__ import annotations
 
 APPROVE = "signoff_approve"

@@ -1,4 +1,5 @@
 """A compact word diff for the thread when a new revision replaces an older one."""
+
 from __future__ import annotations
 
 import difflib

@@ -1,4 +1,5 @@
 """Block Kit builders: pure functions from stored values to (fallback text, blocks)."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,15 @@ from datetime import datetime
 from bot.blocks import action_ids
 from bot.parsing.draft_ids import json_object, row_id, text_field
 from bot.blocks.media import ImageView, media_context
-from bot.blocks.grounding import (NOTHING_MATCHED, ClaimView, accept_confirm, claims_line, references_line,
-                                  score_line, unsupported_text)
+from bot.blocks.grounding import (
+    NOTHING_MATCHED,
+    ClaimView,
+    accept_confirm,
+    claims_line,
+    references_line,
+    score_line,
+    unsupported_text,
+)
 from bot.blocks.publications import PublicationView, preview_blocks, publication_blocks
 from bot.blocks.text import chunks, clip, escape_mrkdwn, mention
 from storage.scheduled_publish import held_for_undo
@@ -18,10 +26,16 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 
 STATUS_LABELS = {
-    "generating": "⏳ Drafting", "pending": "🟡 Waiting for approval",
-    "needs_attention": "🟠 Needs attention", "approved": "✅ Approved", "publishing": "📤 Publishing",
-    "published": "🚀 Published", "partially_published": "⚠️ Partly published", "skipped": "⏭️ Skipped",
-    "expired": "⌛ Expired", "failed": "❌ Failed",
+    "generating": "⏳ Drafting",
+    "pending": "🟡 Waiting for approval",
+    "needs_attention": "🟠 Needs attention",
+    "approved": "✅ Approved",
+    "publishing": "📤 Publishing",
+    "published": "🚀 Published",
+    "partially_published": "⚠️ Partly published",
+    "skipped": "⏭️ Skipped",
+    "expired": "⌛ Expired",
+    "failed": "❌ Failed",
 }
 
 APPROVED_STATES = ("approved", "publishing", "published", "partially_published")
@@ -117,10 +131,17 @@ REPLY_HINT = "💬 Replies here are comments. To ask for a rewrite, mention @Sig
 def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     """The thread reply with the draft, exactly as it would be published, and the decision buttons."""
     header = f"Draft #{view.draft_id} · revision {view.revision}"
-    meta = [f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
-            f"{len(view.text)} characters", f"sha256 `{view.sha256[:12]}`"]
-    after: list[dict] = [_context(" · ".join(meta))] + media_context(view.images, view.media_rules or {}, view.media_notes) \
-        + context_blocks(view) + preview_blocks(view.preview)
+    meta = [
+        f"To: {', '.join(escape_mrkdwn(d) for d in view.destinations)}",
+        f"{len(view.text)} characters",
+        f"sha256 `{view.sha256[:12]}`",
+    ]
+    after: list[dict] = (
+        [_context(" · ".join(meta))]
+        + media_context(view.images, view.media_rules or {}, view.media_notes)
+        + context_blocks(view)
+        + preview_blocks(view.preview)
+    )
     if view.problems:
         listed = "\n".join(f"• {escape_mrkdwn(p)}" for p in view.problems[:10])
         after.append(_section(clip(f"*Needs attention before approval:*\n{listed}", SECTION_LIMIT)))
@@ -129,7 +150,7 @@ def draft_message(view: DraftView) -> tuple[str, list[dict]]:
     body = [_section(part, plain=True) for part in chunks(view.text, SECTION_LIMIT)]
     room = MAX_BLOCKS - 1 - len(after)
     if len(body) > room:
-        body = body[:room - 1] + [_context("_The draft is too long to show whole here; Edit shows all of it._")]
+        body = body[: room - 1] + [_context("_The draft is too long to show whole here; Edit shows all of it._")]
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}, *body, *after]
     return escape_mrkdwn(f"{header}: {clip(view.text, 300)}"), blocks
 
@@ -166,29 +187,38 @@ def _decision_area(view: DraftView) -> list[dict]:
             buttons.append(accept)
         if view.images:
             buttons.append(_button("Alt text…", action_ids.ALT_TEXT, value))
-        buttons += [_button("Edit", action_ids.EDIT, value),
-                    _button("Regenerate", action_ids.REGENERATE, value),
-                    _button("Skip", action_ids.SKIP, value, style="danger")]
+        buttons += [
+            _button("Edit", action_ids.EDIT, value),
+            _button("Regenerate", action_ids.REGENERATE, value),
+            _button("Skip", action_ids.SKIP, value, style="danger"),
+        ]
         area: list[dict] = []
         if view.required > 1 or view.approvals:
             who = ", ".join(mention(a) for a in view.approvals) or "nobody yet"
             area.append(_context(f"{len(view.approvals)} of {view.required} approvals ({who})"))
-        area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}",
-                     "elements": buttons})
+        area.append({"type": "actions", "block_id": f"decide-{view.draft_id}-{view.revision}", "elements": buttons})
         area.append(_context(REPLY_HINT))
         return area
     if view.status == "generating" and view.revision:
-        return [_context(f"⏳ Writing revision {view.revision + 1}"
-                         + (f" · {escape_mrkdwn(view.progress)}" if view.progress else "") + "…")]
+        return [
+            _context(
+                f"⏳ Writing revision {view.revision + 1}"
+                + (f" · {escape_mrkdwn(view.progress)}" if view.progress else "")
+                + "…"
+            )
+        ]
     lines = []
     when = _when(view.decided_at)
     who = f" by {mention(view.decided_by)}" if view.decided_by else ""
     if view.status in APPROVED_STATES:
         lines.append(f"*✅ Approved*{who}{when} (revision {view.revision})")
         if view.status == "approved" and view.publish_at:
-            lines.append(f"⏳ Publishing{_when(view.publish_at)} — Undo stops it until then" if _is_undo_window(view)
-                         else f"🗓️ Publishes{_when(view.publish_at)} (Unschedule, or `/signoff cancel "
-                              f"{view.draft_id}` to skip it)")
+            lines.append(
+                f"⏳ Publishing{_when(view.publish_at)} — Undo stops it until then"
+                if _is_undo_window(view)
+                else f"🗓️ Publishes{_when(view.publish_at)} (Unschedule, or `/signoff cancel "
+                f"{view.draft_id}` to skip it)"
+            )
         if view.status != "approved":
             lines.append(f"*{STATUS_LABELS[view.status]}*")
     else:
@@ -200,13 +230,23 @@ def _decision_area(view: DraftView) -> list[dict]:
     if view.status == "approved" and view.publish_at:
         value = button_value(view.draft_id, view.revision, view.sha256)
         label = "Undo" if _is_undo_window(view) else "Unschedule"
-        area.append({"type": "actions", "block_id": f"call-off-{view.draft_id}-{view.revision}",
-                     "elements": [_button(label, action_ids.CALL_OFF, value)]})
+        area.append(
+            {
+                "type": "actions",
+                "block_id": f"call-off-{view.draft_id}-{view.revision}",
+                "elements": [_button(label, action_ids.CALL_OFF, value)],
+            }
+        )
     if view.status in ("expired", "failed"):
         # Not the end: a new revision can still be written (and an expired draft revived).
         value = button_value(view.draft_id, view.revision, view.sha256)
-        area.append({"type": "actions", "block_id": f"revive-{view.draft_id}-{view.revision}",
-                     "elements": [_button("Regenerate", action_ids.REGENERATE, value)]})
+        area.append(
+            {
+                "type": "actions",
+                "block_id": f"revive-{view.draft_id}-{view.revision}",
+                "elements": [_button("Regenerate", action_ids.REGENERATE, value)],
+            }
+        )
     return area
 
 
@@ -216,12 +256,19 @@ def _is_undo_window(view: DraftView) -> bool:
 
 def _confirm_approval(view: DraftView) -> dict:
     where = ", ".join(view.destinations)
-    return {"title": {"type": "plain_text", "text": "Approve this draft?"},
-            "text": {"type": "plain_text", "text": clip(
+    return {
+        "title": {"type": "plain_text", "text": "Approve this draft?"},
+        "text": {
+            "type": "plain_text",
+            "text": clip(
                 f"Revision {view.revision} ({len(view.text)} characters{_with_images(view)}) will be published "
-                f"to {where} exactly as shown.", 300)},
-            "confirm": {"type": "plain_text", "text": "Approve"},
-            "deny": {"type": "plain_text", "text": "Not yet"}}
+                f"to {where} exactly as shown.",
+                300,
+            ),
+        },
+        "confirm": {"type": "plain_text", "text": "Approve"},
+        "deny": {"type": "plain_text", "text": "Not yet"},
+    }
 
 
 def _with_images(view: DraftView) -> str:
@@ -230,8 +277,7 @@ def _with_images(view: DraftView) -> str:
 
 
 def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value,
-              "text": {"type": "plain_text", "text": label}}
+    button = {"type": "button", "action_id": action_id, "value": value, "text": {"type": "plain_text", "text": label}}
     if style:
         button["style"] = style
     return button
@@ -241,8 +287,15 @@ def failed_message(view: DraftView) -> tuple[str, list[dict]]:
     """A run that could not produce a draft: say why, offer Regenerate or Skip."""
     value = button_value(view.draft_id, view.revision, view.sha256)
     reason = escape_mrkdwn(clip(view.error or "unknown error", 1000))
-    blocks = [_section(f"*Draft #{view.draft_id} could not be written.*\n{reason}"),
-              {"type": "actions", "block_id": f"failed-{view.draft_id}", "elements": [
-                  _button("Regenerate", action_ids.REGENERATE, value),
-                  _button("Skip", action_ids.SKIP, value, style="danger")]}]
+    blocks = [
+        _section(f"*Draft #{view.draft_id} could not be written.*\n{reason}"),
+        {
+            "type": "actions",
+            "block_id": f"failed-{view.draft_id}",
+            "elements": [
+                _button("Regenerate", action_ids.REGENERATE, value),
+                _button("Skip", action_ids.SKIP, value, style="danger"),
+            ],
+        },
+    ]
     return escape_mrkdwn(f"Draft #{view.draft_id} failed: {clip(view.error or '', 200)}"), blocks

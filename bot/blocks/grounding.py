@@ -1,6 +1,7 @@
 """Block Kit for what a draft's facts rest on: numbered references, each claim with the sources it
 was found in (ours and, with a model, the model's), the claims no source supports, and the score's
 parts. Pure functions from stored values; `blocks.draft_message` places them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,11 +31,19 @@ def claim_views(critique: dict) -> tuple[ClaimView, ...]:
     for c in critique.get("claims") or []:
         if not isinstance(c, dict) or not c.get("text"):
             continue
-        views.append(ClaimView(
-            text=str(c["text"]), kind=str(c.get("kind") or "claim"), supported=c.get("supported") is not False,
-            sources=tuple(int(n) for n in c.get("sources") or []), in_topic=bool(c.get("in_topic")),
-            in_feedback=bool(c.get("in_feedback")), found=c.get("found"), model_found=c.get("model_found"),
-            model_sources=tuple(int(n) for n in c.get("model_sources") or [])))
+        views.append(
+            ClaimView(
+                text=str(c["text"]),
+                kind=str(c.get("kind") or "claim"),
+                supported=c.get("supported") is not False,
+                sources=tuple(int(n) for n in c.get("sources") or []),
+                in_topic=bool(c.get("in_topic")),
+                in_feedback=bool(c.get("in_feedback")),
+                found=c.get("found"),
+                model_found=c.get("model_found"),
+                model_sources=tuple(int(n) for n in c.get("model_sources") or []),
+            )
+        )
     return tuple(views)
 
 
@@ -78,16 +87,21 @@ def claims_line(claims: tuple[ClaimView, ...]) -> str | None:
     supported = [c for c in claims if c.supported]
     if not supported:
         return None
-    return clip("*Claims* " + " · ".join(f"{_quoted(c.text)} {_where(c)}" for c in supported[:15])
-                + (f" · …{len(supported) - 15} more" if len(supported) > 15 else ""), _TEXT_LIMIT)
+    return clip(
+        "*Claims* "
+        + " · ".join(f"{_quoted(c.text)} {_where(c)}" for c in supported[:15])
+        + (f" · …{len(supported) - 15} more" if len(supported) > 15 else ""),
+        _TEXT_LIMIT,
+    )
 
 
 def unsupported_text(claims: tuple[ClaimView, ...], accepted_by: str | None) -> str | None:
     missing = [c for c in claims if not c.supported]
     if not missing:
         return None
-    listed = "\n".join(f"• not in any source: {_quoted(c.text)}" + (f" ({_where(c)})" if _where(c) else "")
-                       for c in missing[:10])
+    listed = "\n".join(
+        f"• not in any source: {_quoted(c.text)}" + (f" ({_where(c)})" if _where(c) else "") for c in missing[:10]
+    )
     if len(missing) > 10:
         listed += f"\n• …and {len(missing) - 10} more"
     if accepted_by:
@@ -108,8 +122,12 @@ def score_line(score: float, parts: tuple[tuple[str, float], ...], reasons: tupl
 
 def accept_confirm(claims: tuple[ClaimView, ...]) -> dict:
     missing = ", ".join(f"‘{clip(c.text, 60)}’" for c in claims if not c.supported)
-    return {"title": {"type": "plain_text", "text": "Accept unsupported claims?"},
-            "text": {"type": "plain_text", "text": clip(
-                f"No source supports {missing}. Accepting records that you vouch for them.", 300)},
-            "confirm": {"type": "plain_text", "text": "Accept"},
-            "deny": {"type": "plain_text", "text": "Not yet"}}
+    return {
+        "title": {"type": "plain_text", "text": "Accept unsupported claims?"},
+        "text": {
+            "type": "plain_text",
+            "text": clip(f"No source supports {missing}. Accepting records that you vouch for them.", 300),
+        },
+        "confirm": {"type": "plain_text", "text": "Accept"},
+        "deny": {"type": "plain_text", "text": "Not yet"},
+    }

@@ -1,5 +1,6 @@
 """The App Home, per person: what needs their decision, their requests, what is scheduled in the
 next two weeks (with Undo / Unschedule), what was published lately, and for admins the settings."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,8 +16,15 @@ from storage.scheduled_publish import held_for_undo
 MAX_HOME_BLOCKS = 100  # Slack's limit for a view
 SECTION_LIMIT = 3000
 SHOWN_PER_LIST = 12
-PART_MARKS = {"published": "✓", "failed": "✗", "unconfirmed": "?", "retrying": "↻", "claimed": "…",
-              "handoff": "✋", "skipped": "–"}
+PART_MARKS = {
+    "published": "✓",
+    "failed": "✗",
+    "unconfirmed": "?",
+    "retrying": "↻",
+    "claimed": "…",
+    "handoff": "✋",
+    "skipped": "–",
+}
 
 
 @dataclass(frozen=True)
@@ -39,13 +47,23 @@ def home_view(view: HomeView) -> dict:
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Signoff"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Updated {_stamp(view.now)}"}]},
-        {"type": "actions", "block_id": "home-refresh", "elements": [
-            {"type": "button", "action_id": action_ids.HOME_REFRESH, "text": {"type": "plain_text", "text": "Refresh"},
-             "value": "refresh"}]},
+        {
+            "type": "actions",
+            "block_id": "home-refresh",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": action_ids.HOME_REFRESH,
+                    "text": {"type": "plain_text", "text": "Refresh"},
+                    "value": "refresh",
+                }
+            ],
+        },
     ]
     if view.channels_unknown:
-        blocks.append(_section("Slack could not say which channels you are in, so no drafts are shown. "
-                               "Try Refresh in a moment."))
+        blocks.append(
+            _section("Slack could not say which channels you are in, so no drafts are shown. Try Refresh in a moment.")
+        )
     else:
         blocks += _needs_decision(view) + _requests(view) + _scheduled(view) + _published(view)
     if view.settings is not None:
@@ -55,25 +73,30 @@ def home_view(view: HomeView) -> dict:
 
 def _needs_decision(view: HomeView) -> list[dict]:
     if not view.may_decide:
-        return [_heading("Needs your decision"),
-                _context("You are not an approver here; your requests are below.")]
+        return [_heading("Needs your decision"), _context("You are not an approver here; your requests are below.")]
     if not view.needs_decision:
         return [_heading("Needs your decision"), _context("Nothing is waiting for you. 🎉")]
     lines = []
     for d in view.needs_decision[:SHOWN_PER_LIST]:
         approved = view.approvals.get(d.id, ())
         count = f" · {len(approved)} of {view.required} approvals" if view.required > 1 else ""
-        lines.append(f"• #{d.id} {link(d)} — revision {d.current_revision}, asked by {mention(d.requester_id)}, "
-                     f"{age(d.created_at, view.now)} old{count}")
-    return [_heading(f"Needs your decision ({len(view.needs_decision)})"), _section("\n".join(lines) + _more(
-        view.needs_decision, "`/signoff pending mine`"))]
+        lines.append(
+            f"• #{d.id} {link(d)} — revision {d.current_revision}, asked by {mention(d.requester_id)}, "
+            f"{age(d.created_at, view.now)} old{count}"
+        )
+    return [
+        _heading(f"Needs your decision ({len(view.needs_decision)})"),
+        _section("\n".join(lines) + _more(view.needs_decision, "`/signoff pending mine`")),
+    ]
 
 
 def _requests(view: HomeView) -> list[dict]:
     if not view.requests:
         return [_heading("Your requests"), _context("You have not asked for a draft yet: type `/draft <topic>`.")]
-    lines = [f"• #{d.id} {link(d)} — {d.status.replace('_', ' ')}, {age(d.created_at, view.now)} ago"
-             for d in view.requests[:SHOWN_PER_LIST]]
+    lines = [
+        f"• #{d.id} {link(d)} — {d.status.replace('_', ' ')}, {age(d.created_at, view.now)} ago"
+        for d in view.requests[:SHOWN_PER_LIST]
+    ]
     return [_heading("Your requests"), _section("\n".join(lines))]
 
 
@@ -85,9 +108,12 @@ def _scheduled(view: HomeView) -> list[dict]:
         section = _section(f"*{_stamp(d.publish_at)}* · #{d.id} {link(d)} → {', '.join(d.destinations)}")
         if d.id in view.may_call_off and d.approved_revision is not None and d.approved_sha256:
             label = "Undo" if held_for_undo(d.publish_at, d.decided_at) else "Unschedule"
-            section["accessory"] = {"type": "button", "action_id": action_ids.CALL_OFF,
-                                    "text": {"type": "plain_text", "text": label},
-                                    "value": button_value(d.id, d.approved_revision, d.approved_sha256)}
+            section["accessory"] = {
+                "type": "button",
+                "action_id": action_ids.CALL_OFF,
+                "text": {"type": "plain_text", "text": label},
+                "value": button_value(d.id, d.approved_revision, d.approved_sha256),
+            }
         blocks.append(section)
     return blocks
 

@@ -3,6 +3,7 @@
 Slack image blocks need a public URL, which Signoff does not have for a cleaned image, so each image
 is a context line (number, name, size, alt text) and each destination says how the images will go.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,33 +54,73 @@ def destination_lines(rules: dict, images: tuple[ImageView, ...]) -> list[str]:
 def media_context(images: tuple[ImageView, ...], rules: dict, notes: tuple[str, ...] = ()) -> list[dict]:
     if not images:
         return []
-    text = "\n".join([image_line(i) for i in images] + destination_lines(rules, images)
-                     + [escape_mrkdwn(n) for n in notes])
+    text = "\n".join(
+        [image_line(i) for i in images] + destination_lines(rules, images) + [escape_mrkdwn(n) for n in notes]
+    )
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 3000)}]}]
 
 
 def alt_modal(draft_id: int, revision: int, images: tuple[ImageView, ...], meta: str) -> dict:
-    blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text":
-                           f"Alt text for the images of draft #{draft_id}, revision {revision}. Saving creates "
-                           f"revision {revision + 1}; alt text is checked like the draft's text."}]}]
+    blocks: list[dict] = [
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Alt text for the images of draft #{draft_id}, revision {revision}. Saving creates "
+                    f"revision {revision + 1}; alt text is checked like the draft's text.",
+                }
+            ],
+        }
+    ]
     for image in images[:20]:
-        element: dict = {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                         "max_length": ALT_INPUT_LIMIT,
-                         "placeholder": {"type": "plain_text", "text": "What the image shows, for people who cannot see it"}}
+        element: dict = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": True,
+            "max_length": ALT_INPUT_LIMIT,
+            "placeholder": {"type": "plain_text", "text": "What the image shows, for people who cannot see it"},
+        }
         if image.alt:
             element["initial_value"] = image.alt
         label = clip(f"Image {image.position + 1}: {' '.join(image.name.split()) or 'image'}", 150)
-        blocks.append({"type": "input", "block_id": f"{ALT_BLOCK_PREFIX}{image.position}", "optional": True,
-                       "label": {"type": "plain_text", "text": label}, "element": element})
-    options = [{"text": {"type": "plain_text", "text": clip(f"Image {i.position + 1}: {' '.join(i.name.split()) or 'image'}", 75)},
-                "value": str(i.position)} for i in images[:10]]
-    blocks.append({"type": "input", "block_id": REMOVE_BLOCK, "optional": True,
-                   "label": {"type": "plain_text", "text": "Remove from the draft"},
-                   "element": {"type": "checkboxes", "action_id": "value", "options": options}})
-    return {"type": "modal", "callback_id": ALT_VIEW, "private_metadata": meta,
-            "title": {"type": "plain_text", "text": clip(f"Alt text #{draft_id}", 24)},
-            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": blocks}
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"{ALT_BLOCK_PREFIX}{image.position}",
+                "optional": True,
+                "label": {"type": "plain_text", "text": label},
+                "element": element,
+            }
+        )
+    options = [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": clip(f"Image {i.position + 1}: {' '.join(i.name.split()) or 'image'}", 75),
+            },
+            "value": str(i.position),
+        }
+        for i in images[:10]
+    ]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": REMOVE_BLOCK,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Remove from the draft"},
+            "element": {"type": "checkboxes", "action_id": "value", "options": options},
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": ALT_VIEW,
+        "private_metadata": meta,
+        "title": {"type": "plain_text", "text": clip(f"Alt text #{draft_id}", 24)},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
 
 
 def submitted_alts(values: object, count: int) -> list[str]:

@@ -1,4 +1,5 @@
 """Modal views: pure builders for Edit, Regenerate, Skip and Mark-as-published style dialogs."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ def metadata(draft_id: int, revision: int, channel: str, message_ts: str) -> str
 def parse_metadata(raw: object) -> dict:
     """What `metadata` wrote; anything else (a tampered or foreign view) raises NotOurValue."""
     data = json_object(raw)
-    return {"draft_id": row_id(data.get("d")), "revision": row_id(data.get("r"), minimum=0),
-            "channel": text_field(data, "c"), "message_ts": text_field(data, "m")}
+    return {
+        "draft_id": row_id(data.get("d")),
+        "revision": row_id(data.get("r"), minimum=0),
+        "channel": text_field(data, "c"),
+        "message_ts": text_field(data, "m"),
+    }
 
 
 def split_for_inputs(text: str, size: int = INPUT_LIMIT) -> list[str]:
@@ -45,56 +50,131 @@ def _title(text: str) -> dict:
 
 def edit_modal(draft_id: int, revision: int, text: str, meta: str) -> dict:
     parts = split_for_inputs(text)
-    blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text":
-               f"Editing draft #{draft_id}, revision {revision}. Saving creates revision {revision + 1}; "
-               "it is checked against the same policy as written drafts."}]}]
+    blocks = [
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Editing draft #{draft_id}, revision {revision}. Saving creates revision {revision + 1}; "
+                    "it is checked against the same policy as written drafts.",
+                }
+            ],
+        }
+    ]
     for index, part in enumerate(parts):
         label = "Text" if len(parts) == 1 else f"Text, part {index + 1} of {len(parts)}"
-        blocks.append({"type": "input", "block_id": f"{TEXT_BLOCK_PREFIX}{index}",
-                       "label": {"type": "plain_text", "text": label},
-                       "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                                   "initial_value": part, "max_length": INPUT_LIMIT}})
-    return {"type": "modal", "callback_id": EDIT_VIEW, "private_metadata": meta, "title": _title(f"Edit draft #{draft_id}"),
-            "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": blocks}
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"{TEXT_BLOCK_PREFIX}{index}",
+                "label": {"type": "plain_text", "text": label},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "initial_value": part,
+                    "max_length": INPUT_LIMIT,
+                },
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": meta,
+        "title": _title(f"Edit draft #{draft_id}"),
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
 
 
-def _optional_text_modal(callback_id: str, title: str, intro: str, block_id: str, label: str,
-                         placeholder: str, submit: str, meta: str) -> dict:
-    return {"type": "modal", "callback_id": callback_id, "private_metadata": meta, "title": _title(title),
-            "submit": {"type": "plain_text", "text": submit}, "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": intro}},
-                       {"type": "input", "block_id": block_id, "optional": True,
-                        "label": {"type": "plain_text", "text": label},
-                        "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                                    "max_length": 1000,
-                                    "placeholder": {"type": "plain_text", "text": placeholder}}}]}
+def _optional_text_modal(
+    callback_id: str, title: str, intro: str, block_id: str, label: str, placeholder: str, submit: str, meta: str
+) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": meta,
+        "title": _title(title),
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": intro}},
+            {
+                "type": "input",
+                "block_id": block_id,
+                "optional": True,
+                "label": {"type": "plain_text", "text": label},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 1000,
+                    "placeholder": {"type": "plain_text", "text": placeholder},
+                },
+            },
+        ],
+    }
 
 
 def regenerate_modal(draft_id: int, meta: str) -> dict:
-    return _optional_text_modal(REGENERATE_VIEW, f"Regenerate #{draft_id}",
-                                "A new revision will be written. Tell the writer what to change, or leave it empty.",
-                                FEEDBACK_BLOCK, "What should change?", "shorter, and mention the benchmark",
-                                "Regenerate", meta)
+    return _optional_text_modal(
+        REGENERATE_VIEW,
+        f"Regenerate #{draft_id}",
+        "A new revision will be written. Tell the writer what to change, or leave it empty.",
+        FEEDBACK_BLOCK,
+        "What should change?",
+        "shorter, and mention the benchmark",
+        "Regenerate",
+        meta,
+    )
 
 
 def skip_modal(draft_id: int, meta: str) -> dict:
-    return _optional_text_modal(SKIP_VIEW, f"Skip draft #{draft_id}",
-                                "The draft will be closed without publishing. A reason helps the team later.",
-                                REASON_BLOCK, "Reason (optional)", "not timely any more", "Skip", meta)
+    return _optional_text_modal(
+        SKIP_VIEW,
+        f"Skip draft #{draft_id}",
+        "The draft will be closed without publishing. A reason helps the team later.",
+        REASON_BLOCK,
+        "Reason (optional)",
+        "not timely any more",
+        "Skip",
+        meta,
+    )
 
 
 def schedule_modal(draft_id: int, revision: int, timezone: str, meta: str) -> dict:
     """Approve now, publish later: the time is read in the workspace's timezone."""
-    return {"type": "modal", "callback_id": SCHEDULE_VIEW, "private_metadata": meta,
-            "title": _title(f"Schedule #{draft_id}"), "submit": {"type": "plain_text", "text": "Approve"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text":
-                        f"Approve revision {revision} now and publish it at the time below ({timezone}). "
-                        f"Until then `/signoff cancel {draft_id}` stops it."}},
-                       {"type": "input", "block_id": WHEN_BLOCK, "label": {"type": "plain_text", "text": "When"},
-                        "element": {"type": "plain_text_input", "action_id": "value", "max_length": 100,
-                                    "placeholder": {"type": "plain_text", "text": "tomorrow 09:30"}}}]}
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_VIEW,
+        "private_metadata": meta,
+        "title": _title(f"Schedule #{draft_id}"),
+        "submit": {"type": "plain_text", "text": "Approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"Approve revision {revision} now and publish it at the time below ({timezone}). "
+                    f"Until then `/signoff cancel {draft_id}` stops it.",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": WHEN_BLOCK,
+                "label": {"type": "plain_text", "text": "When"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 100,
+                    "placeholder": {"type": "plain_text", "text": "tomorrow 09:30"},
+                },
+            },
+        ],
+    }
 
 
 def state_values(view: dict) -> dict:
@@ -123,8 +203,7 @@ def submitted_text(values: object) -> str:
     """The Edit modal's parts joined in order (text_part_0, text_part_1, …)."""
     if not isinstance(values, dict):
         raise NotOurValue("the submitted state is not an object")
-    parts = sorted((int(match.group(1)), key) for key in values
-                   if (match := _TEXT_BLOCK.fullmatch(key)) is not None)
+    parts = sorted((int(match.group(1)), key) for key in values if (match := _TEXT_BLOCK.fullmatch(key)) is not None)
     return "".join(typed_value(values, key) or "" for _, key in parts)
 
 

@@ -1,4 +1,5 @@
 """Action and view ids for the per-publication buttons, shared by builders and listeners."""
+
 from __future__ import annotations
 
 RETRY = "signoff_publication_retry"

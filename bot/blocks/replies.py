@@ -1,4 +1,5 @@
 """Short texts the bot says to one person. Kept together so they read as one voice."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,18 +17,25 @@ def empty_topic() -> str:
 
 
 def topic_too_long(length: int, limit: int) -> str:
-    return (f"That topic is {length} characters; the limit is {limit}. "
-            "Shorten it (put the long material in a linked doc) and try again.")
+    return (
+        f"That topic is {length} characters; the limit is {limit}. "
+        "Shorten it (put the long material in a linked doc) and try again."
+    )
 
 
 def too_many_drafts(limit: int) -> str:
-    return (f"You have asked for {limit} drafts in the last hour, which is the limit here. "
-            "Try again a little later, or ask an admin to raise SIGNOFF_DRAFTS_PER_HOUR.")
+    return (
+        f"You have asked for {limit} drafts in the last hour, which is the limit here. "
+        "Try again a little later, or ask an admin to raise SIGNOFF_DRAFTS_PER_HOUR."
+    )
 
 
 def hidden_characters(codes: list[str]) -> str:
-    return ("Your topic contains invisible or direction-changing characters (" + ", ".join(codes[:5]) +
-            "), which can hide what a text really says. Please retype it without them.")
+    return (
+        "Your topic contains invisible or direction-changing characters ("
+        + ", ".join(codes[:5])
+        + "), which can hide what a text really says. Please retype it without them."
+    )
 
 
 def accepted(draft_id: int, topic: str, publish_at: datetime | None = None, destinations: tuple[str, ...] = ()) -> str:
@@ -36,8 +44,10 @@ def accepted(draft_id: int, topic: str, publish_at: datetime | None = None, dest
         text += f" Destinations: {escape_mrkdwn(', '.join(destinations))}."
     if publish_at is not None:
         stamp = int((publish_at - datetime(1970, 1, 1)).total_seconds())
-        text += (f" Once approved it will be published <!date^{stamp}^{{date_short_pretty}} at {{time}}|"
-                 f"at {publish_at:%Y-%m-%d %H:%M} UTC>.")
+        text += (
+            f" Once approved it will be published <!date^{stamp}^{{date_short_pretty}} at {{time}}|"
+            f"at {publish_at:%Y-%m-%d %H:%M} UTC>."
+        )
     return text
 
 
@@ -46,8 +56,10 @@ def not_saved(ref: str) -> str:
 
 
 def not_an_approver(action: str) -> str:
-    return (f"You are not allowed to {action} drafts here. Ask an admin to add you to SIGNOFF_APPROVERS; "
-            "this attempt was recorded.")
+    return (
+        f"You are not allowed to {action} drafts here. Ask an admin to add you to SIGNOFF_APPROVERS; "
+        "this attempt was recorded."
+    )
 
 
 def no_approvers_configured() -> str:
@@ -56,15 +68,24 @@ def no_approvers_configured() -> str:
 
 def refused(reason: Refusal, draft: Draft) -> str:
     if reason in (Refusal.already_decided, Refusal.lost_race) and draft.decided_by:
-        verb = {"approved": "approved", "publishing": "approved", "published": "approved",
-                "partially_published": "approved", "skipped": "skipped"}.get(draft.status, draft.status)
+        verb = {
+            "approved": "approved",
+            "publishing": "approved",
+            "published": "approved",
+            "partially_published": "approved",
+            "skipped": "skipped",
+        }.get(draft.status, draft.status)
         return f"Draft #{draft.id} was already {verb} by {mention(draft.decided_by)}."
     if reason in (Refusal.stale_revision, Refusal.hash_mismatch, Refusal.lost_race):
-        return (f"Draft #{draft.id} changed after this message was shown: revision {draft.current_revision} "
-                "is the current one. Look at the latest version in the thread before deciding.")
+        return (
+            f"Draft #{draft.id} changed after this message was shown: revision {draft.current_revision} "
+            "is the current one. Look at the latest version in the thread before deciding."
+        )
     if reason is Refusal.own_draft:
-        return (f"You requested draft #{draft.id}, so another approver has to approve it or vouch for its "
-                "claims (four-eyes rule). Ask a colleague to take a look.")
+        return (
+            f"You requested draft #{draft.id}, so another approver has to approve it or vouch for its "
+            "claims (four-eyes rule). Ask a colleague to take a look."
+        )
     if reason is Refusal.already_approved_by_you:
         return f"You already approved draft #{draft.id}; it is waiting for another approver."
     if reason is Refusal.needs_attention:
@@ -72,8 +93,10 @@ def refused(reason: Refusal, draft: Draft) -> str:
     if reason is Refusal.not_ready:
         return f"Draft #{draft.id} is still being written; wait for it to appear."
     if reason is Refusal.unsupported_claims:
-        return (f"Draft #{draft.id} has claims that no source supports (listed under the draft). Edit them out, "
-                "or an approver clicks “Accept unsupported claims” to vouch for them; then approve.")
+        return (
+            f"Draft #{draft.id} has claims that no source supports (listed under the draft). Edit them out, "
+            "or an approver clicks “Accept unsupported claims” to vouch for them; then approve."
+        )
     if reason is Refusal.publishing_started:
         return f"Too late to call draft #{draft.id} back: publishing has started (its status shows in the thread)."
     if reason is Refusal.nothing_to_accept:
@@ -85,13 +108,17 @@ def refused(reason: Refusal, draft: Draft) -> str:
 
 def called_off(draft_id: int, user_id: str, undone: bool) -> str:
     what = "undid the approval of" if undone else "unscheduled"
-    return (f"↩️ {mention(user_id)} {what} draft #{draft_id}: nothing was sent. It is pending again, "
-            "to be approved or skipped anew.")
+    return (
+        f"↩️ {mention(user_id)} {what} draft #{draft_id}: nothing was sent. It is pending again, "
+        "to be approved or skipped anew."
+    )
 
 
 def claims_accepted(draft_id: int) -> str:
-    return (f"You vouched for the unsupported claims of draft #{draft_id}; this is in its audit trail. "
-            "It can be approved now.")
+    return (
+        f"You vouched for the unsupported claims of draft #{draft_id}; this is in its audit trail. "
+        "It can be approved now."
+    )
 
 
 def approval_counted(have: int, need: int) -> str:
@@ -102,14 +129,18 @@ def cannot_change(draft: Draft, revision: int, action: str) -> str:
     if draft.status == "generating":
         return f"Draft #{draft.id} is being written right now; wait for the new revision."
     if draft.status in ("pending", "needs_attention") and draft.current_revision != revision:
-        return (f"This message shows revision {revision}, but draft #{draft.id} is at revision "
-                f"{draft.current_revision} now. Use the latest message in the thread.")
+        return (
+            f"This message shows revision {revision}, but draft #{draft.id} is at revision "
+            f"{draft.current_revision} now. Use the latest message in the thread."
+        )
     return f"Draft #{draft.id} is {draft.status.replace('_', ' ')}, so it cannot be {action}d any more."
 
 
 def feedback_ignored() -> str:
-    return ("Thanks! Only approvers and the person who asked for this draft can ask me to rewrite it, "
-            "so I left the draft as it is.")
+    return (
+        "Thanks! Only approvers and the person who asked for this draft can ask me to rewrite it, "
+        "so I left the draft as it is."
+    )
 
 
 def unchanged() -> str:
@@ -117,8 +148,10 @@ def unchanged() -> str:
 
 
 def not_our_value() -> str:
-    return ("I can't read this button or dialog: it was not made by this Signoff, or its draft is gone. "
-            "Use the buttons on the latest draft message in the thread.")
+    return (
+        "I can't read this button or dialog: it was not made by this Signoff, or its draft is gone. "
+        "Use the buttons on the latest draft message in the thread."
+    )
 
 
 def unknown_command(command: str) -> str:
@@ -134,8 +167,10 @@ def no_such_draft(draft_id: int) -> str:
 
 
 def visibility_unknown() -> str:
-    return ("I could not check with Slack which channels you are in, so I am not showing drafts right now. "
-            "Try again in a minute.")
+    return (
+        "I could not check with Slack which channels you are in, so I am not showing drafts right now. "
+        "Try again in a minute."
+    )
 
 
 def publication_refused(action: str, reason: Refusal | None, publication: Publication | None) -> str:

@@ -1,4 +1,5 @@
 """Pure text builders for `/signoff` answers: pending lists, status, history, search, config."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,18 +34,23 @@ def pending_list(drafts: list[Draft], now: datetime, *, mine: bool) -> str:
     if not drafts:
         return "Nothing is waiting for you. 🎉" if mine else "No drafts are waiting for a decision."
     head = f"*{len(drafts)} draft{'s' if len(drafts) != 1 else ''} waiting" + (" for you*" if mine else "*")
-    lines = [f"• #{d.id} {link(d)} — {d.status.replace('_', ' ')}, {age(d.created_at, now)} old, "
-             f"asked by {mention(d.requester_id)}" for d in drafts[:25]]
+    lines = [
+        f"• #{d.id} {link(d)} — {d.status.replace('_', ' ')}, {age(d.created_at, now)} old, "
+        f"asked by {mention(d.requester_id)}"
+        for d in drafts[:25]
+    ]
     if len(drafts) > 25:
         lines.append(f"…and {len(drafts) - 25} more")
     return head + "\n" + "\n".join(lines)
 
 
 def status(draft: Draft, publications: list[Publication], approvals: tuple[str, ...], now: datetime) -> str:
-    lines = [f"*Draft #{draft.id}* {link(draft)}",
-             f"Status: *{draft.status.replace('_', ' ')}* · revision {draft.current_revision} · "
-             f"asked by {mention(draft.requester_id)} {age(draft.created_at, now)} ago",
-             f"Destinations: {escape_mrkdwn(', '.join(draft.destinations or []))}"]
+    lines = [
+        f"*Draft #{draft.id}* {link(draft)}",
+        f"Status: *{draft.status.replace('_', ' ')}* · revision {draft.current_revision} · "
+        f"asked by {mention(draft.requester_id)} {age(draft.created_at, now)} ago",
+        f"Destinations: {escape_mrkdwn(', '.join(draft.destinations or []))}",
+    ]
     if approvals:
         lines.append("Approved by " + ", ".join(mention(a) for a in approvals))
     if draft.decided_by:
@@ -59,8 +65,10 @@ def status(draft: Draft, publications: list[Publication], approvals: tuple[str, 
 
 def _event_line(event: AuditEvent) -> str:
     d = event.detail or {}
-    bits = [f"`{event.created_at:%Y-%m-%d %H:%M}` {event.kind.replace('_', ' ')}",
-            f"by {mention(event.actor) if event.actor != 'signoff' else 'Signoff'}"]
+    bits = [
+        f"`{event.created_at:%Y-%m-%d %H:%M}` {event.kind.replace('_', ' ')}",
+        f"by {mention(event.actor) if event.actor != 'signoff' else 'Signoff'}",
+    ]
     for key in ("revision", "restored_from", "destination", "reason", "feedback", "comment", "error", "why"):
         if d.get(key) not in (None, ""):
             bits.append(f"{key}: {escape_mrkdwn(clip(str(d[key]), 120))}")
@@ -73,9 +81,10 @@ def _event_line(event: AuditEvent) -> str:
 
 
 def score_text(score: float, parts: dict) -> str:
-    """"score 4.0/10 (relevance 3.3, support 10, length 10, tone 9)": the score and why."""
-    shown = ", ".join(f"{escape_mrkdwn(str(name))} {value:g}" for name, value in parts.items()
-                      if isinstance(value, (int, float)))
+    """ "score 4.0/10 (relevance 3.3, support 10, length 10, tone 9)": the score and why."""
+    shown = ", ".join(
+        f"{escape_mrkdwn(str(name))} {value:g}" for name, value in parts.items() if isinstance(value, (int, float))
+    )
     return f"score {float(score):.1f}/10" + (f" ({shown})" if shown else "")
 
 
@@ -112,8 +121,10 @@ def search_results(words: str, hits: list[tuple[Draft, str]]) -> str:
     if not hits:
         return f"Nothing matches “{escape_mrkdwn(clip(words, 100))}”."
     lines = [f"*Results for “{escape_mrkdwn(clip(words, 100))}”*"]
-    lines += [f"• #{d.id} {link(d)} ({d.status.replace('_', ' ')}) — {escape_mrkdwn(clip(snippet, 200))}"
-              for d, snippet in hits]
+    lines += [
+        f"• #{d.id} {link(d)} ({d.status.replace('_', ' ')}) — {escape_mrkdwn(clip(snippet, 200))}"
+        for d, snippet in hits
+    ]
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
 """Making user and model text safe to show in Slack."""
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ of the draft's images (their preflight, with and without the images) and what al
 storage/media.py attaches them under that check. Run twice, it attaches once: an image whose Slack
 file id the revision already has is skipped, and the outbox row is done in the same transaction.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,15 +63,26 @@ async def _attach(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
         except (FileRefused, ImageRefused) as exc:
             refusals.append(f"{file.get('name') or file['id']}: {exc}")
             continue
-        fresh.append(NewImage(data=image.data, sha256=image.sha256, mime=image.mime, width=image.width,
-                              height=image.height, name=shared.name, source=MediaSource.slack_file,
-                              source_ref=shared.id))
-    everything = [Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT) for m in current] + \
-                 [Image(i.data, i.mime, i.width, i.height, i.sha256, _SOME_ALT) for i in fresh]
+        fresh.append(
+            NewImage(
+                data=image.data,
+                sha256=image.sha256,
+                mime=image.mime,
+                width=image.width,
+                height=image.height,
+                name=shared.name,
+                source=MediaSource.slack_file,
+                source_ref=shared.id,
+            )
+        )
+    everything = [Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT) for m in current] + [
+        Image(i.data, i.mime, i.width, i.height, i.sha256, _SOME_ALT) for i in fresh
+    ]
     check = media_check(deps.destinations, draft.destinations or [], revision.text if revision else "", everything)
     async with sm.begin() as session:
-        outcome = await media.attach(session, draft_id=draft_id, images=fresh, user_id=user, now=deps.clock(),
-                                     check=check, base_revision=base)
+        outcome = await media.attach(
+            session, draft_id=draft_id, images=fresh, user_id=user, now=deps.clock(), check=check, base_revision=base
+        )
         if not outcome.ok and outcome.reason in (Refusal.stale_revision, Refusal.lost_race):
             raise RuntimeError("the draft changed while its images were fetched; trying again")
         await outbox.finish(session, outbox_id, now=deps.clock())
@@ -103,21 +115,41 @@ async def _remove(deps: WorkerDeps, outbox_id: int, args: dict) -> str:
         revision = await queries.revision(session, draft_id, base)
         current = await media.media_of(session, draft_id, base)
         stored = await media.data_of(session, [m.sha256 for m in current])
-    kept = [Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT)
-            for m in current if m.position not in remove]
+    kept = [
+        Image(stored[m.sha256], m.mime, m.width, m.height, m.sha256, _SOME_ALT)
+        for m in current
+        if m.position not in remove
+    ]
     check = media_check(deps.destinations, draft.destinations or [], revision.text if revision else "", kept)
     async with sm.begin() as session:
-        outcome = await media.set_alt(session, draft_id=draft_id, base_revision=base, alts=alts, remove=remove,
-                                      user_id=user, now=deps.clock(), check=check)
+        outcome = await media.set_alt(
+            session,
+            draft_id=draft_id,
+            base_revision=base,
+            alts=alts,
+            remove=remove,
+            user_id=user,
+            now=deps.clock(),
+            check=check,
+        )
         await outbox.finish(session, outbox_id, now=deps.clock())
     if outcome.revision is not None:
         await notify.show_draft(deps.slack, sm, draft_id, required=deps.config.required_approvals)
-        await notify.note_in_thread(deps.slack, sm, draft_id, f"🖼 {len(remove)} image(s) removed from draft "
-                                    f"#{draft_id} → revision {outcome.revision.number}")
+        await notify.note_in_thread(
+            deps.slack,
+            sm,
+            draft_id,
+            f"🖼 {len(remove)} image(s) removed from draft #{draft_id} → revision {outcome.revision.number}",
+        )
     elif not outcome.ok:
         # Decided on a revision that is no longer current: nothing is removed behind anyone's back.
-        await notify.note_in_thread(deps.slack, sm, draft_id, f"The images were not removed: draft #{draft_id} "
-                                    f"changed (revision {outcome.draft.current_revision} is current now).")
+        await notify.note_in_thread(
+            deps.slack,
+            sm,
+            draft_id,
+            f"The images were not removed: draft #{draft_id} "
+            f"changed (revision {outcome.draft.current_revision} is current now).",
+        )
     return f"draft {draft_id}: {len(remove)} image(s) removed" if outcome.revision else f"draft {draft_id}: unchanged"
 
 
@@ -125,13 +157,16 @@ def _not_attached(draft_id: int, reason: Refusal | None, status: str) -> str:
     if reason is Refusal.too_many_images:
         return f"The images were not attached: a draft takes at most {media.MAX_IMAGES}."
     if reason is Refusal.not_ready:
-        return (f"The images were not attached: draft #{draft_id} is being rewritten. Share them again "
-                "once the new revision is here.")
+        return (
+            f"The images were not attached: draft #{draft_id} is being rewritten. Share them again "
+            "once the new revision is here."
+        )
     return f"The images were not attached: draft #{draft_id} is {status.replace('_', ' ')}, so it no longer changes."
 
 
-def media_check(destinations: Mapping[str, Destination], names: Sequence[str], text: str,
-                images: list[Image]) -> MediaCheck:
+def media_check(
+    destinations: Mapping[str, Destination], names: Sequence[str], text: str, images: list[Image]
+) -> MediaCheck:
     """Each destination's alt rule and what its preflight says about the images beyond the text."""
     rules, problems, notes = {}, [], []
     for name in names:

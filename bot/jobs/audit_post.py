@@ -5,6 +5,7 @@ Once a day whatever the number of workers: the day's `schedule_marks` key is cla
 committed before the post and finished after it, as digests are; a post Slack refused leaves the
 claim unfinished, and it is taken over and sent once its lease lapses.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,19 +27,26 @@ def head_message(day: date, report: audit.ChainReport, *, at: datetime) -> str:
     if report.ok:
         state = f"{report.events} events, intact. Head #{report.events} `{report.head}`"
     else:
-        state = (f"BROKEN at event #{report.broken_at_seq}: {report.reason}. "
-                 f"Last good hash `{report.head}`")
-    return (f"🔒 Signoff audit chain, {day.isoformat()} (as of {at:%H:%M} UTC): {state}. "
-            f"Compare with `signoff audit verify` at any time.")
+        state = f"BROKEN at event #{report.broken_at_seq}: {report.reason}. Last good hash `{report.head}`"
+    return (
+        f"🔒 Signoff audit chain, {day.isoformat()} (as of {at:%H:%M} UTC): {state}. "
+        f"Compare with `signoff audit verify` at any time."
+    )
 
 
 def mark_key(channel: str, day: date) -> str:
     return f"audit-head:{channel}:{day.isoformat()}"
 
 
-async def post_chain_head(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], *,
-                          channel: str, now: datetime, tz: ZoneInfo = ZoneInfo("UTC"),
-                          lease_s: float = 600.0) -> bool:
+async def post_chain_head(
+    client: AsyncWebClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    channel: str,
+    now: datetime,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+    lease_s: float = 600.0,
+) -> bool:
     """True when this call posted the head for `now`'s day (in `tz`); any other call that day,
     from this worker or another, posts nothing."""
     day = now.replace(tzinfo=timezone.utc).astimezone(tz).date()

@@ -1,6 +1,7 @@
 """Settings → the plain configs the worker's jobs run with. Called only by the composition roots
 (worker.py, and launch/ for `signoff digest` and `signoff worker`'s start check): no job reads
 settings itself."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,26 +42,40 @@ async def check_destinations(settings: Settings) -> None:
 
 def pipeline_config(settings: Settings) -> PipelineConfig:
     return PipelineConfig(
-        llm_base_url=settings.llm_base_url, llm_api_key=settings.secret("llm_api_key") or None,
-        llm_model=settings.llm_model, llm_timeout_s=settings.llm_timeout_s,
-        llm_max_attempts=settings.llm_max_attempts, run_deadline_s=settings.signoff_run_timeout_s,
-        feeds=tuple(settings.signoff_feeds), notes_dir=settings.signoff_notes_dir,
-        git_repo=settings.signoff_git_repo, fetch_topic_urls=settings.signoff_fetch_topic_urls)
+        llm_base_url=settings.llm_base_url,
+        llm_api_key=settings.secret("llm_api_key") or None,
+        llm_model=settings.llm_model,
+        llm_timeout_s=settings.llm_timeout_s,
+        llm_max_attempts=settings.llm_max_attempts,
+        run_deadline_s=settings.signoff_run_timeout_s,
+        feeds=tuple(settings.signoff_feeds),
+        notes_dir=settings.signoff_notes_dir,
+        git_repo=settings.signoff_git_repo,
+        fetch_topic_urls=settings.signoff_fetch_topic_urls,
+    )
 
 
 def schedule_config(settings: Settings) -> ScheduleConfig:
     return ScheduleConfig(
-        timezone=settings.signoff_timezone, digest_schedule=settings.signoff_digest_schedule,
+        timezone=settings.signoff_timezone,
+        digest_schedule=settings.signoff_digest_schedule,
         digest_channels=tuple(settings.signoff_digest_channels),
-        all_clear=settings.signoff_digest_all_clear, weekly_report=settings.signoff_weekly_report,
+        all_clear=settings.signoff_digest_all_clear,
+        weekly_report=settings.signoff_weekly_report,
         ttl_h=settings.signoff_draft_ttl_h,
         reminder_after_h=tuple(float(h) for h in settings.signoff_reminder_after_h),
-        approvers=tuple(settings.signoff_approvers))
+        approvers=tuple(settings.signoff_approvers),
+    )
 
 
 def job_config(settings: Settings) -> JobConfig:
     return JobConfig(
-        lease_s=settings.signoff_job_lease_s, max_job_attempts=settings.signoff_max_job_attempts,
-        required_approvals=settings.signoff_required_approvals, run_timeout_s=settings.signoff_run_timeout_s,
-        draft_ttl_h=settings.signoff_draft_ttl_h, admins=tuple(settings.signoff_admins),
-        audit_channel=settings.signoff_audit_channel, schedule=schedule_config(settings))
+        lease_s=settings.signoff_job_lease_s,
+        max_job_attempts=settings.signoff_max_job_attempts,
+        required_approvals=settings.signoff_required_approvals,
+        run_timeout_s=settings.signoff_run_timeout_s,
+        draft_ttl_h=settings.signoff_draft_ttl_h,
+        admins=tuple(settings.signoff_admins),
+        audit_channel=settings.signoff_audit_channel,
+        schedule=schedule_config(settings),
+    )

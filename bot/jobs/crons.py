@@ -4,6 +4,7 @@ bot/jobs/audit_post.py.
 Every step is idempotent (schedule marks, compare-and-set, outbox dedupe keys), so any number of
 workers may run them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,8 +47,11 @@ async def audit_chain_head(ctx: Ctx) -> str:
     channel = deps.config.audit_channel
     if not channel:
         return "SIGNOFF_AUDIT_CHANNEL is not set"
-    posted = await let_finish(audit_post.post_chain_head(deps.slack, deps.sessionmaker, channel=channel, now=deps.clock(),
-                                                         tz=zone(deps.config.schedule.timezone)))
+    posted = await let_finish(
+        audit_post.post_chain_head(
+            deps.slack, deps.sessionmaker, channel=channel, now=deps.clock(), tz=zone(deps.config.schedule.timezone)
+        )
+    )
     return "posted" if posted else "already posted today, or Slack refused (see the log)"
 
 
@@ -57,6 +61,8 @@ def cron_jobs() -> list[Any]:
     # Publishes also at start, so one that fell due while no worker ran goes out at once. The chain
     # head is asked for every minute (one indexed read once today's is posted) and at start, so a
     # day with no worker at midnight still gets its post as soon as one runs.
-    return [cron(schedules_minutely, second=0, unique=True),
-            cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True),
-            cron(audit_chain_head, second=30, unique=True, run_at_startup=True)]
+    return [
+        cron(schedules_minutely, second=0, unique=True),
+        cron(scheduled_publishes, second={5, 20, 35, 50}, unique=True, run_at_startup=True),
+        cron(audit_chain_head, second=30, unique=True, run_at_startup=True),
+    ]

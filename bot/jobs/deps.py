@@ -1,6 +1,7 @@
 """What the worker's jobs need, built once by worker.py's `startup` and kept under one key of arq's
 `ctx`: jobs read it with `deps_of(ctx)`, never `ctx["…"]` by name. Settings are not in it: the
 composition root turns them into the plain values below."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,14 +24,14 @@ DEPS_KEY = "signoff"
 
 @dataclass(frozen=True)
 class JobConfig:
-    lease_s: float              # a job's lease on its outbox row; a dead worker's job is taken over after it
-    max_job_attempts: int       # tries before a failing job is given up (visibly)
-    required_approvals: int     # shown on the draft message ("1 of 2 approvals")
-    run_timeout_s: float        # the run's deadline
-    draft_ttl_h: float          # a pending draft expires after this
-    admins: tuple[str, ...]     # told by DM when a job is given up
-    audit_channel: str | None   # where the audit chain's head is posted daily
-    schedule: ScheduleConfig    # digests, reminders, weekly reports
+    lease_s: float  # a job's lease on its outbox row; a dead worker's job is taken over after it
+    max_job_attempts: int  # tries before a failing job is given up (visibly)
+    required_approvals: int  # shown on the draft message ("1 of 2 approvals")
+    run_timeout_s: float  # the run's deadline
+    draft_ttl_h: float  # a pending draft expires after this
+    admins: tuple[str, ...]  # told by DM when a job is given up
+    audit_channel: str | None  # where the audit chain's head is posted daily
+    schedule: ScheduleConfig  # digests, reminders, weekly reports
 
 
 @dataclass(frozen=True)

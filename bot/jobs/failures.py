@@ -5,6 +5,7 @@ A job is given up when it keeps raising (its attempts are spent) or when its wor
 publication fails with its audit event; then, best effort, the thread shows the failure with its
 next step (Regenerate / Retry) and the admins get a direct message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,6 +20,7 @@ from storage import outbox, publications, queries, runs
 from storage.states import JobName, OutboxStatus
 
 log = logging.getLogger("signoff.worker.failures")
+
 
 async def give_up(deps: WorkerDeps, outbox_id: int, error: str) -> int | None:
     """Mark the job dead and fail what it was doing; returns the draft id it concerned, if any."""
@@ -63,8 +65,10 @@ async def _tell_admins(deps: WorkerDeps, job: str, draft_id: int | None, error: 
         link = f" (<{draft.permalink}|thread>)" if draft.permalink else f" in <#{draft.channel_id}>"
     what = {JobName.run_draft.value: "writing", JobName.publish_draft.value: "publishing"}.get(job, job)
     subject = f"draft #{draft_id}{link}" if draft_id is not None else "a job"
-    text = (f":warning: Signoff gave up {escape_mrkdwn(what)} {subject}: {escape_mrkdwn(error)}. "
-            "The thread offers the next step; `/healthz` counts dead jobs.")
+    text = (
+        f":warning: Signoff gave up {escape_mrkdwn(what)} {subject}: {escape_mrkdwn(error)}. "
+        "The thread offers the next step; `/healthz` counts dead jobs."
+    )
     client: AsyncWebClient = deps.slack
     for admin in admins:
         try:

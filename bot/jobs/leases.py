@@ -6,6 +6,7 @@ stalled and another worker took the job over) is cancelled at once, so two holde
 one row. A job cancelled because its worker is stopping gives its lease back, so the job arq puts
 back in the queue can be taken over without waiting for the lease to lapse.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,14 @@ class LeaseLost(Exception):
     """Another worker holds this job's lease now; this one stopped its work."""
 
 
-async def leased(deps: WorkerDeps, outbox_id: int, work: Callable[[Any], Awaitable[str]], *, attempt: int,
-                 begin: Callable[[AsyncSession, dict], Awaitable[Any]] | None = None) -> str:
+async def leased(
+    deps: WorkerDeps,
+    outbox_id: int,
+    work: Callable[[Any], Awaitable[str]],
+    *,
+    attempt: int,
+    begin: Callable[[AsyncSession, dict], Awaitable[Any]] | None = None,
+) -> str:
     """Run `work` under the outbox row's lease. `begin(session, args)`, when given, shares the
     claim's transaction (one commit fewer per job) and `work` gets what it returns, else the args.
     `attempt` is arq's count of this job's tries (a failing job is given up after the last)."""
@@ -88,10 +95,15 @@ async def _after_error(deps: WorkerDeps, outbox_id: int, owner: str, exc: Except
     log.error("outbox %s failed (ref %s)", outbox_id, ref, exc_info=exc)
     attempts = deps.config.max_job_attempts
     if attempt < attempts:
-        defer_s = float(min(60, 2 ** attempt))
+        defer_s = float(min(60, 2**attempt))
         async with deps.sessionmaker.begin() as session:
-            await outbox.release(session, outbox_id, owner=owner, error=f"attempt {attempt} of {attempts}: {error}",
-                                 due_at=deps.clock() + timedelta(seconds=defer_s))
+            await outbox.release(
+                session,
+                outbox_id,
+                owner=owner,
+                error=f"attempt {attempt} of {attempts}: {error}",
+                due_at=deps.clock() + timedelta(seconds=defer_s),
+            )
         raise Retry(defer=defer_s)
     await job_failures.give_up(deps, outbox_id, f"{error} after {attempts} attempts")
     return f"gave up: {error}"
@@ -103,7 +115,8 @@ async def _give_back(deps: WorkerDeps, outbox_id: int, owner: str) -> None:
             await outbox.release(session, outbox_id, owner=owner)
 
 
-async def finish(deps: WorkerDeps, outbox_id: int, status: OutboxStatus = OutboxStatus.done,
-                 error: str | None = None) -> None:
+async def finish(
+    deps: WorkerDeps, outbox_id: int, status: OutboxStatus = OutboxStatus.done, error: str | None = None
+) -> None:
     async with deps.sessionmaker.begin() as session:
         await outbox.finish(session, outbox_id, now=deps.clock(), status=status, error=error)

@@ -5,6 +5,7 @@ found still `claimed` means a worker died mid-call: reconcile with the platform,
 an idempotency key makes it safe, else ask a person. A draft's publish pass always runs under its
 one outbox row's lease.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,13 +26,15 @@ from storage import media, outbox, publications, queries
 from storage.runs import revision_sha256
 from storage.states import JobName, OutboxStatus
 
+
 async def publish_draft(ctx: dict[str, Any], outbox_id: int) -> str:
     """arq's entry point: `ctx` is arq's; everything the job uses comes from `deps_of(ctx)`."""
     log_context.bind(outbox_id=outbox_id, job=JobName.publish_draft.value)
     deps = deps_of(ctx)
     later: list[float] = []  # [defer_s, the row's attempt when this pass started]
-    done = await leased(deps, outbox_id, lambda args: _publish_draft(deps, outbox_id, args["draft_id"], later),
-                        attempt=job_try(ctx))
+    done = await leased(
+        deps, outbox_id, lambda args: _publish_draft(deps, outbox_id, args["draft_id"], later), attempt=job_try(ctx)
+    )
     if later:  # after the lease is given back, so the renewer cannot take it again
         await _reschedule(deps, outbox_id, later[0], int(later[1]))
     return done
@@ -53,9 +56,16 @@ async def _publish_draft(deps: WorkerDeps, outbox_id: int, draft_id: int, later:
         await finish(deps, outbox_id, OutboxStatus.dead, "approved text or images do not match their hash")
         raise RuntimeError(f"draft {draft_id}: stored text or images do not match the approved sha256")
     details = revision.details or {}
-    post = Post(draft_id=draft_id, revision=revision.number, text=revision.text, sha256=revision.sha256,
-                approved_by=draft.decided_by or "", title=details.get("title"),
-                tags=tuple(details.get("tags") or ()), images=images)
+    post = Post(
+        draft_id=draft_id,
+        revision=revision.number,
+        text=revision.text,
+        sha256=revision.sha256,
+        approved_by=draft.decided_by or "",
+        title=details.get("title"),
+        tags=tuple(details.get("tags") or ()),
+        images=images,
+    )
     publisher = Publisher(StorageLedger(sm, clock, deps.slack, post, deps.metrics), label=label, clock=clock)
     for name in draft.destinations:
         await publisher.publish(deps.destinations.get(name), name, post)
@@ -86,9 +96,14 @@ async def _approved_images(session: AsyncSession, draft_id: int, revision: int) 
 async def _reschedule(deps: WorkerDeps, outbox_id: int, defer_s: float, started_attempt: int) -> None:
     """The same outbox row runs again after `defer_s`: its due_at and arq's defer are one number."""
     async with deps.sessionmaker.begin() as session:
-        row, defer_s = await publications.reschedule_job(session, outbox_id, now=deps.clock(), defer_s=defer_s,
-                                                         started_attempt=started_attempt,
-                                                         max_attempts=MAX_PUBLISH_RESCHEDULES)
+        row, defer_s = await publications.reschedule_job(
+            session,
+            outbox_id,
+            now=deps.clock(),
+            defer_s=defer_s,
+            started_attempt=started_attempt,
+            max_attempts=MAX_PUBLISH_RESCHEDULES,
+        )
         again = outbox.queued(row) if row is not None else None
     if again is not None:
         await deps.queue.enqueue(again, defer_s=defer_s or None)

@@ -7,6 +7,7 @@
 A run whose worker died is taken over where it stands; one that already finished only re-shows
 its draft, so a job delivered twice posts nothing twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +51,13 @@ async def run_draft(ctx: dict[str, Any], outbox_id: int) -> str:
     """arq's entry point: `ctx` is arq's; everything the job uses comes from `deps_of(ctx)`."""
     log_context.bind(outbox_id=outbox_id, job=JobName.run_draft.value)
     deps = deps_of(ctx)
-    return await leased(deps, outbox_id, lambda started: _run_draft(deps, outbox_id, started), attempt=job_try(ctx),
-                        begin=lambda session, args: _start_run(deps, session, args["run_id"]))
+    return await leased(
+        deps,
+        outbox_id,
+        lambda started: _run_draft(deps, outbox_id, started),
+        attempt=job_try(ctx),
+        begin=lambda session, args: _start_run(deps, session, args["run_id"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,14 @@ async def _start_run(deps: WorkerDeps, session: AsyncSession, run_id: int) -> St
     draft = await queries.draft(session, draft_id)
     previous = await queries.current_revision(session, draft)
     said = await comments.comments_for_rewrite(session, draft_id, since=previous.created_at if previous else None)
-    return StartedRun(run, draft, previous, await config.get_all(session, draft.team_id or "default"), said,
-                      await intake.given_sources(session, draft_id))
+    return StartedRun(
+        run,
+        draft,
+        previous,
+        await config.get_all(session, draft.team_id or "default"),
+        said,
+        await intake.given_sources(session, draft_id),
+    )
 
 
 async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> str:
@@ -85,9 +97,15 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
     await notify.ensure_parent(slack, sm, draft_id)
     revision = None
     if run is not None:
-        brief = brief_for(deps.destinations, draft, run.feedback, previous.text if previous else None,
-                          list(stored_config.get("blocked_terms") or []), started.comments,
-                          [Source(**s) for s in started.given_sources])
+        brief = brief_for(
+            deps.destinations,
+            draft,
+            run.feedback,
+            previous.text if previous else None,
+            list(stored_config.get("blocked_terms") or []),
+            started.comments,
+            [Source(**s) for s in started.given_sources],
+        )
         try:
             result = await _pipeline(deps, brief, draft_id)
         except Exception as exc:
@@ -98,40 +116,74 @@ async def _run_draft(deps: WorkerDeps, outbox_id: int, started: StartedRun) -> s
             async with sm.begin() as session:
                 await runs.fail(session, run, error=message, kind=kind, now=clock())
         else:
-            unapproved = Post(draft_id=draft_id, revision=0, text=result.text, sha256=sha256_hex(result.text),
-                              approved_by="", title=result.title, tags=tuple(result.tags))
+            unapproved = Post(
+                draft_id=draft_id,
+                revision=0,
+                text=result.text,
+                sha256=sha256_hex(result.text),
+                approved_by="",
+                title=result.title,
+                tags=tuple(result.tags),
+            )
             preview = preview_lines(deps.destinations, list(draft.destinations), unapproved, label)
             async with sm.begin() as session:
                 revision = await runs.record_revision(
-                    session, run, text=result.text, policy_ok=result.policy.ok,
+                    session,
+                    run,
+                    text=result.text,
+                    policy_ok=result.policy.ok,
                     details={**result.model_dump(mode="json", exclude={"text", "stages"}), "preview": preview},
-                    stages=[s.model_dump(mode="json") for s in result.stages], now=clock(),
-                    expires_at=expires_at_for(clock(), deps.config.draft_ttl_h))
+                    stages=[s.model_dump(mode="json") for s in result.stages],
+                    now=clock(),
+                    expires_at=expires_at_for(clock(), deps.config.draft_ttl_h),
+                )
     # The parent first: whoever sees the draft arrive in the thread must not read "Drafting" above it.
     await notify.refresh_parent(slack, sm, draft_id)
     await notify.show_draft(slack, sm, draft_id, required=deps.config.required_approvals)
     if revision is not None and previous is not None:
-        await notify.say_mrkdwn_in_thread(slack, sm, draft_id, (
-            f"🔁 Revision {revision.number} replaces revision {previous.number} "
-            f"({change_summary(previous.text, revision.text)}):\n" + word_diff(previous.text, revision.text)))
+        await notify.say_mrkdwn_in_thread(
+            slack,
+            sm,
+            draft_id,
+            (
+                f"🔁 Revision {revision.number} replaces revision {previous.number} "
+                f"({change_summary(previous.text, revision.text)}):\n" + word_diff(previous.text, revision.text)
+            ),
+        )
     await finish(deps, outbox_id)
     return f"draft {draft_id} shown"
 
 
-def brief_for(destinations: Mapping[str, Destination], draft: Draft, feedback: str | None,
-              previous_text: str | None = None, blocked_terms: list[str] | None = None,
-              comments: list[str] | None = None, given_sources: list[Source] | None = None) -> DraftBrief:
+def brief_for(
+    destinations: Mapping[str, Destination],
+    draft: Draft,
+    feedback: str | None,
+    previous_text: str | None = None,
+    blocked_terms: list[str] | None = None,
+    comments: list[str] | None = None,
+    given_sources: list[Source] | None = None,
+) -> DraftBrief:
     """What the pipeline is asked for, including each destination's real limits and counting."""
     chosen = {name: dest for name, dest in destinations.items() if name in draft.destinations}
     return DraftBrief(
-        topic=draft.topic, destinations=list(draft.destinations), feedback=feedback, comments=comments or [],
+        topic=draft.topic,
+        destinations=list(draft.destinations),
+        feedback=feedback,
+        comments=comments or [],
         given_sources=given_sources or [],
-        previous_text=previous_text, blocked_terms=blocked_terms or [],
+        previous_text=previous_text,
+        blocked_terms=blocked_terms or [],
         limits={name: dest.capabilities.max_length for name, dest in chosen.items()},
-        capabilities={name: DestinationCapabilities(
-            max_length=dest.capabilities.max_length, length_unit=dest.capabilities.length_unit.value,
-            threads=dest.capabilities.threads, markdown=dest.capabilities.markdown)
-            for name, dest in chosen.items()})
+        capabilities={
+            name: DestinationCapabilities(
+                max_length=dest.capabilities.max_length,
+                length_unit=dest.capabilities.length_unit.value,
+                threads=dest.capabilities.threads,
+                markdown=dest.capabilities.markdown,
+            )
+            for name, dest in chosen.items()
+        },
+    )
 
 
 def _failure(exc: Exception, run_timeout_s: float) -> tuple[str, str]:
@@ -163,6 +215,7 @@ async def _pipeline(deps: WorkerDeps, brief: DraftBrief, draft_id: int) -> Draft
 def _progress_reporter(deps: WorkerDeps, draft_id: int) -> CoalescedProgress:
     """The newest stage phrase on the parent message, at most about once a second (chat.update is
     rate limited per channel), and none for a run that ends before anyone could read it."""
+
     async def store(phrase: str) -> None:
         async with deps.sessionmaker.begin() as session:
             await runs.set_progress(session, draft_id, phrase, now=deps.clock())

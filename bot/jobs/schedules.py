@@ -4,6 +4,7 @@ Each takes plain arguments (a Slack client, a sessionmaker, a clock, a `Schedule
 worker's wrappers stay thin and tests call them directly. Anything sent once is guarded by a
 schedule mark claimed and committed before the send (see storage/schedules.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ class ScheduleConfig:
     mark_lease_s: float = 600.0
 
     def for_channel(self, overrides: dict) -> ScheduleConfig:
-        known = {k: v for k, v in overrides.items()
-                 if k in ("timezone", "all_clear", "weekly_report") and v is not None}
+        known = {
+            k: v for k, v in overrides.items() if k in ("timezone", "all_clear", "weekly_report") and v is not None
+        }
         if overrides.get("schedule"):
             known["digest_schedule"] = overrides["schedule"]
         return replace(self, **known)
@@ -62,12 +64,14 @@ async def _channels(sessionmaker: Sessionmaker, config: ScheduleConfig) -> dict[
     async with sessionmaker() as session:
         overrides = await schedules.channel_configs(session)
         listed = list(config.digest_channels) or await schedules.draft_channels(session)
-    return {ch: config.for_channel(overrides.get(ch, {})) for ch in dict.fromkeys(listed + list(overrides))
-            if config.digest_channels == () or ch in config.digest_channels}
+    return {
+        ch: config.for_channel(overrides.get(ch, {}))
+        for ch in dict.fromkeys(listed + list(overrides))
+        if config.digest_channels == () or ch in config.digest_channels
+    }
 
 
-async def with_permalinks(client: AsyncWebClient, sessionmaker: Sessionmaker,
-                          items: list[Waiting]) -> list[Waiting]:
+async def with_permalinks(client: AsyncWebClient, sessionmaker: Sessionmaker, items: list[Waiting]) -> list[Waiting]:
     """Fill in missing thread permalinks, once each: they are stored for the next digest."""
     result = []
     for item in items:
@@ -85,8 +89,14 @@ async def with_permalinks(client: AsyncWebClient, sessionmaker: Sessionmaker,
     return result
 
 
-async def _send_parts(poster: PacedPoster, sessionmaker: Sessionmaker, clock: Clock, key: str,
-                      channel: str, messages: list[tuple[str, list[dict]]]) -> int:
+async def _send_parts(
+    poster: PacedPoster,
+    sessionmaker: Sessionmaker,
+    clock: Clock,
+    key: str,
+    channel: str,
+    messages: list[tuple[str, list[dict]]],
+) -> int:
     """Send each part not sent before (a retry after a failure resumes where it stopped)."""
     parts = [f"{key}:part{i}" for i in range(len(messages))]
     async with sessionmaker() as session:
@@ -100,8 +110,9 @@ async def _send_parts(poster: PacedPoster, sessionmaker: Sessionmaker, clock: Cl
     return len(messages)
 
 
-async def digest_for(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                     channel: str, config: ScheduleConfig) -> list[tuple[str, list[dict]]]:
+async def digest_for(
+    client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock, channel: str, config: ScheduleConfig
+) -> list[tuple[str, list[dict]]]:
     async with sessionmaker() as session:
         items = await schedules.waiting_drafts(session, ttl_h=config.ttl_h, channel_id=channel)
     items[:MAX_LISTED] = await with_permalinks(client, sessionmaker, items[:MAX_LISTED])
@@ -111,8 +122,14 @@ async def digest_for(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: 
     return messages
 
 
-async def send_digests(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                       config: ScheduleConfig, *, poster: PacedPoster | None = None) -> list[str]:
+async def send_digests(
+    client: AsyncWebClient,
+    sessionmaker: Sessionmaker,
+    clock: Clock,
+    config: ScheduleConfig,
+    *,
+    poster: PacedPoster | None = None,
+) -> list[str]:
     """Send every digest that is due and not sent yet; returns the channels that got one."""
     poster = poster or PacedPoster(client, pace_s=config.pace_s)
     sent: list[str] = []
@@ -121,6 +138,7 @@ async def send_digests(client: AsyncWebClient, sessionmaker: Sessionmaker, clock
         if day is None:
             continue
         key = f"digest:{channel}:{day.isoformat()}"
+
         async def build(channel: str = channel, cfg: ScheduleConfig = cfg) -> list:
             return await digest_for(client, sessionmaker, clock, channel, cfg)
 
@@ -129,8 +147,16 @@ async def send_digests(client: AsyncWebClient, sessionmaker: Sessionmaker, clock
     return sent
 
 
-async def _send_once(poster: PacedPoster, sessionmaker: Sessionmaker, clock: Clock, key: str, channel: str,
-                     cfg: ScheduleConfig, build, what: str) -> bool:  # type: ignore[no-untyped-def]
+async def _send_once(
+    poster: PacedPoster,
+    sessionmaker: Sessionmaker,
+    clock: Clock,
+    key: str,
+    channel: str,
+    cfg: ScheduleConfig,
+    build,
+    what: str,
+) -> bool:  # type: ignore[no-untyped-def]
     """Claim `key`, build and send the messages, finish the mark: once, whatever the number of workers."""
     async with sessionmaker.begin() as session:
         if not await schedules.claim_mark(session, key, now=clock(), lease_s=cfg.mark_lease_s):
@@ -146,12 +172,21 @@ async def _send_once(poster: PacedPoster, sessionmaker: Sessionmaker, clock: Clo
     return True
 
 
-async def send_digest_now(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                          config: ScheduleConfig, *, channel: str | None = None) -> dict[str, int]:
+async def send_digest_now(
+    client: AsyncWebClient,
+    sessionmaker: Sessionmaker,
+    clock: Clock,
+    config: ScheduleConfig,
+    *,
+    channel: str | None = None,
+) -> dict[str, int]:
     """`signoff digest`: every (or one) channel's digest at once, unmarked; raises SlackRefused."""
     poster = PacedPoster(client, pace_s=config.pace_s)
-    targets = await _channels(sessionmaker, config) if channel is None else {
-        channel: config.for_channel((await _overrides(sessionmaker)).get(channel, {}))}
+    targets = (
+        await _channels(sessionmaker, config)
+        if channel is None
+        else {channel: config.for_channel((await _overrides(sessionmaker)).get(channel, {}))}
+    )
     counts: dict[str, int] = {}
     for name, cfg in targets.items():
         messages = await digest_for(client, sessionmaker, clock, name, cfg)
@@ -166,8 +201,9 @@ async def _overrides(sessionmaker: Sessionmaker) -> dict[str, dict]:
         return await schedules.channel_configs(session)
 
 
-async def send_weekly_reports(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                              config: ScheduleConfig) -> list[str]:
+async def send_weekly_reports(
+    client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock, config: ScheduleConfig
+) -> list[str]:
     """Mondays at the digest's time, for channels that asked for it."""
     poster, sent = PacedPoster(client, pace_s=config.pace_s), []
     for channel, cfg in (await _channels(sessionmaker, config)).items():
@@ -176,6 +212,7 @@ async def send_weekly_reports(client: AsyncWebClient, sessionmaker: Sessionmaker
             continue
         year, week, _ = day.isocalendar()
         key = f"weekly:{channel}:{year}-W{week:02d}"
+
         async def report(channel: str = channel, cfg: ScheduleConfig = cfg) -> list:
             async with sessionmaker() as session:
                 stats = await weekly.weekly_stats(session, channel_id=channel, until=clock())

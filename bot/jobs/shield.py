@@ -1,4 +1,5 @@
 """Letting a database write finish although the job that started it is being cancelled."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """Fetch a file someone shared in Slack: `files.info`, then its private download URL with the bot
 token — only from Slack's file host (or the Web API's own host, where a local Slack serves both)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,13 +41,16 @@ async def fetch(slack: AsyncWebClient, http: httpx.AsyncClient, file_id: str) ->
     info = (await slack.files_info(file=file_id))["file"]
     name = str(info.get("name") or info.get("title") or file_id)
     if int(info.get("size") or 0) > MAX_SOURCE_BYTES:
-        raise FileRefused(f"{name} is {int(info['size']) / 1e6:.1f} MB; images up to "
-                          f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB are accepted")
+        raise FileRefused(
+            f"{name} is {int(info['size']) / 1e6:.1f} MB; images up to "
+            f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB are accepted"
+        )
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not allowed_url(url, slack.base_url):
         raise FileRefused(f"{name} is not served by Slack's file host, so it was not fetched")
-    async with http.stream("GET", url, headers={"Authorization": f"Bearer {slack.token}"},
-                           follow_redirects=False) as answer:
+    async with http.stream(
+        "GET", url, headers={"Authorization": f"Bearer {slack.token}"}, follow_redirects=False
+    ) as answer:
         if answer.status_code != 200:
             raise FileRefused(f"Slack answered {answer.status_code} for {name}")
         if answer.headers.get("content-type", "").startswith("text/html"):

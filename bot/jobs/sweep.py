@@ -1,5 +1,6 @@
 """The outbox sweep: every due outbox row whose job is not waiting in Redis is enqueued again, so a
 request acknowledged while Redis was down, a flushed Redis or a killed worker still gets its job."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,14 @@ MAX_PUBLISH_RESCHEDULES = 200
 GiveUp = Callable[[int, str], Awaitable[Any]]
 
 
-async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], queue: Queue,
-                       *, max_run_attempts: int, give_up: GiveUp) -> int:
+async def sweep_outbox(
+    sm: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    queue: Queue,
+    *,
+    max_run_attempts: int,
+    give_up: GiveUp,
+) -> int:
     """Enqueue every due outbox row whose job is not waiting in Redis; returns how many. A row
     restarted too often (its workers keep dying) is given up, visibly, through `give_up`."""
     async with sm() as session:
@@ -52,8 +59,16 @@ async def sweep_outbox(sm: async_sessionmaker[AsyncSession], clock: Callable[[],
     return enqueued
 
 
-async def sweep_forever(sm: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], queue: Queue, *,
-                        max_run_attempts: int, give_up: GiveUp, interval_s: float, stop: asyncio.Event) -> None:
+async def sweep_forever(
+    sm: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    queue: Queue,
+    *,
+    max_run_attempts: int,
+    give_up: GiveUp,
+    interval_s: float,
+    stop: asyncio.Event,
+) -> None:
     """Sweep every `interval_s` until `stop` is set (checked between rounds, never mid-transaction)."""
     while not stop.is_set():
         try:

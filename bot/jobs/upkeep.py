@@ -1,4 +1,5 @@
 """Cron bodies that keep drafts moving: expiry, reminder DMs, scheduled publishes firing."""
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,9 @@ from storage.schedules import Waiting
 log = logging.getLogger("signoff.schedules")
 
 
-async def expire_drafts(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                        config: ScheduleConfig) -> list[int]:
+async def expire_drafts(
+    client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock, config: ScheduleConfig
+) -> list[int]:
     """pending → expired past the TTL; each thread message is re-rendered without its buttons."""
     async with sessionmaker.begin() as session:
         expired = await schedules.expire_due(session, now=clock(), ttl_h=config.ttl_h)
@@ -37,8 +39,9 @@ def _key(item: Waiting, threshold_h: float, user_id: str) -> str:
     return f"remind:{item.draft_id}:{threshold_h:g}h:{user_id}"
 
 
-async def send_reminders(client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock,
-                         config: ScheduleConfig) -> dict[str, list[int]]:
+async def send_reminders(
+    client: AsyncWebClient, sessionmaker: Sessionmaker, clock: Clock, config: ScheduleConfig
+) -> dict[str, list[int]]:
     """One DM per approver listing drafts that crossed a waiting threshold they were not yet
     reminded of; each (draft, threshold, approver) at most once."""
     thresholds = sorted(config.reminder_after_h)
@@ -48,19 +51,26 @@ async def send_reminders(client: AsyncWebClient, sessionmaker: Sessionmaker, clo
     async with sessionmaker() as session:
         # Approvers chosen with `/signoff config set approvers` replace the environment's.
         chosen = [user for users in await stored_config.values_for(session, "approvers") for user in users or []]
-        items = await schedules.waiting_drafts(session, ttl_h=config.ttl_h,
-                                               older_than=now - timedelta(hours=thresholds[0]))
+        items = await schedules.waiting_drafts(
+            session, ttl_h=config.ttl_h, older_than=now - timedelta(hours=thresholds[0])
+        )
     approvers = tuple(dict.fromkeys(chosen)) or config.approvers
     if not approvers:
         return {}
     poster, reminded = PacedPoster(client, pace_s=config.pace_s), {}
     for user in approvers:
-        crossed = {item.draft_id: [_key(item, h, user) for h in thresholds
-                                   if now - item.created_at >= timedelta(hours=h)] for item in items}
+        crossed = {
+            item.draft_id: [_key(item, h, user) for h in thresholds if now - item.created_at >= timedelta(hours=h)]
+            for item in items
+        }
         async with sessionmaker.begin() as session:
             done = await schedules.finished_marks(session, [k for ks in crossed.values() for k in ks])
-            claimed = [k for ks in crossed.values() for k in ks if k not in done
-                       and await schedules.claim_mark(session, k, now=now, lease_s=config.mark_lease_s)]
+            claimed = [
+                k
+                for ks in crossed.values()
+                for k in ks
+                if k not in done and await schedules.claim_mark(session, k, now=now, lease_s=config.mark_lease_s)
+            ]
         due = [item for item in items if set(crossed[item.draft_id]) & set(claimed)]
         if not due:
             continue

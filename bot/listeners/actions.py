@@ -6,6 +6,7 @@ must have nothing left to write. The rest (re-rendering, telling people, enqueue
 sweep covers a lost enqueue) runs after the answer. Buttons that open a modal check permission,
 answer, and open it at once (a trigger_id lives 3 s).
 """
+
 from __future__ import annotations
 
 import logging
@@ -76,35 +77,49 @@ async def handle_approve(ack: Any, body: dict, client: AsyncWebClient, context: 
     if draft is None:
         await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return
-    permission = await check(deps, user=origin.user, installation=origin.installation, action="approve",
-                             draft_id=draft.id)
+    permission = await check(
+        deps, user=origin.user, installation=origin.installation, action="approve", draft_id=draft.id
+    )
     if not permission.ok:
         await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
         return
     async with deps.sessionmaker.begin() as session:
-        decision = await decisions.approve(session, draft_id=draft.id, revision=revision, sha256=sha256,
-                                           user_id=origin.user, now=deps.clock(), rule=deps.rule,
-                                           undo_s=deps.undo_s)
+        decision = await decisions.approve(
+            session,
+            draft_id=draft.id,
+            revision=revision,
+            sha256=sha256,
+            user_id=origin.user,
+            now=deps.clock(),
+            rule=deps.rule,
+            undo_s=deps.undo_s,
+        )
     await ack()
     deps.background.spawn(_after_approval(deps, client, origin, decision), "approve")
 
 
-async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin,
-                          decision: Outcome) -> None:
+async def _after_approval(deps: BotDeps, client: AsyncWebClient, origin: Origin, decision: Outcome) -> None:
     if not decision.ok or decision.draft is None:
-        await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft), origin.thread_ts
+        )
         return
     # Re-render before enqueueing, so the worker's later updates are never overwritten by ours.
     try:
-        await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
-                         clicked_ts=origin.message_ts)
+        await show_draft(
+            client, deps.sessionmaker, decision.draft.id, required=deps.rule.required, clicked_ts=origin.message_ts
+        )
     finally:
         if decision.final and decision.job is not None:
             await enqueue_publish(deps, decision)
     if not decision.final:
-        await tell(client, origin.channel, origin.user,
-                   replies.approval_counted(len(decision.approvers), deps.rule.required), origin.thread_ts)
+        await tell(
+            client,
+            origin.channel,
+            origin.user,
+            replies.approval_counted(len(decision.approvers), deps.rule.required),
+            origin.thread_ts,
+        )
 
 
 async def handle_call_off(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -116,8 +131,14 @@ async def handle_call_off(ack: Any, body: dict, client: AsyncWebClient, context:
     if draft is None:
         await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return
-    permission = await check(deps, user=origin.user, installation=origin.installation, action="undo",
-                             draft_id=draft.id, requester=draft.requester_id)
+    permission = await check(
+        deps,
+        user=origin.user,
+        installation=origin.installation,
+        action="undo",
+        draft_id=draft.id,
+        requester=draft.requester_id,
+    )
     if not permission.ok:
         await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
         return
@@ -125,23 +146,37 @@ async def handle_call_off(ack: Any, body: dict, client: AsyncWebClient, context:
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
         outcome = await scheduled_publish.call_off(
-            session, draft_id=draft.id, user_id=origin.user, now=now, revision=clicked.revision,
-            how="undone" if undone else "unscheduled", expires_at=expires_at_for(now, deps.draft_ttl_h))
+            session,
+            draft_id=draft.id,
+            user_id=origin.user,
+            now=now,
+            revision=clicked.revision,
+            how="undone" if undone else "unscheduled",
+            expires_at=expires_at_for(now, deps.draft_ttl_h),
+        )
     await ack()
     from_home = (body.get("container") or {}).get("type") == "view"
     deps.background.spawn(_after_call_off(deps, client, origin, outcome, undone, from_home), "call off")
 
 
-async def _after_call_off(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcome: Outcome,
-                          undone: bool, from_home: bool) -> None:
+async def _after_call_off(
+    deps: BotDeps, client: AsyncWebClient, origin: Origin, outcome: Outcome, undone: bool, from_home: bool
+) -> None:
     if not outcome.ok or outcome.draft is None:
-        await tell(client, origin.channel, origin.user, replies.refused(outcome.reason, outcome.draft),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.refused(outcome.reason, outcome.draft), origin.thread_ts
+        )
     else:
-        await show_draft(client, deps.sessionmaker, outcome.draft.id, required=deps.rule.required,
-                         clicked_ts=origin.message_ts or None)
-        await say_mrkdwn_in_thread(client, deps.sessionmaker, outcome.draft.id,
-                                   replies.called_off(outcome.draft.id, origin.user, undone))
+        await show_draft(
+            client,
+            deps.sessionmaker,
+            outcome.draft.id,
+            required=deps.rule.required,
+            clicked_ts=origin.message_ts or None,
+        )
+        await say_mrkdwn_in_thread(
+            client, deps.sessionmaker, outcome.draft.id, replies.called_off(outcome.draft.id, origin.user, undone)
+        )
     if from_home:
         await publish_home(deps, client, origin.user, origin.installation)
 
@@ -166,31 +201,41 @@ async def handle_accept_claims(ack: Any, body: dict, client: AsyncWebClient, con
     if draft is None:
         await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return
-    permission = await check(deps, user=origin.user, installation=origin.installation, action="accept claims on",
-                             draft_id=draft.id)
+    permission = await check(
+        deps, user=origin.user, installation=origin.installation, action="accept claims on", draft_id=draft.id
+    )
     if not permission.ok:
         await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
         return
     async with deps.sessionmaker.begin() as session:
-        decision = await claims.accept(session, draft_id=draft.id, revision=revision, sha256=sha256,
-                                       user_id=origin.user, now=deps.clock(), rule=deps.rule)
+        decision = await claims.accept(
+            session,
+            draft_id=draft.id,
+            revision=revision,
+            sha256=sha256,
+            user_id=origin.user,
+            now=deps.clock(),
+            rule=deps.rule,
+        )
     await ack()
     deps.background.spawn(_after_accepting(deps, client, origin, decision), "accept claims")
 
 
-async def _after_accepting(deps: BotDeps, client: AsyncWebClient, origin: Origin,
-                           decision: Outcome) -> None:
+async def _after_accepting(deps: BotDeps, client: AsyncWebClient, origin: Origin, decision: Outcome) -> None:
     if not decision.ok:
-        await tell(client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.refused(decision.reason, decision.draft), origin.thread_ts
+        )
         return
-    await show_draft(client, deps.sessionmaker, decision.draft.id, required=deps.rule.required,
-                     clicked_ts=origin.message_ts)
+    await show_draft(
+        client, deps.sessionmaker, decision.draft.id, required=deps.rule.required, clicked_ts=origin.message_ts
+    )
     await tell(client, origin.channel, origin.user, replies.claims_accepted(decision.draft.id), origin.thread_ts)
 
 
-async def modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *,
-                       requester_may: bool) -> tuple[BotDeps, Origin, Draft, int] | None:
+async def modal_click(
+    ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, *, requester_may: bool
+) -> tuple[BotDeps, Origin, Draft, int] | None:
     """Permission for a button that opens a modal; None when refused (and answered)."""
     deps = deps_of(context)
     clicked = await _clicked(deps, body, context)
@@ -198,8 +243,14 @@ async def modal_click(ack: Any, body: dict, client: AsyncWebClient, context: Any
     if draft is None:
         await _answer_refusal(ack, deps, client, origin, clicked.problem)
         return None
-    permission = await check(deps, user=origin.user, installation=origin.installation, action=action,
-                             draft_id=draft.id, requester=draft.requester_id if requester_may else None)
+    permission = await check(
+        deps,
+        user=origin.user,
+        installation=origin.installation,
+        action=action,
+        draft_id=draft.id,
+        requester=draft.requester_id if requester_may else None,
+    )
     if not permission.ok:
         await _answer_refusal(ack, deps, client, origin, permission.refusal or "")
         return None
@@ -221,14 +272,16 @@ async def handle_edit(ack: Any, body: dict, client: AsyncWebClient, context: Any
         return
     deps, origin, draft, revision = clicked
     if draft.status not in EDITABLE or draft.current_revision != revision:
-        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "edit"),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.cannot_change(draft, revision, "edit"), origin.thread_ts
+        )
         return
     async with deps.sessionmaker() as session:
         current = await queries.revision(session, draft.id, revision)
     meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
-    await client.views_open(trigger_id=body["trigger_id"],
-                            view=modals.edit_modal(draft.id, revision, current.text if current else "", meta))
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=modals.edit_modal(draft.id, revision, current.text if current else "", meta)
+    )
 
 
 async def handle_regenerate(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -237,8 +290,9 @@ async def handle_regenerate(ack: Any, body: dict, client: AsyncWebClient, contex
         return
     _, origin, draft, revision = clicked
     if draft.status not in REGENERABLE or (draft.status in EDITABLE and draft.current_revision != revision):
-        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "regenerate"),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.cannot_change(draft, revision, "regenerate"), origin.thread_ts
+        )
         return
     meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
     await client.views_open(trigger_id=body["trigger_id"], view=modals.regenerate_modal(draft.id, meta))
@@ -250,12 +304,14 @@ async def handle_schedule(ack: Any, body: dict, client: AsyncWebClient, context:
         return
     deps, origin, draft, revision = clicked
     if draft.status != "pending" or draft.current_revision != revision:
-        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "schedule"),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.cannot_change(draft, revision, "schedule"), origin.thread_ts
+        )
         return
     meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
-    await client.views_open(trigger_id=body["trigger_id"],
-                            view=modals.schedule_modal(draft.id, revision, deps.timezone, meta))
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=modals.schedule_modal(draft.id, revision, deps.timezone, meta)
+    )
 
 
 def register(app: AsyncApp) -> None:

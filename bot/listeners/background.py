@@ -4,6 +4,7 @@ The app runs with `process_before_response=True`: Bolt answers Slack as soon as 
 returns, instead of polling every 10 ms for `ack()`. So a listener acks, hands the rest of its
 work to `Background.spawn`, and returns; `drain` lets that work finish before the bot stops.
 """
+
 from __future__ import annotations
 
 import asyncio

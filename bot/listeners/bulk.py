@@ -2,6 +2,7 @@
 one by one under the usual rules (four eyes, N approvals, the revision the digest showed — a draft
 that changed since is refused like a stale button), each in its own transaction, all recorded before
 Slack is answered; the clicker then gets one answer listing what was decided and what was refused."""
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,9 @@ async def _bulk(ack: Any, body: dict, client: AsyncWebClient, context: Any, *, a
         await ack()
         deps.background.spawn(tell(client, origin.channel, origin.user, replies.not_our_value()), "refusal")
         return
-    permission = await check(deps, user=origin.user, installation=origin.installation,
-                             action="approve" if approve else "skip", draft_id=None)
+    permission = await check(
+        deps, user=origin.user, installation=origin.installation, action="approve" if approve else "skip", draft_id=None
+    )
     if not permission.ok:
         await ack()
         deps.background.spawn(tell(client, origin.channel, origin.user, permission.refusal or ""), "refusal")
@@ -66,15 +68,29 @@ async def _decide(deps: BotDeps, origin: Origin, item: Shown, *, approve: bool) 
         if shown_revision is None or not shown_revision.sha256.startswith(prefix):
             return refused(Refusal.hash_mismatch, draft)
         if approve:
-            return await decisions.approve(session, draft_id=draft_id, revision=revision,
-                                           sha256=shown_revision.sha256, user_id=origin.user, now=deps.clock(),
-                                           rule=deps.rule, undo_s=deps.undo_s)
-        return await decisions.skip(session, draft_id=draft_id, revision=revision, user_id=origin.user,
-                                    now=deps.clock(), reason="skipped with the digest's Skip all shown")
+            return await decisions.approve(
+                session,
+                draft_id=draft_id,
+                revision=revision,
+                sha256=shown_revision.sha256,
+                user_id=origin.user,
+                now=deps.clock(),
+                rule=deps.rule,
+                undo_s=deps.undo_s,
+            )
+        return await decisions.skip(
+            session,
+            draft_id=draft_id,
+            revision=revision,
+            user_id=origin.user,
+            now=deps.clock(),
+            reason="skipped with the digest's Skip all shown",
+        )
 
 
-async def _after(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcomes: list[tuple[int, Outcome]],
-                 *, approve: bool) -> None:
+async def _after(
+    deps: BotDeps, client: AsyncWebClient, origin: Origin, outcomes: list[tuple[int, Outcome]], *, approve: bool
+) -> None:
     decided: list[int] = []
     counted: list[int] = []
     refusals: list[tuple[int, Refusal | None, Draft | None]] = []
@@ -86,8 +102,12 @@ async def _after(deps: BotDeps, client: AsyncWebClient, origin: Origin, outcomes
                 await enqueue_publish(deps, outcome)
         else:
             refusals.append((draft_id, outcome.reason, outcome.draft))
-    await tell(client, origin.channel, origin.user,
-               bulk_answer("approved" if approve else "skipped", decided, refusals, counted=counted))
+    await tell(
+        client,
+        origin.channel,
+        origin.user,
+        bulk_answer("approved" if approve else "skipped", decided, refusals, counted=counted),
+    )
 
 
 def register(app: AsyncApp) -> None:

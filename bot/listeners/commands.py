@@ -1,4 +1,5 @@
 """Slash commands: validate, write intent + audit + outbox in one transaction, ack, then enqueue."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,9 @@ def topic_problem(topic: str, max_chars: int, rules: TextRules) -> str | None:
 async def handle_draft(ack: Any, command: dict, context: Any) -> None:
     deps = deps_of(context)
     now, user, installation = deps.clock(), command["user_id"], installation_of(context)
-    request = parse_draft_text(clean_topic(command.get("text", "")), allowed=deps.destinations,
-                               now=now, tz=deps.timezone)
+    request = parse_draft_text(
+        clean_topic(command.get("text", "")), allowed=deps.destinations, now=now, tz=deps.timezone
+    )
     problem = request.problem or topic_problem(request.topic, deps.max_topic_chars, deps.text_rules)
     if problem:
         await ack(response_type="ephemeral", text=problem)
@@ -56,16 +58,24 @@ async def handle_draft(ack: Any, command: dict, context: Any) -> None:
             return
         async with deps.sessionmaker.begin() as session:
             accepted = await intake.request_draft(
-                session, team_id=installation, channel_id=command["channel_id"],
-                user_id=user, topic=request.topic, now=now, publish_at=request.publish_at,
-                destinations=list(request.destinations or config.destinations))
+                session,
+                team_id=installation,
+                channel_id=command["channel_id"],
+                user_id=user,
+                topic=request.topic,
+                now=now,
+                publish_at=request.publish_at,
+                destinations=list(request.destinations or config.destinations),
+            )
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("could not record /draft (ref %s)", ref)
         await ack(response_type="ephemeral", text=replies.not_saved(ref))
         return
-    await ack(response_type="ephemeral", text=replies.accepted(accepted.draft_id, request.topic,
-                                                               request.publish_at, request.destinations or ()))
+    await ack(
+        response_type="ephemeral",
+        text=replies.accepted(accepted.draft_id, request.topic, request.publish_at, request.destinations or ()),
+    )
     deps.background.spawn(deps.queue.enqueue(accepted.job), "enqueue")
 
 

@@ -1,4 +1,5 @@
 """What the listeners need, built once by the bot's composition root (`bot.process.runtime`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ class TextRules(Protocol):
     """The pipeline's rules for text a person wrote (pipeline.edits.HumanTextRules)."""
 
     def check_edit(self, text: str, details: dict[str, Any], blocked_terms: list[str]) -> Verdict: ...
-    def review_edit(self, text: str, details: dict[str, Any], topic: str,
-                    blocked_terms: list[str]) -> dict[str, Any]: ...
+    def review_edit(
+        self, text: str, details: dict[str, Any], topic: str, blocked_terms: list[str]
+    ) -> dict[str, Any]: ...
     def hidden_characters(self, text: str) -> list[str]: ...
 
 

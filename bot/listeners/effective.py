@@ -1,4 +1,5 @@
 """Who may do what, and with which settings: the environment, overridden by `/signoff config`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.listeners.deps import BotDeps
 from storage import config
-
 
 
 @dataclass(frozen=True)
@@ -30,4 +30,5 @@ async def effective(deps: BotDeps, session: AsyncSession, team_id: str) -> Effec
         approvers=frozenset(stored.get("approvers") or deps.approvers),
         admins=deps.admins,
         destinations=tuple(stored.get("destinations") or deps.destinations),
-        blocked_terms=tuple(stored.get("blocked_terms") or ()))
+        blocked_terms=tuple(stored.get("blocked_terms") or ()),
+    )

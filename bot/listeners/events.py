@@ -11,6 +11,7 @@ outbox job, or with the comment, in one transaction — before Slack gets its an
 redelivers an event that was answered, so an answered reply must already be durable. If the write
 fails, the listener raises, Bolt answers 500 and Slack delivers the event again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,13 @@ PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message
 
 
 def is_person_reply(event: dict) -> bool:
-    return bool(event.get("thread_ts") and event.get("user") and event.get("subtype") in PERSON_SUBTYPES
-                and not event.get("bot_id") and event.get("thread_ts") != event.get("ts"))
+    return bool(
+        event.get("thread_ts")
+        and event.get("user")
+        and event.get("subtype") in PERSON_SUBTYPES
+        and not event.get("bot_id")
+        and event.get("thread_ts") != event.get("ts")
+    )
 
 
 async def handle_message(body: dict, event: dict, client: AsyncWebClient, context: Any) -> None:
@@ -51,8 +57,11 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
     channel, user, thread_ts = event.get("channel", ""), event["user"], event["thread_ts"]
     installation = installation_of(context)
     async with deps.sessionmaker() as session:
-        draft = await session.scalar(select(Draft).where(
-            Draft.channel_id == channel, or_(Draft.parent_ts == thread_ts, Draft.message_ts == thread_ts)))
+        draft = await session.scalar(
+            select(Draft).where(
+                Draft.channel_id == channel, or_(Draft.parent_ts == thread_ts, Draft.message_ts == thread_ts)
+            )
+        )
         config = await effective(deps, session, installation)
     if draft is None or (draft.team_id and draft.team_id != installation):
         return
@@ -65,18 +74,29 @@ async def handle_message(body: dict, event: dict, client: AsyncWebClient, contex
         if not await events.first_delivery(session, event_id, now=deps.clock()):
             return  # a redelivery of a reply already recorded
         if images:  # fetched, cleaned and attached by the worker (bot/listeners/media.py says why)
-            job = await media.record_shared_images(session, draft_id=draft.id, files=images, user_id=user,
-                                                   event_id=event_id, now=deps.clock())
+            job = await media.record_shared_images(
+                session, draft_id=draft.id, files=images, user_id=user, event_id=event_id, now=deps.clock()
+            )
         if instruction is None and (text.strip() or not images):
-            await comments.record_comment(session, draft_id=draft.id, user_id=user, text=text, for_writer=allowed,
-                                          now=deps.clock())
+            await comments.record_comment(
+                session, draft_id=draft.id, user_id=user, text=text, for_writer=allowed, now=deps.clock()
+            )
         if instruction is None:
             if images:
                 deps.background.spawn(deps.queue.enqueue(job), "shared images")
             return
-        change = await edits.request_regenerate(
-            session, draft_id=draft.id, base_revision=None, feedback=instruction or None, user_id=user,
-            now=deps.clock()) if allowed else None
+        change = (
+            await edits.request_regenerate(
+                session,
+                draft_id=draft.id,
+                base_revision=None,
+                feedback=instruction or None,
+                user_id=user,
+                now=deps.clock(),
+            )
+            if allowed
+            else None
+        )
     deps.background.spawn(_after_reply(deps, client, event, change), "thread reply")
 
 
@@ -91,15 +111,19 @@ def addressed_to(text: str, bot_user_id: str | None) -> str | None:
     return mention.sub("", text).strip()
 
 
-async def _after_reply(deps: BotDeps, client: AsyncWebClient, event: dict,
-                       change: Outcome | None) -> None:
+async def _after_reply(deps: BotDeps, client: AsyncWebClient, event: dict, change: Outcome | None) -> None:
     channel, user, thread_ts = event.get("channel", ""), event["user"], event["thread_ts"]
     if change is None:
         await tell(client, channel, user, replies.feedback_ignored(), thread_ts)
         return
     if not change.ok:
-        await tell(client, channel, user, replies.cannot_change(change.draft, change.draft.current_revision,
-                                                                "regenerate"), thread_ts)
+        await tell(
+            client,
+            channel,
+            user,
+            replies.cannot_change(change.draft, change.draft.current_revision, "regenerate"),
+            thread_ts,
+        )
         return
     await client.reactions_add(channel=channel, timestamp=event["ts"], name="eyes")
     await start_regeneration(deps, client, change)

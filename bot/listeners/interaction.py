@@ -1,6 +1,7 @@
 """What every listener needs to know about a request: which installation's settings apply, where a
 click came from, whether the person may act (a refusal is recorded before Slack is answered), and
 how to tell one person something afterwards."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,9 +44,13 @@ def click_origin(body: dict, context: Mapping[str, Any]) -> Origin:
     container = body.get("container") or {}
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
-    return Origin(user=(body.get("user") or {}).get("id", ""), installation=installation_of(context),
-                  channel=channel, message_ts=message.get("ts") or container.get("message_ts") or "",
-                  thread_ts=message.get("thread_ts") or container.get("thread_ts"))
+    return Origin(
+        user=(body.get("user") or {}).get("id", ""),
+        installation=installation_of(context),
+        channel=channel,
+        message_ts=message.get("ts") or container.get("message_ts") or "",
+        thread_ts=message.get("thread_ts") or container.get("thread_ts"),
+    )
 
 
 async def tell(client: AsyncWebClient, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
@@ -70,8 +75,9 @@ class Permission:
         return self.refusal is None
 
 
-async def check(deps: BotDeps, *, user: str, installation: str, action: str, draft_id: int | None,
-                requester: str | None = None) -> Permission:
+async def check(
+    deps: BotDeps, *, user: str, installation: str, action: str, draft_id: int | None, requester: str | None = None
+) -> Permission:
     """May `user` do `action` (approvers may; the requester too where `requester` is given)? A
     refusal is recorded in the same call, before the caller answers Slack."""
     async with deps.sessionmaker() as session:
@@ -80,7 +86,9 @@ async def check(deps: BotDeps, *, user: str, installation: str, action: str, dra
         return Permission(config)
     why = "no approvers configured" if not config.approvers else "not an approver"
     async with deps.sessionmaker.begin() as session:
-        await decisions.record_refusal(session, draft_id=draft_id, user_id=user, action=action, why=why,
-                                       now=deps.clock())
-    return Permission(config, replies.no_approvers_configured() if not config.approvers
-                      else replies.not_an_approver(action))
+        await decisions.record_refusal(
+            session, draft_id=draft_id, user_id=user, action=action, why=why, now=deps.clock()
+        )
+    return Permission(
+        config, replies.no_approvers_configured() if not config.approvers else replies.not_an_approver(action)
+    )

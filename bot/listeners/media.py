@@ -12,6 +12,7 @@ ack in the bot, because:
 - cleaning images is destinations/ code, which listeners may not import; the worker's jobs may.
 The job is idempotent: an image whose Slack file id the revision already has is not attached again.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -44,9 +45,11 @@ def shared_images(event: dict) -> list[dict[str, str]]:
     files = event.get("files") if event.get("subtype") == "file_share" else None
     if not isinstance(files, list):
         return []
-    found = [{"id": f["id"], "name": str(f.get("name") or f.get("title") or "image")[:MAX_NAME_CHARS]}
-             for f in files if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"]
-             and _maybe_image(f)]
+    found = [
+        {"id": f["id"], "name": str(f.get("name") or f.get("title") or "image")[:MAX_NAME_CHARS]}
+        for f in files
+        if isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"] and _maybe_image(f)
+    ]
     return found[:MAX_IMAGES]
 
 
@@ -61,36 +64,46 @@ def attach_key(event_id: str) -> str:
     return f"attach:{event_id}"[:200]
 
 
-async def record_shared_images(session: AsyncSession, *, draft_id: int, files: list[dict[str, str]],
-                               user_id: str, event_id: str, now: datetime) -> QueuedJob:
+async def record_shared_images(
+    session: AsyncSession, *, draft_id: int, files: list[dict[str, str]], user_id: str, event_id: str, now: datetime
+) -> QueuedJob:
     """The intent, in the caller's transaction (the one that records the event id)."""
     args: dict[str, Any] = {"draft_id": draft_id, "files": files, "user_id": user_id}
     row = await outbox.add(session, job=JobName.attach_media, args=args, now=now, dedupe_key=attach_key(event_id))
     return outbox.queued(row)
 
 
-async def record_removal(session: AsyncSession, *, meta: dict, alts: list[str], removals: set[int], user_id: str,
-                         now: datetime) -> QueuedJob:
-    args = {"draft_id": meta["draft_id"], "base_revision": meta["revision"], "alts": alts,
-            "remove": sorted(removals), "user_id": user_id}
+async def record_removal(
+    session: AsyncSession, *, meta: dict, alts: list[str], removals: set[int], user_id: str, now: datetime
+) -> QueuedJob:
+    args = {
+        "draft_id": meta["draft_id"],
+        "base_revision": meta["revision"],
+        "alts": alts,
+        "remove": sorted(removals),
+        "user_id": user_id,
+    }
     row = await outbox.add(session, job=JobName.remove_media, args=args, now=now)
     return outbox.queued(row)
 
 
 async def handle_alt_button(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
-    """"Alt text…": open the dialog at once (a trigger_id lives 3 s) with the revision's images."""
+    """ "Alt text…": open the dialog at once (a trigger_id lives 3 s) with the revision's images."""
     clicked = await modal_click(ack, body, client, context, "edit", requester_may=True)
     if clicked is None:
         return
     deps, origin, draft, revision = clicked
     if draft.status not in EDITABLE or draft.current_revision != revision:
-        await tell(client, origin.channel, origin.user, replies.cannot_change(draft, revision, "edit"),
-                   origin.thread_ts)
+        await tell(
+            client, origin.channel, origin.user, replies.cannot_change(draft, revision, "edit"), origin.thread_ts
+        )
         return
     async with deps.sessionmaker() as session:
         images = await image_views(session, draft.id, revision)
     meta = modals.metadata(draft.id, revision, origin.channel, origin.message_ts)
-    await client.views_open(trigger_id=body["trigger_id"], view=media_blocks.alt_modal(draft.id, revision, images, meta))
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=media_blocks.alt_modal(draft.id, revision, images, meta)
+    )
 
 
 @answering_unreadable(f"{media_blocks.ALT_BLOCK_PREFIX}0")
@@ -101,7 +114,9 @@ async def handle_alt_submission(ack: Any, body: dict, view: dict, client: AsyncW
     first = f"{media_blocks.ALT_BLOCK_PREFIX}0"
     draft, permission = await submitted(deps, body, context, meta, "edit")
     if draft is None or permission is None or not permission.ok:
-        await ack(response_action="errors", errors={first: permission.refusal if permission else replies.not_our_value()})
+        await ack(
+            response_action="errors", errors={first: permission.refusal if permission else replies.not_our_value()}
+        )
         return
     async with deps.sessionmaker() as session:
         count = len(await storage_media.media_of(session, meta["draft_id"], meta["revision"]))
@@ -114,14 +129,21 @@ async def handle_alt_submission(ack: Any, body: dict, view: dict, client: AsyncW
     if removals:
         # What is left is judged again by the destinations, which only the worker knows.
         async with deps.sessionmaker.begin() as session:
-            job = await record_removal(session, meta=meta, alts=alts, removals=removals, user_id=body["user"]["id"],
-                                       now=deps.clock())
+            job = await record_removal(
+                session, meta=meta, alts=alts, removals=removals, user_id=body["user"]["id"], now=deps.clock()
+            )
         await ack()
         deps.background.spawn(deps.queue.enqueue(job), "removed images")
         return
     async with deps.sessionmaker.begin() as session:
-        change = await storage_media.set_alt(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
-                                             alts=alts, user_id=body["user"]["id"], now=deps.clock())
+        change = await storage_media.set_alt(
+            session,
+            draft_id=meta["draft_id"],
+            base_revision=meta["revision"],
+            alts=alts,
+            user_id=body["user"]["id"],
+            now=deps.clock(),
+        )
     if not change.ok:
         await ack(response_action="errors", errors={first: replies.refused(change.reason, change.draft)})
         return
@@ -145,12 +167,16 @@ def alt_errors(deps: BotDeps, alts: list[str], blocked_terms: list[str]) -> dict
 
 
 async def _show_alt(deps: BotDeps, client: AsyncWebClient, change: Outcome, meta: dict, user: str) -> None:
-    await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
-                     clicked_ts=meta["message_ts"])
+    await show_draft(
+        client, deps.sessionmaker, change.draft.id, required=deps.rule.required, clicked_ts=meta["message_ts"]
+    )
     assert change.revision is not None
-    await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
-                               f"🖼 <@{user}> set the alt text of draft #{change.draft.id} → revision "
-                               f"{change.revision.number}")
+    await say_mrkdwn_in_thread(
+        client,
+        deps.sessionmaker,
+        change.draft.id,
+        f"🖼 <@{user}> set the alt text of draft #{change.draft.id} → revision {change.revision.number}",
+    )
 
 
 def register(app: AsyncApp) -> None:

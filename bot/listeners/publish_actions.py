@@ -4,6 +4,7 @@ Only approvers may use them; anyone else gets an ephemeral refusal, recorded bef
 answered. Each decision is one compare-and-set transaction (storage/publication_decisions.py),
 also committed before the answer; a Retry then enqueues the draft's publish job.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,9 @@ async def _refusal(deps: BotDeps, *, user: str, installation: str, action: str, 
         return None
     why = "no approvers configured" if not config.approvers else "not an approver"
     async with deps.sessionmaker.begin() as session:
-        await decide.record_refusal(session, publication_id=publication_id, user_id=user, action=action,
-                                    why=why, now=deps.clock())
+        await decide.record_refusal(
+            session, publication_id=publication_id, user_id=user, action=action, why=why, now=deps.clock()
+        )
     return f"Only approvers may {action} a publication; this attempt was recorded."
 
 
@@ -66,17 +68,20 @@ def _publication_id(body: dict) -> int | None:
         return None
 
 
-async def _decide(ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, change: Change,
-                  *, enqueue: bool) -> None:
+async def _decide(
+    ack: Any, body: dict, client: AsyncWebClient, context: Any, action: str, change: Change, *, enqueue: bool
+) -> None:
     deps, origin = deps_of(context), click_origin(body, context)
     publication_id = _publication_id(body)
     if publication_id is None:
         await ack()
-        deps.background.spawn(tell(client, origin.channel, origin.user, replies.not_our_value(), origin.thread_ts),
-                              "unreadable")
+        deps.background.spawn(
+            tell(client, origin.channel, origin.user, replies.not_our_value(), origin.thread_ts), "unreadable"
+        )
         return
-    refusal = await _refusal(deps, user=origin.user, installation=origin.installation, action=action,
-                             publication_id=publication_id)
+    refusal = await _refusal(
+        deps, user=origin.user, installation=origin.installation, action=action, publication_id=publication_id
+    )
     decision = None
     if refusal is None:
         async with deps.sessionmaker.begin() as session:
@@ -85,8 +90,15 @@ async def _decide(ack: Any, body: dict, client: AsyncWebClient, context: Any, ac
     deps.background.spawn(_after_decision(deps, client, origin, action, refusal, decision, enqueue), action)
 
 
-async def _after_decision(deps: BotDeps, client: AsyncWebClient, origin: Origin, action: str, refusal: str | None,
-                          decision: Outcome | None, enqueue: bool) -> None:
+async def _after_decision(
+    deps: BotDeps,
+    client: AsyncWebClient,
+    origin: Origin,
+    action: str,
+    refusal: str | None,
+    decision: Outcome | None,
+    enqueue: bool,
+) -> None:
     if refusal is not None or decision is None:
         await tell(client, origin.channel, origin.user, refusal or "", origin.thread_ts)
         return
@@ -111,8 +123,13 @@ async def handle_skip(ack: Any, body: dict, client: AsyncWebClient, context: Any
 async def handle_mark(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
     deps, origin = deps_of(context), click_origin(body, context)
     publication_id = _publication_id(body)
-    refusal = replies.not_our_value() if publication_id is None else await _refusal(
-        deps, user=origin.user, installation=origin.installation, action="mark", publication_id=publication_id)
+    refusal = (
+        replies.not_our_value()
+        if publication_id is None
+        else await _refusal(
+            deps, user=origin.user, installation=origin.installation, action="mark", publication_id=publication_id
+        )
+    )
     await ack()
     if refusal is not None:
         deps.background.spawn(tell(client, origin.channel, origin.user, refusal, origin.thread_ts), "refusal")
@@ -120,9 +137,17 @@ async def handle_mark(ack: Any, body: dict, client: AsyncWebClient, context: Any
     async with deps.sessionmaker() as session:
         row = await session.get(Publication, publication_id)
     if row is not None:  # the trigger id lives 3 s: open the modal before anything slow
-        await client.views_open(trigger_id=body["trigger_id"], view=mark_modal(
-            row.id, row.destination, row.part, channel=origin.channel, message_ts=origin.message_ts,
-            handoff=row.status == "handoff"))
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view=mark_modal(
+                row.id,
+                row.destination,
+                row.part,
+                channel=origin.channel,
+                message_ts=origin.message_ts,
+                handoff=row.status == "handoff",
+            ),
+        )
 
 
 async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
@@ -137,14 +162,16 @@ async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncW
     if not _URL.match(url) or len(url) > 1000:
         await ack(response_action="errors", errors={ids.URL_BLOCK: "Paste the post's link, starting with https://"})
         return
-    refusal = await _refusal(deps, user=user, installation=installation_of(context), action="mark",
-                             publication_id=publication_id)
+    refusal = await _refusal(
+        deps, user=user, installation=installation_of(context), action="mark", publication_id=publication_id
+    )
     if refusal is not None:
         await ack(response_action="errors", errors={ids.URL_BLOCK: refusal})
         return
     async with deps.sessionmaker.begin() as session:
-        decision = await decide.mark_published(session, publication_id=publication_id, user_id=user, url=url,
-                                               now=deps.clock())
+        decision = await decide.mark_published(
+            session, publication_id=publication_id, user_id=user, url=url, now=deps.clock()
+        )
         draft = await decide.draft_of(session, publication_id)
     if not decision.ok:
         await ack(response_action="errors", errors={ids.URL_BLOCK: _refused("mark", decision)})
@@ -154,18 +181,32 @@ async def handle_mark_submitted(ack: Any, body: dict, view: dict, client: AsyncW
     deps.background.spawn(_after_mark(deps, client, decision, user, url, channel, handoff_ts), "mark submitted")
 
 
-async def _after_mark(deps: BotDeps, client: AsyncWebClient, decision: Outcome, user: str,
-                      url: str, channel: str, handoff_ts: str | None) -> None:
+async def _after_mark(
+    deps: BotDeps, client: AsyncWebClient, decision: Outcome, user: str, url: str, channel: str, handoff_ts: str | None
+) -> None:
     try:
         await _refresh(deps, client, decision.publication)
     finally:
         if decision.job is not None:
             await deps.queue.enqueue(decision.job)
     if handoff_ts:  # clicked on a hand-off message: replace its button with who posted it where
-        await client.chat_update(channel=channel, ts=handoff_ts, text=escape_mrkdwn(f"Posted: {url}"),
-                                 blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": (
-                                     f"Posted on {escape_mrkdwn(label(decision.publication.destination))} "
-                                     f"by {mention(user)}: {escape_mrkdwn(url)}")}}])
+        await client.chat_update(
+            channel=channel,
+            ts=handoff_ts,
+            text=escape_mrkdwn(f"Posted: {url}"),
+            blocks=[
+                {
+                    "type": "section",
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": (
+                            f"Posted on {escape_mrkdwn(label(decision.publication.destination))} "
+                            f"by {mention(user)}: {escape_mrkdwn(url)}"
+                        ),
+                    },
+                }
+            ],
+        )
 
 
 def register(app: AsyncApp) -> None:
@@ -173,4 +214,3 @@ def register(app: AsyncApp) -> None:
     app.action(ids.SKIP)(handle_skip)
     app.action(ids.MARK)(handle_mark)
     app.view(ids.MARK_VIEW)(handle_mark_submitted)
-

@@ -2,6 +2,7 @@
 revision (the history keeps everything), held to the same rules as an edit — policy checked again,
 its claims checked against that revision's sources — with a `restored` audit event. Approvers and
 the requester may; recorded before the answer, then the thread shows the change as a word diff."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -41,22 +42,36 @@ async def restore(asked: Asked, args: list[str]) -> str:
             return replies.no_such_draft(draft_id)
         config = await effective(deps, session, asked.installation)
         if not (config.may_decide(user) or user == draft.requester_id):
-            await record_refusal(session, draft_id=draft_id, user_id=user, action="restore",
-                                 why="not an approver", now=deps.clock())
+            await record_refusal(
+                session, draft_id=draft_id, user_id=user, action="restore", why="not an approver", now=deps.clock()
+            )
             return replies.not_an_approver("restore")
         earlier = await queries.revision(session, draft_id, number)
         if earlier is None or number >= draft.current_revision:
-            return (f"Draft #{draft_id} has no earlier revision {number}: it is at revision "
-                    f"{draft.current_revision}. `/signoff history {draft_id}` lists them.")
+            return (
+                f"Draft #{draft_id} has no earlier revision {number}: it is at revision "
+                f"{draft.current_revision}. `/signoff history {draft_id}` lists them."
+            )
         blocked = list(config.blocked_terms)
         verdict = deps.text_rules.check_edit(earlier.text, earlier.details, blocked)
         change = await edits.record_edit(
-            session, draft_id=draft_id, base_revision=draft.current_revision, text=earlier.text, user_id=user,
-            policy_ok=verdict.ok, problems=verdict.problems, now=deps.clock(), restored_from=number,
-            critique=deps.text_rules.review_edit(earlier.text, earlier.details, draft.topic, blocked))
+            session,
+            draft_id=draft_id,
+            base_revision=draft.current_revision,
+            text=earlier.text,
+            user_id=user,
+            policy_ok=verdict.ok,
+            problems=verdict.problems,
+            now=deps.clock(),
+            restored_from=number,
+            critique=deps.text_rules.review_edit(earlier.text, earlier.details, draft.topic, blocked),
+        )
     if not change.ok or change.revision is None:
-        return replies.cannot_change(change.draft, draft.current_revision, "restore") if change.draft \
+        return (
+            replies.cannot_change(change.draft, draft.current_revision, "restore")
+            if change.draft
             else replies.no_such_draft(draft_id)
+        )
     deps.background.spawn(_show_restored(deps, asked.client, change, user, number), "restore")
     problems = "" if verdict.ok else " It fails a policy check now: " + " ".join(verdict.problems)
     return f"Restored: revision {number} of draft #{draft_id} is now revision {change.revision.number}.{problems}"
@@ -66,7 +81,10 @@ async def _show_restored(deps: BotDeps, client: AsyncWebClient, change: Outcome,
     assert change.draft is not None and change.revision is not None
     await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required)
     before, after = change.previous_text or "", change.revision.text
-    await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
-                               f"↩️ <@{user}> restored revision {number} of draft #{change.draft.id} as revision "
-                               f"{change.revision.number} ({change_summary(before, after)}):\n"
-                               + word_diff(before, after))
+    await say_mrkdwn_in_thread(
+        client,
+        deps.sessionmaker,
+        change.draft.id,
+        f"↩️ <@{user}> restored revision {number} of draft #{change.draft.id} as revision "
+        f"{change.revision.number} ({change_summary(before, after)}):\n" + word_diff(before, after),
+    )

@@ -2,6 +2,7 @@
 message's first line as the topic and the channel it was used in; the submission is a /draft with
 the message (text, permalink, file names) as its first source, recorded before Slack is answered.
 Anyone who may use /draft may use it, under the same hourly limit."""
+
 from __future__ import annotations
 
 import logging
@@ -31,9 +32,14 @@ def quoted_message(body: dict) -> shortcut.QuotedMessage:
     ts = str(message.get("ts") or body.get("message_ts") or "")
     domain = (body.get("team") or {}).get("domain") or "app"
     files = tuple(str(f.get("name") or f.get("title") or "") for f in message.get("files") or [] if isinstance(f, dict))
-    return shortcut.QuotedMessage(channel=channel, ts=ts, author=str(message.get("user") or ""),
-                                  permalink=shortcut.permalink(domain, channel, ts),
-                                  text=without_control(str(message.get("text") or "")), files=files)
+    return shortcut.QuotedMessage(
+        channel=channel,
+        ts=ts,
+        author=str(message.get("user") or ""),
+        permalink=shortcut.permalink(domain, channel, ts),
+        text=without_control(str(message.get("text") or "")),
+        files=files,
+    )
 
 
 async def handle_message_shortcut(ack: Any, body: dict, client: AsyncWebClient, context: Any) -> None:
@@ -47,8 +53,10 @@ async def handle_message_shortcut(ack: Any, body: dict, client: AsyncWebClient, 
             message = replace(message, permalink=str(found.get("permalink") or message.permalink))
         except Exception:
             log.info("no permalink for the shortcut's message", exc_info=True)
-    await client.views_open(trigger_id=body["trigger_id"],
-                            view=shortcut.draft_from_message_modal(message, max_topic_chars=deps.max_topic_chars))
+    await client.views_open(
+        trigger_id=body["trigger_id"],
+        view=shortcut.draft_from_message_modal(message, max_topic_chars=deps.max_topic_chars),
+    )
 
 
 async def handle_submission(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
@@ -72,13 +80,21 @@ async def handle_submission(ack: Any, body: dict, view: dict, client: AsyncWebCl
             recent = await intake.requests_since(session, user, now - timedelta(hours=1))
             config = await effective(deps, session, installation)
         if recent >= deps.drafts_per_hour:
-            await ack(response_action="errors", errors={shortcut.TOPIC_BLOCK: replies.too_many_drafts(
-                deps.drafts_per_hour)})
+            await ack(
+                response_action="errors", errors={shortcut.TOPIC_BLOCK: replies.too_many_drafts(deps.drafts_per_hour)}
+            )
             return
         async with deps.sessionmaker.begin() as session:
             accepted = await intake.request_draft(
-                session, team_id=installation, channel_id=channel, user_id=user, topic=topic, now=now,
-                destinations=list(config.destinations), sources=[message.as_source()])
+                session,
+                team_id=installation,
+                channel_id=channel,
+                user_id=user,
+                topic=topic,
+                now=now,
+                destinations=list(config.destinations),
+                sources=[message.as_source()],
+            )
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("could not record a draft from a message (ref %s)", ref)

@@ -1,4 +1,5 @@
 """`/signoff <subcommand>`: quick, ephemeral answers read from the database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,7 +62,8 @@ class Asked:
         """The channels this person is in; raises VisibilityUnknown if Slack cannot say in time."""
         try:
             return await asyncio.wait_for(
-                self.deps.visibility.channels_of(self.client, self.installation, self.user), VISIBILITY_TIMEOUT_S)
+                self.deps.visibility.channels_of(self.client, self.installation, self.user), VISIBILITY_TIMEOUT_S
+            )
         except asyncio.TimeoutError:
             raise VisibilityUnknown("timeout") from None
 
@@ -91,13 +93,17 @@ async def pending(asked: Asked, args: list[str]) -> str:
     deps, mine = asked.deps, bool(args and args[0].lower() in ("mine", "me"))
     channels = await asked.visible()
     async with deps.sessionmaker() as session:
-        drafts = await (listing.waiting_for(session, asked.user, four_eyes=deps.rule.four_eyes)
-                        if mine else listing.waiting(session))
+        drafts = await (
+            listing.waiting_for(session, asked.user, four_eyes=deps.rule.four_eyes)
+            if mine
+            else listing.waiting(session)
+        )
     return reports.pending_list([d for d in drafts if asked.shows(d, channels)], deps.clock(), mine=mine)
 
 
-async def _about_one_draft(asked: Asked, args: list[str], usage: str,
-                           answer: Callable[[AsyncSession, Draft], Awaitable[str]]) -> str:
+async def _about_one_draft(
+    asked: Asked, args: list[str], usage: str, answer: Callable[[AsyncSession, Draft], Awaitable[str]]
+) -> str:
     draft_id = _draft_id(args)
     if draft_id is None:
         return usage
@@ -114,15 +120,22 @@ async def _about_one_draft(asked: Asked, args: list[str], usage: str,
 
 async def status(asked: Asked, args: list[str]) -> str:
     async def answer(session: AsyncSession, draft: Draft) -> str:
-        return reports.status(draft, await queries.publications(session, draft.id),
-                              await approvals_of(session, draft.id, draft.current_revision), asked.deps.clock())
+        return reports.status(
+            draft,
+            await queries.publications(session, draft.id),
+            await approvals_of(session, draft.id, draft.current_revision),
+            asked.deps.clock(),
+        )
+
     return await _about_one_draft(asked, args, "Usage: `/signoff status <id>`, e.g. `/signoff status 12`.", answer)
 
 
 async def history(asked: Asked, args: list[str]) -> str:
     async def answer(session: AsyncSession, draft: Draft) -> str:
-        return reports.history(draft, await audit.events_for(session, draft.id),
-                               await listing.runs_of(session, draft.id))
+        return reports.history(
+            draft, await audit.events_for(session, draft.id), await listing.runs_of(session, draft.id)
+        )
+
     return await _about_one_draft(asked, args, "Usage: `/signoff history <id>`.", answer)
 
 
@@ -139,13 +152,16 @@ async def cancel(asked: Asked, args: list[str]) -> str:
         if not asked.shows(draft, channels):
             return replies.no_such_draft(draft_id)
         if not ((await effective(deps, session, asked.installation)).may_decide(user) or user == draft.requester_id):
-            await record_refusal(session, draft_id=draft_id, user_id=user, action="cancel",
-                                 why="not an approver", now=deps.clock())
+            await record_refusal(
+                session, draft_id=draft_id, user_id=user, action="cancel", why="not an approver", now=deps.clock()
+            )
             return replies.not_an_approver("cancel")
         change = await edits.cancel(session, draft_id=draft_id, user_id=user, now=deps.clock())
     if not change.ok:
-        return (f"Draft #{draft_id} is {change.draft.status.replace('_', ' ')}: neither being written nor "
-                "scheduled, so there is nothing to cancel.")
+        return (
+            f"Draft #{draft_id} is {change.draft.status.replace('_', ' ')}: neither being written nor "
+            "scheduled, so there is nothing to cancel."
+        )
     if change.draft.decision_note == "scheduled publication cancelled":
         return f"Cancelled: draft #{draft_id} will not be published."
     return f"Cancelled: draft #{draft_id} will not be written."
@@ -157,7 +173,9 @@ async def search(asked: Asked, args: list[str]) -> str:
     channels = await asked.visible()
     async with asked.deps.sessionmaker() as session:
         hits = await listing.search_drafts(session, " ".join(args), limit=50)
-    return reports.search_results(" ".join(args), [(d, snippet) for d, snippet in hits if asked.shows(d, channels)][:10])
+    return reports.search_results(
+        " ".join(args), [(d, snippet) for d, snippet in hits if asked.shows(d, channels)][:10]
+    )
 
 
 async def configure(asked: Asked, args: list[str]) -> str:
@@ -166,17 +184,23 @@ async def configure(asked: Asked, args: list[str]) -> str:
         current = await effective(deps, session, installation)
         if not args or args[0] == "show":
             channel_digest = (await schedules.channel_configs(session)).get(command["channel_id"], {})
-            return reports.config_text({"approvers": sorted(current.approvers), "admins": sorted(current.admins),
-                                        "destinations": current.destinations,
-                                        "blocked terms": current.blocked_terms,
-                                        "digest (this channel)": channel_digest.get("schedule") or "default",
-                                        "required approvals": deps.rule.required,
-                                        "four eyes": "on" if deps.rule.four_eyes else "off"})
+            return reports.config_text(
+                {
+                    "approvers": sorted(current.approvers),
+                    "admins": sorted(current.admins),
+                    "destinations": current.destinations,
+                    "blocked terms": current.blocked_terms,
+                    "digest (this channel)": channel_digest.get("schedule") or "default",
+                    "required approvals": deps.rule.required,
+                    "four eyes": "on" if deps.rule.four_eyes else "off",
+                }
+            )
         if args[0] != "set" or len(args) < 3 or args[1] not in SETTABLE:
             return "Usage: `/signoff config set approvers|destinations|blocked_terms|digest <value>`."
         if not current.may_configure(user):
-            await record_refusal(session, draft_id=None, user_id=user, action="config", why="not an admin",
-                                 now=deps.clock())
+            await record_refusal(
+                session, draft_id=None, user_id=user, action="config", why="not an admin", now=deps.clock()
+            )
             return "Only admins (SIGNOFF_ADMINS) may change the configuration; this attempt was recorded."
         key, raw = args[1], " ".join(args[2:])
         value, problem = _parse_value(key, raw, deps)
@@ -184,8 +208,9 @@ async def configure(asked: Asked, args: list[str]) -> str:
             return problem
         if key == "digest":
             # Digests are scheduled per channel: this channel's schedule changes.
-            await schedules.set_channel_config(session, channel_id=command["channel_id"],
-                                               value={"schedule": value}, user_id=user, now=deps.clock())
+            await schedules.set_channel_config(
+                session, channel_id=command["channel_id"], value={"schedule": value}, user_id=user, now=deps.clock()
+            )
             return f"Saved: the digest for this channel runs {raw}. The change is in the audit trail."
         await config.set_value(session, scope=installation, key=key, value=value, user_id=user, now=deps.clock())
     return f"Saved: {key} = {raw}. The change is in the audit trail."
@@ -196,8 +221,15 @@ async def _help(asked: Asked, args: list[str]) -> str:
 
 
 HANDLERS: dict[str, Callable[[Asked, list[str]], Awaitable[str]]] = {
-    "help": _help, "pending": pending, "status": status, "history": history, "cancel": cancel,
-    "search": search, "config": configure, "restore": restore}
+    "help": _help,
+    "pending": pending,
+    "status": status,
+    "history": history,
+    "cancel": cancel,
+    "search": search,
+    "config": configure,
+    "restore": restore,
+}
 
 
 def register(app: AsyncApp) -> None:
@@ -212,8 +244,9 @@ def _parse_value(key: str, raw: str, deps: BotDeps) -> tuple[object, str | None]
         names = [n.strip() for n in raw.split(",") if n.strip()]
         unknown = [n for n in names if n not in deps.destinations]
         if unknown or not names:
-            return None, (f"Choose among the destinations this installation has credentials for: "
-                          f"{', '.join(deps.destinations)}.")
+            return None, (
+                f"Choose among the destinations this installation has credentials for: {', '.join(deps.destinations)}."
+            )
         return names, None
     if key == "blocked_terms":
         return [t.strip() for t in raw.split(",") if t.strip()], None

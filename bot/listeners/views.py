@@ -1,6 +1,7 @@
 """Modal submissions: Edit, Regenerate, Skip and Schedule. Validation errors are shown inside the
 modal (`response_action: errors`); the decision is one transaction, committed before Slack is
 answered; Slack is updated after the answer."""
+
 from __future__ import annotations
 
 import functools
@@ -30,6 +31,7 @@ View = Callable[..., Awaitable[None]]
 def answering_unreadable(block_id: str) -> Callable[[View], View]:
     """A submission whose metadata or state Signoff did not write is answered inside the dialog
     instead of failing the request."""
+
     def wrap(handler: View) -> View:
         @functools.wraps(handler)
         async def listener(ack: Any, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
@@ -38,12 +40,15 @@ def answering_unreadable(block_id: str) -> Callable[[View], View]:
             except NotOurValue as exc:
                 log.info("unreadable submission of %s: %s", view.get("callback_id"), exc)
                 await ack(response_action="errors", errors={block_id: replies.not_our_value()})
+
         return listener
+
     return wrap
 
 
-async def submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *,
-                     requester_may: bool = True) -> tuple[Draft | None, Permission | None]:
+async def submitted(
+    deps: BotDeps, body: dict, context: Any, meta: dict, action: str, *, requester_may: bool = True
+) -> tuple[Draft | None, Permission | None]:
     """The draft the modal is about and the person's permission; (None, None) when the draft is
     gone or belongs to another installation."""
     installation = installation_of(context)
@@ -54,8 +59,14 @@ async def submitted(deps: BotDeps, body: dict, context: Any, meta: dict, action:
             return None, None
     if draft.team_id and draft.team_id != installation:
         return None, None
-    permission = await check(deps, user=body["user"]["id"], installation=installation, action=action,
-                             draft_id=draft.id, requester=draft.requester_id if requester_may else None)
+    permission = await check(
+        deps,
+        user=body["user"]["id"],
+        installation=installation,
+        action=action,
+        draft_id=draft.id,
+        requester=draft.requester_id if requester_may else None,
+    )
     return draft, permission
 
 
@@ -65,8 +76,10 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     first_block = f"{modals.TEXT_BLOCK_PREFIX}0"
     draft, permission = await submitted(deps, body, context, meta, "edit")
     if draft is None or permission is None or not permission.ok:
-        await ack(response_action="errors",
-                  errors={first_block: permission.refusal if permission else replies.not_our_value()})
+        await ack(
+            response_action="errors",
+            errors={first_block: permission.refusal if permission else replies.not_our_value()},
+        )
         return
     text = modals.submitted_text(modals.state_values(view))
     async with deps.sessionmaker() as session:
@@ -81,10 +94,17 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
         await ack(response_action="errors", errors={first_block: " ".join(verdict.problems)[:1900]})
         return
     async with deps.sessionmaker.begin() as session:
-        change = await edits.record_edit(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
-                                         text=text, user_id=body["user"]["id"], policy_ok=verdict.ok,
-                                         problems=verdict.problems, now=deps.clock(),
-                                         critique=deps.text_rules.review_edit(text, details, draft.topic, blocked))
+        change = await edits.record_edit(
+            session,
+            draft_id=meta["draft_id"],
+            base_revision=meta["revision"],
+            text=text,
+            user_id=body["user"]["id"],
+            policy_ok=verdict.ok,
+            problems=verdict.problems,
+            now=deps.clock(),
+            critique=deps.text_rules.review_edit(text, details, draft.topic, blocked),
+        )
     if not change.ok:
         await ack(response_action="errors", errors={first_block: replies.refused(change.reason, change.draft)})
         return
@@ -92,15 +112,19 @@ async def handle_edit(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     deps.background.spawn(_show_edit(deps, client, change, meta, body["user"]["id"], text), "edit")
 
 
-async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: Outcome, meta: dict,
-                     user: str, text: str) -> None:
-    await show_draft(client, deps.sessionmaker, change.draft.id, required=deps.rule.required,
-                     clicked_ts=meta["message_ts"])
+async def _show_edit(deps: BotDeps, client: AsyncWebClient, change: Outcome, meta: dict, user: str, text: str) -> None:
+    await show_draft(
+        client, deps.sessionmaker, change.draft.id, required=deps.rule.required, clicked_ts=meta["message_ts"]
+    )
     assert change.revision is not None
-    await say_mrkdwn_in_thread(client, deps.sessionmaker, change.draft.id,
-                               f"✏️ <@{user}> edited draft #{change.draft.id} → revision "
-                               f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
-                               + word_diff(change.previous_text or "", text))
+    await say_mrkdwn_in_thread(
+        client,
+        deps.sessionmaker,
+        change.draft.id,
+        f"✏️ <@{user}> edited draft #{change.draft.id} → revision "
+        f"{change.revision.number} ({change_summary(change.previous_text or '', text)}):\n"
+        + word_diff(change.previous_text or "", text),
+    )
 
 
 @answering_unreadable(modals.FEEDBACK_BLOCK)
@@ -108,16 +132,26 @@ async def handle_regenerate(ack: Any, body: dict, view: dict, client: AsyncWebCl
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await submitted(deps, body, context, meta, "regenerate")
     if draft is None or permission is None or not permission.ok:
-        await ack(response_action="errors",
-                  errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.not_our_value()})
+        await ack(
+            response_action="errors",
+            errors={modals.FEEDBACK_BLOCK: permission.refusal if permission else replies.not_our_value()},
+        )
         return
     feedback = modals.submitted_optional(modals.state_values(view), modals.FEEDBACK_BLOCK)
     async with deps.sessionmaker.begin() as session:
-        change = await edits.request_regenerate(session, draft_id=meta["draft_id"], base_revision=meta["revision"],
-                                                feedback=feedback, user_id=body["user"]["id"], now=deps.clock())
+        change = await edits.request_regenerate(
+            session,
+            draft_id=meta["draft_id"],
+            base_revision=meta["revision"],
+            feedback=feedback,
+            user_id=body["user"]["id"],
+            now=deps.clock(),
+        )
     if not change.ok:
-        await ack(response_action="errors",
-                  errors={modals.FEEDBACK_BLOCK: replies.cannot_change(change.draft, meta["revision"], "regenerate")})
+        await ack(
+            response_action="errors",
+            errors={modals.FEEDBACK_BLOCK: replies.cannot_change(change.draft, meta["revision"], "regenerate")},
+        )
         return
     await ack()
     deps.background.spawn(start_regeneration(deps, client, change), "regenerate")
@@ -128,16 +162,25 @@ async def handle_skip(ack: Any, body: dict, view: dict, client: AsyncWebClient, 
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await submitted(deps, body, context, meta, "skip")
     if draft is None or permission is None or not permission.ok:
-        await ack(response_action="errors",
-                  errors={modals.REASON_BLOCK: permission.refusal if permission else replies.not_our_value()})
+        await ack(
+            response_action="errors",
+            errors={modals.REASON_BLOCK: permission.refusal if permission else replies.not_our_value()},
+        )
         return
     reason = modals.submitted_optional(modals.state_values(view), modals.REASON_BLOCK)
     async with deps.sessionmaker.begin() as session:
-        decision = await decisions.skip(session, draft_id=meta["draft_id"], revision=meta["revision"],
-                                        user_id=body["user"]["id"], now=deps.clock(), reason=reason)
+        decision = await decisions.skip(
+            session,
+            draft_id=meta["draft_id"],
+            revision=meta["revision"],
+            user_id=body["user"]["id"],
+            now=deps.clock(),
+            reason=reason,
+        )
     if not decision.ok:
-        await ack(response_action="errors",
-                  errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)})
+        await ack(
+            response_action="errors", errors={modals.REASON_BLOCK: replies.refused(decision.reason, decision.draft)}
+        )
         return
     await ack()
     deps.background.spawn(_show_decided(deps, client, decision.draft.id, meta["message_ts"]), "skip")
@@ -153,13 +196,16 @@ async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClie
     deps, meta = deps_of(context), modals.parse_metadata(view.get("private_metadata"))
     draft, permission = await submitted(deps, body, context, meta, "approve", requester_may=False)
     if draft is None or permission is None or not permission.ok:
-        await ack(response_action="errors",
-                  errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.not_our_value()})
+        await ack(
+            response_action="errors",
+            errors={modals.WHEN_BLOCK: permission.refusal if permission else replies.not_our_value()},
+        )
         return
     user, now = body["user"]["id"], deps.clock()
     try:
-        when = parse_when(modals.submitted_optional(modals.state_values(view), modals.WHEN_BLOCK) or "",
-                          now=now, tz=deps.timezone)
+        when = parse_when(
+            modals.submitted_optional(modals.state_values(view), modals.WHEN_BLOCK) or "", now=now, tz=deps.timezone
+        )
     except TimeParseError as exc:
         await ack(response_action="errors", errors={modals.WHEN_BLOCK: str(exc)})
         return
@@ -168,16 +214,26 @@ async def handle_schedule(ack: Any, body: dict, view: dict, client: AsyncWebClie
         return
     async with deps.sessionmaker.begin() as session:
         revision = await queries.revision(session, draft.id, meta["revision"])
-        decision = await decisions.approve(session, draft_id=draft.id, revision=meta["revision"],
-                                           sha256=revision.sha256 if revision else "", user_id=user, now=now,
-                                           rule=deps.rule, publish_at=when)
+        decision = await decisions.approve(
+            session,
+            draft_id=draft.id,
+            revision=meta["revision"],
+            sha256=revision.sha256 if revision else "",
+            user_id=user,
+            now=now,
+            rule=deps.rule,
+            publish_at=when,
+        )
     if not decision.ok:
-        await ack(response_action="errors",
-                  errors={modals.WHEN_BLOCK: replies.refused(decision.reason, decision.draft)})
+        await ack(
+            response_action="errors", errors={modals.WHEN_BLOCK: replies.refused(decision.reason, decision.draft)}
+        )
         return
     await ack()
-    deps.background.spawn(show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required,
-                                     clicked_ts=meta["message_ts"]), "schedule")
+    deps.background.spawn(
+        show_draft(client, deps.sessionmaker, draft.id, required=deps.rule.required, clicked_ts=meta["message_ts"]),
+        "schedule",
+    )
 
 
 async def start_regeneration(deps: BotDeps, client: AsyncWebClient, change: Outcome) -> None:

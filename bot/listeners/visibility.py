@@ -4,6 +4,7 @@
 private channels included; anything else answers as if the draft did not exist. Slack is asked
 (`users.conversations`, needs `channels:read` and `groups:read`) rather than trusted from a payload.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,9 @@ class VisibilityUnknown(Exception):
 
 
 class ChannelVisibility:
-    def __init__(self, *, ttl_s: float = 60.0, max_people: int = 2000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, ttl_s: float = 60.0, max_people: int = 2000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl_s, self.max_people, self.clock = ttl_s, max_people, clock
         self._known: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
 
@@ -34,15 +36,17 @@ class ChannelVisibility:
         cursor = ""
         try:
             for _ in range(_PAGES):
-                page = await client.users_conversations(user=user, types="public_channel,private_channel",
-                                                        limit=1000, cursor=cursor or None)
+                page = await client.users_conversations(
+                    user=user, types="public_channel,private_channel", limit=1000, cursor=cursor or None
+                )
                 channels.update(c["id"] for c in page.get("channels") or [])
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
                 if not cursor:
                     break
         except SlackApiError as exc:
-            raise VisibilityUnknown(exc.response.get("error", "unknown_error") if exc.response else "no answer") \
-                from None
+            raise VisibilityUnknown(
+                exc.response.get("error", "unknown_error") if exc.response else "no answer"
+            ) from None
         if len(self._known) >= self.max_people:
             self._known.clear()  # a crude bound; a minute of re-asking costs little
         result = frozenset(channels)

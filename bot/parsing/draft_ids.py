@@ -5,6 +5,7 @@ Only what the database can hold is an id: ASCII digits, 1 to 2^31-1 (PostgreSQL 
 narrowest of our backends). Python's `int()` also takes "١٢", "１２" or "1_000", and `isdigit()`
 says yes to "²", which `int()` then refuses; neither is an id here.
 """
+
 from __future__ import annotations
 
 import json

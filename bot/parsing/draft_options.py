@@ -1,4 +1,5 @@
 """Split `/draft` text into the topic and its options: `--to x,mastodon` and `--at "tomorrow 09:30"`."""
+
 from __future__ import annotations
 
 import re

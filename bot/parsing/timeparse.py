@@ -1,5 +1,6 @@
 """Times people type ("tomorrow 09:30", "in 2h", "monday 9am", "2026-12-01 14:00") and digest
 schedules ("weekdays 09:00"), read in a timezone and returned as naive UTC like the rest of storage."""
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,9 @@ def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     except OverflowError:  # 0001-01-01 or 9999-12-31 shifted past datetime's range
         raise TimeParseError(f"{day.isoformat()} is outside the calendar I can schedule on") from None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise TimeParseError(f"{at:%H:%M} does not exist on {day.isoformat()} in {tz.key} "
-                             "(the clocks jump forward); pick another time")
+        raise TimeParseError(
+            f"{at:%H:%M} does not exist on {day.isoformat()} in {tz.key} (the clocks jump forward); pick another time"
+        )
     return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
@@ -151,7 +153,6 @@ def parse_schedule(text: str) -> Schedule:
     else:
         found = [_weekday(part.strip()) for part in days_text.split(",")]
         if not days_text or None in found:
-            raise TimeParseError(f"{text!r}: write e.g. \"weekdays 09:00\", \"daily 8am\", "
-                                 "\"mon,thu 14:30\" or \"off\"")
+            raise TimeParseError(f'{text!r}: write e.g. "weekdays 09:00", "daily 8am", "mon,thu 14:30" or "off"')
         days = frozenset(d for d in found if d is not None)
     return Schedule(days, parse_clock(at_text))

@@ -1,4 +1,5 @@
 """Build the Bolt app: Slack's request verification plus our explicitly registered listeners."""
+
 from __future__ import annotations
 
 import logging
@@ -42,15 +43,19 @@ _TOKEN_WARNING = _TokenFromTheEnvironment()
 
 def build_app(deps: BotDeps, *, client: AsyncWebClient, signing_secret: str, redactor: Redactor) -> AsyncApp:
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_WARNING)  # once: filters are a set
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True,
-                   raise_error_for_unhandled_request=False)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+    )
     app.middleware(redact_outgoing(redactor))  # first: every listener and middleware after it sends redacted
+
     @app.middleware
     async def with_deps_and_log_context(body, context, next) -> None:  # type: ignore[no-untyped-def]
         context[CONTEXT_KEY] = deps  # listeners read it with bot.listeners.deps.deps_of(context)
         user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
-        log_context.bind(request_id=uuid.uuid4().hex[:12], user_id=user,
-                         kind=body.get("command") or body.get("type"))
+        log_context.bind(request_id=uuid.uuid4().hex[:12], user_id=user, kind=body.get("command") or body.get("type"))
         await next()
 
     actions.register(app)

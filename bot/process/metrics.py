@@ -1,5 +1,6 @@
 """Prometheus metrics: request latency measured here, everything else read from the database at
 scrape time (so the numbers are the same whichever bot is scraped)."""
+
 from __future__ import annotations
 
 import time
@@ -9,7 +10,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from storage.states import JobName
 from storage.stats import Snapshot
-
 
 
 def request_kind(raw_body: str) -> str:
@@ -41,20 +41,37 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("signoff_slack_requests", "Slack requests answered", ["kind", "status"], registry=r)
-        self.latency = Histogram("signoff_slack_ack_seconds", "Time from request to acknowledgement", ["kind"],
-                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5), registry=r)
+        self.latency = Histogram(
+            "signoff_slack_ack_seconds",
+            "Time from request to acknowledgement",
+            ["kind"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5),
+            registry=r,
+        )
         self.drafts = Gauge("signoff_drafts", "Drafts by status", ["status"], registry=r)
         self.runs = Gauge("signoff_runs", "Pipeline runs by outcome", ["status"], registry=r)
         self.decisions = Gauge("signoff_decisions", "Decisions recorded, by kind", ["kind"], registry=r)
-        self.publications = Gauge("signoff_publications", "Publication parts by destination and outcome",
-                                  ["destination", "status"], registry=r)
+        self.publications = Gauge(
+            "signoff_publications",
+            "Publication parts by destination and outcome",
+            ["destination", "status"],
+            registry=r,
+        )
         self.retries = Gauge("signoff_publish_retries", "Publish attempts that will be retried", registry=r)
         self.backlog = Gauge("signoff_outbox_backlog", "Outbox jobs due and not done", registry=r)
-        self.dead = Gauge("signoff_outbox_dead", "Jobs given up after their attempts (each shown as a "
-                          "failure in its thread)", ["job"], registry=r)
+        self.dead = Gauge(
+            "signoff_outbox_dead",
+            "Jobs given up after their attempts (each shown as a failure in its thread)",
+            ["job"],
+            registry=r,
+        )
         self.queue_depth = Gauge("signoff_queue_depth", "Jobs waiting in Redis", registry=r)
-        self.stage = Gauge("signoff_stage_duration_seconds", "Pipeline stage duration over recent runs",
-                           ["stage", "quantile"], registry=r)
+        self.stage = Gauge(
+            "signoff_stage_duration_seconds",
+            "Pipeline stage duration over recent runs",
+            ["stage", "quantile"],
+            registry=r,
+        )
 
     def observe(self, kind: str, status: int, started: float) -> None:
         self.requests.labels(kind, str(status)).inc()
@@ -62,8 +79,11 @@ class Metrics:
 
     def render(self, snap: Snapshot | None, queue_depth: int | None) -> bytes:
         if snap is not None:
-            for gauge, values in ((self.drafts, snap.drafts_by_status), (self.runs, snap.runs_by_status),
-                                  (self.decisions, snap.decisions)):
+            for gauge, values in (
+                (self.drafts, snap.drafts_by_status),
+                (self.runs, snap.runs_by_status),
+                (self.decisions, snap.decisions),
+            ):
                 gauge.clear()
                 for label, count in values.items():
                     gauge.labels(label).set(count)

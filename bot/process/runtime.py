@@ -1,4 +1,5 @@
 """The bot's composition root: settings in, a running HTTP server out."""
+
 from __future__ import annotations
 
 import logging
@@ -66,21 +67,30 @@ async def start_bot(settings: Settings, *, host: str = "0.0.0.0", port: int = 30
         raise
     queue = Queue(connect(settings.redis_url or ""))
     redactor = redactor_for(settings, warn=True)
-    deps = BotDeps(sessionmaker=create_sessionmaker(engine, redactor=redactor), queue=queue,
-                   approvers=frozenset(settings.signoff_approvers),
-                   destinations=tuple(settings.signoff_destinations),
-                   text_rules=HumanTextRules(measure),
-                   max_topic_chars=settings.signoff_max_topic_chars,
-                   admins=frozenset(settings.signoff_admins),
-                   rule=ApprovalRule(required=settings.signoff_required_approvals,
-                                     four_eyes=settings.signoff_four_eyes),
-                   timezone=settings.signoff_timezone, drafts_per_hour=settings.signoff_drafts_per_hour,
-                   undo_s=settings.signoff_undo_s, draft_ttl_h=settings.signoff_draft_ttl_h)
+    deps = BotDeps(
+        sessionmaker=create_sessionmaker(engine, redactor=redactor),
+        queue=queue,
+        approvers=frozenset(settings.signoff_approvers),
+        destinations=tuple(settings.signoff_destinations),
+        text_rules=HumanTextRules(measure),
+        max_topic_chars=settings.signoff_max_topic_chars,
+        admins=frozenset(settings.signoff_admins),
+        rule=ApprovalRule(required=settings.signoff_required_approvals, four_eyes=settings.signoff_four_eyes),
+        timezone=settings.signoff_timezone,
+        drafts_per_hour=settings.signoff_drafts_per_hour,
+        undo_s=settings.signoff_undo_s,
+        draft_ttl_h=settings.signoff_draft_ttl_h,
+    )
     # trust_env would make aiohttp look up proxies and ~/.netrc in a thread on every call (~0.4 ms of
     # CPU each); slack_sdk reads HTTPS_PROXY itself and passes it per request.
     http = aiohttp.ClientSession(trust_env=False)
-    client = build_slack_client(settings.secret("slack_bot_token"), settings.slack_api_url, redactor=redactor,
-                                session=http, pacer=Pacer(queue.redis) if settings.signoff_slack_pacing else None)
+    client = build_slack_client(
+        settings.secret("slack_bot_token"),
+        settings.slack_api_url,
+        redactor=redactor,
+        session=http,
+        pacer=Pacer(queue.redis) if settings.signoff_slack_pacing else None,
+    )
     app = build_app(deps, client=client, signing_secret=settings.secret("slack_signing_secret"), redactor=redactor)
     runtime = BotRuntime(engine, queue, web.AppRunner(web.Application()), 0, None, http, deps)
     try:

@@ -1,4 +1,5 @@
 """The bot's HTTP server: Slack requests on /slack/events, health on /healthz."""
+
 from __future__ import annotations
 
 import contextlib
@@ -47,8 +48,13 @@ def build_web_app(app: AsyncApp, deps: BotDeps, metrics: Metrics | None = None) 
         return web.Response(body=metrics.render(snap, depth), headers={"Content-Type": CONTENT_TYPE})
 
     async def healthz(_: web.Request) -> web.Response:
-        report: dict = {"database": False, "redis": await deps.queue.ping(), "outbox_backlog": None,
-                        "dead_jobs": None, "worker": None}
+        report: dict = {
+            "database": False,
+            "redis": await deps.queue.ping(),
+            "outbox_backlog": None,
+            "dead_jobs": None,
+            "worker": None,
+        }
         if report["redis"]:
             # Reported, not judged: the bot answers Slack without a worker (requests wait in the outbox).
             with contextlib.suppress(Exception):

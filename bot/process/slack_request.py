@@ -8,6 +8,7 @@ kept byte for byte, so Bolt's signature check still verifies exactly what Slack 
 Bodies no Slack request can have (not UTF-8, JSON that is not an object, a malformed timestamp
 header) raise `BadSlackRequest` instead of an exception deep inside Bolt (a 500).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,15 @@ class SlackRequest(AsyncBoltRequest):
     """Bolt's request with `body` and `context` taken from `parse_body`. `to_copyable` (Bolt's lazy
     listeners) builds this type again, so a copy reads the body the same way."""
 
-    def __init__(self, *, body: str, query: Any = None, headers: Any = None,
-                 context: dict[str, Any] | None = None, mode: str = "http") -> None:
+    def __init__(
+        self,
+        *,
+        body: str,
+        query: Any = None,
+        headers: Any = None,
+        context: dict[str, Any] | None = None,
+        mode: str = "http",
+    ) -> None:
         parsed = parse_body(body, extract_content_type(build_normalized_headers(headers)))
         # Bolt parses the body its own way in here; everything it derives from it is replaced below.
         super().__init__(body=body, query=query, headers=headers, context=context, mode=mode)
@@ -77,8 +85,13 @@ class SlackRequest(AsyncBoltRequest):
             self.context = build_async_context(AsyncBoltContext(context or {}), parsed)
 
     def to_copyable(self) -> "SlackRequest":
-        return SlackRequest(body=self.raw_body, query=self.query, headers=self.headers,
-                            context=self.context.to_copyable(), mode=self.mode)
+        return SlackRequest(
+            body=self.raw_body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
 
 
 def check_headers(headers: Mapping[str, str]) -> None:

@@ -7,6 +7,7 @@ the same) and spend all of it: the published numbers are minimums ("50+ per minu
 reaches Slack after its turn, never before, so Slack's bucket is never emptier than ours. A 429
 that still arrives (a process that paced nothing, another reading of the limits) is waited out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Rate:
-    per_s: float   # sustained calls a second
-    burst: int     # calls that may go at once after a quiet spell
+    per_s: float  # sustained calls a second
+    burst: int  # calls that may go at once after a quiet spell
 
     @property
     def interval_s(self) -> float:
@@ -25,10 +26,21 @@ class Rate:
 # Calls a minute per workspace, by tier; https://api.slack.com/apis/rate-limits#tiers
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS = {
-    "auth.test": 4, "chat.update": 3, "chat.delete": 3, "chat.getPermalink": 4, "chat.postEphemeral": 4,
-    "conversations.history": 3, "conversations.replies": 3, "conversations.open": 3,
-    "users.conversations": 3, "views.open": 4, "views.update": 4, "views.push": 4, "views.publish": 4,
-    "reactions.add": 3, "users.info": 4,
+    "auth.test": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.getPermalink": 4,
+    "chat.postEphemeral": 4,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "conversations.open": 3,
+    "users.conversations": 3,
+    "views.open": 4,
+    "views.update": 4,
+    "views.push": 4,
+    "views.publish": 4,
+    "reactions.add": 3,
+    "users.info": 4,
 }
 # One message a second per channel, and no burst: Slack's short burst allowance is left as margin.
 POST_PER_CHANNEL = Rate(per_s=1.0, burst=1)

@@ -6,6 +6,7 @@ Bolt makes a fresh `AsyncWebClient` for each request it dispatches, and `respond
 response_url through a webhook client of its own; `redact_outgoing` (the first middleware of
 the app) swaps in redacting versions of both, and of `ack()`, so listeners get them as usual.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,9 +36,30 @@ from storage.redaction import Redactor
 # Credentials the Web API itself needs, and the ids Slack hands back to our listeners (button and
 # option values, action and block ids, view metadata, message and channel ids): never rewritten, as
 # a changed id would break the click or the update that carries it. They hold no free text.
-_KEEP = frozenset({"token", "client_id", "client_secret", "code", "refresh_token", "value", "action_id",
-                   "block_id", "callback_id", "private_metadata", "external_id", "view_id", "hash", "trigger_id",
-                   "channel", "ts", "thread_ts", "message_ts", "user", "users"})
+_KEEP = frozenset(
+    {
+        "token",
+        "client_id",
+        "client_secret",
+        "code",
+        "refresh_token",
+        "value",
+        "action_id",
+        "block_id",
+        "callback_id",
+        "private_metadata",
+        "external_id",
+        "view_id",
+        "hash",
+        "trigger_id",
+        "channel",
+        "ts",
+        "thread_ts",
+        "message_ts",
+        "user",
+        "users",
+    }
+)
 
 # A connection that broke after the request was sent may have been served: sending these again
 # would post twice. Their callers claim the post first and look for it before trying again.
@@ -47,8 +69,14 @@ NOT_REPEATABLE = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessag
 class ConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
     """slack_sdk's retry of broken connections, for every method that is safe to send twice."""
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if request.url.rstrip("/").endswith(NOT_REPEATABLE):
             return False
         return await super()._can_retry_async(state=state, request=request, response=response, error=error)
@@ -67,13 +95,24 @@ class PacedRateLimitRetryHandler(AsyncRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.pacer = pacer
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         return response is not None and response.status_code == 429
 
-    async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,
-                                             response: HttpResponse | None = None,
-                                             error: Exception | None = None) -> None:
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         state.next_attempt_requested = True
         retry_after_s = 1.0
         for name, values in (response.headers if response is not None else {}).items():
@@ -102,11 +141,27 @@ class RedactingWebClient(AsyncWebClient):
         super().__init__(*args, **kwargs)
         self.redactor = redactor
 
-    async def api_call(self, api_method: str, *, http_verb: str = "POST", files: dict | None = None,
-                       data: Any = None, params: dict | None = None, json: dict | None = None,
-                       headers: dict | None = None, auth: dict | None = None) -> Any:
-        request = dict(http_verb=http_verb, files=files, data=self._clean(data), params=self._clean(params),
-                       json=self._clean(json), headers=headers, auth=auth)
+    async def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: dict | None = None,
+        data: Any = None,
+        params: dict | None = None,
+        json: dict | None = None,
+        headers: dict | None = None,
+        auth: dict | None = None,
+    ) -> Any:
+        request = dict(
+            http_verb=http_verb,
+            files=files,
+            data=self._clean(data),
+            params=self._clean(params),
+            json=self._clean(json),
+            headers=headers,
+            auth=auth,
+        )
         call = super().api_call
         pacer = pacer_of(self)
         if pacer is None:
@@ -136,15 +191,29 @@ class RedactingWebClient(AsyncWebClient):
         return self.redactor.redact_value({k: _plain(v) for k, v in args.items()}, keep=_KEEP)
 
 
-def build_slack_client(token: str, base_url: str, *, redactor: Redactor, timeout_s: int = 15,
-                       session: aiohttp.ClientSession | None = None, pacer: Pacer | None = None) -> RedactingWebClient:
+def build_slack_client(
+    token: str,
+    base_url: str,
+    *,
+    redactor: Redactor,
+    timeout_s: int = 15,
+    session: aiohttp.ClientSession | None = None,
+    pacer: Pacer | None = None,
+) -> RedactingWebClient:
     """Pass a long-lived `session` so calls reuse connections (otherwise each call dials anew), and
     the process's `pacer` so calls keep within Slack's limits instead of running into them."""
-    client = RedactingWebClient(token=token, base_url=base_url, timeout=timeout_s, session=session,
-                                redactor=redactor, retry_handlers=[ConnectionErrorRetryHandler()])
+    client = RedactingWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout_s,
+        session=session,
+        redactor=redactor,
+        retry_handlers=[ConnectionErrorRetryHandler()],
+    )
     # slack_sdk retries only connection errors by default; a 429 waits for Retry-After and goes on.
-    client.retry_handlers.append(PacedRateLimitRetryHandler(pacer) if pacer is not None
-                                 else AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    client.retry_handlers.append(
+        PacedRateLimitRetryHandler(pacer) if pacer is not None else AsyncRateLimitErrorRetryHandler(max_retry_count=3)
+    )
     client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
     return client
 
@@ -176,13 +245,23 @@ class RedactingRespond(AsyncRespond):
 def redact_outgoing(redactor: Redactor) -> Callable[..., Awaitable[None]]:
     """A Bolt middleware, registered before any other: this request's client, and everything
     built on it (`say()` …), `respond()` and `ack()` redact what they send."""
+
     async def middleware(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         client = context.client
         redacting = RedactingWebClient(
-            token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
-            proxy=client.proxy, session=client.session, trust_env_in_session=client.trust_env_in_session,
-            headers=client.headers, team_id=client.default_params.get("team_id"), logger=client.logger,
-            retry_handlers=list(client.retry_handlers), redactor=redactor)
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            session=client.session,
+            trust_env_in_session=client.trust_env_in_session,
+            headers=client.headers,
+            team_id=client.default_params.get("team_id"),
+            logger=client.logger,
+            retry_handlers=list(client.retry_handlers),
+            redactor=redactor,
+        )
         context["client"] = redacting
         # Bolt builds every listener argument before calling a middleware, so `say` (and helpers
         # like it) already hold the plain client: point them at ours, keeping what else they hold.
@@ -191,15 +270,18 @@ def redact_outgoing(redactor: Redactor) -> Callable[..., Awaitable[None]]:
                 helper.client = redacting
         context["ack"] = RedactingAck(redactor)
         if context.response_url:
-            context["respond"] = RedactingRespond(response_url=context.response_url, proxy=client.proxy,
-                                                  ssl=client.ssl, redactor=redactor)
+            context["respond"] = RedactingRespond(
+                response_url=context.response_url, proxy=client.proxy, ssl=client.ssl, redactor=redactor
+            )
         await next()
+
     return middleware
 
 
 def _redacted(redactor: Redactor, args: tuple, kwargs: dict[str, Any]) -> tuple[list, dict[str, Any]]:
     def clean(value: Any) -> Any:
         return redactor.redact_value(_plain(value), keep=_KEEP)
+
     return [clean(a) for a in args], {k: clean(v) for k, v in kwargs.items()}
 
 

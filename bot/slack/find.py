@@ -4,6 +4,7 @@ Used only when a post's outcome is unknown (storage/messages.py): the worker tha
 between Slack's answer and storing the ts. The lookups need `channels:history`/`groups:history`,
 which the app has for thread replies; they are rare, so their strict rate limits do not matter.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,10 @@ def posted_metadata(draft_id: int, which: Which) -> dict:
 
 def _is_ours(message: dict, draft_id: int, which: Which) -> bool:
     metadata = message.get("metadata") or {}
-    return metadata.get("event_type") == EVENT_TYPES[which] and \
-        (metadata.get("event_payload") or {}).get("draft_id") == draft_id
+    return (
+        metadata.get("event_type") == EVENT_TYPES[which]
+        and (metadata.get("event_payload") or {}).get("draft_id") == draft_id
+    )
 
 
 async def find_posted(client: AsyncWebClient, draft: Draft, which: Which) -> str | None:
@@ -38,12 +41,14 @@ async def find_posted(client: AsyncWebClient, draft: Draft, which: Which) -> str
         if which is Which.message:
             if not draft.parent_ts:
                 return None
-            pages = await client.conversations_replies(channel=draft.channel_id, ts=draft.parent_ts,
-                                                       include_all_metadata=True, limit=200)
+            pages = await client.conversations_replies(
+                channel=draft.channel_id, ts=draft.parent_ts, include_all_metadata=True, limit=200
+            )
         else:
             oldest = draft.created_at.replace(tzinfo=timezone.utc).timestamp() - 60
-            pages = await client.conversations_history(channel=draft.channel_id, oldest=f"{oldest:.6f}",
-                                                       include_all_metadata=True, limit=200)
+            pages = await client.conversations_history(
+                channel=draft.channel_id, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+            )
         seen = 0
         async for page in pages:
             for message in page.get("messages") or []:
@@ -53,6 +58,10 @@ async def find_posted(client: AsyncWebClient, draft: Draft, which: Which) -> str
             if seen >= _PAGES:
                 break
     except SlackApiError as exc:
-        log.warning("could not look for draft %s's %s message: %s", draft.id, which.value,
-                    exc.response.get("error", "unknown_error") if exc.response else "no answer")
+        log.warning(
+            "could not look for draft %s's %s message: %s",
+            draft.id,
+            which.value,
+            exc.response.get("error", "unknown_error") if exc.response else "no answer",
+        )
     return None

@@ -3,6 +3,7 @@
 Each posted message's `ts` is stored at once, so a job that runs again updates instead of
 posting a second copy.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,7 @@ log = logging.getLogger("signoff.notify")
 IN_FLIGHT_MARGIN_S = 2.0
 
 
-async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                        draft_id: int) -> str:
+async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> str:
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
     if draft.parent_ts:
@@ -47,8 +47,13 @@ async def ensure_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker
     return ts
 
 
-async def _post_once(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft: Draft,
-                     which: Which, **message: object) -> tuple[str, bool]:
+async def _post_once(
+    client: AsyncWebClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    draft: Draft,
+    which: Which,
+    **message: object,
+) -> tuple[str, bool]:
     """chat.postMessage under a claim (storage/messages.py): a post whose outcome is unknown (the
     last poster died mid-call) is looked for in Slack by its metadata before it is made again.
     Returns the message's ts and whether this call posted it."""
@@ -66,8 +71,9 @@ async def _post_once(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
         return claim.ts, False
     thread = {"thread_ts": draft.parent_ts} if which is Which.message else {}
     try:
-        answer = await client.chat_postMessage(channel=draft.channel_id, metadata=posted_metadata(draft.id, which),
-                                               **thread, **message)
+        answer = await client.chat_postMessage(
+            channel=draft.channel_id, metadata=posted_metadata(draft.id, which), **thread, **message
+        )
     except SlackApiError:
         # Slack answered, and not with a message: nothing was posted, the next try need not look.
         async with sessionmaker.begin() as session:
@@ -91,8 +97,7 @@ async def _let_in_flight_post_land(client: AsyncWebClient, claim: MessageClaim) 
         await asyncio.sleep(wait_s)
 
 
-async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                         draft_id: int) -> None:
+async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> None:
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
     if not draft.parent_ts:
@@ -101,8 +106,14 @@ async def refresh_parent(client: AsyncWebClient, sessionmaker: async_sessionmake
     await client.chat_update(channel=draft.channel_id, ts=draft.parent_ts, text=text, blocks=blocks)
 
 
-async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                     draft_id: int, *, required: int = 1, clicked_ts: str | None = None) -> str:
+async def show_draft(
+    client: AsyncWebClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    draft_id: int,
+    *,
+    required: int = 1,
+    clicked_ts: str | None = None,
+) -> str:
     """Post the draft as a thread reply, or update the one already posted. `clicked_ts` is the
     message a person just clicked: it is the draft message even if its ts is not stored yet."""
     async with sessionmaker() as session:
@@ -112,8 +123,7 @@ async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
         async with sessionmaker.begin() as session:
             await messages.store_posted(session, draft_id, Which.message, clicked_ts)
         draft.message_ts = clicked_ts
-    text, blocks = failed_message(view) if draft.status == "failed" and not view.revision \
-        else draft_message(view)
+    text, blocks = failed_message(view) if draft.status == "failed" and not view.revision else draft_message(view)
     if draft.message_ts:
         await client.chat_update(channel=draft.channel_id, ts=draft.message_ts, text=text, blocks=blocks)
         return draft.message_ts
@@ -123,24 +133,26 @@ async def show_draft(client: AsyncWebClient, sessionmaker: async_sessionmaker[As
     return ts
 
 
-async def say_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                        draft_id: int, text: str) -> None:
+async def say_in_thread(
+    client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, text: str
+) -> None:
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
-    await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts,
-                                  text=escape_mrkdwn(text))
+    await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=escape_mrkdwn(text))
 
 
-async def say_mrkdwn_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                               draft_id: int, mrkdwn: str) -> None:
+async def say_mrkdwn_in_thread(
+    client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, mrkdwn: str
+) -> None:
     """`mrkdwn` must already be escaped (built by our own builders)."""
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)
     await client.chat_postMessage(channel=draft.channel_id, thread_ts=draft.parent_ts, text=mrkdwn[:3000])
 
 
-async def note_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession],
-                         draft_id: int, text: str) -> None:
+async def note_in_thread(
+    client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, text: str
+) -> None:
     """A best-effort note: the draft message shows the same state, so a lost note loses no work."""
     try:
         await say_in_thread(client, sessionmaker, draft_id, text)
@@ -148,8 +160,13 @@ async def note_in_thread(client: AsyncWebClient, sessionmaker: async_sessionmake
         log.warning("could not post a note on draft %s: %s", draft_id, exc.__class__.__name__)
 
 
-async def post_handoff(client: AsyncWebClient, sessionmaker: async_sessionmaker[AsyncSession], draft_id: int,
-                       publication: PublicationView, text: str) -> None:
+async def post_handoff(
+    client: AsyncWebClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    draft_id: int,
+    publication: PublicationView,
+    text: str,
+) -> None:
     """The ready-to-copy block for a destination a person posts to by hand (LinkedIn)."""
     async with sessionmaker() as session:
         draft = await queries.draft(session, draft_id)

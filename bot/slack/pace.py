@@ -4,6 +4,7 @@ per channel, and a 429 waits for Retry-After and sends the same message again, s
 The Slack client itself paces every call across processes when it has a pacer (bot/slack/pacer.py);
 this poster keeps its own pace too, for a client without one, and keeps waiting where the client's
 retries give up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ def _retry_after_s(exc: SlackApiError) -> float | None:
 class PacedPoster:
     """One per job run; remembers when it last posted to each channel."""
 
-    def __init__(self, client: AsyncWebClient, *, pace_s: float = 1.0, max_waits: int = 30,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, pace_s: float = 1.0, max_waits: int = 30, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.client, self.pace_s, self.max_waits, self.sleep = client, pace_s, max_waits, sleep
         self._last: dict[str, float] = {}
         self.waited_for_rate_limit = 0
@@ -77,6 +79,7 @@ class PacedPoster:
         try:
             opened = await self.client.conversations_open(users=user_id)
         except SlackApiError as exc:
-            raise SlackRefused(f"Slack refused conversations.open for {user_id}: "
-                               f"{exc.response.get('error', 'unknown_error')}") from None
+            raise SlackRefused(
+                f"Slack refused conversations.open for {user_id}: {exc.response.get('error', 'unknown_error')}"
+            ) from None
         return await self.post(opened["channel"]["id"], text, blocks)

@@ -12,6 +12,7 @@ in use); otherwise they are skipped, since a newer state replaces them and a bur
 need every turn. Updates of one message that wait for the same turn are
 coalesced: the latest state is sent once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -101,8 +102,9 @@ class PaceStats:
 class Pacer:
     """One per process, shared by its Slack clients (bot/slack/client.py)."""
 
-    def __init__(self, redis: Redis, *, prefix: str = "signoff:pace", budget: Budget = budget_for,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, redis: Redis, *, prefix: str = "signoff:pace", budget: Budget = budget_for, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.prefix, self.budget, self.sleep = prefix, budget, sleep
         self._take_turn = redis.register_script(_TAKE_TURN)
         self._back_off = redis.register_script(_BACK_OFF)
@@ -119,9 +121,10 @@ class Pacer:
         key, rate = self._limit(workspace, method, channel)
         interval_ms = rate.interval_s * 1000
         try:
-            answer = await self._take_turn(keys=[key], args=[f"{interval_ms:.3f}",
-                                                             f"{(rate.burst - 1) * interval_ms:.3f}",
-                                                             "1" if optional else "0"])
+            answer = await self._take_turn(
+                keys=[key],
+                args=[f"{interval_ms:.3f}", f"{(rate.burst - 1) * interval_ms:.3f}", "1" if optional else "0"],
+            )
         except RedisError as exc:
             # Without Redis the call goes unpaced: a 429 is then waited out, never a lost message.
             log.warning("could not pace %s (%s); calling Slack anyway", method, exc.__class__.__name__)
@@ -141,11 +144,17 @@ class Pacer:
         key, rate = self._limit(workspace, method, channel)
         self.stats.backed_off += 1
         with contextlib.suppress(RedisError):
-            await self._back_off(keys=[key], args=[f"{retry_after_s * 1000:.3f}",
-                                                   f"{(rate.burst - 1) * rate.interval_s * 1000:.3f}"])
+            await self._back_off(
+                keys=[key], args=[f"{retry_after_s * 1000:.3f}", f"{(rate.burst - 1) * rate.interval_s * 1000:.3f}"]
+            )
 
-    async def latest_wins(self, message: Hashable, kwargs: dict[str, Any], take_turn: Callable[[bool], Awaitable[None]],
-                          send: Callable[[dict[str, Any]], Awaitable[Any]]) -> Any:
+    async def latest_wins(
+        self,
+        message: Hashable,
+        kwargs: dict[str, Any],
+        take_turn: Callable[[bool], Awaitable[None]],
+        send: Callable[[dict[str, Any]], Awaitable[Any]],
+    ) -> Any:
         """Update one message: a caller that finds an update of it waiting for its turn replaces that
         update's arguments and shares its answer, so the newest state goes once."""
         waiting = self._waiting.get(message)

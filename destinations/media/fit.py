@@ -4,6 +4,7 @@ Screenshots are mostly flat colour, so PNG first (sharp text); then JPEG at fall
 smaller sizes. A JPEG source is decoded in Pillow's draft mode at the nearest power-of-two scale
 above the target, which is where most of the time and memory of a big photo goes.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,10 @@ def _shrink(image: Image, max_bytes: int | None, max_pixels: int | None) -> Imag
             if fits(candidate, max_bytes, max_pixels):
                 return candidate
         if min(size) <= MIN_SIDE:
-            raise ImageRefused(f"the image cannot be made smaller than {max_bytes} bytes without "
-                               f"becoming unreadable (it would be under {MIN_SIDE} pixels wide)")
+            raise ImageRefused(
+                f"the image cannot be made smaller than {max_bytes} bytes without "
+                f"becoming unreadable (it would be under {MIN_SIDE} pixels wide)"
+            )
         scale *= 0.75
 
 
@@ -84,4 +87,3 @@ def describe(image: Image) -> str:
     """'1600×900 PNG, 412 KB' for notes and dry runs."""
     kind = image.mime.split("/")[-1].upper()
     return f"{image.width}×{image.height} {kind}, {image.size / 1000:.0f} KB"
-

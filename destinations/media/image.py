@@ -6,6 +6,7 @@ bytes decide, and only PNG, JPEG, GIF (first frame) and WebP decoders are ever r
 header is checked before any pixel is decoded, so a small file that claims to be huge is refused
 without allocating it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,9 @@ class Image:
 def open_untrusted(raw: bytes, *, max_pixels: int = MAX_SOURCE_PIXELS) -> PILImage.Image:
     """Read the header only and refuse what we would not decode; the caller decodes (and may draft)."""
     if len(raw) > MAX_SOURCE_BYTES:
-        raise ImageRefused(f"the file is {len(raw) / 1e6:.1f} MB; images up to "
-                           f"{MAX_SOURCE_BYTES // (1024 * 1024)} MB are accepted")
+        raise ImageRefused(
+            f"the file is {len(raw) / 1e6:.1f} MB; images up to {MAX_SOURCE_BYTES // (1024 * 1024)} MB are accepted"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -79,8 +81,9 @@ def open_untrusted(raw: bytes, *, max_pixels: int = MAX_SOURCE_PIXELS) -> PILIma
     width, height = img.size
     if width < 1 or height < 1 or width * height > max_pixels:
         img.close()
-        raise ImageRefused(f"the image claims {width}×{height} pixels; at most "
-                           f"{max_pixels / 1e6:.0f} megapixels are accepted")
+        raise ImageRefused(
+            f"the image claims {width}×{height} pixels; at most {max_pixels / 1e6:.0f} megapixels are accepted"
+        )
     return img
 
 
@@ -116,8 +119,14 @@ def encode(pixels: PILImage.Image, fmt: str, *, alt: str, quality: int = JPEG_QU
     else:
         pixels.save(out, "PNG", optimize=False)
     data = out.getvalue()
-    return Image(data=data, mime=MIME[fmt], width=pixels.width, height=pixels.height,
-                 sha256=hashlib.sha256(data).hexdigest(), alt=alt)
+    return Image(
+        data=data,
+        mime=MIME[fmt],
+        width=pixels.width,
+        height=pixels.height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        alt=alt,
+    )
 
 
 def load_image(raw: bytes, *, alt: str = "", declared_mime: str | None = None) -> Image:

@@ -3,6 +3,7 @@
 Values are the platforms' documented ones (checked 2026-11); a self-hosted Mastodon may allow more,
 never less than these defaults unless its admin lowered them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ X_MEDIA = MediaLimits(max_count=4, max_bytes=5 * 1024 * 1024, max_alt=1000, alt_
 # Mastodon 4 defaults (GET /api/v2/instance → configuration): statuses.max_media_attachments 4,
 # media_attachments.image_size_limit 16 MiB and image_matrix_limit 33,177,600 pixels;
 # a MediaAttachment description is limited to 1500 characters.
-MASTODON_MEDIA = MediaLimits(max_count=4, max_bytes=16 * 1024 * 1024, max_pixels=33_177_600,
-                             max_alt=1500, alt_required=True)
+MASTODON_MEDIA = MediaLimits(
+    max_count=4, max_bytes=16 * 1024 * 1024, max_pixels=33_177_600, max_alt=1500, alt_required=True
+)
 # Bluesky: app.bsky.embed.images has maxLength 4 images, each a blob of maxSize 1,000,000 bytes
 # accepting image/*; the lexicon bounds no alt length, the app stops at 2000.
 BLUESKY_MEDIA = MediaLimits(max_count=4, max_bytes=1_000_000, max_alt=2000, alt_required=True)

@@ -1,6 +1,7 @@
 """What each person on the page sees, kept live: the local Slack's Web API calls become page events
 (a message posted or updated, an ephemeral, a modal opened or updated, a reaction, a refusal), and
 each open page gets the ones it may see over server-sent events."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,6 +19,7 @@ REFUSALS = ("invalid_blocks", "invalid_arguments")
 @dataclass
 class Owner:
     """Who did what made Slack hand the app a trigger_id or response_url, and where."""
+
     user: str
     channel: str
     thread_ts: str | None = None
@@ -33,8 +35,8 @@ class Subscriber:
 class Feed:
     def __init__(self, slack: LocalSlack) -> None:
         self.slack = slack
-        self.owners: dict[str, Owner] = {}       # trigger id (also the response_url key) → owner
-        self.view_owners: dict[str, str] = {}    # view id → user
+        self.owners: dict[str, Owner] = {}  # trigger id (also the response_url key) → owner
+        self.view_owners: dict[str, str] = {}  # view id → user
         self.ephemerals: dict[str, list[dict]] = {}
         self.log: list[dict] = []
         self.subscribers: list[Subscriber] = []
@@ -63,34 +65,61 @@ class Feed:
             subscriber.queue.put_nowait(event)
 
     def snapshot(self, user: str) -> dict:
-        messages = [self.shape(m) for m in sorted(self.slack.messages.values(), key=lambda m: float(m.ts))
-                    if people.can_see(self.slack, user, m.channel)]
+        messages = [
+            self.shape(m)
+            for m in sorted(self.slack.messages.values(), key=lambda m: float(m.ts))
+            if people.can_see(self.slack, user, m.channel)
+        ]
         views = [v for v in self.slack.views if self.view_owners.get(v["id"]) == user]
-        return {"type": "snapshot", "me": user,
-                "people": [vars(p) for p in people.CAST],
-                "channels": [vars(c) for c in people.CHANNELS if people.can_see(self.slack, user, c.id)],
-                "dm": people.dm_with_app(user), "messages": messages,
-                "ephemerals": self.ephemerals.get(user, []), "view": views[-1] if views else None,
-                "log": self.log[-LOG_KEPT:]}
+        return {
+            "type": "snapshot",
+            "me": user,
+            "people": [vars(p) for p in people.CAST],
+            "channels": [vars(c) for c in people.CHANNELS if people.can_see(self.slack, user, c.id)],
+            "dm": people.dm_with_app(user),
+            "messages": messages,
+            "ephemerals": self.ephemerals.get(user, []),
+            "view": views[-1] if views else None,
+            "log": self.log[-LOG_KEPT:],
+        }
 
     # -- shapes ----------------------------------------------------------------------------------
     def shape(self, message: Message) -> dict:
         reactions: dict[str, list[str]] = {}
         for reaction in self.slack.reactions:
             if reaction.get("channel") == message.channel and reaction.get("timestamp") == message.ts:
-                reactions.setdefault(reaction.get("name", ""), []).append(
-                    reaction.get("user", self.slack.bot_user_id))
-        return {"channel": message.channel, "ts": message.ts, "text": message.text, "blocks": message.blocks,
-                "thread_ts": message.thread_ts,
-                "user": self.slack.bot_user_id if message.user == "B_SIGNOFF" else message.user,
-                "edited": message.edits > 0,
-                "reactions": [{"name": k, "users": v} for k, v in reactions.items()]}
+                reactions.setdefault(reaction.get("name", ""), []).append(reaction.get("user", self.slack.bot_user_id))
+        return {
+            "channel": message.channel,
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            "thread_ts": message.thread_ts,
+            "user": self.slack.bot_user_id if message.user == "B_SIGNOFF" else message.user,
+            "edited": message.edits > 0,
+            "reactions": [{"name": k, "users": v} for k, v in reactions.items()],
+        }
 
-    def add_ephemeral(self, user: str, channel: str, *, text: str = "", blocks: list | None = None,
-                      thread_ts: str | None = None, replaces: str | None = None) -> dict:
+    def add_ephemeral(
+        self,
+        user: str,
+        channel: str,
+        *,
+        text: str = "",
+        blocks: list | None = None,
+        thread_ts: str | None = None,
+        replaces: str | None = None,
+    ) -> dict:
         mine = self.ephemerals.setdefault(user, [])
-        ephemeral = {"channel": channel, "ts": self.slack.next_ts(), "text": text, "blocks": blocks or [],
-                     "thread_ts": thread_ts, "user": self.slack.bot_user_id, "is_ephemeral": True}
+        ephemeral = {
+            "channel": channel,
+            "ts": self.slack.next_ts(),
+            "text": text,
+            "blocks": blocks or [],
+            "thread_ts": thread_ts,
+            "user": self.slack.bot_user_id,
+            "is_ephemeral": True,
+        }
         if replaces:
             mine[:] = [e for e in mine if e["ts"] != replaces]
         mine.append(ephemeral)
@@ -113,16 +142,22 @@ class Feed:
         self.record({"kind": "api", "method": method, "args": args, "answer": answer})
         if not answer.get("ok"):
             if answer.get("error") in REFUSALS:
-                self._send({"type": "refused", "method": method, "error": answer["error"],
-                            "errors": answer.get("errors", [])})
+                self._send(
+                    {"type": "refused", "method": method, "error": answer["error"], "errors": answer.get("errors", [])}
+                )
             return
         if method in ("chat.postMessage", "chat.update"):
             self.message_changed(answer.get("channel", args.get("channel", "")), answer.get("ts", ""))
         elif method == "reactions.add":
             self.message_changed(args.get("channel", ""), args.get("timestamp", ""))
         elif method == "chat.postEphemeral":
-            self.add_ephemeral(args["user"], args["channel"], text=args.get("text", ""),
-                               blocks=args.get("blocks"), thread_ts=args.get("thread_ts"))
+            self.add_ephemeral(
+                args["user"],
+                args["channel"],
+                text=args.get("text", ""),
+                blocks=args.get("blocks"),
+                thread_ts=args.get("thread_ts"),
+            )
         elif method in ("views.open", "views.push"):
             owner = self.owners.get(args.get("trigger_id", ""))
             if owner is not None:
@@ -146,5 +181,11 @@ class Feed:
             self.ephemerals[owner.user] = [e for e in self.ephemerals.get(owner.user, []) if e["ts"] != original]
             self._send({"type": "ephemeral_deleted", "ts": original}, to=owner.user)
             return
-        self.add_ephemeral(owner.user, owner.channel, text=posted.get("text", ""), blocks=posted.get("blocks"),
-                           thread_ts=owner.thread_ts, replaces=original)
+        self.add_ephemeral(
+            owner.user,
+            owner.channel,
+            text=posted.get("text", ""),
+            blocks=posted.get("blocks"),
+            thread_ts=owner.thread_ts,
+            replaces=original,
+        )

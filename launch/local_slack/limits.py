@@ -7,6 +7,7 @@ block that grew past a limit fails in the tests and on the local page, not in a 
 The numbers are Slack's documented ones (Block Kit reference: blocks, elements, composition
 objects, views).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ BUTTON_TEXT, BUTTON_VALUE, BUTTON_URL, ACTION_ID, BLOCK_ID = 75, 2000, 3000, 255
 CONFIRM_TITLE, CONFIRM_TEXT, CONFIRM_BUTTON = 100, 300, 30
 VIEW_TITLE, VIEW_BUTTON, PRIVATE_METADATA, CALLBACK_ID = 24, 24, 3000, 255
 INPUT_LABEL, INPUT_HINT, INPUT_PLACEHOLDER, INPUT_MAX_LENGTH = 2000, 2000, 150, 3000
-MESSAGE_BLOCK_TYPES = frozenset({"section", "header", "context", "divider", "actions", "image", "rich_text",
-                                 "video", "file", "markdown"})
+MESSAGE_BLOCK_TYPES = frozenset(
+    {"section", "header", "context", "divider", "actions", "image", "rich_text", "video", "file", "markdown"}
+)
 VIEW_BLOCK_TYPES = MESSAGE_BLOCK_TYPES | {"input"}
 
 
@@ -158,5 +160,9 @@ def refusal(method: str, args: dict) -> dict | None:
         return None
     if not problems:
         return None
-    return {"ok": False, "error": error, "errors": problems,
-            "response_metadata": {"messages": [f"[ERROR] {problem}" for problem in problems]}}
+    return {
+        "ok": False,
+        "error": error,
+        "errors": problems,
+        "response_metadata": {"messages": [f"[ERROR] {problem}" for problem in problems]},
+    }

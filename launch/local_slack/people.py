@@ -1,5 +1,6 @@
 """Who is in the local workspace and which channels it has: enough people to see four eyes,
 N approvals and refusals, and a private channel a stranger is not in."""
+
 from __future__ import annotations
 
 import re
@@ -22,9 +23,13 @@ class Channel:
     private: bool = False
 
 
-CAST = (Person("U_CAROL", "carol", "requester"), Person("U_ALICE", "alice", "approver"),
-        Person("U_BOB", "bob", "approver"), Person("U_ERIN", "erin", "admin"),
-        Person("U_DAVE", "dave", "stranger"))
+CAST = (
+    Person("U_CAROL", "carol", "requester"),
+    Person("U_ALICE", "alice", "approver"),
+    Person("U_BOB", "bob", "approver"),
+    Person("U_ERIN", "erin", "admin"),
+    Person("U_DAVE", "dave", "stranger"),
+)
 APPROVERS = ("U_ALICE", "U_BOB")
 ADMINS = ("U_ERIN",)
 GENERAL = Channel("C_GENERAL", "general")

@@ -8,6 +8,7 @@ HTTP 429 with a `Retry-After` header (whole seconds) and `{"ok": false, "error":
 Each limit is a token bucket: `burst` calls at once, refilled at `per_minute / 60` a second. A
 refused call takes no token, as at Slack.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,10 +22,21 @@ from aiohttp import web
 # Calls a minute per workspace, by tier; https://api.slack.com/apis/rate-limits#tiers
 TIERS = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS = {
-    "auth.test": 4, "chat.update": 3, "chat.delete": 3, "chat.getPermalink": 4, "chat.postEphemeral": 4,
-    "conversations.history": 3, "conversations.replies": 3, "conversations.open": 3,
-    "users.conversations": 3, "views.open": 4, "views.update": 4, "views.push": 4, "views.publish": 4,
-    "reactions.add": 3, "users.info": 4,
+    "auth.test": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.getPermalink": 4,
+    "chat.postEphemeral": 4,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "conversations.open": 3,
+    "users.conversations": 3,
+    "views.open": 4,
+    "views.update": 4,
+    "views.push": 4,
+    "views.publish": 4,
+    "reactions.add": 3,
+    "users.info": 4,
 }
 
 
@@ -59,8 +71,15 @@ class SlackLimits:
     """The limits one workspace's app meets. `refused` lists every 429 answered, for benchmarks and
     tests; `post_per_s`/`post_burst` are per channel, tiers per method."""
 
-    def __init__(self, *, post_per_s: float = 1.0, post_burst: int = 3, posts_per_minute: int = 600,
-                 tiers: dict[int, int] | None = None, tier_burst_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        post_per_s: float = 1.0,
+        post_burst: int = 3,
+        posts_per_minute: int = 600,
+        tiers: dict[int, int] | None = None,
+        tier_burst_s: float = 60.0,
+    ) -> None:
         self.post_per_s, self.post_burst, self.posts_per_minute = post_per_s, post_burst, posts_per_minute
         self.tiers, self.tier_burst_s = dict(tiers or TIERS), tier_burst_s
         self.refused: list[Refusal] = []
@@ -94,6 +113,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def limits_middleware(limits: SlackLimits) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """An aiohttp middleware for the local Slack's `/api/{method}` routes."""
+
     @web.middleware
     async def enforce(request: web.Request, handler: Handler) -> web.StreamResponse:
         method = request.match_info.get("method")
@@ -104,8 +124,10 @@ def limits_middleware(limits: SlackLimits) -> Callable[[web.Request, Handler], A
             return await handler(request)
         retry_after = max(1, math.ceil(wait))
         limits.refused.append(Refusal(method, await _channel(request), retry_after))
-        return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                 headers={"Retry-After": str(retry_after)})
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
+        )
+
     return enforce
 
 

@@ -1,4 +1,5 @@
 """The Slack Web API methods Signoff calls, served locally with Slack's answer shapes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,9 +37,15 @@ class Call:
 class LocalSlack:
     """State is kept in memory: messages by (channel, ts), ephemerals, views, reactions, every call."""
 
-    def __init__(self, *, bot_token: str = "xoxb-local", team_id: str = "T_LOCAL",
-                 bot_user_id: str = "U_SIGNOFF", app_token: str = "xapp-local",
-                 rate_limits: SlackLimits | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-local",
+        team_id: str = "T_LOCAL",
+        bot_user_id: str = "U_SIGNOFF",
+        app_token: str = "xapp-local",
+        rate_limits: SlackLimits | None = None,
+    ) -> None:
         self.rate_limits = rate_limits  # Slack's rate limits, enforced only when given
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.app_token = app_token
@@ -68,8 +75,9 @@ class LocalSlack:
         self.files: dict[str, tuple[dict, bytes]] = {}  # id → (files.info's file object, the bytes)
 
     # -- test and demo controls -------------------------------------------------------------
-    def fail_next(self, method: str, *, status: int = 429, body: dict | None = None,
-                  headers: dict | None = None, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, *, status: int = 429, body: dict | None = None, headers: dict | None = None, times: int = 1
+    ) -> None:
         body = body or {"ok": False, "error": "ratelimited"}
         headers = headers or ({"Retry-After": "1"} if status == 429 else {})
         self._faults.setdefault(method, []).extend([(status, body, headers)] * times)
@@ -85,12 +93,15 @@ class LocalSlack:
         return ts
 
     def thread(self, channel: str, thread_ts: str) -> list[Message]:
-        return sorted((m for m in self.messages.values()
-                       if m.channel == channel and m.thread_ts == thread_ts), key=lambda m: float(m.ts))
+        return sorted(
+            (m for m in self.messages.values() if m.channel == channel and m.thread_ts == thread_ts),
+            key=lambda m: float(m.ts),
+        )
 
     def channel_messages(self, channel: str) -> list[Message]:
-        return sorted((m for m in self.messages.values() if m.channel == channel and not m.thread_ts),
-                      key=lambda m: float(m.ts))
+        return sorted(
+            (m for m in self.messages.values() if m.channel == channel and not m.thread_ts), key=lambda m: float(m.ts)
+        )
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -204,8 +215,9 @@ class LocalSlack:
         socket = web.WebSocketResponse(autoping=True)
         await socket.prepare(request)
         self.sockets.append(socket)
-        await socket.send_json({"type": "hello", "num_connections": len(self.sockets),
-                                "connection_info": {"app_id": "A_SIGNOFF"}})
+        await socket.send_json(
+            {"type": "hello", "num_connections": len(self.sockets), "connection_info": {"app_id": "A_SIGNOFF"}}
+        )
         async for message in socket:
             if message.type == WSMsgType.TEXT:
                 reply = json.loads(message.data)
@@ -222,15 +234,29 @@ class LocalSlack:
             raise ConnectionError("no app is connected in Socket Mode")
         envelope_id = f"env-{next(self._clock)}"
         self._socket_replies[envelope_id] = asyncio.get_running_loop().create_future()
-        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
-                                          "accepts_response_payload": kind != "events_api",
-                                          "retry_attempt": 0, "retry_reason": ""})
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
         return await asyncio.wait_for(self._socket_replies[envelope_id], timeout_s)
 
     # -- Web API methods (unknown arguments are ignored, as Slack does) -----------------------
     def _m_auth_test(self, args: dict) -> dict:
-        return {"ok": True, "url": "https://local.slack/", "team": "Local", "user": "signoff",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B_SIGNOFF"}
+        return {
+            "ok": True,
+            "url": "https://local.slack/",
+            "team": "Local",
+            "user": "signoff",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": "B_SIGNOFF",
+        }
 
     def _m_chat_postMessage(self, args: dict) -> dict:
         channel = args.get("channel")
@@ -241,12 +267,28 @@ class LocalSlack:
         if channel in self.archived:
             return {"ok": False, "error": "is_archived"}
         ts = self._next_ts()
-        message = Message(channel, ts, args.get("text", ""), args.get("blocks") or [],
-                          args.get("thread_ts"), metadata=args.get("metadata") or None)
+        message = Message(
+            channel,
+            ts,
+            args.get("text", ""),
+            args.get("blocks") or [],
+            args.get("thread_ts"),
+            metadata=args.get("metadata") or None,
+        )
         self.messages[(channel, ts)] = message
-        return {"ok": True, "channel": channel, "ts": ts,
-                "message": {"type": "message", "text": message.text, "ts": ts, "blocks": message.blocks,
-                            "bot_id": "B_SIGNOFF", "thread_ts": message.thread_ts}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {
+                "type": "message",
+                "text": message.text,
+                "ts": ts,
+                "blocks": message.blocks,
+                "bot_id": "B_SIGNOFF",
+                "thread_ts": message.thread_ts,
+            },
+        }
 
     def _m_chat_update(self, args: dict) -> dict:
         message = self.messages.get((args.get("channel", ""), args.get("ts", "")))
@@ -268,8 +310,11 @@ class LocalSlack:
         channel, ts = args.get("channel", ""), args.get("message_ts", "")
         if (channel, ts) not in self.messages:
             return {"ok": False, "error": "message_not_found"}
-        return {"ok": True, "channel": channel,
-                "permalink": f"https://local.slack/archives/{channel}/p{ts.replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://local.slack/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _m_views_open(self, args: dict) -> dict:
         view = {"id": f"V{len(self.views) + 1:06d}", **(args.get("view") or {})}
@@ -279,12 +324,17 @@ class LocalSlack:
     def _m_views_update(self, args: dict) -> dict:
         """Replace an open view, found by `view_id` or `external_id`; a stale `hash` is refused."""
         for index, view in enumerate(self.views):
-            if view["id"] == args.get("view_id") or (args.get("external_id")
-                                                      and view.get("external_id") == args.get("external_id")):
+            if view["id"] == args.get("view_id") or (
+                args.get("external_id") and view.get("external_id") == args.get("external_id")
+            ):
                 if args.get("hash") and args["hash"] != view.get("hash", args["hash"]):
                     return {"ok": False, "error": "hash_conflict"}
-                self.views[index] = {**(args.get("view") or {}), "id": view["id"],
-                                     "hash": f"{time.time():.6f}", "root_view_id": view.get("root_view_id", view["id"])}
+                self.views[index] = {
+                    **(args.get("view") or {}),
+                    "id": view["id"],
+                    "hash": f"{time.time():.6f}",
+                    "root_view_id": view.get("root_view_id", view["id"]),
+                }
                 return {"ok": True, "view": self.views[index]}
         return {"ok": False, "error": "not_found"}
 
@@ -314,16 +364,24 @@ class LocalSlack:
     def _page(self, found: list[Message], args: dict) -> dict:
         start, limit = int(args.get("cursor") or 0), max(1, min(int(args.get("limit") or 100), 1000))
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        page = found[start:start + limit]
+        page = found[start : start + limit]
         more = start + limit < len(found)
-        return {"ok": True, "has_more": more,
-                "messages": [self._shape(m, with_metadata) for m in page],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "has_more": more,
+            "messages": [self._shape(m, with_metadata) for m in page],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     @staticmethod
     def _shape(message: Message, with_metadata: bool) -> dict:
-        shaped: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text,
-                                  "blocks": message.blocks, "user": message.user}
+        shaped: dict[str, Any] = {
+            "type": "message",
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            "user": message.user,
+        }
         if message.thread_ts:
             shaped["thread_ts"] = message.thread_ts
         if message.user == "B_SIGNOFF":
@@ -337,14 +395,23 @@ class LocalSlack:
 
     def _m_users_conversations(self, args: dict) -> dict:
         user = args.get("user", "")
-        known = sorted(self.channels | set(self.members) | {m.channel for m in self.messages.values()
-                                                            if not m.channel.startswith("D")})
-        mine = [{"id": c, "is_private": c in self.members, "is_channel": c not in self.members}
-                for c in known if self.is_member(user, c)]
+        known = sorted(
+            self.channels
+            | set(self.members)
+            | {m.channel for m in self.messages.values() if not m.channel.startswith("D")}
+        )
+        mine = [
+            {"id": c, "is_private": c in self.members, "is_channel": c not in self.members}
+            for c in known
+            if self.is_member(user, c)
+        ]
         start, limit = int(args.get("cursor") or 0), max(1, min(int(args.get("limit") or 100), 1000))
         more = start + limit < len(mine)
-        return {"ok": True, "channels": mine[start:start + limit],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "channels": mine[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _m_views_publish(self, args: dict) -> dict:
         user, view = str(args.get("user_id") or ""), args.get("view")
@@ -361,8 +428,17 @@ class LocalSlack:
         """A file someone uploaded: its object as events and files.info show it."""
         file_id = f"F{len(self.files) + 1:08d}"
         url = f"{self.url}/files-pri/{self.team_id}-{file_id}/download/{name}"
-        file = {"id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": name.rsplit(".", 1)[-1],
-                "user": user, "size": len(data), "url_private": url, "url_private_download": url}
+        file = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "user": user,
+            "size": len(data),
+            "url_private": url,
+            "url_private_download": url,
+        }
         self.files[file_id] = (file, data)
         return file
 

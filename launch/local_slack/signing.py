@@ -1,4 +1,5 @@
 """Sign requests exactly as Slack does: v0=HMAC-SHA256(secret, "v0:{ts}:{raw body}")."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret: str, body: bytes, *, timestamp: int | None = None,
-                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+def signed_headers(
+    secret: str, body: bytes, *, timestamp: int | None = None, content_type: str = "application/x-www-form-urlencoded"
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     return {
         "Content-Type": content_type,

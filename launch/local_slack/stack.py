@@ -3,6 +3,7 @@
 `signoff demo` and the end-to-end tests use this, so both exercise the real bot HTTP server
 (with Bolt's signature checks), a real arq worker on a real Redis, and a real database.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,11 +25,23 @@ class LocalStack:
     # Every stack made in this process, so a test harness can check what each one sent and logged.
     created: ClassVar[list["LocalStack"]] = []
 
-    def __init__(self, *, database_url: str, redis_url: str, approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
-                 run_worker: bool = True, socket_mode: bool = False, stages: tuple[Any, ...] | None = None,
-                 rate_limits: SlackLimits | None = None, **overrides: Any) -> None:
-        self.slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6),
-                                app_token="xapp-local-" + secrets.token_hex(6), rate_limits=rate_limits)
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        redis_url: str,
+        approvers: tuple[str, ...] = ("U_ALICE", "U_BOB"),
+        run_worker: bool = True,
+        socket_mode: bool = False,
+        stages: tuple[Any, ...] | None = None,
+        rate_limits: SlackLimits | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.slack = LocalSlack(
+            bot_token="xoxb-local-" + secrets.token_hex(6),
+            app_token="xapp-local-" + secrets.token_hex(6),
+            rate_limits=rate_limits,
+        )
         self.signing_secret = secrets.token_hex(16)
         self.database_url, self.redis_url = database_url, redis_url
         self.approvers, self.run_worker, self.overrides = approvers, run_worker, overrides
@@ -43,16 +56,23 @@ class LocalStack:
     def secrets(self) -> list[str]:
         """Every secret value this stack's settings hold (for leak checks)."""
         settings = self.settings or self.settings_for()
-        return [v.get_secret_value() for v in settings.__dict__.values()
-                if isinstance(v, SecretStr) and v.get_secret_value()]
+        return [
+            v.get_secret_value()
+            for v in settings.__dict__.values()
+            if isinstance(v, SecretStr) and v.get_secret_value()
+        ]
 
     def settings_for(self) -> Settings:
         values: dict[str, Any] = dict(
-            slack_bot_token=self.slack.bot_token, slack_signing_secret=self.signing_secret,
-            slack_api_url=self.slack.api_url, redis_url=self.redis_url, database_url=self.database_url,
+            slack_bot_token=self.slack.bot_token,
+            slack_signing_secret=self.signing_secret,
+            slack_api_url=self.slack.api_url,
+            redis_url=self.redis_url,
+            database_url=self.database_url,
             signoff_approvers=list(self.approvers),
             # Publish at once unless a test or the page asks for an Undo window.
-            signoff_undo_s=0)
+            signoff_undo_s=0,
+        )
         if self.socket_mode:
             values["slack_app_token"] = self.slack.app_token
         values.update(self.overrides)

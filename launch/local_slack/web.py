@@ -5,6 +5,7 @@ form, a signed `block_actions` or `view_submission` payload, a signed Events API
 `SlackUser`, so the bot under the page runs exactly as it does under real Slack. What the app does
 comes back through the local Slack's Web API and reaches the page as server-sent events.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,14 @@ class BadRequest(web.HTTPBadRequest):
 
 
 class Page:
-    def __init__(self, slack: LocalSlack, *, bot_url: Callable[[], str], signing_secret: str,
-                 tools: dict[str, Callable[[], Awaitable[str]]] | None = None) -> None:
+    def __init__(
+        self,
+        slack: LocalSlack,
+        *,
+        bot_url: Callable[[], str],
+        signing_secret: str,
+        tools: dict[str, Callable[[], Awaitable[str]]] | None = None,
+    ) -> None:
         self.slack, self.bot_url, self.signing_secret = slack, bot_url, signing_secret
         # Buttons in the developer panel for what a schedule would do later (send the digest now).
         self.tools = tools or {}
@@ -95,23 +102,33 @@ class Page:
 
     # -- what people do ----------------------------------------------------------------------------
     def _user(self, who: people.Person, channel: str) -> SlackUser:
-        return SlackUser(self.slack, self.bot_url(), self.signing_secret, who.id, channel_id=channel,
-                         user_name=who.name)
+        return SlackUser(
+            self.slack, self.bot_url(), self.signing_secret, who.id, channel_id=channel, user_name=who.name
+        )
 
-    def _trigger(self, who: people.Person, channel: str, thread_ts: str | None = None,
-                 ephemeral_ts: str | None = None) -> tuple[str, str]:
+    def _trigger(
+        self, who: people.Person, channel: str, thread_ts: str | None = None, ephemeral_ts: str | None = None
+    ) -> tuple[str, str]:
         trigger = payloads.trigger_id()
         self.feed.owners[trigger] = Owner(who.id, channel, thread_ts, ephemeral_ts)
         return trigger, f"{self.slack.url}/response/{trigger}"
 
-    async def _to_app(self, kind: str, who: people.Person, payload: dict,
-                      send: Callable[[], Awaitable[Reply]]) -> Reply:
+    async def _to_app(
+        self, kind: str, who: people.Person, payload: dict, send: Callable[[], Awaitable[Reply]]
+    ) -> Reply:
         try:
             reply = await send()
         except Exception as exc:  # the app is down or restarting: say so on the page
             reply = Reply(0, f"the app could not be reached: {exc.__class__.__name__}")
-        self.feed.record({"kind": "app", "method": kind, "user": who.id, "args": payload,
-                          "answer": {"status": reply.status, "body": reply.body[:4000]}})
+        self.feed.record(
+            {
+                "kind": "app",
+                "method": kind,
+                "user": who.id,
+                "args": payload,
+                "answer": {"status": reply.status, "body": reply.body[:4000]},
+            }
+        )
         return reply
 
     async def _send(self, request: web.Request) -> web.Response:
@@ -126,26 +143,47 @@ class Page:
         text = payloads.typed_text(text, self.slack.bot_user_id)
         ts = self.slack.add_user_message(channel.id, text, user=who.id, thread_ts=thread_ts)
         self.feed.message_changed(channel.id, ts)
-        envelope = payloads.message_event(team_id=self.slack.team_id, bot_user_id=self.slack.bot_user_id,
-                                          person=who, channel=channel, text=text, ts=ts, thread_ts=thread_ts)
+        envelope = payloads.message_event(
+            team_id=self.slack.team_id,
+            bot_user_id=self.slack.bot_user_id,
+            person=who,
+            channel=channel,
+            text=text,
+            ts=ts,
+            thread_ts=thread_ts,
+        )
         await self._to_app("event message", who, envelope, lambda: self._user(who, channel.id).send_event(envelope))
         return web.json_response({"ok": True, "ts": ts})
 
-    async def _slash(self, who: people.Person, channel: people.Channel, typed: str,
-                     thread_ts: str | None) -> web.Response:
+    async def _slash(
+        self, who: people.Person, channel: people.Channel, typed: str, thread_ts: str | None
+    ) -> web.Response:
         command, *rest = typed.split(None, 1)
         trigger, response_url = self._trigger(who, channel.id, thread_ts)
-        form = payloads.slash_form(team_id=self.slack.team_id, response_url=response_url, trigger=trigger,
-                                   person=who, channel=channel, command=command, text=rest[0].strip() if rest else "")
-        reply = await self._to_app("slash command " + command, who, form,
-                                   lambda: self._user(who, channel.id).send_form(form))
+        form = payloads.slash_form(
+            team_id=self.slack.team_id,
+            response_url=response_url,
+            trigger=trigger,
+            person=who,
+            channel=channel,
+            command=command,
+            text=rest[0].strip() if rest else "",
+        )
+        reply = await self._to_app(
+            "slash command " + command, who, form, lambda: self._user(who, channel.id).send_form(form)
+        )
         if reply.status != 200:  # what Slack shows when an app does not answer a command
-            self.feed.add_ephemeral(who.id, channel.id, thread_ts=thread_ts,
-                                    text=f"{command} failed with the error \"dispatch_failed\" ({reply.status})")
+            self.feed.add_ephemeral(
+                who.id,
+                channel.id,
+                thread_ts=thread_ts,
+                text=f'{command} failed with the error "dispatch_failed" ({reply.status})',
+            )
         elif reply.body.strip():
             answer = reply.json()
-            self.feed.add_ephemeral(who.id, channel.id, text=answer.get("text", ""),
-                                    blocks=answer.get("blocks"), thread_ts=thread_ts)
+            self.feed.add_ephemeral(
+                who.id, channel.id, text=answer.get("text", ""), blocks=answer.get("blocks"), thread_ts=thread_ts
+            )
         return web.json_response({"ok": reply.status == 200})
 
     async def _click(self, request: web.Request) -> web.Response:
@@ -157,13 +195,22 @@ class Page:
         if found is None:
             raise BadRequest("no_such_button")
         block_id, element = found
-        trigger, response_url = self._trigger(who, channel.id, message.get("thread_ts"),
-                                              message["ts"] if message.get("is_ephemeral") else None)
-        payload = payloads.block_actions(team_id=self.slack.team_id, response_url=response_url, trigger=trigger,
-                                         person=who, channel=channel, message=message, block_id=block_id,
-                                         element=element)
-        reply = await self._to_app("block_actions " + action_id, who, payload,
-                                   lambda: self._user(who, channel.id).send_interaction(payload))
+        trigger, response_url = self._trigger(
+            who, channel.id, message.get("thread_ts"), message["ts"] if message.get("is_ephemeral") else None
+        )
+        payload = payloads.block_actions(
+            team_id=self.slack.team_id,
+            response_url=response_url,
+            trigger=trigger,
+            person=who,
+            channel=channel,
+            message=message,
+            block_id=block_id,
+            element=element,
+        )
+        reply = await self._to_app(
+            "block_actions " + action_id, who, payload, lambda: self._user(who, channel.id).send_interaction(payload)
+        )
         return web.json_response({"ok": reply.status == 200, "status": reply.status})
 
     async def _submit(self, request: web.Request) -> web.Response:
@@ -174,13 +221,19 @@ class Page:
             raise BadRequest("view_not_found")
         typed = {str(k): (str(v) if v else None) for k, v in (body.get("values") or {}).items()}
         trigger = payloads.trigger_id()
-        payload = payloads.view_submission(team_id=self.slack.team_id, trigger=trigger, person=who, view=view,
-                                           typed=typed)
-        reply = await self._to_app("view_submission " + str(view.get("callback_id", "")), who, payload,
-                                   lambda: self._user(who, "").send_interaction(payload))
+        payload = payloads.view_submission(
+            team_id=self.slack.team_id, trigger=trigger, person=who, view=view, typed=typed
+        )
+        reply = await self._to_app(
+            "view_submission " + str(view.get("callback_id", "")),
+            who,
+            payload,
+            lambda: self._user(who, "").send_interaction(payload),
+        )
         if reply.status != 200:
-            return web.json_response({"ok": False, "close": False,
-                                      "error": f"the app answered {reply.status}; try again"})
+            return web.json_response(
+                {"ok": False, "close": False, "error": f"the app answered {reply.status}; try again"}
+            )
         answer = reply.json() if reply.body.strip() else {}
         action = answer.get("response_action")
         if action == "errors":
@@ -198,8 +251,14 @@ class Page:
         who, channel = _person(body.get("as")), self._channel(body.get("channel"), body.get("as"))
         ts, name = str(body.get("ts", "")), str(body.get("name", ""))
         self._message(who.id, channel.id, ts)
-        mine = [r for r in self.slack.reactions if r.get("channel") == channel.id and r.get("timestamp") == ts
-                and r.get("name") == name and r.get("user") == who.id]
+        mine = [
+            r
+            for r in self.slack.reactions
+            if r.get("channel") == channel.id
+            and r.get("timestamp") == ts
+            and r.get("name") == name
+            and r.get("user") == who.id
+        ]
         for reaction in mine:
             self.slack.reactions.remove(reaction)
         if not mine:
@@ -213,8 +272,15 @@ class Page:
         if tool is None:
             raise BadRequest("no_such_tool")
         said = await tool()
-        self.feed.record({"kind": "tool", "method": str(body["name"]), "user": who.id, "args": {},
-                          "answer": {"ok": True, "said": said}})
+        self.feed.record(
+            {
+                "kind": "tool",
+                "method": str(body["name"]),
+                "user": who.id,
+                "args": {},
+                "answer": {"ok": True, "said": said},
+            }
+        )
         return web.json_response({"ok": True, "said": said})
 
     # -- lookups -------------------------------------------------------------------------------------

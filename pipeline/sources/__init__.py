@@ -3,6 +3,7 @@
 A reader raises `SourceError` (or anything else) when it fails as a whole, and calls `warn` for a
 part it had to skip; the collect stage turns both into warnings so one broken feed never sinks a run.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """RSS and Atom feeds, given as an http(s) URL or a local file path."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,13 +28,15 @@ def entries_to_sources(parsed: feedparser.FeedParserDict, location: str) -> list
         if not summary and entry.get("content"):
             summary = entry["content"][0].get("value", "")
         link = entry.get("link")
-        sources.append(Source(
-            title=" ".join((entry.get("title") or feed_title).split()),
-            # Only web links are provenance a reader can follow; anything else is dropped.
-            url=link if isinstance(link, str) and link.startswith(("http://", "https://")) else None,
-            excerpt=strip_tags(summary)[:2000],
-            kind="feed",
-        ))
+        sources.append(
+            Source(
+                title=" ".join((entry.get("title") or feed_title).split()),
+                # Only web links are provenance a reader can follow; anything else is dropped.
+                url=link if isinstance(link, str) and link.startswith(("http://", "https://")) else None,
+                excerpt=strip_tags(summary)[:2000],
+                kind="feed",
+            )
+        )
     return sources
 
 

@@ -1,4 +1,5 @@
 """Recent history of a local git repository: commit subjects and the files they changed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +24,7 @@ def parse_log(output: str) -> list[Source]:
         files = [f.strip() for f in files_part.splitlines() if f.strip()]
         shown = ", ".join(files[:8]) + (f" and {len(files) - 8} more" if len(files) > 8 else "")
         excerpt = f"{subject}." + (f" Changed: {shown}." if files else "")
-        sources.append(Source(title=subject.strip() or short_hash, url=None, excerpt=excerpt,
-                              kind=f"git:{short_hash}"))
+        sources.append(Source(title=subject.strip() or short_hash, url=None, excerpt=excerpt, kind=f"git:{short_hash}"))
     return sources
 
 
@@ -35,7 +35,7 @@ def head_commit(git_dir: Path, common_dir: Path) -> str | None:
         head = (git_dir / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head or None  # detached
-        ref = head[len("ref: "):]
+        ref = head[len("ref: ") :]
         for base in (git_dir, common_dir):  # a loose ref wins over packed-refs, as in git
             with contextlib.suppress(OSError):
                 return (base / ref).read_text().strip() or None
@@ -63,9 +63,16 @@ class GitLogReader:
     async def read(self, topic: str, warn: Warn) -> list[Source]:
         head = await self._head()
         if head is None or self._cached is None or self._cached[0] != head:
-            sources = parse_log(await self._git(
-                "log", f"-n{self.max_commits}", "--no-merges", "--name-only",
-                f"--format={_RECORD}%h{_FIELD}%s{_FIELD}%ad", "--date=short"))
+            sources = parse_log(
+                await self._git(
+                    "log",
+                    f"-n{self.max_commits}",
+                    "--no-merges",
+                    "--name-only",
+                    f"--format={_RECORD}%h{_FIELD}%s{_FIELD}%ad",
+                    "--date=short",
+                )
+            )
             self._cached = (head, sources) if head is not None else None
         else:
             sources = self._cached[1]
@@ -83,7 +90,8 @@ class GitLogReader:
     async def _git(self, *args: str) -> str:
         # Arguments are a fixed list (no shell), and the repo path comes from configuration only.
         process = await asyncio.create_subprocess_exec(
-            "git", "-C", self.repo, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "git", "-C", self.repo, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         try:
             async with asyncio.timeout(self.timeout_s):
                 stdout, stderr = await process.communicate()

@@ -1,4 +1,5 @@
 """A local folder of notes (.md / .txt), newest first."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,8 +61,9 @@ def read_folder(root: Path, warn: Warn, cache: NoteCache | None = None) -> list[
 def _notes_newest_first(root: Path) -> list[tuple[Path, os.stat_result]]:
     found = []
     for path in root.rglob("*"):
-        if path.suffix.lower() in (".md", ".txt") and \
-                not any(part.startswith(".") for part in path.relative_to(root).parts):
+        if path.suffix.lower() in (".md", ".txt") and not any(
+            part.startswith(".") for part in path.relative_to(root).parts
+        ):
             with contextlib.suppress(OSError):
                 stat = path.stat()
                 if S_ISREG(stat.st_mode):

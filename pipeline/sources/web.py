@@ -1,4 +1,5 @@
 """Pages whose URLs appear in the topic, fetched through the SSRF guard and reduced to text."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Collect: read every configured source concurrently; a failing source becomes a warning."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """Critique: a 0–10 score in parts (relevance, support, length, tone), and every claim in the
 draft checked against the sources. With a model configured, the model reviews too: its opinion
 joins the tone part and its check of each claim (with the sources it cites) is kept beside ours."""
+
 from __future__ import annotations
 
 from pipeline.base import Claim, Critique, Measure, PipelineState, RunContext, ScorePart, Stage
@@ -24,15 +25,29 @@ def critique_text(state: PipelineState, measure: Measure | None = None, review: 
         claims = merge(claims, review.claims, len(state.material))
     tone = tone_part(state, measure)
     if review is not None:
-        tone = ScorePart(name="tone", weight=tone.weight, score=round((tone.score + review.score) / 2, 1),
-                         reasons=[f"The model: {r}" for r in review.reasons] + tone.reasons)
+        tone = ScorePart(
+            name="tone",
+            weight=tone.weight,
+            score=round((tone.score + review.score) / 2, 1),
+            reasons=[f"The model: {r}" for r in review.reasons] + tone.reasons,
+        )
     budget = Budget.of(state.plans, state.brief.style.max_length, measure)
-    parts = [relevance_part(state.brief.topic, state.text, state.material), support_part(claims),
-             length_part(state.text, budget), tone]
+    parts = [
+        relevance_part(state.brief.topic, state.text, state.material),
+        support_part(claims),
+        length_part(state.text, budget),
+        tone,
+    ]
     nothing_matched = not state.material
     score, reasons = total(parts, nothing_matched=nothing_matched)
-    return Critique(score=score, reasons=reasons, parts=parts, claims=claims, nothing_matched=nothing_matched,
-                    model_checked=review is not None and review.claims is not None)
+    return Critique(
+        score=score,
+        reasons=reasons,
+        parts=parts,
+        claims=claims,
+        nothing_matched=nothing_matched,
+        model_checked=review is not None and review.claims is not None,
+    )
 
 
 async def critique(ctx: RunContext, state: PipelineState) -> PipelineState:
@@ -50,8 +65,9 @@ def make_critique(llm: LLMClient | None) -> Stage:
         await ctx.report("reviewing…")
         claims = claims_of(state)
         try:
-            reply = await llm.chat(critique_messages(state.text, state.material, state.brief.topic, claims),
-                                   ctx=ctx, temperature=0.0)
+            reply = await llm.chat(
+                critique_messages(state.text, state.material, state.brief.topic, claims), ctx=ctx, temperature=0.0
+            )
         except PipelineError as exc:
             # The draft is written: a model that fails now (or a run out of time) costs only its opinion.
             state.warnings.append(f"The model's critique is missing, heuristics only: {exc.message}")
@@ -63,8 +79,11 @@ def make_critique(llm: LLMClient | None) -> Stage:
         elif review.claims is None:
             state.warnings.append("the model did not check the claims; only the deterministic check applies")
         state.critique = critique_text(state, ctx.measure, review)
-        state.stage_notes["critique"] = {"model": reply.model, "tokens_in": reply.tokens_in,
-                                         "tokens_out": reply.tokens_out}
+        state.stage_notes["critique"] = {
+            "model": reply.model,
+            "tokens_in": reply.tokens_in,
+            "tokens_out": reply.tokens_out,
+        }
         return state
 
     critique_with_model.__name__ = "critique"

@@ -1,6 +1,7 @@
 """Curate: keep only material about the topic, best first; drop near-duplicates and items a
 recent post already used. When nothing is about the topic, nothing is kept: the draft is then
 written from the topic alone and says so, rather than borrowing unrelated notes' facts."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ DUPLICATE_SIMILARITY = 0.6
 RELEVANCE_THRESHOLD = 0.375
 # A topic about recent changes ("what shipped this week") is about the latest commits, whatever
 # their words.
-RECENT_CHANGES = re.compile(r"\b(?:this|last|past) (?:week|month|sprint|release)\b|\bwhat(?:'s| is)? new\b|"
-                            r"\bshipped\b|\bchangelog\b|\brelease notes\b|\brecent changes\b", re.IGNORECASE)
+RECENT_CHANGES = re.compile(
+    r"\b(?:this|last|past) (?:week|month|sprint|release)\b|\bwhat(?:'s| is)? new\b|"
+    r"\bshipped\b|\bchangelog\b|\brelease notes\b|\brecent changes\b",
+    re.IGNORECASE,
+)
 NOTHING_MATCHED = "no notes or sources matched this topic; the draft rests on the topic alone"
 
 
@@ -32,8 +36,7 @@ def already_published(source: Source, recent: list[str]) -> bool:
     if source.url and normalize_link(source.url) in recent_links:
         return True
     body = f"{source.title} {source.excerpt}"
-    return any(similarity(body, text) >= 0.5 or (len(source.title) > 20 and source.title in text)
-               for text in recent)
+    return any(similarity(body, text) >= 0.5 or (len(source.title) > 20 and source.title in text) for text in recent)
 
 
 GIVEN_KINDS = frozenset({"web", "slack"})
@@ -42,15 +45,20 @@ GIVEN_KINDS = frozenset({"web", "slack"})
 def wanted(source: Source, topic: str, score: float) -> bool:
     """A page linked in the topic, or the message a draft was started from, is wanted whatever its
     words; commits for a recent-changes topic."""
-    return source.kind in GIVEN_KINDS or score >= RELEVANCE_THRESHOLD or (
-        source.kind.startswith("git") and RECENT_CHANGES.search(topic) is not None)
+    return (
+        source.kind in GIVEN_KINDS
+        or score >= RELEVANCE_THRESHOLD
+        or (source.kind.startswith("git") and RECENT_CHANGES.search(topic) is not None)
+    )
 
 
 def curate_sources(material: list[Source], topic: str, recent: list[str], keep: int) -> tuple[list[Source], list[str]]:
     notes: list[str] = []
     ranks = bm25_scores(topic, [source_text(s) for s in material])
-    scored = [(relevance(topic, source_text(s)), rank, order, s)
-              for order, (s, rank) in enumerate(zip(material, ranks, strict=False))]
+    scored = [
+        (relevance(topic, source_text(s)), rank, order, s)
+        for order, (s, rank) in enumerate(zip(material, ranks, strict=False))
+    ]
     # Most of the topic covered first, BM25 between equals, then the sources' own order (newest first).
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     ranked = [s.model_copy(update={"score": round(score, 3)}) for score, _, _, s in scored if wanted(s, topic, score)]
@@ -60,8 +68,11 @@ def curate_sources(material: list[Source], topic: str, recent: list[str], keep: 
     # Items already published count as seen, so a mirror of a used story is dropped as well.
     seen: list[Source] = []
     for source in ranked:
-        if any((source.url and source.url == c.url)
-               or similarity(source_text(source), source_text(c)) >= DUPLICATE_SIMILARITY for c in seen):
+        if any(
+            (source.url and source.url == c.url)
+            or similarity(source_text(source), source_text(c)) >= DUPLICATE_SIMILARITY
+            for c in seen
+        ):
             continue
         seen.append(source)
         if already_published(source, recent):

@@ -1,4 +1,5 @@
 """Plan: per destination, a single post, a thread of N parts, or an article with title and tags."""
+
 from __future__ import annotations
 
 import re
@@ -11,23 +12,27 @@ ARTICLE_MIN_LENGTH = 1000
 _URL = re.compile(r"https?://\S+")
 
 
-def plan_destination(name: str, caps: DestinationCapabilities, style_max: int | None,
-                     material_sentences: int) -> DestinationPlan:
+def plan_destination(
+    name: str, caps: DestinationCapabilities, style_max: int | None, material_sentences: int
+) -> DestinationPlan:
     limit = caps.max_length
     if caps.markdown and (limit is None or limit >= ARTICLE_MIN_LENGTH):
         return DestinationPlan(destination=name, form="article", max_length=limit, length_unit=caps.length_unit)
     if caps.threads and limit and material_sentences >= 4 and not (style_max and style_max <= limit):
         # Roughly two sentences a part; the writer may use fewer parts, never more.
         parts = max(2, min(THREAD_MAX_PARTS, material_sentences // 2))
-        return DestinationPlan(destination=name, form="thread", parts=parts, max_length=limit,
-                               length_unit=caps.length_unit)
+        return DestinationPlan(
+            destination=name, form="thread", parts=parts, max_length=limit, length_unit=caps.length_unit
+        )
     return DestinationPlan(destination=name, form="single", max_length=limit, length_unit=caps.length_unit)
 
 
 def plan_all(brief: DraftBrief, material: list[Source]) -> dict[str, DestinationPlan]:
     count = sum(len(sentences(s.excerpt)) for s in material)
-    return {name: plan_destination(name, caps, brief.style.max_length, count)
-            for name, caps in brief.all_capabilities().items()}
+    return {
+        name: plan_destination(name, caps, brief.style.max_length, count)
+        for name, caps in brief.all_capabilities().items()
+    }
 
 
 def title_for(topic: str, material: list[Source]) -> str:

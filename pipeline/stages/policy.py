@@ -3,6 +3,7 @@
 `check_draft` is also what the worker should call on a human edit, so edited text is held to the
 same rules (length as each destination counts it, links and mentions the sources support).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,15 +24,38 @@ from pipeline.provenance import Support
 from pipeline.shape import THREAD_MAX_PARTS, split_parts
 from pipeline.stages.plan import plan_all
 
-_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202a", "\u202b", "\u202c",
-              "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f",
-              "\u061c", "\u00ad", "\u180e"}
-_UNIT_NAMES = {LengthUnit.characters: "characters", LengthUnit.graphemes: "characters",
-               LengthUnit.x_weighted: "(X-weighted length)",
-               LengthUnit.mastodon: "characters (a link counts 23)"}
+_INVISIBLE = {
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    "\u00ad",
+    "\u180e",
+}
+_UNIT_NAMES = {
+    LengthUnit.characters: "characters",
+    LengthUnit.graphemes: "characters",
+    LengthUnit.x_weighted: "(X-weighted length)",
+    LengthUnit.mastodon: "characters (a link counts 23)",
+}
 # A zero-width joiner between two emoji is how 👨‍👩‍👧 is spelled, not a hidden character.
-_EMOJI_ZWJ = re.compile(r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
-                        r"(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])")
+_EMOJI_ZWJ = re.compile(
+    r"(?<=[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d"
+    r"(?=[\U0001F000-\U0001FAFF\u2600-\u27BF])"
+)
 
 
 def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measure | None = None) -> list[str]:
@@ -55,17 +79,29 @@ def length_problems(text: str, plans: dict[str, DestinationPlan], measure: Measu
 
 def hidden_characters(text: str) -> list[str]:
     visible = _EMOJI_ZWJ.sub("", text)
-    return sorted({f"U+{ord(c):04X}" for c in visible if c in _INVISIBLE or (unicodedata.category(c) in ("Cc", "Cf")
-                   and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F)})
+    return sorted(
+        {
+            f"U+{ord(c):04X}"
+            for c in visible
+            if c in _INVISIBLE
+            or (unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" and not 0xE0020 <= ord(c) <= 0xE007F)
+        }
+    )
 
 
 # A permalink to a Slack message: the post would send readers to a page they cannot open.
 SLACK_MESSAGE_LINK = re.compile(r"https?://[\w.-]+\.slack\.com/archives/\S+", re.IGNORECASE)
 
 
-def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[str],
-               plans: dict[str, DestinationPlan] | None = None, support: Support | None = None,
-               measure: Measure | None = None) -> PolicyVerdict:
+def check_text(
+    text: str,
+    *,
+    limits: dict[str, int | None],
+    blocked_terms: list[str],
+    plans: dict[str, DestinationPlan] | None = None,
+    support: Support | None = None,
+    measure: Measure | None = None,
+) -> PolicyVerdict:
     problems: list[str] = []
     if not text.strip():
         problems.append("The draft is empty.")
@@ -89,13 +125,24 @@ def check_text(text: str, *, limits: dict[str, int | None], blocked_terms: list[
     return PolicyVerdict(ok=not problems, problems=problems)
 
 
-def check_draft(brief: DraftBrief, text: str, sources: list[Source],
-                plans: dict[str, DestinationPlan] | None = None, measure: Measure | None = None) -> PolicyVerdict:
+def check_draft(
+    brief: DraftBrief,
+    text: str,
+    sources: list[Source],
+    plans: dict[str, DestinationPlan] | None = None,
+    measure: Measure | None = None,
+) -> PolicyVerdict:
     """The full policy for `text` written for `brief` from `sources` (also for human edits)."""
     if plans is None:
         plans = plan_all(brief, sources)
-    return check_text(text, limits=brief.limits, blocked_terms=brief.blocked_terms, plans=plans,
-                      support=Support.of(sources, brief.topic), measure=measure)
+    return check_text(
+        text,
+        limits=brief.limits,
+        blocked_terms=brief.blocked_terms,
+        plans=plans,
+        support=Support.of(sources, brief.topic),
+        measure=measure,
+    )
 
 
 async def policy(ctx: RunContext, state: PipelineState) -> PipelineState:

@@ -3,6 +3,7 @@
 Links and @mentions the sources do not support are removed (and reported); a draft over budget is
 trimmed. Model errors propagate (a PipelineError with its `kind`) for the worker to show.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,16 +38,20 @@ def make_write(llm: LLMClient) -> Stage:
             state.tags = state.tags or tags_for(brief.topic, state.material)
         budget = Budget.of(state.plans, brief.style.max_length, ctx.measure)
         await ctx.report(f"writing with {llm.model}…")
-        reply = await llm.chat(write_messages(brief, state.material, budget, article=article, title=state.title),
-                               ctx=ctx)
+        reply = await llm.chat(
+            write_messages(brief, state.material, budget, article=article, title=state.title), ctx=ctx
+        )
         text, notes = strip_unsupported(clean_reply(reply.text), Support.of(state.material, brief.topic))
         state.warnings.extend(notes)
         if not budget.accepts(text):
             text = budget.fit(text)
             state.warnings.append("the model's draft was too long and was trimmed to fit")
         state.text = text
-        state.stage_notes["write"] = {"model": reply.model, "tokens_in": reply.tokens_in,
-                                      "tokens_out": reply.tokens_out}
+        state.stage_notes["write"] = {
+            "model": reply.model,
+            "tokens_in": reply.tokens_in,
+            "tokens_out": reply.tokens_out,
+        }
         return state
 
     return write

@@ -4,6 +4,7 @@ It picks a hook, the most informative sentences, one source link and a few hasht
 only what fits every destination's budget. Regenerate feedback is read as simple directives
 ("shorter", "no hashtags", "more formal"), and a regenerated draft never repeats the previous one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,10 +42,11 @@ def best_sentences(material: list[Source], topic: str, wanted: int) -> list[str]
             if 25 <= len(sentence) <= 260 and not links_in(sentence) and not sentence.endswith("?"):
                 candidates.append((rank, sentence))
     scores = bm25_scores(topic, [c[1] for c in candidates])
-    ranked = sorted(range(len(candidates)),
-                    key=lambda i: scores[i] - 0.3 * candidates[i][0]
-                    - 0.2 * (i > 0 and candidates[i][0] == candidates[i - 1][0]),
-                    reverse=True)
+    ranked = sorted(
+        range(len(candidates)),
+        key=lambda i: scores[i] - 0.3 * candidates[i][0] - 0.2 * (i > 0 and candidates[i][0] == candidates[i - 1][0]),
+        reverse=True,
+    )
     chosen: list[int] = []
     for i in ranked:
         if all(similarity(candidates[i][1], candidates[j][1]) < 0.5 for j in chosen):
@@ -67,8 +69,11 @@ def compose(state: PipelineState, d: Directives, variant: int, budget: Budget) -
     hook = opening(shape, d.tone, variant, bool(state.material))
     if d.emoji and not 0x2190 <= ord(hook[0]) <= 0x1FAFF:
         hook = f"{emoji_for(topic)} {hook}"
-    body = best_sentences(state.material, topic or brief.topic, d.max_sentences) if state.material else \
-        [_pick(BODIES_BARE[d.tone], variant + 1)]
+    body = (
+        best_sentences(state.material, topic or brief.topic, d.max_sentences)
+        if state.material
+        else [_pick(BODIES_BARE[d.tone], variant + 1)]
+    )
     closer = _pick(CLOSERS[d.tone], variant + 2) if d.closer and not state.material else ""
     links = [s.public_url for s in state.material if s.public_url] + links_in(brief.topic)
     link = f"{LINK_LEADS[d.tone]}{links[0]}" if links and d.link else ""

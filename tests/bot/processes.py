@@ -1,4 +1,5 @@
 """The `signoff` command as a user runs it: the installed entry point in a process of its own."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,10 +20,12 @@ def environment(**values: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **values}
 
 
-def signoff(*args: str, cwd: Path | None = None, timeout_s: float = 120,
-            **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SIGNOFF, *args], capture_output=True, text=True, cwd=cwd,
-                          env=environment(**env), timeout=timeout_s)
+def signoff(
+    *args: str, cwd: Path | None = None, timeout_s: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SIGNOFF, *args], capture_output=True, text=True, cwd=cwd, env=environment(**env), timeout=timeout_s
+    )
 
 
 class Running:
@@ -31,8 +34,9 @@ class Running:
     def __init__(self, *args: str, log: Path, cwd: Path | None = None, **env: str) -> None:
         self.log_path = log
         self._log = open(log, "w", encoding="utf-8")  # noqa: SIM115 -- open while the process runs
-        self.process = subprocess.Popen([*SIGNOFF, *args], stdout=self._log, stderr=subprocess.STDOUT,
-                                        cwd=cwd, env=environment(**env))
+        self.process = subprocess.Popen(
+            [*SIGNOFF, *args], stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd, env=environment(**env)
+        )
 
     @property
     def output(self) -> str:

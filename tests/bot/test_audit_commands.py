@@ -1,5 +1,6 @@
 """`signoff audit verify` and `signoff audit export` as a user types them: after the demo, on a
 database that is not there, and piped into `head`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,9 @@ def test_the_demo_prints_where_its_database_is_and_a_verify_command_that_works(t
     assert f"The demo's database is {tmp_path.resolve() / '.signoff' / 'demo.db'}." in demo.stdout
     command = demo.stdout.strip().splitlines()[-1].strip()
     assert command.startswith("DATABASE_URL=sqlite+aiosqlite:///.signoff/demo.db ")
-    verified = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True,
-                              env=environment(), timeout=120)
+    verified = subprocess.run(
+        ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, env=environment(), timeout=120
+    )
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("audit trail intact: 6 events, head #6 ")
     assert not (tmp_path / "signoff.db").exists()
@@ -53,7 +55,8 @@ def test_verify_on_a_file_without_signoff_tables_says_so(tmp_path: Path) -> None
     result = signoff("audit", "verify", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{other}")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"signoff audit: {other} has no Signoff tables (not a Signoff database?)"]
+        f"signoff audit: {other} has no Signoff tables (not a Signoff database?)"
+    ]
 
 
 async def _database_with_events(path: Path, count: int) -> str:
@@ -63,8 +66,13 @@ async def _database_with_events(path: Path, count: int) -> str:
         await upgrade(engine)
         async with create_sessionmaker(engine).begin() as session:
             for i in range(count):
-                await audit.append(session, kind="note", actor="U_CAROL", detail={"i": i, "text": "x" * 200},
-                                   now=datetime(2026, 11, 23) + timedelta(seconds=i))
+                await audit.append(
+                    session,
+                    kind="note",
+                    actor="U_CAROL",
+                    detail={"i": i, "text": "x" * 200},
+                    now=datetime(2026, 11, 23) + timedelta(seconds=i),
+                )
     finally:
         await engine.dispose()
     return url
@@ -73,8 +81,13 @@ async def _database_with_events(path: Path, count: int) -> str:
 async def test_export_piped_into_head_stops_quietly(tmp_path: Path) -> None:
     # Far more than a pipe holds, so the writer meets the closed pipe half-way.
     url = await _database_with_events(tmp_path / "big.db", 2000)
-    export = subprocess.Popen([*SIGNOFF, "audit", "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              cwd=tmp_path, env=environment(DATABASE_URL=url))
+    export = subprocess.Popen(
+        [*SIGNOFF, "audit", "export"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=environment(DATABASE_URL=url),
+    )
     assert export.stdout is not None and export.stderr is not None
     first = json.loads(export.stdout.readline())
     export.stdout.close()  # what `head -n 1` does once it has its line

@@ -9,8 +9,16 @@ from bot.blocks.text import chunks, escape_mrkdwn, mention
 
 
 def view(**overrides: Any) -> DraftView:
-    base: dict[str, Any] = dict(draft_id=7, topic="launch", requester_id="U_CAROL", status="pending",
-                destinations=("dryrun",), revision=2, text="Hello world", sha256="ab" * 32)
+    base: dict[str, Any] = dict(
+        draft_id=7,
+        topic="launch",
+        requester_id="U_CAROL",
+        status="pending",
+        destinations=("dryrun",),
+        revision=2,
+        text="Hello world",
+        sha256="ab" * 32,
+    )
     base.update(overrides)
     return DraftView(**base)
 
@@ -52,8 +60,14 @@ def test_needs_attention_hides_approve_and_lists_problems() -> None:
 
 
 def test_decided_draft_has_no_buttons_and_says_who_and_when() -> None:
-    _, blocks = draft_message(view(status="published", decided_by="U_ALICE",
-                                   decided_at=datetime(2026, 11, 22, 9, 30), outcomes=("dryrun: published",)))
+    _, blocks = draft_message(
+        view(
+            status="published",
+            decided_by="U_ALICE",
+            decided_at=datetime(2026, 11, 22, 9, 30),
+            outcomes=("dryrun: published",),
+        )
+    )
     assert not [b for b in blocks if b["type"] == "actions"]
     assert "<@U_ALICE>" in str(blocks) and "2026-11-22 09:30 UTC" in str(blocks)
 
@@ -73,9 +87,13 @@ def test_chunks_split_on_line_breaks_and_keep_everything() -> None:
 
 
 def test_sources_and_score_are_shown_and_links_cannot_be_spoofed() -> None:
-    _, blocks = draft_message(view(sources=(("Release notes", "https://example.com/r"),
-                                            ("Evil <!here>", "http://x|<!channel>")),
-                                   score=7.25, score_reasons=("clear hook", "uses 80% of the limit")))
+    _, blocks = draft_message(
+        view(
+            sources=(("Release notes", "https://example.com/r"), ("Evil <!here>", "http://x|<!channel>")),
+            score=7.25,
+            score_reasons=("clear hook", "uses 80% of the limit"),
+        )
+    )
     text = str(blocks)
     assert "<https://example.com/r|Release notes>" in text
     assert "<!here>" not in text and "<!channel>" not in text

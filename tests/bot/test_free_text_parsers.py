@@ -1,5 +1,6 @@
 """Every parser that reads what a person typed returns a value or raises its own documented error,
 for any text: `/draft` options and times, `/signoff` subcommands and ids, schedules, modal values."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,8 +23,7 @@ EXAMPLES = settings(max_examples=150, deadline=None)
 
 @EXAMPLES
 @given(text=st.one_of(time_text(), free_text()), now=moments, tz=zones)
-def test_parse_when_gives_a_moment_within_the_horizon_or_a_time_parse_error(text: str, now: datetime,
-                                                                            tz: str) -> None:
+def test_parse_when_gives_a_moment_within_the_horizon_or_a_time_parse_error(text: str, now: datetime, tz: str) -> None:
     try:
         when = parse_when(text, now=now, tz=tz)
     except TimeParseError as exc:
@@ -32,8 +32,18 @@ def test_parse_when_gives_a_moment_within_the_horizon_or_a_time_parse_error(text
     assert now < when <= now + timedelta(days=HORIZON_DAYS)
 
 
-@pytest.mark.parametrize("text", ["in 99999999 days", "in 999999999999999999999 minutes", "in 366 days",
-                                  "in 8785 hours", "9999-12-31 23:59", "2027-06-01 09:00", "in " + "9" * 5000 + " d"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 99999999 days",
+        "in 999999999999999999999 minutes",
+        "in 366 days",
+        "in 8785 hours",
+        "9999-12-31 23:59",
+        "2027-06-01 09:00",
+        "in " + "9" * 5000 + " d",
+    ],
+)
 @pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14 and UTC-11
 def test_times_beyond_the_horizon_are_refused_naming_it(text: str, tz: str) -> None:
     with pytest.raises(TimeParseError, match=f"too far away \\(at most {HORIZON_DAYS} days ahead\\)"):
@@ -55,8 +65,9 @@ def test_the_last_day_of_the_horizon_is_still_accepted() -> None:
 
 @EXAMPLES
 @given(text=free_text(SLACK_TEXT_LIMIT), at=time_text(), now=moments, tz=zones)
-def test_parse_draft_text_answers_any_text_with_a_request_or_a_problem(text: str, at: str, now: datetime,
-                                                                       tz: str) -> None:
+def test_parse_draft_text_answers_any_text_with_a_request_or_a_problem(
+    text: str, at: str, now: datetime, tz: str
+) -> None:
     for typed in (text, f'{text} --at "{at}"', f"{text} --to {at}"):
         request = parse_draft_text(typed, allowed=("dryrun", "x"), now=now, tz=tz)
         assert isinstance(request, DraftRequest) and isinstance(request.topic, str)
@@ -65,22 +76,32 @@ def test_parse_draft_text_answers_any_text_with_a_request_or_a_problem(text: str
 
 
 def test_a_far_away_at_option_is_a_problem_naming_the_horizon() -> None:
-    request = parse_draft_text('launch --at "in 99999999 days"', allowed=("dryrun",), now=datetime(2026, 3, 2),
-                               tz="UTC")
+    request = parse_draft_text(
+        'launch --at "in 99999999 days"', allowed=("dryrun",), now=datetime(2026, 3, 2), tz="UTC"
+    )
     assert request.topic == "launch" and f"at most {HORIZON_DAYS} days ahead" in (request.problem or "")
 
 
 def test_problems_do_not_echo_mentions_or_links_as_markup() -> None:
-    request = parse_draft_text('x --at "<!channel> <http://evil|ok>"', allowed=("dryrun",),
-                               now=datetime(2026, 3, 2), tz="UTC")
+    request = parse_draft_text(
+        'x --at "<!channel> <http://evil|ok>"', allowed=("dryrun",), now=datetime(2026, 3, 2), tz="UTC"
+    )
     assert request.problem and "<!channel>" not in request.problem and "&lt;!channel&gt;" in request.problem
     request = parse_draft_text("x --to <!here>", allowed=("dryrun",), now=datetime(2026, 3, 2), tz="UTC")
     assert request.problem and "<!here>" not in request.problem
 
 
 @EXAMPLES
-@given(text=st.one_of(free_text(), st.builds("{} {}".format, st.sampled_from(
-    ["daily", "weekdays", "mon,thu", "every day", "sun", "mon,,", "off"]), st.one_of(time_text(), free_text(20)))))
+@given(
+    text=st.one_of(
+        free_text(),
+        st.builds(
+            "{} {}".format,
+            st.sampled_from(["daily", "weekdays", "mon,thu", "every day", "sun", "mon,,", "off"]),
+            st.one_of(time_text(), free_text(20)),
+        ),
+    )
+)
 def test_parse_schedule_gives_a_schedule_or_a_time_parse_error(text: str) -> None:
     try:
         schedule = parse_schedule(text)
@@ -105,11 +126,26 @@ def test_signoff_text_always_splits_into_a_subcommand_and_words(text: str) -> No
         assert (sub, args) == ("help", [])
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("12", 12), ("#12", 12), (str(MAX_ID), MAX_ID),
-    ("²", None), ("١٢", None), ("１２", None), ("1_000", None), ("+12", None), (" 12", None), ("12\n", None),
-    ("0", None), (str(MAX_ID + 1), None), ("9223372036854775808", None), ("9" * 5000, None), ("##12", None),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("12", 12),
+        ("#12", 12),
+        (str(MAX_ID), MAX_ID),
+        ("²", None),
+        ("١٢", None),
+        ("１２", None),
+        ("1_000", None),
+        ("+12", None),
+        (" 12", None),
+        ("12\n", None),
+        ("0", None),
+        (str(MAX_ID + 1), None),
+        ("9223372036854775808", None),
+        ("9" * 5000, None),
+        ("##12", None),
+    ],
+)
 def test_only_ascii_digits_in_the_database_range_are_draft_ids(typed: str, expected: int | None) -> None:
     assert parse_draft_id(typed) == expected
 

@@ -1,5 +1,6 @@
 """The local Slack refuses what real Slack refuses: Block Kit over Slack's documented limits gets
 Slack's own error answer over HTTP, so such a bug fails here before a workspace sees it."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -23,8 +24,12 @@ def button(value: str = "v", text: str = "Approve") -> dict[str, Any]:
 
 
 def modal(title: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"type": "modal", "title": {"type": "plain_text", "text": title},
-            "submit": {"type": "plain_text", "text": "Save"}, "blocks": blocks or [section("hi")]}
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": blocks or [section("hi")],
+    }
 
 
 @pytest.fixture
@@ -37,8 +42,9 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 async def call(slack: LocalSlack, method: str, **args: object) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.post(slack.api_url + method, json=args,
-                                   headers={"Authorization": f"Bearer {slack.bot_token}"})
+        response = await http.post(
+            slack.api_url + method, json=args, headers={"Authorization": f"Bearer {slack.bot_token}"}
+        )
     answer: dict[str, Any] = response.json()
     return answer
 
@@ -47,7 +53,8 @@ async def test_section_text_over_3000_characters_is_refused_as_invalid_blocks(sl
     answer = await call(slack, "chat.postMessage", channel="C_GENERAL", text="t", blocks=[section("x" * 3001)])
     assert answer["ok"] is False and answer["error"] == "invalid_blocks"
     assert answer["response_metadata"]["messages"] == [
-        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
+    ]
     assert slack.messages == {}
 
 
@@ -59,11 +66,19 @@ async def test_a_message_at_every_limit_is_accepted(slack: LocalSlack) -> None:
 
 async def test_fifty_one_blocks_and_a_long_button_value_are_refused(slack: LocalSlack) -> None:
     posted = await call(slack, "chat.postMessage", channel="C_GENERAL", text="t", blocks=[section("a")])
-    answer = await call(slack, "chat.update", channel="C_GENERAL", ts=posted["ts"], text="t",
-                        blocks=[section("a")] * 50 + [{"type": "actions", "elements": [button("v" * 2001)]}])
+    answer = await call(
+        slack,
+        "chat.update",
+        channel="C_GENERAL",
+        ts=posted["ts"],
+        text="t",
+        blocks=[section("a")] * 50 + [{"type": "actions", "elements": [button("v" * 2001)]}],
+    )
     assert answer["error"] == "invalid_blocks"
-    assert answer["errors"] == ["must contain at most 50 blocks [json-pointer:/blocks]",
-                                "must be less than 2001 characters [json-pointer:/blocks/50/elements/0/value]"]
+    assert answer["errors"] == [
+        "must contain at most 50 blocks [json-pointer:/blocks]",
+        "must be less than 2001 characters [json-pointer:/blocks/50/elements/0/value]",
+    ]
     assert slack.messages[("C_GENERAL", posted["ts"])].blocks == [section("a")]
 
 
@@ -94,18 +109,30 @@ async def test_a_response_url_post_with_refused_blocks_is_answered_400(slack: Lo
 
 
 def test_modal_inputs_confirm_dialogs_and_unknown_block_types_are_checked() -> None:
-    confirm = {"title": {"type": "plain_text", "text": "t" * 101}, "text": {"type": "mrkdwn", "text": "ok"},
-               "confirm": {"type": "plain_text", "text": "Yes"}, "deny": {"type": "plain_text", "text": "No"}}
+    confirm = {
+        "title": {"type": "plain_text", "text": "t" * 101},
+        "text": {"type": "mrkdwn", "text": "ok"},
+        "confirm": {"type": "plain_text", "text": "Yes"},
+        "deny": {"type": "plain_text", "text": "No"},
+    }
     assert limits.message_problems([{"type": "actions", "elements": [{**button(), "confirm": confirm}]}]) == [
-        "must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]"]
+        "must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]"
+    ]
     assert limits.message_problems([{"type": "input", "label": {"type": "plain_text", "text": "x"}}]) == [
-        "unsupported type: input [json-pointer:/blocks/0/type]"]
-    field = {"type": "input", "block_id": "b", "label": {"type": "plain_text", "text": "Text"},
-             "element": {"type": "plain_text_input", "action_id": "v", "max_length": 3001}}
+        "unsupported type: input [json-pointer:/blocks/0/type]"
+    ]
+    field = {
+        "type": "input",
+        "block_id": "b",
+        "label": {"type": "plain_text", "text": "Text"},
+        "element": {"type": "plain_text_input", "action_id": "v", "max_length": 3001},
+    }
     assert limits.view_problems(modal("Edit", [field])) == [
-        "must be at most 3000 [json-pointer:/view/blocks/0/element/max_length]"]
+        "must be at most 3000 [json-pointer:/view/blocks/0/element/max_length]"
+    ]
     assert "a view with inputs must have a submit button [json-pointer:/view/submit]" in limits.view_problems(
-        {**modal("Edit", [{**field, "element": {"type": "plain_text_input", "action_id": "v"}}]), "submit": None})
+        {**modal("Edit", [{**field, "element": {"type": "plain_text_input", "action_id": "v"}}]), "submit": None}
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,5 +1,6 @@
 """The local Slack page's server, without a browser: its live feed (server-sent events, filtered by
 who is looking) and the requests its endpoints send the app, signed exactly as Slack signs them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -73,8 +74,9 @@ async def world() -> AsyncIterator[World]:
 
 async def web_api(slack: LocalSlack, method: str, **args: object) -> dict[str, Any]:
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.post(slack.api_url + method, json=args,
-                                   headers={"Authorization": f"Bearer {slack.bot_token}"})
+        response = await http.post(
+            slack.api_url + method, json=args, headers={"Authorization": f"Bearer {slack.bot_token}"}
+        )
     answer: dict[str, Any] = response.json()
     return answer
 
@@ -102,6 +104,7 @@ class Feed:
             async for line in response.content:
                 if line.startswith(b"data: "):
                     self.events.append(json.loads(line[6:]))
+
         self._task = asyncio.ensure_future(read())
         await self.wait(lambda e: e["type"] == "snapshot")
         return self
@@ -118,6 +121,7 @@ class Feed:
                     if matches(event):
                         return event
                 await asyncio.sleep(0.01)
+
         return await asyncio.wait_for(first(), timeout_s)
 
     def kinds(self) -> list[str]:
@@ -150,8 +154,13 @@ async def test_each_person_sees_only_their_ephemerals_dms_and_channels(world: Wo
         await bob.wait(lambda e: e["type"] == "message" and e["message"]["channel"] == dm)
         await bob.wait(lambda e: e["type"] == "ephemeral" and e["ephemeral"]["text"] == "only bob")
         await bob.wait(lambda e: e["type"] == "message" and e["message"]["text"] == "private plans")
-        await dave.wait(lambda e: e["type"] == "log" and e["entry"]["method"] == "chat.postMessage"
-                        and e["entry"]["args"]["channel"] == dm)
+        await dave.wait(
+            lambda e: (
+                e["type"] == "log"
+                and e["entry"]["method"] == "chat.postMessage"
+                and e["entry"]["args"]["channel"] == dm
+            )
+        )
         assert not [e for e in dave.events if e["type"] in ("message", "ephemeral")]
 
 
@@ -176,37 +185,69 @@ async def test_a_slash_command_from_the_page_is_a_signed_form_and_its_answer_an_
     assert request["valid"] and request["type"] == "application/x-www-form-urlencoded"
     form = {k: v[0] for k, v in parse_qs(request["body"].decode()).items()}
     assert (form["command"], form["text"], form["user_id"], form["channel_id"]) == (
-        "/draft", "our news", "U_CAROL", "C_GENERAL")
+        "/draft",
+        "our news",
+        "U_CAROL",
+        "C_GENERAL",
+    )
     assert form["response_url"].startswith(slack.url + "/response/")
 
 
 async def test_a_click_and_a_modal_submission_are_signed_payloads_and_errors_stay_in_the_modal(world: World) -> None:
     slack, app, page = world
-    actions = {"type": "actions", "block_id": "draft_1", "elements": [
-        {"type": "button", "action_id": "signoff_edit", "value": "1:2:abc",
-         "text": {"type": "plain_text", "text": "Edit"}}]}
+    actions = {
+        "type": "actions",
+        "block_id": "draft_1",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "signoff_edit",
+                "value": "1:2:abc",
+                "text": {"type": "plain_text", "text": "Edit"},
+            }
+        ],
+    }
     posted = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft", blocks=[actions])
-    clicked = await to_page(page, "/click", **{"as": "U_ALICE", "channel": "C_GENERAL", "ts": posted["ts"],
-                                               "block_index": 0, "action_id": "signoff_edit"})
+    clicked = await to_page(
+        page,
+        "/click",
+        **{"as": "U_ALICE", "channel": "C_GENERAL", "ts": posted["ts"], "block_index": 0, "action_id": "signoff_edit"},
+    )
     assert clicked["ok"]
     payload = json.loads(parse_qs(app.received[-1]["body"].decode())["payload"][0])
     assert app.received[-1]["valid"] and payload["type"] == "block_actions"
-    assert payload["actions"][0] | {"action_ts": ""} == {"action_id": "signoff_edit", "block_id": "draft_1",
-                                                          "type": "button", "value": "1:2:abc", "action_ts": "",
-                                                          "text": {"type": "plain_text", "text": "Edit"}}
-    field = {"type": "input", "block_id": "text_part_0", "label": {"type": "plain_text", "text": "Text"},
-             "element": {"type": "plain_text_input", "action_id": "value", "initial_value": "old"}}
-    view = {"type": "modal", "callback_id": "signoff_edit_view", "title": {"type": "plain_text", "text": "Edit"},
-            "submit": {"type": "plain_text", "text": "Save"}, "blocks": [field]}
+    assert payload["actions"][0] | {"action_ts": ""} == {
+        "action_id": "signoff_edit",
+        "block_id": "draft_1",
+        "type": "button",
+        "value": "1:2:abc",
+        "action_ts": "",
+        "text": {"type": "plain_text", "text": "Edit"},
+    }
+    field = {
+        "type": "input",
+        "block_id": "text_part_0",
+        "label": {"type": "plain_text", "text": "Text"},
+        "element": {"type": "plain_text_input", "action_id": "value", "initial_value": "old"},
+    }
+    view = {
+        "type": "modal",
+        "callback_id": "signoff_edit_view",
+        "title": {"type": "plain_text", "text": "Edit"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [field],
+    }
     opened = await web_api(slack, "views.open", trigger_id=payload["trigger_id"], view=view)
     app.answer = {"response_action": "errors", "errors": {"text_part_0": "Too long for X"}}
-    answer = await to_page(page, "/submit", **{"as": "U_ALICE", "view_id": opened["view"]["id"],
-                                               "values": {"text_part_0": "new text"}})
+    answer = await to_page(
+        page, "/submit", **{"as": "U_ALICE", "view_id": opened["view"]["id"], "values": {"text_part_0": "new text"}}
+    )
     assert answer == {"ok": False, "close": False, "errors": {"text_part_0": "Too long for X"}}
     submitted = json.loads(parse_qs(app.received[-1]["body"].decode())["payload"][0])
     assert app.received[-1]["valid"] and submitted["type"] == "view_submission"
-    assert submitted["view"]["state"]["values"] == {"text_part_0": {"value": {"type": "plain_text_input",
-                                                                              "value": "new text"}}}
+    assert submitted["view"]["state"]["values"] == {
+        "text_part_0": {"value": {"type": "plain_text_input", "value": "new text"}}
+    }
     app.answer = None
     assert (await to_page(page, "/submit", **{"as": "U_ALICE", "view_id": opened["view"]["id"], "values": {}}))["close"]
     refused = await to_page(page, "/submit", **{"as": "U_BOB", "view_id": opened["view"]["id"], "values": {}})
@@ -216,21 +257,37 @@ async def test_a_click_and_a_modal_submission_are_signed_payloads_and_errors_sta
 async def test_a_thread_reply_is_posted_and_delivered_as_a_signed_event(world: World) -> None:
     slack, app, page = world
     parent = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft")
-    sent = await to_page(page, "/send", **{"as": "U_BOB", "channel": "C_GENERAL", "text": "shorter please",
-                                           "thread_ts": parent["ts"]})
+    sent = await to_page(
+        page, "/send", **{"as": "U_BOB", "channel": "C_GENERAL", "text": "shorter please", "thread_ts": parent["ts"]}
+    )
     assert slack.messages[("C_GENERAL", sent["ts"])].thread_ts == parent["ts"]
     envelope = json.loads(app.received[-1]["body"])
     assert app.received[-1]["valid"] and envelope["type"] == "event_callback"
-    assert envelope["event"] | {"event_ts": ""} == {"type": "message", "channel": "C_GENERAL", "user": "U_BOB",
-                                                     "text": "shorter please", "ts": sent["ts"], "event_ts": "",
-                                                     "thread_ts": parent["ts"], "channel_type": "channel"}
+    assert envelope["event"] | {"event_ts": ""} == {
+        "type": "message",
+        "channel": "C_GENERAL",
+        "user": "U_BOB",
+        "text": "shorter please",
+        "ts": sent["ts"],
+        "event_ts": "",
+        "thread_ts": parent["ts"],
+        "channel_type": "channel",
+    }
 
 
 async def test_typed_mentions_become_slack_mentions_and_markup_characters_are_escaped(world: World) -> None:
     slack, app, page = world
     parent = await web_api(slack, "chat.postMessage", channel="C_GENERAL", text="Draft")
-    sent = await to_page(page, "/send", **{"as": "U_ALICE", "channel": "C_GENERAL", "thread_ts": parent["ts"],
-                                           "text": "@Signoff shorter & ask @carol <!channel> me@example.com @nobody"})
+    sent = await to_page(
+        page,
+        "/send",
+        **{
+            "as": "U_ALICE",
+            "channel": "C_GENERAL",
+            "thread_ts": parent["ts"],
+            "text": "@Signoff shorter & ask @carol <!channel> me@example.com @nobody",
+        },
+    )
     expected = "<@U_SIGNOFF> shorter &amp; ask <@U_CAROL> &lt;!channel&gt; me@example.com @nobody"
     assert slack.messages[("C_GENERAL", sent["ts"])].text == expected
     assert json.loads(app.received[-1]["body"])["event"]["text"] == expected
@@ -244,13 +301,22 @@ async def test_the_stranger_cannot_act_in_the_private_channel(world: World) -> N
 
 async def test_an_answer_to_a_click_on_an_ephemeral_replaces_that_ephemeral(world: World) -> None:
     slack, app, page = world
-    buttons = [{"type": "actions", "elements": [{"type": "button", "action_id": "retry", "value": "1",
-                                                 "text": {"type": "plain_text", "text": "Retry"}}]}]
+    buttons = [
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "action_id": "retry", "value": "1", "text": {"type": "plain_text", "text": "Retry"}}
+            ],
+        }
+    ]
     async with Feed(page, "U_CAROL") as carol:
         await web_api(slack, "chat.postEphemeral", channel="C_GENERAL", user="U_CAROL", text="failed", blocks=buttons)
         first = (await carol.wait(lambda e: e["type"] == "ephemeral"))["ephemeral"]
-        await to_page(page, "/click", **{"as": "U_CAROL", "channel": "C_GENERAL", "ts": first["ts"],
-                                         "block_index": 0, "action_id": "retry"})
+        await to_page(
+            page,
+            "/click",
+            **{"as": "U_CAROL", "channel": "C_GENERAL", "ts": first["ts"], "block_index": 0, "action_id": "retry"},
+        )
         payload = json.loads(parse_qs(app.received[-1]["body"].decode())["payload"][0])
         assert payload["container"]["is_ephemeral"] is True and payload["message"] is None
         async with httpx.AsyncClient(trust_env=False) as http:

@@ -1,5 +1,6 @@
 """What the destinations' own preflight says about a draft's images, as the attach job stores it:
 alt rules, problems beyond the text's, and notes on resizing."""
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,13 @@ from destinations.media.image import load_image
 from destinations.registry import BUILDERS, DestinationConfig
 from storage.media_rules import AltRule
 
-CONFIG = DestinationConfig(webhook_url="http://127.0.0.1:9/hook", webhook_secret="whsec-test-secret-1",
-                           devto_api_key="devto-test-key-1", bluesky_handle="signoff.test",
-                           bluesky_app_password="app-pass-word-1")
+CONFIG = DestinationConfig(
+    webhook_url="http://127.0.0.1:9/hook",
+    webhook_secret="whsec-test-secret-1",
+    devto_api_key="devto-test-key-1",
+    bluesky_handle="signoff.test",
+    bluesky_app_password="app-pass-word-1",
+)
 
 
 def noisy_photo(width: int = 1400, height: int = 1000) -> bytes:

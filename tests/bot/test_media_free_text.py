@@ -1,5 +1,6 @@
 """Alt text is free text: whatever a person types survives the dialog, is shown escaped (it can
 ping nobody and spoof no link), and is stored and hashed byte for byte; on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ SLACK_MARKUP = re.compile(r"<[!@#]|<https?:|<mailto:")
 def typed_into(view: dict[str, Any], alts: list[str]) -> dict[str, Any]:
     """The state Slack sends back when `alts` were typed into the dialog's inputs, in order."""
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    return {b["block_id"]: {"value": {"type": "plain_text_input", "value": alt or None}}
-            for b, alt in zip(inputs, alts, strict=False)}
+    return {
+        b["block_id"]: {"value": {"type": "plain_text_input", "value": alt or None}}
+        for b, alt in zip(inputs, alts, strict=False)
+    }
 
 
 @EXAMPLES
@@ -34,8 +37,12 @@ def test_any_alt_text_survives_the_dialog_and_is_shown_escaped(alts: list[str]) 
     view = alt_modal(7, 3, images, "{}")
     back = submitted_alts(typed_into(view, alts), len(alts))
     assert back == [without_control(a).strip() for a in alts]
-    shown = media_context(tuple(ImageView(i.position, i.name, i.width, i.height, i.size, alt)
-                                for i, alt in zip(images, back, strict=True)), {"X": {"alt_required": True}})
+    shown = media_context(
+        tuple(
+            ImageView(i.position, i.name, i.width, i.height, i.size, alt) for i, alt in zip(images, back, strict=True)
+        ),
+        {"X": {"alt_required": True}},
+    )
     text = shown[0]["elements"][0]["text"]
     assert len(text) <= 3000 and not SLACK_MARKUP.search(text)
 
@@ -46,11 +53,13 @@ async def test_any_alt_text_is_stored_and_bound_by_the_hash_exactly(sessionmaker
     alt = without_control(alt).strip()  # what the dialog hands on (PostgreSQL refuses NUL)
     draft_id, _ = await drafted(sessionmaker)
     async with sessionmaker.begin() as session:
-        attached = await media.attach(session, draft_id=draft_id, images=[png()], user_id="U_REQ", now=NOW,
-                                      check=MediaCheck())
+        attached = await media.attach(
+            session, draft_id=draft_id, images=[png()], user_id="U_REQ", now=NOW, check=MediaCheck()
+        )
         base = rev(attached).number
-        described = await media.set_alt(session, draft_id=draft_id, base_revision=base, alts=[alt],
-                                        user_id="U_AP", now=NOW)
+        described = await media.set_alt(
+            session, draft_id=draft_id, base_revision=base, alts=[alt], user_id="U_AP", now=NOW
+        )
     async with sessionmaker() as session:
         number = described.revision.number if described.revision is not None else base
         (item,) = await media.media_of(session, draft_id, number)

@@ -1,5 +1,6 @@
 """Values that come back from Slack — button values, private_metadata, modal state — are read exactly
 when Signoff wrote them, and refused with NotOurValue (never another exception) otherwise."""
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,16 @@ EXAMPLES = settings(max_examples=100, deadline=None)
 json_value = json_values(8)
 ids = st.integers(min_value=1, max_value=MAX_ID)
 # Tampered values: any text, any JSON, or our own keys holding anything.
-ours = st.fixed_dictionaries({}, optional={k: st.one_of(json_value, ids, st.integers(min_value=MAX_ID))
-                                            for k in ("d", "r", "h", "c", "m", "p", "t")})
+ours = st.fixed_dictionaries(
+    {},
+    optional={
+        k: st.one_of(json_value, ids, st.integers(min_value=MAX_ID)) for k in ("d", "r", "h", "c", "m", "p", "t")
+    },
+)
 tampered = st.one_of(free_text(200), json_value.map(json.dumps), ours.map(json.dumps), json_value)
 PARSERS: dict[str, Callable[[Any], Any]] = {
-    "draft button": blocks.parse_button_value, "draft dialog": modals.parse_metadata,
+    "draft button": blocks.parse_button_value,
+    "draft dialog": modals.parse_metadata,
     "publication button": publication_blocks.parse_button_value,
     "publication dialog": publication_blocks.parse_modal_metadata,
 }
@@ -42,20 +48,44 @@ def test_a_tampered_button_value_or_metadata_is_refused_only_with_not_our_value(
 
 
 @EXAMPLES
-@given(draft_id=ids, revision=st.integers(min_value=0, max_value=MAX_ID), channel=free_text(80),
-       ts=free_text(80), sha=free_text(64))
-def test_what_signoff_writes_reads_back_exactly_whatever_the_text(draft_id: int, revision: int, channel: str,
-                                                                  ts: str, sha: str) -> None:
+@given(
+    draft_id=ids,
+    revision=st.integers(min_value=0, max_value=MAX_ID),
+    channel=free_text(80),
+    ts=free_text(80),
+    sha=free_text(64),
+)
+def test_what_signoff_writes_reads_back_exactly_whatever_the_text(
+    draft_id: int, revision: int, channel: str, ts: str, sha: str
+) -> None:
     assert modals.parse_metadata(modals.metadata(draft_id, revision, channel, ts)) == {
-        "draft_id": draft_id, "revision": revision, "channel": channel, "message_ts": ts}
+        "draft_id": draft_id,
+        "revision": revision,
+        "channel": channel,
+        "message_ts": ts,
+    }
     assert blocks.parse_button_value(blocks.button_value(draft_id, revision, sha)) == (draft_id, revision, sha)
     meta = publication_blocks.mark_modal(draft_id, "x", 0, channel=channel, message_ts=ts, handoff=False)
     assert publication_blocks.parse_modal_metadata(meta["private_metadata"]) == (draft_id, channel, ts)
 
 
-@pytest.mark.parametrize("raw", ['{"d":"12","r":1,"h":"x"}', '{"d":true,"r":1,"h":"x"}', '{"d":1.0,"r":1,"h":"x"}',
-                                 '{"d":2147483648,"r":1,"h":"x"}', '{"d":1,"r":-1,"h":"x"}', '{"d":1,"r":1,"h":5}',
-                                 '{"d":1,"r":1}', "[1,2,3]", "", "payload", None, 12])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"d":"12","r":1,"h":"x"}',
+        '{"d":true,"r":1,"h":"x"}',
+        '{"d":1.0,"r":1,"h":"x"}',
+        '{"d":2147483648,"r":1,"h":"x"}',
+        '{"d":1,"r":-1,"h":"x"}',
+        '{"d":1,"r":1,"h":5}',
+        '{"d":1,"r":1}',
+        "[1,2,3]",
+        "",
+        "payload",
+        None,
+        12,
+    ],
+)
 def test_button_values_not_in_our_shape_are_not_ours(raw: Any) -> None:
     with pytest.raises(NotOurValue):
         blocks.parse_button_value(raw)
@@ -88,11 +118,23 @@ def test_an_optional_field_reads_back_stripped_with_control_characters_as_spaces
 
 
 @EXAMPLES
-@given(values=st.one_of(json_value, st.dictionaries(st.sampled_from(
-    ["feedback", "text_part_0", "text_part_1", "text_part_²", "text_part_١", "text_part_x", "when"]), json_value)))
+@given(
+    values=st.one_of(
+        json_value,
+        st.dictionaries(
+            st.sampled_from(
+                ["feedback", "text_part_0", "text_part_1", "text_part_²", "text_part_١", "text_part_x", "when"]
+            ),
+            json_value,
+        ),
+    )
+)
 def test_any_submitted_state_gives_text_or_not_our_value(values: Any) -> None:
-    for read in (modals.submitted_text, lambda v: modals.submitted_optional(v, modals.FEEDBACK_BLOCK),
-                 lambda v: modals.state_values({"state": {"values": v}})):
+    for read in (
+        modals.submitted_text,
+        lambda v: modals.submitted_optional(v, modals.FEEDBACK_BLOCK),
+        lambda v: modals.state_values({"state": {"values": v}}),
+    ):
         try:
             result = read(values)
         except NotOurValue:

@@ -1,5 +1,6 @@
 """Which settings are secrets, what an operator is told about ones too short to redact, and the
 sinks outside Slack and storage: log lines (messages, tracebacks, stacks) and `signoff audit export`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,12 +25,21 @@ from storage.migrate import upgrade
 
 
 def test_every_secret_setting_and_every_password_in_a_url_setting_is_a_secret() -> None:
-    settings = load_settings(slack_bot_token="xoxb-1-2-3", webhook_secret="whsec-abc123",
-                             database_url="postgresql://signoff:p%40ss-w0rd@db:5432/signoff",
-                             redis_url="redis://:r3dis-pass@cache:6379/0",
-                             signoff_feeds="https://reader:feed-pass@feeds.example/rss,https://open.example/rss")
-    assert set(secret_values(settings)) == {"xoxb-1-2-3", "whsec-abc123", "p%40ss-w0rd", "p@ss-w0rd", "r3dis-pass",
-                                            "feed-pass"}
+    settings = load_settings(
+        slack_bot_token="xoxb-1-2-3",
+        webhook_secret="whsec-abc123",
+        database_url="postgresql://signoff:p%40ss-w0rd@db:5432/signoff",
+        redis_url="redis://:r3dis-pass@cache:6379/0",
+        signoff_feeds="https://reader:feed-pass@feeds.example/rss,https://open.example/rss",
+    )
+    assert set(secret_values(settings)) == {
+        "xoxb-1-2-3",
+        "whsec-abc123",
+        "p%40ss-w0rd",
+        "p@ss-w0rd",
+        "r3dis-pass",
+        "feed-pass",
+    }
     redactor = redactor_for(settings)
     assert redactor.redact("login p@ss-w0rd failed; feed-pass") == "login [redacted] failed; [redacted]"
 
@@ -81,16 +91,25 @@ def test_audit_export_redacts_an_event_stored_before_redaction_and_flags_it(tmp_
         try:
             await upgrade(engine)
             async with create_sessionmaker(engine).begin() as session:  # knew no secrets
-                await audit.append(session, kind="publish_failed", actor="signoff", now=utcnow(),
-                                   detail={"error": f"webhook refused the post (401): secret {secret}"})
+                await audit.append(
+                    session,
+                    kind="publish_failed",
+                    actor="signoff",
+                    now=utcnow(),
+                    detail={"error": f"webhook refused the post (401): secret {secret}"},
+                )
         finally:
             await engine.dispose()
 
     asyncio.run(an_older_release_wrote())
     out = tmp_path / "audit.jsonl"
-    result = subprocess.run([sys.executable, "-m", "launch.cli", "audit", "export", "--output", str(out)],
-                            capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "DATABASE_URL": url, "WEBHOOK_SECRET": secret})
+    result = subprocess.run(
+        [sys.executable, "-m", "launch.cli", "audit", "export", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": url, "WEBHOOK_SECRET": secret},
+    )
     assert result.returncode == 0, result.stderr
     (line,) = [json.loads(text) for text in out.read_text().splitlines()]
     assert secret not in out.read_text()

@@ -28,8 +28,9 @@ def test_defaults_need_nothing_installed() -> None:
     assert settings.redis_url is None and settings.slack_api_url == "https://slack.com/api/"
 
 
-@pytest.mark.parametrize("name, value", [("DATABASE_URL", "mysql://x"), ("SLACK_API_URL", "ftp://x"),
-                                         ("SIGNOFF_JOB_LEASE_S", "soon")])
+@pytest.mark.parametrize(
+    "name, value", [("DATABASE_URL", "mysql://x"), ("SLACK_API_URL", "ftp://x"), ("SIGNOFF_JOB_LEASE_S", "soon")]
+)
 def test_a_malformed_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
@@ -37,8 +38,13 @@ def test_a_malformed_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatc
 
 
 def _signoff(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "launch.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "launch.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -52,12 +58,14 @@ def test_bot_without_slack_credentials_stops_with_one_clear_line() -> None:
     result = _signoff("bot", "--port", "0")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "signoff: configuration error: SLACK_BOT_TOKEN is not set; see README.md, 'Configuration'"]
+        "signoff: configuration error: SLACK_BOT_TOKEN is not set; see README.md, 'Configuration'"
+    ]
 
 
 def test_worker_with_an_unknown_destination_says_which(tmp_path: Path) -> None:
-    result = _signoff("worker", SLACK_BOT_TOKEN="xoxb-test", REDIS_URL="redis://127.0.0.1:1/0",
-                      SIGNOFF_DESTINATIONS="dryrun,myspace")
+    result = _signoff(
+        "worker", SLACK_BOT_TOKEN="xoxb-test", REDIS_URL="redis://127.0.0.1:1/0", SIGNOFF_DESTINATIONS="dryrun,myspace"
+    )
     assert result.returncode == 2
     assert "myspace" in result.stderr and "Traceback" not in result.stderr
 
@@ -122,5 +130,8 @@ def test_an_unknown_log_level_stops_the_worker_with_one_line() -> None:
     result = signoff("worker", SIGNOFF_LOG_LEVEL="loud")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        ("signoff: configuration error: SIGNOFF_LOG_LEVEL: 'loud' is not a log level; "
-         "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")]
+        (
+            "signoff: configuration error: SIGNOFF_LOG_LEVEL: 'loud' is not a log level; "
+            "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+        )
+    ]

@@ -5,6 +5,7 @@ one message waiting for the same turn go once, with the latest state.
 Sleeps are recorded instead of slept: what is checked is the schedule the pacer hands out (turns
 ten seconds apart, so the few milliseconds the test itself takes cannot blur it), not timing.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,8 +90,9 @@ async def test_another_process_spends_from_the_same_budget(redis: Redis, redis_u
             print(json.dumps(waits))
         asyncio.run(main())
     """)
-    child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, cwd=str(ROOT),
-                                                 stdout=asyncio.subprocess.PIPE)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, cwd=str(ROOT), stdout=asyncio.subprocess.PIPE
+    )
     out, _ = await child.communicate()
     assert child.returncode == 0
     theirs = json.loads(out)
@@ -133,12 +135,14 @@ async def test_updates_of_one_message_waiting_together_go_once_with_the_latest_s
     slack = LocalSlack(bot_token="xoxb-local-" + secrets.token_hex(6))
     await slack.start()
     try:
-        paced = Pacer(redis, prefix="test:" + secrets.token_hex(4), budget=slow_budget,
-                      sleep=lambda seconds: asyncio.sleep(0.05))
+        paced = Pacer(
+            redis, prefix="test:" + secrets.token_hex(4), budget=slow_budget, sleep=lambda seconds: asyncio.sleep(0.05)
+        )
         client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor(), pacer=paced)
         posted = await client.chat_postMessage(channel="C1", text="Drafting…")
-        answers = await asyncio.gather(*(client.chat_update(channel="C1", ts=posted["ts"], text=f"step {i}")
-                                         for i in range(5)))
+        answers = await asyncio.gather(
+            *(client.chat_update(channel="C1", ts=posted["ts"], text=f"step {i}") for i in range(5))
+        )
     finally:
         await slack.stop()
     assert all(answer["ok"] for answer in answers)

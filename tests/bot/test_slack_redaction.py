@@ -1,6 +1,7 @@
 """Nothing we send to Slack carries a secret: every Web API call of our client (messages, updates,
 ephemerals, modals), and, inside the Bolt app, the per-request client, `say()`, `respond()` through
 the response_url and `ack()`. The local Slack records exactly what arrived."""
+
 from __future__ import annotations
 
 import contextlib
@@ -40,9 +41,18 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 # What Slack hands back to our listeners: never rewritten, even where a value looks like a token.
 METADATA = json.dumps({"draft": 42, "revision": 3, "note": "sk-" + "abcdefghijklmnop"})
-BUTTONS: dict[str, Any] = {"type": "actions", "block_id": "draft-42", "elements": [
-    {"type": "button", "action_id": "signoff_approve", "value": "42|3|" + "ab" * 32,
-     "text": {"type": "plain_text", "text": "Approve"}}]}
+BUTTONS: dict[str, Any] = {
+    "type": "actions",
+    "block_id": "draft-42",
+    "elements": [
+        {
+            "type": "button",
+            "action_id": "signoff_approve",
+            "value": "42|3|" + "ab" * 32,
+            "text": {"type": "plain_text", "text": "Approve"},
+        }
+    ],
+}
 
 
 def _sent(slack: LocalSlack, method: str) -> str:
@@ -52,20 +62,25 @@ def _sent(slack: LocalSlack, method: str) -> str:
 async def test_every_web_api_call_of_our_client_is_redacted_and_still_authorised(slack: LocalSlack) -> None:
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([KEY, slack.bot_token]))
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ECHO}}, BUTTONS]
-    posted = await client.chat_postMessage(channel="C_GENERAL", text=ECHO, blocks=blocks,
-                                           metadata={"event_type": "failed", "event_payload": {"why": ECHO}})
+    posted = await client.chat_postMessage(
+        channel="C_GENERAL", text=ECHO, blocks=blocks, metadata={"event_type": "failed", "event_payload": {"why": ECHO}}
+    )
     await client.chat_update(channel="C_GENERAL", ts=posted["ts"], text=ECHO, blocks=blocks)
-    await client.chat_postEphemeral(channel="C_GENERAL", user="U_ALICE", text=ECHO,
-                                    attachments=[{"text": ECHO}])
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "Why"}, "private_metadata": METADATA,
-            "blocks": blocks + [BUTTONS]}
+    await client.chat_postEphemeral(channel="C_GENERAL", user="U_ALICE", text=ECHO, attachments=[{"text": ECHO}])
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Why"},
+        "private_metadata": METADATA,
+        "blocks": blocks + [BUTTONS],
+    }
     await client.views_open(trigger_id="1.2.local", view=view)
-    for call in (client.views_update(view_id="V000001", view=view),
-                 client.views_push(trigger_id="1.3.local", view=view)):
+    for call in (
+        client.views_update(view_id="V000001", view=view),
+        client.views_push(trigger_id="1.3.local", view=view),
+    ):
         with contextlib.suppress(SlackApiError):  # the local Slack may not serve these; it records them
             await call
-    for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update",
-                   "views.push"):
+    for method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update", "views.push"):
         sent = _sent(slack, method)
         assert slack.calls_to(method) and KEY not in sent and quote(KEY) not in sent, method
         assert "[redacted]" in sent, method
@@ -80,9 +95,13 @@ async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untype
     way a listener can; the app is served over HTTP and the button clicked with a signed request."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
     redactor = Redactor([KEY, slack.bot_token])
-    deps = BotDeps(sessionmaker=create_sessionmaker(engine, redactor=redactor),
-                   queue=Queue(connect("redis://127.0.0.1:1")), approvers=frozenset(), destinations=("dryrun",),
-                   text_rules=HumanTextRules(measure))
+    deps = BotDeps(
+        sessionmaker=create_sessionmaker(engine, redactor=redactor),
+        queue=Queue(connect("redis://127.0.0.1:1")),
+        approvers=frozenset(),
+        destinations=("dryrun",),
+        text_rules=HumanTextRules(measure),
+    )
     signing_secret = secrets.token_hex(16)
     client = build_slack_client(slack.bot_token, slack.api_url, redactor=redactor)
     app = build_app(deps, client=client, signing_secret=signing_secret, redactor=redactor)
@@ -92,9 +111,14 @@ async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untype
         await say(text=ECHO)
         await respond(text=ECHO, response_type="ephemeral")
         await client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"], text=ECHO)
-        await client.views_open(trigger_id=body["trigger_id"],
-                                view={"type": "modal", "title": {"type": "plain_text", "text": "Echo"},
-                                      "blocks": [{"type": "section", "text": {"type": "plain_text", "text": ECHO}}]})
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view={
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Echo"},
+                "blocks": [{"type": "section", "text": {"type": "plain_text", "text": ECHO}}],
+            },
+        )
 
     app.action("echo")(echo)
     runner, port = await serve(build_web_app(app, deps), "127.0.0.1", 0)
@@ -104,18 +128,27 @@ async def bolt_app(slack: LocalSlack, tmp_path: Path):  # type: ignore[no-untype
     await engine.dispose()
 
 
-async def test_in_the_bolt_app_ack_say_respond_and_the_request_client_all_redact(slack: LocalSlack,
-                                                                                 bolt_app: SlackUser) -> None:
-    button = {"type": "actions", "elements": [{"type": "button", "action_id": "echo", "value": "1",
-                                               "text": {"type": "plain_text", "text": "Echo"}}]}
+async def test_in_the_bolt_app_ack_say_respond_and_the_request_client_all_redact(
+    slack: LocalSlack, bolt_app: SlackUser
+) -> None:
+    button = {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "action_id": "echo", "value": "1", "text": {"type": "plain_text", "text": "Echo"}}
+        ],
+    }
     posted = await build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor()).chat_postMessage(
-        channel="C_GENERAL", text="press", blocks=[button])
+        channel="C_GENERAL", text="press", blocks=[button]
+    )
     reply = await bolt_app.click(slack.messages[("C_GENERAL", posted["ts"])], "echo")
     assert reply.status == 200
     assert KEY not in reply.body and "Incorrect API key provided: [redacted]" in reply.body  # ack()
     await slack.wait_for(lambda: slack.responses and slack.views and slack.ephemerals, 5)
     said = [m.text for m in slack.channel_messages("C_GENERAL")]
-    assert said == ["press", 'refused (401): {"error": "Incorrect API key provided: [redacted]"} see https://x.example/k/[redacted]']
+    assert said == [
+        "press",
+        'refused (401): {"error": "Incorrect API key provided: [redacted]"} see https://x.example/k/[redacted]',
+    ]
     for what in (slack.responses, slack.ephemerals, slack.views):  # respond(), client, client
         assert KEY not in json.dumps(what) and "[redacted]" in json.dumps(what)
     assert all("team_id" in call.args for call in slack.calls_to("chat.postEphemeral"))  # still the request's client

@@ -1,4 +1,5 @@
 """How a Slack HTTP body is read: by its keys, whatever words its values contain."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,21 @@ EXAMPLES = settings(max_examples=100, deadline=None)
 
 def slash_form(text: str) -> dict[str, str]:
     """The fields of a slash command, in the order Slack sends them."""
-    return {"token": "legacy", "team_id": "T1", "team_domain": "local", "channel_id": "C1", "channel_name": "general",
-            "user_id": "U1", "user_name": "carol", "command": "/draft", "text": text, "api_app_id": "A1",
-            "is_enterprise_install": "false", "response_url": "https://hooks.slack.com/x", "trigger_id": "1.2.3"}
+    return {
+        "token": "legacy",
+        "team_id": "T1",
+        "team_domain": "local",
+        "channel_id": "C1",
+        "channel_name": "general",
+        "user_id": "U1",
+        "user_name": "carol",
+        "command": "/draft",
+        "text": text,
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": "https://hooks.slack.com/x",
+        "trigger_id": "1.2.3",
+    }
 
 
 def test_bolt_alone_reads_a_slash_command_mentioning_payload_as_an_empty_body() -> None:
@@ -61,11 +74,18 @@ def test_any_body_is_read_into_fields_or_refused_as_not_from_slack(raw: str, con
     assert isinstance(fields, dict)
 
 
-@pytest.mark.parametrize("raw, content_type", [
-    ("{not json", FORM), ("[1, 2]", "application/json"), ('"text"', "application/json"),
-    ("payload=%7Bbroken", FORM), ("payload=%5B1%5D", FORM), ("payload=" + "%5B" * 100_000, FORM),
-    ("&".join(f"f{i}=x" for i in range(500)), FORM),
-])
+@pytest.mark.parametrize(
+    "raw, content_type",
+    [
+        ("{not json", FORM),
+        ("[1, 2]", "application/json"),
+        ('"text"', "application/json"),
+        ("payload=%7Bbroken", FORM),
+        ("payload=%5B1%5D", FORM),
+        ("payload=" + "%5B" * 100_000, FORM),
+        ("&".join(f"f{i}=x" for i in range(500)), FORM),
+    ],
+)
 def test_bodies_slack_never_sends_are_refused(raw: str, content_type: str) -> None:
     with pytest.raises(BadSlackRequest):
         parse_body(raw, content_type)

@@ -1,5 +1,6 @@
 """What the bot and the worker log when they start and stop says what happened: no warning about
 a token Signoff means to pass, and a SIGTERM is logged as a SIGTERM."""
+
 from __future__ import annotations
 
 import signal
@@ -11,9 +12,14 @@ from tests.bot.processes import Running
 
 
 def _env(tmp_path: Path, redis_url: str) -> dict[str, str]:
-    return dict(SLACK_BOT_TOKEN="xoxb-logs", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
-                DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}", SLACK_API_URL="http://127.0.0.1:9/",
-                SIGNOFF_APPROVERS="U_ALICE")
+    return dict(
+        SLACK_BOT_TOKEN="xoxb-logs",
+        SLACK_SIGNING_SECRET="s" * 32,
+        REDIS_URL=redis_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}",
+        SLACK_API_URL="http://127.0.0.1:9/",
+        SIGNOFF_APPROVERS="U_ALICE",
+    )
 
 
 def test_the_bot_starts_without_warning_about_its_own_token(tmp_path: Path, redis_url: str) -> None:

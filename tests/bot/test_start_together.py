@@ -1,6 +1,7 @@
 """`signoff bot` and `signoff worker` started at the same moment on a new SQLite file (systemd,
 compose, two terminals) both come up and both stop cleanly. bench/start_together.py repeats this
 hundreds of times; tests/storage/test_migrate_together.py overlaps the migrations on purpose."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,11 +12,17 @@ from tests.bot.processes import Running
 
 
 @pytest.mark.parametrize("round_no", range(3))
-def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(tmp_path: Path, redis_url: str,
-                                                                          round_no: int) -> None:
-    env = dict(SLACK_BOT_TOKEN="xoxb-start-together", SLACK_SIGNING_SECRET="s" * 32, REDIS_URL=redis_url,
-               DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}",
-               SLACK_API_URL="http://127.0.0.1:9/", SIGNOFF_APPROVERS="U_ALICE")
+def test_bot_and_worker_started_at_once_on_a_new_sqlite_file_both_come_up(
+    tmp_path: Path, redis_url: str, round_no: int
+) -> None:
+    env = dict(
+        SLACK_BOT_TOKEN="xoxb-start-together",
+        SLACK_SIGNING_SECRET="s" * 32,
+        REDIS_URL=redis_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'signoff.db'}",
+        SLACK_API_URL="http://127.0.0.1:9/",
+        SIGNOFF_APPROVERS="U_ALICE",
+    )
     bot = Running("bot", "--port", "0", log=tmp_path / "bot.log", cwd=tmp_path, **env)
     worker = Running("worker", log=tmp_path / "worker.log", cwd=tmp_path, **env)
     try:

@@ -1,5 +1,6 @@
 """`signoff try`: one command starts everything on embedded defaults and prints the page's address;
 the page answers there, its feed is live, and SIGINT stops it all, embedded Redis included."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Stopping a real arq worker on a real Redis: running jobs get their grace, a job that shrugs off
 a cancellation is cancelled again, and the worker's shutdown always runs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,14 @@ async def _worker_with(job, redis_url: str, events: list[str]) -> Worker:  # typ
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         events.append("shutdown")
 
-    return Worker(functions=[func(job, name="job")], redis_pool=connect(redis_url), queue_name=QUEUE,
-                  poll_delay=0.02, on_shutdown=on_shutdown, handle_signals=False)
+    return Worker(
+        functions=[func(job, name="job")],
+        redis_pool=connect(redis_url),
+        queue_name=QUEUE,
+        poll_delay=0.02,
+        on_shutdown=on_shutdown,
+        handle_signals=False,
+    )
 
 
 async def _running(worker: Worker, redis_url: str, started: asyncio.Event) -> asyncio.Task[None]:

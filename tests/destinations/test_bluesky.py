@@ -39,7 +39,7 @@ async def publish(dest: Bluesky, text: str, reply_to: str | None = None) -> Publ
 
 
 def linked(text: str, facet: dict[str, Any]) -> str:
-    return text.encode("utf-8")[facet["index"]["byteStart"]:facet["index"]["byteEnd"]].decode("utf-8")
+    return text.encode("utf-8")[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode("utf-8")
 
 
 def test_link_facets_use_utf8_byte_offsets_after_emoji() -> None:
@@ -75,8 +75,9 @@ async def test_publish_creates_a_post_record_with_clickable_links(fake: FakeBlue
     assert result.url.startswith("https://bsky.app/profile/signoff.test/post/")
 
 
-async def test_thread_replies_name_the_first_post_as_root_and_the_previous_as_parent(fake: FakeBluesky,
-                                                                                     http: httpx.AsyncClient) -> None:
+async def test_thread_replies_name_the_first_post_as_root_and_the_previous_as_parent(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     dest = make(fake, http)
     first = await publish(dest, "One (1/3)")
     second = await publish(dest, "Two (2/3)", reply_to=first.external_id)
@@ -87,8 +88,9 @@ async def test_thread_replies_name_the_first_post_as_root_and_the_previous_as_pa
     assert fake.sessions == 1
 
 
-async def test_an_expired_session_is_renewed_once_without_double_posting(fake: FakeBluesky,
-                                                                         http: httpx.AsyncClient) -> None:
+async def test_an_expired_session_is_renewed_once_without_double_posting(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     dest = make(fake, http)
     await publish(dest, "Before.")
     fake.expire_tokens()
@@ -97,8 +99,9 @@ async def test_an_expired_session_is_renewed_once_without_double_posting(fake: F
     assert fake.sessions == 2
 
 
-async def test_a_wrong_app_password_is_permanent_and_names_the_setting(fake: FakeBluesky,
-                                                                       http: httpx.AsyncClient) -> None:
+async def test_a_wrong_app_password_is_permanent_and_names_the_setting(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     with pytest.raises(PermanentError, match="BLUESKY_APP_PASSWORD"):
         await publish(make(fake, http, password="wrong"), "Hello.")
 
@@ -124,8 +127,9 @@ async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
         await publish(make(f"http://127.0.0.1:{unused_port()}", http), "Hello.")
 
 
-async def test_a_dropped_connection_after_storing_is_unknown_and_find_published_recovers_it(fake: FakeBluesky,
-        http: httpx.AsyncClient) -> None:
+async def test_a_dropped_connection_after_storing_is_unknown_and_find_published_recovers_it(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     dest = make(fake, http)
     fake.fail_next(kind="drop", path="/xrpc/com.atproto.repo.createRecord")
     post = make_post("Stored once 🎉 https://example.com")
@@ -158,17 +162,20 @@ def test_a_mention_facet_names_the_did_and_covers_the_handle_in_utf8_bytes() -> 
     assert facets(text) == []  # unresolved: plain text
 
 
-async def test_publish_resolves_mentions_and_leaves_unknown_handles_as_text(fake: FakeBluesky,
-                                                                            http: httpx.AsyncClient) -> None:
+async def test_publish_resolves_mentions_and_leaves_unknown_handles_as_text(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     await publish(make(fake, http), "Shipped with @alice.bsky.social and @nobody.example.com today.")
     [record] = fake.posts
     mentions = [f for f in record["facets"] if f["features"][0]["$type"].endswith("#mention")]
     assert [(linked(record["text"], f), f["features"][0]["did"]) for f in mentions] == [
-        ("@alice.bsky.social", fake.known_handles["alice.bsky.social"])]
+        ("@alice.bsky.social", fake.known_handles["alice.bsky.social"])
+    ]
 
 
-async def test_a_failure_to_resolve_a_mention_is_retryable_and_posts_nothing(fake: FakeBluesky,
-                                                                             http: httpx.AsyncClient) -> None:
+async def test_a_failure_to_resolve_a_mention_is_retryable_and_posts_nothing(
+    fake: FakeBluesky, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(kind="drop", path="/xrpc/com.atproto.identity.resolveHandle")
     with pytest.raises(RetryableError):
         await publish(make(fake, http), "Thanks @alice.bsky.social")

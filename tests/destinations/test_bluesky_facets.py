@@ -1,4 +1,5 @@
 """Bluesky facets detected exactly as atproto's own rich-text detection does, byte offsets included."""
+
 from __future__ import annotations
 
 import json
@@ -59,11 +60,16 @@ def test_offsets_are_utf8_bytes_after_non_ascii_text() -> None:
     text = "Привет 👋🏽 日本 ＃タグ see example.org and @alice.bsky.social"
     found = facets(text, {"alice.bsky.social": "did:plc:alice"})
     data = text.encode("utf-8")
-    assert [data[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in found] == [
-        "＃タグ", "example.org", "@alice.bsky.social"]
+    assert [data[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode() for f in found] == [
+        "＃タグ",
+        "example.org",
+        "@alice.bsky.social",
+    ]
     assert [f["features"][0] for f in found] == [
-        {"$type": TAG, "tag": "タグ"}, {"$type": LINK, "uri": "https://example.org"},
-        {"$type": MENTION, "did": "did:plc:alice"}]
+        {"$type": TAG, "tag": "タグ"},
+        {"$type": LINK, "uri": "https://example.org"},
+        {"$type": MENTION, "did": "did:plc:alice"},
+    ]
 
 
 def test_a_mention_that_does_not_resolve_stays_plain_text() -> None:

@@ -31,14 +31,16 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def publish(
-        fake: FakeBlueskyMedia, http: httpx.AsyncClient, text: str, images: Sequence[Image] = ()) -> PublishResult:
+    fake: FakeBlueskyMedia, http: httpx.AsyncClient, text: str, images: Sequence[Image] = ()
+) -> PublishResult:
     dest = Bluesky("signoff.test", "abcd-efgh-ijkl-mnop", http, service_url=fake.url)
     post = make_post(text, images=tuple(images))
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k", reply_to=None)
 
 
 async def test_images_become_blobs_in_an_images_embed_with_alt_and_aspect_ratio(
-        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeBlueskyMedia, http: httpx.AsyncClient
+) -> None:
     await publish(fake, http, "Launch numbers.", [CHART])
     [entry] = fake.posts[0]["embed"]["images"]
     assert fake.posts[0]["embed"]["$type"] == "app.bsky.embed.images"
@@ -51,7 +53,8 @@ async def test_images_become_blobs_in_an_images_embed_with_alt_and_aspect_ratio(
 
 
 async def test_an_image_over_the_blob_limit_is_resized_below_it_keeping_its_shape(
-        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeBlueskyMedia, http: httpx.AsyncClient
+) -> None:
     assert NOISY.size > 1_000_000
     await publish(fake, http, "Dashboard.", [NOISY])
     [entry] = fake.posts[0]["embed"]["images"]
@@ -62,16 +65,25 @@ async def test_an_image_over_the_blob_limit_is_resized_below_it_keeping_its_shap
 
 
 async def test_the_fake_refuses_a_blob_over_the_lexicon_limit_as_the_pds_does(
-        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeBlueskyMedia, http: httpx.AsyncClient
+) -> None:
     # What would happen without fitting: proof that the fake enforces the real limit.
     dest = Bluesky("signoff.test", "abcd-efgh-ijkl-mnop", http, service_url=fake.url)
-    uploaded = await dest._call("POST", "com.atproto.repo.uploadBlob", content=NOISY.data,
-                                headers={"Content-Type": "image/png"})
-    record = {"$type": "app.bsky.feed.post", "text": "x", "createdAt": "2026-01-01T00:00:00Z",
-              "embed": {"$type": "app.bsky.embed.images", "images": [{"alt": "", "image": uploaded["blob"]}]}}
+    uploaded = await dest._call(
+        "POST", "com.atproto.repo.uploadBlob", content=NOISY.data, headers={"Content-Type": "image/png"}
+    )
+    record = {
+        "$type": "app.bsky.feed.post",
+        "text": "x",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "embed": {"$type": "app.bsky.embed.images", "images": [{"alt": "", "image": uploaded["blob"]}]},
+    }
     with pytest.raises(PermanentError, match="BlobTooLarge"):
-        await dest._call("POST", "com.atproto.repo.createRecord",
-                         json={"repo": fake.did, "collection": "app.bsky.feed.post", "record": record})
+        await dest._call(
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={"repo": fake.did, "collection": "app.bsky.feed.post", "record": record},
+        )
 
 
 async def test_four_images_keep_their_order(fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
@@ -84,7 +96,8 @@ async def test_four_images_keep_their_order(fake: FakeBlueskyMedia, http: httpx.
 
 
 async def test_a_lost_upload_answer_is_retryable_and_posts_nothing(
-        fake: FakeBlueskyMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeBlueskyMedia, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(kind="drop", path="/xrpc/com.atproto.repo.uploadBlob")
     with pytest.raises(RetryableError, match="nothing was posted"):
         await publish(fake, http, "Launch.", [CHART])

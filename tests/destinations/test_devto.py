@@ -36,7 +36,11 @@ async def publish(dest: DevTo, post: Post) -> PublishResult:
 
 def test_tags_are_reduced_to_four_lowercase_alphanumeric_names() -> None:
     assert sanitize_tags(("Python 3", "C++", "café", "machine-learning", "python3", "#Rust", "go")) == [
-        "python3", "c", "cafe", "machinelearning"]
+        "python3",
+        "c",
+        "cafe",
+        "machinelearning",
+    ]
     assert sanitize_tags(("!!!", "")) == []
 
 
@@ -51,8 +55,9 @@ def test_a_post_without_any_title_fails_preflight(http: httpx.AsyncClient) -> No
     assert "title" in make("http://unused", http).preflight(make_post("Just a body."))[0]
 
 
-async def test_publish_creates_an_article_with_sanitised_tags_as_a_draft_by_default(fake: FakeDevTo,
-                                                                                    http: httpx.AsyncClient) -> None:
+async def test_publish_creates_an_article_with_sanitised_tags_as_a_draft_by_default(
+    fake: FakeDevTo, http: httpx.AsyncClient
+) -> None:
     post = make_post("Body.", title="Hello Dev", tags=("Python", "web-dev", "AI", "ops", "extra"))
     result = await publish(make(fake.url, http), post)
     [article] = fake.posts
@@ -91,8 +96,9 @@ async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
         await publish(make(f"http://127.0.0.1:{unused_port()}", http), make_post("Body.", title="T"))
 
 
-async def test_a_dropped_connection_is_unknown_and_find_published_finds_the_article(fake: FakeDevTo,
-                                                                                    http: httpx.AsyncClient) -> None:
+async def test_a_dropped_connection_is_unknown_and_find_published_finds_the_article(
+    fake: FakeDevTo, http: httpx.AsyncClient
+) -> None:
     dest = make(fake.url, http)
     post = make_post("# Once\n\nOnly once.")
     fake.fail_next(kind="drop", path="/api/articles")

@@ -1,4 +1,5 @@
 """Every platform's length, counted the way that platform counts it, against the platforms' own cases."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,11 @@ def test_x_over_counts_emoji_newer_than_twitter_text_which_errs_on_the_safe_side
 # URLs became 23 characters and remote mentions lost their domain (app/validators/status_length_validator.rb).
 MASTODON_SPEC = [
     ("adds an error when text is over character limit", "a" * 520, True),
-    ("reduces calculated length of auto-linkable space-separated URLs",
-     "a" * 476 + " " + f"http://{'b' * 30}.com/example", False),
+    (
+        "reduces calculated length of auto-linkable space-separated URLs",
+        "a" * 476 + " " + f"http://{'b' * 30}.com/example",
+        False,
+    ),
     ("does not reduce calculated length of non-autolinkable URLs", "a" * 476 + f"http://{'b' * 30}.com/example", True),
     ("does not reduce calculated length of count overly long URLs", "http://example.com/valid?" + "#foo?" * 1000, True),
     ("counts only the front part of remote usernames", "a" * 475 + f" @alice@{'b' * 30}.com", False),
@@ -134,8 +138,33 @@ def test_counting_any_unicode_never_crashes_and_never_goes_below_zero(text: str,
 
 
 @settings(deadline=None, max_examples=200)
-@given(st.lists(st.sampled_from(["a", "é", "e\u0301", "👩\u200d💻", "🇫🇷", "न", "्", "क", "ि", "ก", "ั",
-                                 "\u1100", "\u1161", "\u11a8", " ", "\u200f", "مرحبا", "\u0308"]), max_size=200))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "é",
+                "e\u0301",
+                "👩\u200d💻",
+                "🇫🇷",
+                "न",
+                "्",
+                "क",
+                "ि",
+                "ก",
+                "ั",
+                "\u1100",
+                "\u1161",
+                "\u11a8",
+                " ",
+                "\u200f",
+                "مرحبا",
+                "\u0308",
+            ]
+        ),
+        max_size=200,
+    )
+)
 def test_bluesky_length_never_undercounts_its_two_caps(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert bluesky_length(text) >= grapheme_count(text)

@@ -58,8 +58,9 @@ def test_a_long_post_splits_into_numbered_parts_of_at_most_500_characters(http: 
     assert all(len(p.text) <= 500 and p.text.endswith(f"({p.index + 1}/{len(parts)})") for p in parts)
 
 
-async def test_resending_with_the_same_key_after_a_dropped_connection_posts_once(fake: FakeMastodon,
-                                                                                 http: httpx.AsyncClient) -> None:
+async def test_resending_with_the_same_key_after_a_dropped_connection_posts_once(
+    fake: FakeMastodon, http: httpx.AsyncClient
+) -> None:
     dest = Mastodon(fake.url, "mastodon-token", http)
     fake.fail_next(kind="drop", path="/api/v1/statuses")
     with pytest.raises(UnknownOutcomeError):
@@ -99,8 +100,9 @@ async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
         await publish(Mastodon(f"http://127.0.0.1:{unused_port()}", "t", http), "Hello.")
 
 
-async def test_find_published_matches_the_rendered_html_of_a_status(fake: FakeMastodon,
-                                                                    http: httpx.AsyncClient) -> None:
+async def test_find_published_matches_the_rendered_html_of_a_status(
+    fake: FakeMastodon, http: httpx.AsyncClient
+) -> None:
     dest = Mastodon(fake.url, "mastodon-token", http)
     text = "Tom & Jerry <3\nread https://example.com/a/rather/long/path/that/gets/shortened?q=1"
     await publish(dest, "Something else.", part=1)
@@ -116,8 +118,9 @@ def test_an_unknown_visibility_is_refused_at_construction(http: httpx.AsyncClien
         Mastodon("http://unused", "t", http, visibility="friends")
 
 
-async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(fake: FakeMastodon,
-                                                                       http: httpx.AsyncClient) -> None:
+async def test_a_success_with_an_unreadable_body_is_an_unknown_outcome(
+    fake: FakeMastodon, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(200, body="<html>ok?</html>", path="/api/v1/statuses")
     with pytest.raises(UnknownOutcomeError):
         await publish(Mastodon(fake.url, "mastodon-token", http), "Hello.")

@@ -38,12 +38,14 @@ def mastodon(fake: FakeMastodonMedia, http: httpx.AsyncClient) -> Mastodon:
 
 async def publish(dest: Mastodon, text: str, images: Sequence[Image] = (), part: int = 0) -> PublishResult:
     post = make_post(text, images=tuple(images))
-    return await dest.publish(post, dest.format(post)[part], idempotency_key=idempotency_key(1, 1, "mastodon", part),
-                              reply_to=None)
+    return await dest.publish(
+        post, dest.format(post)[part], idempotency_key=idempotency_key(1, 1, "mastodon", part), reply_to=None
+    )
 
 
 async def test_images_are_uploaded_waited_for_and_attached_in_order_with_their_descriptions(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     result = await publish(mastodon(fake, http), "Launch numbers.", [CHART, PHOTO])
     status = fake.posts[0]
     assert result.external_id == status["id"]
@@ -71,7 +73,8 @@ async def test_a_post_without_images_uploads_nothing(fake: FakeMastodonMedia, ht
 
 
 async def test_only_the_first_part_of_a_thread_carries_the_images(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     dest = mastodon(fake, http)
     post = make_post(" ".join(f"Sentence number {i} of a long thread." for i in range(40)), images=(CHART,))
     parts = dest.format(post)
@@ -82,7 +85,8 @@ async def test_only_the_first_part_of_a_thread_carries_the_images(
 
 
 async def test_a_server_error_during_upload_is_retryable_and_nothing_is_posted(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(503, path="/api/v2/media")
     with pytest.raises(RetryableError):
         await publish(mastodon(fake, http), "Launch.", [CHART])
@@ -90,7 +94,8 @@ async def test_a_server_error_during_upload_is_retryable_and_nothing_is_posted(
 
 
 async def test_an_upload_whose_answer_is_lost_is_retryable_not_unknown(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(kind="drop", path="/api/v2/media")
     with pytest.raises(RetryableError, match=r"did not confirm the upload of image 1.*nothing was posted"):
         await publish(mastodon(fake, http), "Launch.", [CHART])
@@ -98,7 +103,8 @@ async def test_an_upload_whose_answer_is_lost_is_retryable_not_unknown(
 
 
 async def test_a_resend_after_a_crash_between_upload_and_post_posts_once(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     dest = mastodon(fake, http)
     fake.fail_next(kind="drop", path="/api/v1/statuses")
     with pytest.raises(UnknownOutcomeError):
@@ -108,7 +114,8 @@ async def test_a_resend_after_a_crash_between_upload_and_post_posts_once(
 
 
 async def test_a_refused_upload_is_permanent_and_names_the_image(
-        fake: FakeMastodonMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeMastodonMedia, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(422, path="/api/v2/media", body={"error": "Validation failed: File content type is invalid"})
     with pytest.raises(PermanentError, match="Mastodon refused image 1"):
         await publish(mastodon(fake, http), "Launch.", [CHART])

@@ -67,8 +67,9 @@ def test_formats_pillow_knows_but_we_do_not_run_are_refused(fmt: str) -> None:
 
 def test_svg_is_refused_with_a_way_out() -> None:
     with pytest.raises(ImageRefused, match="SVG"):
-        load_image(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-                   declared_mime="image/svg+xml")
+        load_image(
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', declared_mime="image/svg+xml"
+        )
 
 
 def test_the_declared_type_is_not_trusted_the_bytes_decide() -> None:

@@ -39,8 +39,14 @@ def test_a_post_without_images_has_no_media_problems_anywhere(built: dict[str, D
 def test_every_destination_that_says_media_names_its_limits(built: dict[str, Destination]) -> None:
     for name, dest in built.items():
         assert dest.capabilities.media == (dest.capabilities.media_limits is not None), name
-    assert {n for n, d in built.items() if d.capabilities.media} == {"dryrun", "webhook", "x", "mastodon",
-                                                                     "bluesky", "slack"}
+    assert {n for n, d in built.items() if d.capabilities.media} == {
+        "dryrun",
+        "webhook",
+        "x",
+        "mastodon",
+        "bluesky",
+        "slack",
+    }
 
 
 def test_five_images_are_one_too_many_for_x_mastodon_and_bluesky(built: dict[str, Destination]) -> None:
@@ -68,8 +74,11 @@ def test_alt_text_longer_than_xs_1000_characters_is_refused_with_both_numbers(bu
 def test_devto_says_it_cannot_carry_images_and_why(built: dict[str, Destination]) -> None:
     post = make_post("# Title\n\nBody.", images=images(2))
     assert built["devto"].preflight(post) == [
-        ("Dev.to cannot carry this post's 2 images (Dev.to takes images only as public URLs, which Signoff "
-         "does not host): remove the images or leave Dev.to out")]
+        (
+            "Dev.to cannot carry this post's 2 images (Dev.to takes images only as public URLs, which Signoff "
+            "does not host): remove the images or leave Dev.to out"
+        )
+    ]
 
 
 def test_an_image_too_big_for_bluesky_is_not_a_problem_because_it_is_resized() -> None:

@@ -1,4 +1,5 @@
 """Uploads live inside a part's send, under the publishing rules (claim, send, reconcile)."""
+
 from __future__ import annotations
 
 import httpx
@@ -46,7 +47,8 @@ async def test_a_crash_after_the_upload_but_during_the_post_is_reconciled_not_po
 async def test_a_destination_that_cannot_carry_the_images_fails_before_any_call() -> None:
     async with httpx.AsyncClient() as http:
         ledger = MemoryLedger()
-        await Publisher(ledger).publish(DevTo("key", http, api_url="http://127.0.0.1:9"), "devto",
-                                        make_post("# Title\n\nBody.", images=(CHART,)))
+        await Publisher(ledger).publish(
+            DevTo("key", http, api_url="http://127.0.0.1:9"), "devto", make_post("# Title\n\nBody.", images=(CHART,))
+        )
     assert ledger.events == [("failed", 0, False)]
     assert "Dev.to cannot carry this post's 1 image" in ledger.notes[0]

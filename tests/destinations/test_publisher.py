@@ -1,4 +1,5 @@
 """The publishing rules, with an in-memory ledger and an in-memory platform."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -43,8 +44,9 @@ class Platform:
 
     name = "memory"
 
-    def __init__(self, *, raises: Sequence[Exception] = (), found: PublishResult | None = None,
-                 safe_to_retry: bool = False) -> None:
+    def __init__(
+        self, *, raises: Sequence[Exception] = (), found: PublishResult | None = None, safe_to_retry: bool = False
+    ) -> None:
         self.capabilities = Capabilities(max_length=10, threads=True, safe_to_retry_unknown=safe_to_retry)
         self.raises, self.found = list(raises), found
         self.posted: list[tuple[int, str | None]] = []

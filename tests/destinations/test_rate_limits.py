@@ -1,4 +1,5 @@
 """Waiting as long as each platform asks: Retry-After in both RFC 9110 forms, X's daily and monthly caps."""
+
 from __future__ import annotations
 
 import time
@@ -31,17 +32,23 @@ from tests.destinations.fakes.x import FakeX, daily_cap_reached, rate_limited, u
 NOW = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("120", 120.0),
-    ("0", 0.0),
-    (" 7 ", 7.0),
-    ("1.5", 1.5),
-    ("Fri, 15 Jan 2027 08:02:00 GMT", 120.0),          # IMF-fixdate
-    ("Friday, 15-Jan-27 08:02:00 GMT", 120.0),         # obsolete RFC 850
-    ("Fri Jan 15 08:02:00 2027", 120.0),               # obsolete asctime
-    ("Fri, 15 Jan 2027 07:00:00 GMT", 0.0),            # already past: go now
-    ("soon", None), ("-5", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        (" 7 ", 7.0),
+        ("1.5", 1.5),
+        ("Fri, 15 Jan 2027 08:02:00 GMT", 120.0),  # IMF-fixdate
+        ("Friday, 15-Jan-27 08:02:00 GMT", 120.0),  # obsolete RFC 850
+        ("Fri Jan 15 08:02:00 2027", 120.0),  # obsolete asctime
+        ("Fri, 15 Jan 2027 07:00:00 GMT", 0.0),  # already past: go now
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_retry_after_is_read_as_seconds_or_as_an_http_date(value: str | None, seconds: float | None) -> None:
     assert seconds_from_retry_after(value, now=NOW) == seconds
 
@@ -85,7 +92,8 @@ async def test_devto_reads_an_http_date_retry_after(http: httpx.AsyncClient) -> 
 
 
 async def test_the_slack_channel_reads_an_http_date_retry_after_on_a_429_and_on_ok_false(
-        http: httpx.AsyncClient) -> None:
+    http: httpx.AsyncClient,
+) -> None:
     async with FakeSlack() as fake:
         dest = SlackChannel("xoxb-test", "C0ANNOUNCE", http, api_url=f"{fake.url}/api")
         await _waits_about(dest, fake, 600)
@@ -97,8 +105,12 @@ async def test_the_slack_channel_reads_an_http_date_retry_after_on_a_429_and_on_
 
 
 async def test_the_webhook_reads_an_http_date_retry_after() -> None:
-    answers = iter([httpx.Response(429, headers={"Retry-After": _in(600)}), httpx.Response(503, headers={
-        "Retry-After": "Fri, 15 Jan 1999 08:02:00 GMT"})])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": _in(600)}),
+            httpx.Response(503, headers={"Retry-After": "Fri, 15 Jan 1999 08:02:00 GMT"}),
+        ]
+    )
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda request: next(answers))) as client:
         dest = Webhook("https://hook.example/in", "secret", client)
         with pytest.raises(RateLimitedError) as caught:
@@ -111,8 +123,12 @@ async def test_the_webhook_reads_an_http_date_retry_after() -> None:
 
 
 # -- X ------------------------------------------------------------------------------------------------
-SECRETS: dict[str, Any] = {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "1500000000000000001-at",
-           "access_token_secret": "ats"}
+SECRETS: dict[str, Any] = {
+    "consumer_key": "ck",
+    "consumer_secret": "cs",
+    "access_token": "1500000000000000001-at",
+    "access_token_secret": "ats",
+}
 
 
 @pytest.fixture
@@ -154,8 +170,12 @@ async def test_xs_window_limit_still_waits_for_its_own_reset(fake_x: FakeX) -> N
 
 
 def test_the_latest_reset_wins_when_both_the_window_and_the_day_are_used_up() -> None:
-    headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(NOW) + 600),
-               "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": str(int(NOW) + 7200)}
+    headers = {
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(int(NOW) + 600),
+        "x-user-limit-24hour-remaining": "0",
+        "x-user-limit-24hour-reset": str(int(NOW) + 7200),
+    }
     error = x_rate_limited(headers, "", now=NOW)
     assert (error.message, error.retry_after_s) == ("X daily post limit reached", 7200)
     unnamed = x_rate_limited({}, "<html>Too Many Requests</html>", now=NOW)
@@ -199,7 +219,7 @@ async def test_xs_daily_cap_says_in_the_thread_when_it_will_retry_and_never_uses
     ledger = Ledger(attempts=8)  # the last attempt a failure would get
     publisher = Publisher(ledger, clock=_clock)  # type: ignore[arg-type]
     await publisher.publish(X(**SECRETS, api_url=fake_x.url), "x", make_post("Hello."))
-    (error, retry_in_s), = ledger.failures
+    ((error, retry_in_s),) = ledger.failures
     assert retry_in_s is not None and 5 * 3600 - 5 <= retry_in_s <= 5 * 3600 + 31
     assert error.startswith("X daily post limit reached; will retry at ")
     assert error.removeprefix("X daily post limit reached; will retry at ") in _shown(reset, 31)

@@ -16,11 +16,19 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 FULL = DestinationConfig(
-    webhook_url="http://hook.test", webhook_secret="s",
-    x_api_key="k", x_api_secret="s", x_access_token="1-t", x_access_token_secret="ts",
-    mastodon_base_url="http://masto.test", mastodon_token="t",
-    bluesky_handle="me.test", bluesky_app_password="p",
-    devto_api_key="d", slack_bot_token="xoxb", slack_publish_channel="C1",
+    webhook_url="http://hook.test",
+    webhook_secret="s",
+    x_api_key="k",
+    x_api_secret="s",
+    x_access_token="1-t",
+    x_access_token_secret="ts",
+    mastodon_base_url="http://masto.test",
+    mastodon_token="t",
+    bluesky_handle="me.test",
+    bluesky_app_password="p",
+    devto_api_key="d",
+    slack_bot_token="xoxb",
+    slack_publish_channel="C1",
 )
 
 
@@ -32,10 +40,17 @@ def test_every_known_destination_builds_from_a_full_config_and_keeps_the_protoco
         assert dest.name == name
 
 
-@pytest.mark.parametrize("name, env", [
-    ("x", "X_ACCESS_TOKEN_SECRET"), ("mastodon", "MASTODON_TOKEN"), ("bluesky", "BLUESKY_APP_PASSWORD"),
-    ("devto", "DEVTO_API_KEY"), ("slack", "SLACK_PUBLISH_CHANNEL"), ("webhook", "WEBHOOK_SECRET"),
-])
+@pytest.mark.parametrize(
+    "name, env",
+    [
+        ("x", "X_ACCESS_TOKEN_SECRET"),
+        ("mastodon", "MASTODON_TOKEN"),
+        ("bluesky", "BLUESKY_APP_PASSWORD"),
+        ("devto", "DEVTO_API_KEY"),
+        ("slack", "SLACK_PUBLISH_CHANNEL"),
+        ("webhook", "WEBHOOK_SECRET"),
+    ],
+)
 def test_a_missing_credential_names_its_environment_variable(name: str, env: str, http: httpx.AsyncClient) -> None:
     config = DestinationConfig(**{**FULL.__dict__, env.lower(): None})
     with pytest.raises(MissingSetting, match=env):

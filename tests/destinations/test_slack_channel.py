@@ -36,11 +36,13 @@ async def publish(dest: SlackChannel, text: str) -> PublishResult:
 
 def test_escaping_defuses_broadcasts_and_spoofed_links_but_keeps_quotes() -> None:
     assert escape("<!channel> & <http://evil|innocent> \"hi\" 'x'") == (
-        "&lt;!channel&gt; &amp; &lt;http://evil|innocent&gt; \"hi\" 'x'")
+        "&lt;!channel&gt; &amp; &lt;http://evil|innocent&gt; \"hi\" 'x'"
+    )
 
 
-async def test_publish_posts_the_escaped_text_to_the_announcement_channel(fake: FakeSlack,
-                                                                          http: httpx.AsyncClient) -> None:
+async def test_publish_posts_the_escaped_text_to_the_announcement_channel(
+    fake: FakeSlack, http: httpx.AsyncClient
+) -> None:
     result = await publish(make(fake.url, http), "Out now <!here> <@U1> & more")
     [message] = fake.posts
     assert message["channel"] == "C0ANNOUNCE"
@@ -65,8 +67,9 @@ async def test_a_429_is_retryable_after_retry_after(fake: FakeSlack, http: httpx
     assert caught.value.retry_after_s == 7
 
 
-async def test_a_fatal_error_may_have_posted_so_the_outcome_is_unknown(fake: FakeSlack,
-                                                                       http: httpx.AsyncClient) -> None:
+async def test_a_fatal_error_may_have_posted_so_the_outcome_is_unknown(
+    fake: FakeSlack, http: httpx.AsyncClient
+) -> None:
     fake.fail_next(200, body={"ok": False, "error": "fatal_error"})
     with pytest.raises(UnknownOutcomeError):
         await publish(make(fake.url, http), "Hi")
@@ -77,8 +80,9 @@ async def test_connection_refused_is_retryable(http: httpx.AsyncClient) -> None:
         await publish(make(f"http://127.0.0.1:{unused_port()}", http), "Hi")
 
 
-async def test_a_dropped_connection_is_unknown_and_find_published_sees_the_message(fake: FakeSlack,
-                                                                                   http: httpx.AsyncClient) -> None:
+async def test_a_dropped_connection_is_unknown_and_find_published_sees_the_message(
+    fake: FakeSlack, http: httpx.AsyncClient
+) -> None:
     dest = make(fake.url, http)
     fake.fail_next(kind="drop", path="/api/chat.postMessage")
     with pytest.raises(UnknownOutcomeError):

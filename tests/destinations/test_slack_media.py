@@ -31,14 +31,16 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def publish(
-        fake: FakeSlackMedia, http: httpx.AsyncClient, text: str, images: Sequence[Image] = ()) -> PublishResult:
+    fake: FakeSlackMedia, http: httpx.AsyncClient, text: str, images: Sequence[Image] = ()
+) -> PublishResult:
     dest = SlackChannel("xoxb-test", "C0ANNOUNCE", http, api_url=f"{fake.url}/api")
     post = make_post(text, images=tuple(images))
     return await dest.publish(post, dest.format(post)[0], idempotency_key="k" * 32, reply_to=None)
 
 
 async def test_images_go_through_the_external_upload_flow_as_one_message_with_the_text(
-        fake: FakeSlackMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeSlackMedia, http: httpx.AsyncClient
+) -> None:
     result = await publish(fake, http, "Launch <!channel> numbers.", [CHART, PHOTO])
     [message] = fake.posts
     assert message["text"] == escape("Launch <!channel> numbers.")
@@ -59,7 +61,8 @@ async def test_a_text_only_post_still_uses_chat_post_message(fake: FakeSlackMedi
 
 
 async def test_a_refused_upload_url_is_permanent_with_slacks_error(
-        fake: FakeSlackMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeSlackMedia, http: httpx.AsyncClient
+) -> None:
     with pytest.raises(PermanentError, match="alt_txt_too_large"):
         await publish(fake, http, "Launch.", [CHART.with_alt("x" * 1001)])
     assert fake.posts == []
@@ -73,8 +76,10 @@ async def test_a_lost_upload_is_retryable_and_shares_nothing(fake: FakeSlackMedi
 
 
 async def test_a_lost_completion_is_unknown_and_the_shared_message_is_found_by_reconciling(
-        fake: FakeSlackMedia, http: httpx.AsyncClient) -> None:
+    fake: FakeSlackMedia, http: httpx.AsyncClient
+) -> None:
     from destinations.errors import UnknownOutcomeError
+
     dest = SlackChannel("xoxb-test", "C0ANNOUNCE", http, api_url=f"{fake.url}/api")
     post = make_post("Launch.", images=(CHART,))
     fake.fail_next(kind="drop", path="/api/files.completeUploadExternal")

@@ -69,10 +69,36 @@ def test_a_limit_too_small_for_numbering_is_refused() -> None:
 # -- properties: any text, every destination that threads ------------------------------------------
 # Pieces chosen to stress each count: links (23 on X and Mastodon), remote mentions, CJK and emoji
 # (2 on X), combining marks, ZWJ sequences, flags, Indic conjuncts, decomposed Hangul, RTL marks.
-_PIECES = ["word", "Satz.", "done!", " ", " ", "\n", "\n\n", "https://example.com/a/long/path?q=1",
-           "example.org", "@alice@mastodon.social", "@bob", "日本語", "。", "😀", "👩\u200d💻", "🇫🇷",
-           "e\u0301", "a\u0308\u0301", "नमस्ते", "क्ष", "สวัสดี", "\u1112\u1161\u11ab", "مرحبا", "\u200f", "#tag",
-           "x" * 60, "…", "\t"]
+_PIECES = [
+    "word",
+    "Satz.",
+    "done!",
+    " ",
+    " ",
+    "\n",
+    "\n\n",
+    "https://example.com/a/long/path?q=1",
+    "example.org",
+    "@alice@mastodon.social",
+    "@bob",
+    "日本語",
+    "。",
+    "😀",
+    "👩\u200d💻",
+    "🇫🇷",
+    "e\u0301",
+    "a\u0308\u0301",
+    "नमस्ते",
+    "क्ष",
+    "สวัสดี",
+    "\u1112\u1161\u11ab",
+    "مرحبا",
+    "\u200f",
+    "#tag",
+    "x" * 60,
+    "…",
+    "\t",
+]
 _TEXTS = st.one_of(
     st.lists(st.sampled_from(_PIECES), max_size=250).map("".join),
     st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=1500),
@@ -97,8 +123,10 @@ def test_every_part_fits_its_destination_as_that_destination_counts_it(text: str
 
 
 @settings(deadline=None, max_examples=150)
-@given(st.lists(st.sampled_from([p for p in _PIECES if p != "x" * 60]), min_size=1, max_size=250).map("".join),
-       st.sampled_from(["x", "mastodon", "bluesky"]))
+@given(
+    st.lists(st.sampled_from([p for p in _PIECES if p != "x" * 60]), min_size=1, max_size=250).map("".join),
+    st.sampled_from(["x", "mastodon", "bluesky"]),
+)
 def test_joining_the_parts_gives_back_every_word_when_each_word_fits_a_part(text: str, name: str) -> None:
     limit, unit = _DESTINATIONS[name]
     assume(all(measure_for(unit)(word) <= limit - 8 for word in text.split()))

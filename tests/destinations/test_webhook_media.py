@@ -31,8 +31,10 @@ async def test_images_travel_inline_base64_with_their_digest_under_the_signature
     [received] = fake.posts  # the fake checked the HMAC over the whole body, images included
     entries = received["images"]
     assert [e["alt"] for e in entries] == [CHART.alt, ""]
-    assert [(e["mime"], e["width"], e["height"]) for e in entries] == [("image/png", 640, 360),
-                                                                        ("image/jpeg", 800, 600)]
+    assert [(e["mime"], e["width"], e["height"]) for e in entries] == [
+        ("image/png", 640, 360),
+        ("image/jpeg", 800, 600),
+    ]
     for entry, image in zip(entries, (CHART, PHOTO), strict=True):
         data = base64.b64decode(entry["data_base64"], validate=True)
         assert hashlib.sha256(data).hexdigest() == entry["sha256"] == image.sha256

@@ -15,8 +15,12 @@ from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.server import unused_port
 from tests.destinations.fakes.x import FakeX, rate_limited
 
-SECRETS: dict[str, Any] = {"consumer_key": "ck+SECRET/1", "consumer_secret": "cs-SECRET-2",
-           "access_token": "1500000000000000001-at-SECRET-3", "access_token_secret": "ats-SECRET-4"}
+SECRETS: dict[str, Any] = {
+    "consumer_key": "ck+SECRET/1",
+    "consumer_secret": "cs-SECRET-2",
+    "access_token": "1500000000000000001-at-SECRET-3",
+    "access_token_secret": "ats-SECRET-4",
+}
 
 
 @pytest.fixture
@@ -84,8 +88,9 @@ async def test_a_rate_limit_without_reset_header_still_waits_a_window(fake: Fake
     assert caught.value.retry_after_s >= 60
 
 
-@pytest.mark.parametrize("body", [{"title": "Service Unavailable", "status": 503},
-                                  "<html><body>Over capacity</body></html>"])
+@pytest.mark.parametrize(
+    "body", [{"title": "Service Unavailable", "status": 503}, "<html><body>Over capacity</body></html>"]
+)
 async def test_a_server_error_is_retryable_even_with_an_html_body(fake: FakeX, body: object) -> None:
     fake.fail_next(503, body=body)
     with pytest.raises(RetryableError):
@@ -93,8 +98,15 @@ async def test_a_server_error_is_retryable_even_with_an_html_body(fake: FakeX, b
 
 
 async def test_refused_credentials_are_permanent_and_carry_xs_reason(fake: FakeX) -> None:
-    fake.fail_next(403, body={"title": "Forbidden", "type": "about:blank", "status": 403,
-                              "detail": "You are not permitted to perform this action."})
+    fake.fail_next(
+        403,
+        body={
+            "title": "Forbidden",
+            "type": "about:blank",
+            "status": 403,
+            "detail": "You are not permitted to perform this action.",
+        },
+    )
     with pytest.raises(PermanentError, match="not permitted"):
         await publish(make_x(fake.url), "Hello.")
 

@@ -15,8 +15,12 @@ from tests.destinations.fakes.images import png
 from tests.destinations.fakes.posts import make_post
 from tests.destinations.fakes.x_media import FakeXMedia
 
-SECRETS: dict[str, Any] = {"consumer_key": "ck+SECRET/1", "consumer_secret": "cs-SECRET-2",
-                           "access_token": "1500000000000000001-at-SECRET-3", "access_token_secret": "ats-SECRET-4"}
+SECRETS: dict[str, Any] = {
+    "consumer_key": "ck+SECRET/1",
+    "consumer_secret": "cs-SECRET-2",
+    "access_token": "1500000000000000001-at-SECRET-3",
+    "access_token_secret": "ats-SECRET-4",
+}
 CHART = load_image(png(640, 360, color="navy"), alt="A bar chart of weekly sign-ups")
 BARE = load_image(png(100, 100, color="red"))
 
@@ -65,7 +69,8 @@ async def test_a_lost_upload_answer_is_retryable_not_unknown(fake: FakeXMedia) -
 
 
 async def test_the_oauth_secrets_never_reach_the_debug_log_during_uploads(
-        fake: FakeXMedia, caplog: pytest.LogCaptureFixture) -> None:
+    fake: FakeXMedia, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG, logger="tweepy"):
         await publish(fake, "Launch.", [CHART])
     assert "SECRET" not in caplog.text

@@ -3,6 +3,7 @@
 Nothing here downloads a browser build: without /usr/bin/chromium (or without playwright) the
 browser tests skip with one line saying how to enable them.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,10 +17,20 @@ if TYPE_CHECKING:  # playwright is optional at run time: without it the browser 
     from playwright.async_api import Browser, Playwright
 
 CHROMIUM = Path(os.environ.get("SIGNOFF_TEST_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-ENABLE = ("browser tests need Debian's chromium at /usr/bin/chromium: run `apt-get install -y chromium` "
-          "(scripts/test does it when run as root), and the [test] extra for playwright")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+ENABLE = (
+    "browser tests need Debian's chromium at /usr/bin/chromium: run `apt-get install -y chromium` "
+    "(scripts/test does it when run as root), and the [test] extra for playwright"
+)
 
 
 def why_no_browser() -> str | None:

@@ -6,6 +6,7 @@ By default every request gets a chat completion carrying `reply`. `script(*answe
 behaviour: only the first request is held. `refuse_key=True` answers 401 quoting the key it was
 sent, as several OpenAI-compatible servers do.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,22 +34,39 @@ HELD = Answer(held=True)
 
 
 def completion(content: Any, *, finish_reason: str | None = "stop", model: str = "local", **message: Any) -> Answer:
-    return json_answer({
-        "id": "chatcmpl-local", "object": "chat.completion", "model": model,
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content, **message}}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18}})
+    return json_answer(
+        {
+            "id": "chatcmpl-local",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": content, **message},
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18},
+        }
+    )
 
 
 def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
     return Answer(status=status, body=json.dumps(payload).encode(), headers=tuple((headers or {}).items()))
 
 
-def error(status: int, message: str, *, code: str | None = None, type_: str = "invalid_request_error",
-          headers: dict[str, str] | None = None) -> Answer:
+def error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    type_: str = "invalid_request_error",
+    headers: dict[str, str] | None = None,
+) -> Answer:
     """An error the way OpenAI writes one: {"error": {"message", "type", "param", "code"}}."""
-    return json_answer({"error": {"message": message, "type": type_, "param": None, "code": code}},
-                       status=status, headers=headers)
+    return json_answer(
+        {"error": {"message": message, "type": type_, "param": None, "code": code}}, status=status, headers=headers
+    )
 
 
 def raw(body: bytes, *, status: int = 200, content_type: str = "application/json") -> Answer:
@@ -67,8 +85,13 @@ class Seen:
 
 
 class FakeLLM:
-    def __init__(self, reply: str = "We shipped faster search this week. #Search", *,
-                 refuse_key: bool = False, answer: Callable[[dict[str, Any]], str] | None = None) -> None:
+    def __init__(
+        self,
+        reply: str = "We shipped faster search this week. #Search",
+        *,
+        refuse_key: bool = False,
+        answer: Callable[[dict[str, Any]], str] | None = None,
+    ) -> None:
         """`reply` answers every request; `answer`, when given, picks the reply from the request's
         JSON body instead (a writer and a reviewer asked different things)."""
         self.reply = reply
@@ -104,10 +127,18 @@ class FakeLLM:
         self.seen.append(Seen(parsed, request.headers.get("Authorization")))
         if self.refuse_key:
             key = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            return web.json_response({"error": {
-                "message": f"Incorrect API key provided: {key}. You can find your API key at "
-                           "https://platform.openai.com/account/api-keys.",
-                "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}, status=401)
+            return web.json_response(
+                {
+                    "error": {
+                        "message": f"Incorrect API key provided: {key}. You can find your API key at "
+                        "https://platform.openai.com/account/api-keys.",
+                        "type": "invalid_request_error",
+                        "param": None,
+                        "code": "invalid_api_key",
+                    }
+                },
+                status=401,
+            )
         answer = self._next()
         if answer.body is None and self.answer is not None and isinstance(parsed, dict):
             answer = completion(self.answer(parsed))
@@ -116,12 +147,11 @@ class FakeLLM:
         payload = answer.body if answer.body is not None else completion(self.reply).body or b""
         headers = dict(answer.headers)
         if answer.cut_after is None:
-            return web.Response(status=answer.status, body=payload, headers=headers,
-                                content_type=answer.content_type)
+            return web.Response(status=answer.status, body=payload, headers=headers, content_type=answer.content_type)
         response = web.StreamResponse(status=answer.status, headers={**headers, "Content-Type": answer.content_type})
         response.content_length = len(payload)
         await response.prepare(request)
-        await response.write(payload[:answer.cut_after])
+        await response.write(payload[: answer.cut_after])
         assert request.transport is not None
         request.transport.close()  # the promised length never arrives
         return response

@@ -1,4 +1,5 @@
 """Slack payloads from the fixture files (tests/fixtures/slack), filled in for one request."""
+
 from __future__ import annotations
 
 import itertools
@@ -19,8 +20,14 @@ def fixture(name: str) -> dict[str, Any]:
 
 def command_form(shape: str, *, command: str, text: str, user: str, channel: str = "C_GENERAL") -> dict[str, str]:
     form = fixture(f"slash_command_{shape}")
-    form.update(command=command, text=text, user_id=user, user_name=user.lower(), channel_id=channel,
-                trigger_id=f"{next(_unique)}.fixture")
+    form.update(
+        command=command,
+        text=text,
+        user_id=user,
+        user_name=user.lower(),
+        channel_id=channel,
+        trigger_id=f"{next(_unique)}.fixture",
+    )
     return form
 
 
@@ -38,8 +45,7 @@ def click_payload(variant: str, *, user: str, message: Message, action_id: str) 
     payload["user"]["id"] = payload["user"]["username"] = payload["user"]["name"] = user
     payload["container"].update(message_ts=message.ts, channel_id=message.channel, thread_ts=message.thread_ts)
     if "message" in payload:
-        payload["message"].update(ts=message.ts, thread_ts=message.thread_ts, text=message.text,
-                                  blocks=message.blocks)
+        payload["message"].update(ts=message.ts, thread_ts=message.thread_ts, text=message.text, blocks=message.blocks)
     if "channel" in payload:
         payload["channel"]["id"] = message.channel
     payload["actions"][0].update(action_id=action_id, block_id=block_id, value=button.get("value", ""))
@@ -57,8 +63,9 @@ def view_payload(variant: str, *, user: str, view: dict[str, Any], values: dict[
             typed = values.get(block["block_id"], element.get("initial_value"))
             state[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed}}
     payload["user"]["id"] = payload["user"]["username"] = payload["user"]["name"] = user
-    payload["view"].update({k: v for k, v in view.items() if k in ("id", "blocks", "private_metadata",
-                                                                    "callback_id", "title")})
+    payload["view"].update(
+        {k: v for k, v in view.items() if k in ("id", "blocks", "private_metadata", "callback_id", "title")}
+    )
     payload["view"]["state"] = {"values": state}
     payload["trigger_id"] = f"{next(_unique)}.fixture"
     return payload
@@ -100,7 +107,8 @@ def home_click_payload(user: str, home: dict[str, Any], action_id: str, *, nth: 
     payload["user"]["id"] = payload["user"]["username"] = payload["user"]["name"] = user
     payload["view"].update(id=home.get("id", ""), blocks=home.get("blocks", []))
     payload["container"]["view_id"] = home.get("id", "")
-    payload["actions"][0].update(action_id=action_id, block_id=block_id, value=button.get("value", ""),
-                                 text=button.get("text"))
+    payload["actions"][0].update(
+        action_id=action_id, block_id=block_id, value=button.get("value", ""), text=button.get("text")
+    )
     payload["trigger_id"] = f"{next(_unique)}.fixture"
     return payload

@@ -2,6 +2,7 @@
 their decision (four eyes respected), their requests, the next 14 days of scheduled publishes (with
 Undo / Unschedule, refused to strangers) and what was published lately; admins see the settings.
 Drafts of channels the person is not in never show."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,8 @@ async def open_home(stack: LocalStack, user: str) -> dict[str, Any]:
     reply = await stack.user(user).send_event(home_opened_payload(user))
     assert reply.status == 200
     home: dict[str, Any] = await stack.slack.wait_for(
-        lambda: stack.slack.homes.get(user) is not before and stack.slack.homes.get(user), 10)
+        lambda: stack.slack.homes.get(user) is not before and stack.slack.homes.get(user), 10
+    )
     return home
 
 
@@ -26,8 +28,9 @@ def text_of(home: dict[str, Any]) -> str:
 
 
 async def test_the_home_lists_what_needs_my_decision_and_my_requests(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_admins=["U_ADMIN"]) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"), signoff_admins=["U_ADMIN"]
+    ) as stack:
         await stack.user("U_CAROL").slash("/draft", "carol's launch post")
         await wait_for_draft(stack.slack, 1)
         await stack.user("U_ALICE").slash("/draft", "alice's own idea")
@@ -55,8 +58,9 @@ async def test_drafts_of_channels_i_am_not_in_do_not_show(database_url: str, red
 
 
 async def test_scheduled_publishes_can_be_called_off_from_the_home(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_undo_s=300) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"), signoff_undo_s=300
+    ) as stack:
         await stack.user("U_CAROL").slash("/draft", "hold it")
         draft = await wait_for_draft(stack.slack)
         await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
@@ -71,13 +75,15 @@ async def test_scheduled_publishes_can_be_called_off_from_the_home(database_url:
         assert reply.status == 200
         await stack.slack.wait_for(lambda: shows(draft, action_ids.APPROVE), 10)
         refreshed = await stack.slack.wait_for(
-            lambda: "Nothing is scheduled" in text_of(stack.slack.homes["U_BOB"]) and stack.slack.homes["U_BOB"], 10)
+            lambda: "Nothing is scheduled" in text_of(stack.slack.homes["U_BOB"]) and stack.slack.homes["U_BOB"], 10
+        )
         assert "Needs your decision (1)" in text_of(refreshed)
 
         # A second click on the stale Home button: told by direct message, nothing changes.
         await stack.user("U_BOB").send_interaction(home_click_payload("U_BOB", home, action_ids.CALL_OFF))
         told = await stack.slack.wait_for(
-            lambda: [m for m in stack.slack.messages.values() if m.channel == "U_BOB"], 10)
+            lambda: [m for m in stack.slack.messages.values() if m.channel == "U_BOB"], 10
+        )
         assert "pending" in told[0].text or "nothing to decide" in told[0].text
 
 

@@ -1,5 +1,6 @@
 """The audit chain's head goes to SIGNOFF_AUDIT_CHANNEL once a day, whatever the number of workers,
 and says what `signoff audit verify` says."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,9 @@ async def _cron_on_every_worker(redis_url: str, times: int) -> None:
     each has run (cron jobs keep no result: a finished one has left the queue)."""
     redis = connect(redis_url)
     try:
-        jobs: list[Job | None] = [await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME)
-                                  for _ in range(times)]
+        jobs: list[Job | None] = [
+            await redis.enqueue_job("cron:audit_chain_head", _queue_name=QUEUE_NAME) for _ in range(times)
+        ]
         for job in jobs:
             assert job is not None
             async with asyncio.timeout(30):
@@ -57,12 +59,15 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
     from worker import build_worker
 
     clock = MovableClock()
-    async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
-                          signoff_audit_channel="C_AUDIT") as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, run_worker=False, signoff_audit_channel="C_AUDIT"
+    ) as stack:
         await stack.user("U_CAROL").slash("/draft", "audited")
         assert stack.settings is not None
-        workers = [build_worker(stack.settings, connect(redis_url), ctx={"settings": stack.settings, "clock": clock})
-                   for _ in range(2)]
+        workers = [
+            build_worker(stack.settings, connect(redis_url), ctx={"settings": stack.settings, "clock": clock})
+            for _ in range(2)
+        ]
         mains = [worker_runner.start(w) for w in workers]
         try:
             await wait_for_draft(stack.slack)
@@ -88,8 +93,9 @@ async def test_two_workers_post_the_head_once_a_day_and_verify_agrees(database_u
     assert int(seq) >= 2  # /draft's request and the worker's draft are in the posted head
 
 
-async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: LocalStack,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
     stack.slack.fail_next("chat.postMessage", status=200, body={"ok": False, "error": "not_in_channel"})
@@ -104,12 +110,14 @@ async def test_a_post_slack_refuses_is_sent_again_once_its_claim_lapses(stack: L
     assert f"Head #{report.events} `{report.head}`" in posted.text
 
 
-async def test_concurrent_posts_of_one_day_make_one_message(stack: LocalStack,
-                                                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_concurrent_posts_of_one_day_make_one_message(
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     client = build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor())
     day = datetime(2026, 11, 23, 0, 5)
-    results = await asyncio.gather(*(post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day)
-                                     for _ in range(3)))
+    results = await asyncio.gather(
+        *(post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day) for _ in range(3))
+    )
     assert sorted(results) == [False, False, True]
     assert len(stack.slack.channel_messages("C_AUDIT")) == 1
     assert await post_chain_head(client, sessionmaker, channel="C_AUDIT", now=day.replace(hour=23)) is False

@@ -1,4 +1,5 @@
 """The approval conversation: edit, regenerate, reply-to-rewrite, roles, stale renderings."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ from tests.e2e.conftest import shows, wait_for_draft
 
 
 def body_text(message) -> str:  # type: ignore[no-untyped-def]
-    return "".join(b["text"]["text"] for b in message.blocks
-                   if b["type"] == "section" and b["text"]["type"] == "plain_text")
+    return "".join(
+        b["text"]["text"] for b in message.blocks if b["type"] == "section" and b["text"]["type"] == "plain_text"
+    )
 
 
 async def open_modal(stack: LocalStack, user: str, message: Message, action: str) -> dict[str, Any]:
@@ -72,8 +74,9 @@ async def test_edit_based_on_an_outdated_revision_is_refused(stack: LocalStack) 
     assert "revision 2 is the current one" in reply.json()["errors"]["text_part_0"]
 
 
-async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(stack: LocalStack,
-                                                                              database_url: str) -> None:
+async def test_regenerate_with_feedback_replaces_the_draft_and_shows_the_diff(
+    stack: LocalStack, database_url: str
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "release notes for 2.0 with many improvements")
     draft = await wait_for_draft(stack.slack)
     original = body_text(draft)
@@ -106,8 +109,9 @@ async def test_a_reply_from_someone_else_is_ignored_politely(stack: LocalStack) 
     await stack.user("U_CAROL").slash("/draft", "feedback rules")
     draft = await wait_for_draft(stack.slack)
     assert draft.thread_ts is not None
-    await stack.user("U_MALLORY").reply_in_thread(draft.channel, draft.thread_ts,
-                                                  f"<@{stack.slack.bot_user_id}> make it about me")
+    await stack.user("U_MALLORY").reply_in_thread(
+        draft.channel, draft.thread_ts, f"<@{stack.slack.bot_user_id}> make it about me"
+    )
     note = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert note[0]["user"] == "U_MALLORY" and "left the draft as it is" in note[0]["text"]
     assert shows(draft, "Draft #1 · revision 1") and not stack.slack.reactions
@@ -124,8 +128,9 @@ async def test_the_requester_cannot_approve_their_own_draft_alone(stack: LocalSt
 
 
 async def test_two_required_approvals_are_counted_on_the_message(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_required_approvals=2) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"), signoff_required_approvals=2
+    ) as stack:
         await stack.user("U_CAROL").slash("/draft", "needs two")
         draft = await wait_for_draft(stack.slack)
         assert shows(draft, "0 of 2 approvals")
@@ -138,8 +143,9 @@ async def test_two_required_approvals_are_counted_on_the_message(database_url: s
 async def test_approve_button_asks_for_confirmation(stack: LocalStack) -> None:
     await stack.user("U_CAROL").slash("/draft", "confirm me")
     draft = await wait_for_draft(stack.slack)
-    (approve,) = [e for b in draft.blocks if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == action_ids.APPROVE]
+    (approve,) = [
+        e for b in draft.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_ids.APPROVE
+    ]
     assert approve["confirm"]["confirm"]["text"] == "Approve"
 
 
@@ -160,17 +166,20 @@ async def test_decided_drafts_refuse_changes_from_an_old_message(stack: LocalSta
         assert "cannot be" in note[0]["text"]
 
 
-async def test_an_expired_draft_is_revived_by_regenerate(stack: LocalStack,
-                                                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_draft_is_revived_by_regenerate(
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "slow decisions")
     draft = await wait_for_draft(stack.slack)
     async with sessionmaker.begin() as session:  # three days and a bit later
         assert await schedules.expire_due(session, now=utcnow() + timedelta(hours=100), ttl_h=72)
-    await show_draft(build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()),
-                     sessionmaker, 1)
+    await show_draft(
+        build_slack_client(stack.slack.bot_token, stack.slack.api_url, redactor=Redactor()), sessionmaker, 1
+    )
     assert shows(draft, "Expired")
     modal = await open_modal(stack, "U_ALICE", draft, action_ids.REGENERATE)
     await stack.user("U_ALICE").submit_view(modal, {"feedback": "still relevant, refresh it"})
     await stack.slack.wait_for(lambda: shows(draft, "Draft #1 · revision 2"), 15)
-    assert any(e["action_id"] == action_ids.APPROVE for b in draft.blocks if b["type"] == "actions"
-               for e in b["elements"])
+    assert any(
+        e["action_id"] == action_ids.APPROVE for b in draft.blocks if b["type"] == "actions" for e in b["elements"]
+    )

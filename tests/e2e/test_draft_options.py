@@ -1,4 +1,5 @@
 """`/draft` options and limits: --to, --at, the per-user rate limit, invisible characters."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,9 @@ async def _drafts(database_url: str, model=Draft) -> list[Any]:  # type: ignore[
 
 
 async def test_to_picks_destinations_for_one_request(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url,
-                          signoff_destinations=["dryrun", "linkedin"]) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, signoff_destinations=["dryrun", "linkedin"]
+    ) as stack:
         reply = await stack.user("U_CAROL").slash("/draft", "only a dry run --to dryrun")
         assert "drafting #1" in reply.json()["text"] and "Destinations: dryrun." in reply.json()["text"]
         refused = await stack.user("U_CAROL").slash("/draft", "somewhere else --to myspace")
@@ -34,8 +36,9 @@ async def test_to_picks_destinations_for_one_request(database_url: str, redis_ur
 
 async def test_at_schedules_the_publication_and_it_can_be_cancelled(stack: LocalStack, database_url: str) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", 'launch post --at "in 2h"')
-    assert "drafting #1" in reply.json()["text"] and \
-        "Once approved it will be published <!date^" in reply.json()["text"]
+    assert (
+        "drafting #1" in reply.json()["text"] and "Once approved it will be published <!date^" in reply.json()["text"]
+    )
     draft = await wait_for_draft(stack.slack)
     await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
     await stack.slack.wait_for(lambda: shows(draft, "Publishes"), 10)
@@ -53,8 +56,9 @@ async def test_a_time_that_cannot_be_read_is_explained(stack: LocalStack) -> Non
 
 
 async def test_too_many_drafts_in_an_hour_get_a_friendly_refusal(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
-                          signoff_drafts_per_hour=2) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, run_worker=False, signoff_drafts_per_hour=2
+    ) as stack:
         carol = stack.user("U_CAROL")
         for topic in ("one", "two"):
             assert "drafting" in (await carol.slash("/draft", topic)).json()["text"]

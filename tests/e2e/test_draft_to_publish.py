@@ -1,4 +1,5 @@
 """A /draft typed in Slack becomes a draft in a thread, is approved, and is published."""
+
 from __future__ import annotations
 
 import asyncio
@@ -72,12 +73,14 @@ async def test_non_approver_click_is_refused_and_recorded(stack: LocalStack, dat
     assert any(e.kind == "refused" and e.actor == "U_MALLORY" for e in events)
 
 
-async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(stack: LocalStack,
-                                                                              database_url: str) -> None:
+async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(
+    stack: LocalStack, database_url: str
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "a race")
     draft = await wait_for_draft(stack.slack)
-    await asyncio.gather(stack.user("U_ALICE").click(draft, action_ids.APPROVE),
-                         stack.user("U_BOB").click(draft, action_ids.APPROVE))
+    await asyncio.gather(
+        stack.user("U_ALICE").click(draft, action_ids.APPROVE), stack.user("U_BOB").click(draft, action_ids.APPROVE)
+    )
     refusal = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert "already approved by <@U_" in refusal[0]["text"]
     await stack.slack.wait_for(lambda: shows(draft, "Published"), 15)
@@ -89,9 +92,17 @@ async def test_two_approvers_at_once_give_one_approval_and_one_polite_refusal(st
 async def test_click_on_an_outdated_rendering_is_refused(stack: LocalStack, database_url: str) -> None:
     await stack.user("U_CAROL").slash("/draft", "revisions matter")
     draft = await wait_for_draft(stack.slack)
-    stale = type(draft)(**{**draft.__dict__, "blocks": [
-        {**b, "elements": [{**e, "value": e["value"].replace('"r":1', '"r":0')} for e in b["elements"]]}
-        if b["type"] == "actions" else b for b in draft.blocks]})
+    stale = type(draft)(
+        **{
+            **draft.__dict__,
+            "blocks": [
+                {**b, "elements": [{**e, "value": e["value"].replace('"r":1', '"r":0')} for e in b["elements"]]}
+                if b["type"] == "actions"
+                else b
+                for b in draft.blocks
+            ],
+        }
+    )
     await stack.user("U_ALICE").click(stale, action_ids.APPROVE)
     refusal = await stack.slack.wait_for(lambda: stack.slack.ephemerals, 10)
     assert "changed after this message was shown" in refusal[0]["text"]

@@ -1,5 +1,6 @@
 """A model endpoint that quotes its API key back in a refusal: the failure is shown in the thread,
 stored and audited, and the key is in none of them (the autouse leak check looks everywhere)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,17 +14,31 @@ from tests.e2e.fake_llm import FakeLLM
 MODEL_KEY = "local-model-key-7c1d9e2f"
 
 
-async def test_a_model_that_echoes_its_key_in_a_401_fails_visibly_without_the_key(database_url: str,
-                                                                                  redis_url: str) -> None:
+async def test_a_model_that_echoes_its_key_in_a_401_fails_visibly_without_the_key(
+    database_url: str, redis_url: str
+) -> None:
     llm = FakeLLM(refuse_key=True)
     await llm.start()
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm.url,
-                              llm_api_key=MODEL_KEY, signoff_fetch_topic_urls=False) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            llm_base_url=llm.url,
+            llm_api_key=MODEL_KEY,
+            signoff_fetch_topic_urls=False,
+        ) as stack:
             await stack.user("U_CAROL").slash("/draft", "what the model thinks of our key")
             failed = await stack.slack.wait_for(
-                lambda: next((m for m in stack.slack.messages.values()
-                              if m.thread_ts and "could not be written" in str(m.blocks)), None), 20)
+                lambda: next(
+                    (
+                        m
+                        for m in stack.slack.messages.values()
+                        if m.thread_ts and "could not be written" in str(m.blocks)
+                    ),
+                    None,
+                ),
+                20,
+            )
     finally:
         await llm.stop()
     assert llm.requests, "the model was asked"

@@ -1,4 +1,5 @@
 """Nothing is lost: a dead or stalled Redis, a duplicate job, a worker killed mid-run."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,6 +41,7 @@ class StalledRedis:
     async def start(self) -> str:
         async def hold(reader, writer) -> None:  # type: ignore[no-untyped-def]
             await asyncio.sleep(60)
+
         self.server = await asyncio.start_server(hold, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
         return f"redis://127.0.0.1:{self.port}/0"
@@ -53,10 +55,15 @@ def _threads(slack: LocalSlack) -> list[Any]:
     return [m for m in slack.messages.values() if m.thread_ts]
 
 
-async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(database_url: str,
-                                                                              redis_url: str) -> None:
-    stack = LocalStack(database_url=database_url, redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
-                       run_worker=False, signoff_sweep_interval_s=0.3)
+async def test_draft_requested_while_redis_is_down_appears_once_redis_is_back(
+    database_url: str, redis_url: str
+) -> None:
+    stack = LocalStack(
+        database_url=database_url,
+        redis_url=f"redis://127.0.0.1:{_dead_port()}/0",
+        run_worker=False,
+        signoff_sweep_interval_s=0.3,
+    )
     async with stack:
         reply = await stack.user("U_CAROL").slash("/draft", "written while Redis was down")
         assert reply.status == 200 and "drafting #1" in reply.json()["text"]
@@ -101,13 +108,23 @@ async def test_a_job_delivered_twice_posts_one_draft(database_url: str, redis_ur
 
 
 def _worker_process(stack: LocalStack, llm_url: str, log_path: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
-           "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
-           "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
-           "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "REDIS_URL": stack.redis_url,
+        "SLACK_BOT_TOKEN": stack.slack.bot_token,
+        "SLACK_SIGNING_SECRET": stack.signing_secret,
+        "SLACK_API_URL": stack.slack.api_url,
+        "LLM_BASE_URL": llm_url,
+        "LLM_API_KEY": "sk-local",
+        "SIGNOFF_JOB_LEASE_S": "3",
+        "SIGNOFF_SWEEP_INTERVAL_S": "0.5",
+        "SIGNOFF_FETCH_TOPIC_URLS": "false",
+    }
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "launch.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
 
 def _stop(process: subprocess.Popen[bytes], log_path: str) -> None:
@@ -158,10 +175,14 @@ async def interrupted_run(database_url: str, redis_url: str, topic: str, log_dir
         await llm.stop()
 
 
-async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url: str, redis_url: str,
-                                                                    tmp_path: Path) -> None:
-    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (stack, first,
-                                                                                     start_worker):
+async def test_worker_killed_mid_run_still_yields_exactly_one_draft(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with interrupted_run(database_url, redis_url, "killed in the middle", tmp_path) as (
+        stack,
+        first,
+        start_worker,
+    ):
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         killed_at = time.monotonic()
@@ -175,10 +196,14 @@ async def test_worker_killed_mid_run_still_yields_exactly_one_draft(database_url
         print(f"recovered {recovered_s:.1f} s after SIGKILL")
 
 
-async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(database_url: str, redis_url: str,
-                                                                          tmp_path: Path) -> None:
-    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (stack, first,
-                                                                                     start_worker):
+async def test_sigterm_stops_the_worker_cleanly_and_the_run_is_taken_over(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    async with interrupted_run(database_url, redis_url, "stopped for a deploy", tmp_path) as (
+        stack,
+        first,
+        start_worker,
+    ):
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0, "a stop requested by SIGTERM is not an error"
         start_worker()
@@ -199,8 +224,12 @@ async def test_a_slow_model_ends_in_a_visible_failure_with_regenerate(database_u
     async with stack_with_a_silent_model(database_url, redis_url, run_timeout_s=1.5) as stack:
         await stack.user("U_CAROL").slash("/draft", "the model is slow today")
         failed = await stack.slack.wait_for(
-            lambda: next((m for m in stack.slack.messages.values()
-                          if m.thread_ts and "could not be written" in str(m.blocks)), None), 20)
+            lambda: next(
+                (m for m in stack.slack.messages.values() if m.thread_ts and "could not be written" in str(m.blocks)),
+                None,
+            ),
+            20,
+        )
         assert "The model did not answer within 1.5 s." in str(failed.blocks)
         buttons = [e["action_id"] for b in failed.blocks if b["type"] == "actions" for e in b["elements"]]
         assert "signoff_regenerate" in buttons

@@ -1,5 +1,6 @@
 """Every failure is visible: whatever raises in a run or a job ends, within seconds, in a failure in
 the thread with its next step, an audit event, a dead-job count and a word to the admins."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,11 @@ async def _rows(database_url: str):  # type: ignore[no-untyped-def]
     engine = create_engine(database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            return (list(await session.scalars(select(Draft))), list(await session.scalars(select(OutboxJob))),
-                    list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))))
+            return (
+                list(await session.scalars(select(Draft))),
+                list(await session.scalars(select(OutboxJob))),
+                list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))),
+            )
     finally:
         await engine.dispose()
 
@@ -49,9 +53,13 @@ async def test_a_stage_that_raises_shows_a_failure_with_regenerate_at_once(datab
     stages = (DEFAULT_STAGES[0], broken_stage, *DEFAULT_STAGES[1:])
     async with LocalStack(database_url=database_url, redis_url=redis_url, stages=stages) as stack:
         await stack.user("U_CAROL").slash("/draft", "a topic that meets a bug")
-        failed = await stack.slack.wait_for(lambda: next(
-            (m for m in stack.slack.messages.values() if m.thread_ts and "could not be written" in str(m.blocks)),
-            None), 15)
+        failed = await stack.slack.wait_for(
+            lambda: next(
+                (m for m in stack.slack.messages.values() if m.thread_ts and "could not be written" in str(m.blocks)),
+                None,
+            ),
+            15,
+        )
         assert "something went wrong while writing (ref " in str(failed.blocks)
         assert "signoff_regenerate" in _buttons(failed)
         await stack.slack.wait_for(lambda: "Failed" in str(stack.slack.channel_messages("C_GENERAL")[0].blocks))
@@ -60,14 +68,17 @@ async def test_a_stage_that_raises_shows_a_failure_with_regenerate_at_once(datab
     assert [e.kind for e in events][-1] == "failed"
 
 
-async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_of_it(database_url: str,
-                                                                                      redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, signoff_max_job_attempts=2,
-                          signoff_admins=["U_ADMIN"]) as stack:
+async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_of_it(
+    database_url: str, redis_url: str
+) -> None:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, signoff_max_job_attempts=2, signoff_admins=["U_ADMIN"]
+    ) as stack:
         stack.slack.archived.add("C_ARCHIVED")
         await stack.user("U_CAROL", channel_id="C_ARCHIVED").slash("/draft", "posted where nobody can post")
-        told = await stack.slack.wait_for(lambda: [m for m in stack.slack.messages.values()
-                                                   if m.channel == "DU_ADMIN"], 30)
+        told = await stack.slack.wait_for(
+            lambda: [m for m in stack.slack.messages.values() if m.channel == "DU_ADMIN"], 30
+        )
         assert "gave up writing draft #1" in told[0].text and "SlackApiError" in told[0].text
         async with httpx.AsyncClient(trust_env=False) as http:
             health = (await http.get(stack.bot_url + "/healthz")).json()
@@ -80,21 +91,35 @@ async def test_a_job_that_keeps_failing_is_given_up_visibly_and_the_admins_hear_
     assert "after 2 attempts" in json.dumps(events[-1].detail)
 
 
-async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_minute(database_url: str,
-                                                                                   redis_url: str) -> None:
+async def test_a_model_that_keeps_answering_503_is_a_visible_failure_within_a_minute(
+    database_url: str, redis_url: str
+) -> None:
     """With the default budget: the run retries inside its deadline, shows that it does, then fails
     with Regenerate — no job-level retries multiply the wait."""
     llm = FakeLLM()
     llm.script(error(503, "overloaded", type_="server_error"))
     llm_url = await llm.start()
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=llm_url,
-                              llm_api_key="sk-local-test", signoff_fetch_topic_urls=False) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            llm_base_url=llm_url,
+            llm_api_key="sk-local-test",
+            signoff_fetch_topic_urls=False,
+        ) as stack:
             asked_at = time.monotonic()
             await stack.user("U_CAROL").slash("/draft", "a busy model")
-            failed = await stack.slack.wait_for(lambda: next(
-                (m for m in stack.slack.messages.values() if m.thread_ts and "could not be written" in str(m.blocks)),
-                None), 60)
+            failed = await stack.slack.wait_for(
+                lambda: next(
+                    (
+                        m
+                        for m in stack.slack.messages.values()
+                        if m.thread_ts and "could not be written" in str(m.blocks)
+                    ),
+                    None,
+                ),
+                60,
+            )
             visible_after_s = time.monotonic() - asked_at
             parent = stack.slack.channel_messages("C_GENERAL")[0]
             _drafts, jobs, events = await _settled(database_url)

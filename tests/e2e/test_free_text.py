@@ -4,6 +4,7 @@ signed requests with generated text through the real bot server, checked against
 One stack serves all the examples of a property (starting one takes a second or two); the worker
 runs only where a property needs written drafts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,16 +49,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 @pytest.fixture
 async def intake(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     """The bot alone: requests are acknowledged and stored; nobody writes the drafts."""
-    async with LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
-                          signoff_drafts_per_hour=1_000_000) as running:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, run_worker=False, signoff_drafts_per_hour=1_000_000
+    ) as running:
         yield running
 
 
 @pytest.fixture
 async def desk(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
     """The whole desk, drafts written by the offline writer, no hourly limit in the way."""
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_drafts_per_hour=1_000_000) as running:
+    async with LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        approvers=("U_ALICE", "U_BOB"),
+        signoff_drafts_per_hour=1_000_000,
+    ) as running:
         yield running
 
 
@@ -82,8 +88,10 @@ def ephemeral_text(reply: Reply) -> str:
 
 # -- the word "payload" and other form-field names ------------------------------------------------
 
-async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake: LocalStack,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+
+async def test_a_topic_mentioning_payload_is_drafted_like_any_other(
+    intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     topic = "how our payload parser reads payload=1&type=block_actions"
     text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", topic))
     assert "drafting #1" in text
@@ -92,8 +100,7 @@ async def test_a_topic_mentioning_payload_is_drafted_like_any_other(intake: Loca
 
 
 async def test_socket_mode_reads_a_topic_mentioning_payload_too(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, socket_mode=True,
-                          run_worker=False) as stack:
+    async with LocalStack(database_url=database_url, redis_url=redis_url, socket_mode=True, run_worker=False) as stack:
         await stack.slack.wait_for(lambda: stack.slack.sockets, 10)
         ack = await stack.user("U_CAROL").slash_over_socket("/draft", "payload ssl_check=1 command=/x")
         assert "drafting #1" in ack["text"]
@@ -106,8 +113,9 @@ def _expected_topic(text: str) -> str:
 
 @PROPERTY
 @given(text=free_text(SLACK_TEXT_LIMIT))
-async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(intake: LocalStack,
-        sessionmaker: async_sessionmaker[AsyncSession], text: str) -> None:
+async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly(
+    intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], text: str
+) -> None:
     text = re.sub(r"--(?=to|at)", "—", text)  # options have their own property below; here all is topic
     expected = _expected_topic(text)
     before = await draft_count(sessionmaker)
@@ -127,15 +135,17 @@ async def test_any_draft_topic_is_answered_and_stored_exactly_or_refused_clearly
 
 @PROPERTY
 @given(topic=free_text(200), at=time_text(), to=free_text(40))
-async def test_any_draft_options_are_answered_with_an_ephemeral_text(intake: LocalStack, topic: str, at: str,
-                                                                     to: str) -> None:
+async def test_any_draft_options_are_answered_with_an_ephemeral_text(
+    intake: LocalStack, topic: str, at: str, to: str
+) -> None:
     user = intake.user("U_CAROL")
     for text in (f'{topic} --at "{at}"', f"{topic} --at {at}", f"{topic} --to {to}", f"--at={at} {topic}"):
         ephemeral_text(await user.slash("/draft", text))
 
 
-async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake: LocalStack,
-                                                              sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_time_beyond_the_horizon_is_refused_naming_it(
+    intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     for at in ("in 99999999 days", "9999-12-31 23:59", "in " + "9" * 5000 + " minutes"):
         text = ephemeral_text(await intake.user("U_CAROL").slash("/draft", f'launch --at "{at}"'))
         assert f"at most {HORIZON_DAYS} days ahead" in text
@@ -143,6 +153,7 @@ async def test_a_time_beyond_the_horizon_is_refused_naming_it(intake: LocalStack
 
 
 # -- /signoff ---------------------------------------------------------------------------------------
+
 
 async def test_ids_that_are_not_database_integers_get_the_usage_line(intake: LocalStack) -> None:
     user = intake.user("U_CAROL")
@@ -153,17 +164,33 @@ async def test_ids_that_are_not_database_integers_get_the_usage_line(intake: Loc
 
 
 @PROPERTY
-@given(sub=st.sampled_from(["", "status ", "history ", "cancel ", "search ", "pending ", "config ",
-                            "config set digest ", "config set destinations ", "help "]),
-       text=free_text(SLACK_TEXT_LIMIT))
+@given(
+    sub=st.sampled_from(
+        [
+            "",
+            "status ",
+            "history ",
+            "cancel ",
+            "search ",
+            "pending ",
+            "config ",
+            "config set digest ",
+            "config set destinations ",
+            "help ",
+        ]
+    ),
+    text=free_text(SLACK_TEXT_LIMIT),
+)
 async def test_any_signoff_text_gets_an_ephemeral_answer(intake: LocalStack, sub: str, text: str) -> None:
     ephemeral_text(await intake.user("U_ALICE").slash("/signoff", (sub + text)[:SLACK_TEXT_LIMIT]))
 
 
 # -- requests no Slack sends ----------------------------------------------------------------------
 
-async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: LocalStack,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+
+async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(
+    intake: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     secret = intake.signing_secret
     slash = urlencode({"command": "/draft", "text": "x", "user_id": "U1", "channel_id": "C1"}).encode()
     cases: list[tuple[bytes, dict[str, Any], int]] = [
@@ -186,21 +213,31 @@ async def test_bodies_and_headers_slack_never_sends_get_4xx_not_500(intake: Loca
 
 
 unsigned_bodies = st.one_of(
-    free_text(2000).map(str.encode), st.binary(max_size=200),
+    free_text(2000).map(str.encode),
+    st.binary(max_size=200),
     st.dictionaries(json_keys, json_values(6)).map(lambda d: json.dumps(d).encode()),
     st.dictionaries(json_keys, free_text(40)).map(lambda d: urlencode(d).encode()),
-    json_values(6).map(lambda v: urlencode({"payload": json.dumps(v)}).encode()))
+    json_values(6).map(lambda v: urlencode({"payload": json.dumps(v)}).encode()),
+)
 
 
 @PROPERTY
-@given(body=unsigned_bodies, content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json",
-                                                           "text/plain", "application/json; charset=utf-8"]),
-       timestamp=st.one_of(st.none(), st.integers(min_value=0).map(str), st.sampled_from(
-           ["1.5e9", "-1", "0x10", "1_700_000_000", "١٧٠٠٠٠٠٠٠٠", "１７００", "9" * 5000]),
-           # What an HTTP client can send at all: no control characters, no spaces at either end.
-           st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=20)))
-async def test_any_unsigned_body_is_refused_without_a_500(intake: LocalStack, body: bytes, content_type: str,
-                                                           timestamp: str | None) -> None:
+@given(
+    body=unsigned_bodies,
+    content_type=st.sampled_from(
+        ["application/x-www-form-urlencoded", "application/json", "text/plain", "application/json; charset=utf-8"]
+    ),
+    timestamp=st.one_of(
+        st.none(),
+        st.integers(min_value=0).map(str),
+        st.sampled_from(["1.5e9", "-1", "0x10", "1_700_000_000", "١٧٠٠٠٠٠٠٠٠", "１７００", "9" * 5000]),
+        # What an HTTP client can send at all: no control characters, no spaces at either end.
+        st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=20),
+    ),
+)
+async def test_any_unsigned_body_is_refused_without_a_500(
+    intake: LocalStack, body: bytes, content_type: str, timestamp: str | None
+) -> None:
     headers = {"Content-Type": content_type, "X-Slack-Signature": "v0=" + "0" * 64}
     if timestamp is not None:
         headers["X-Slack-Request-Timestamp"] = timestamp.encode()  # type: ignore[assignment]
@@ -211,6 +248,7 @@ async def test_any_unsigned_body_is_refused_without_a_500(intake: LocalStack, bo
 
 
 # -- dialogs, buttons and thread replies ----------------------------------------------------------
+
 
 async def eventually(read, timeout_s: float = 10.0):  # type: ignore[no-untyped-def]
     """The first non-None value `read()` returns, polling the database."""
@@ -238,16 +276,17 @@ async def open_modal(stack: LocalStack, user: str, message: Message, action: str
 async def current_revision(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int) -> tuple[int, str | None]:
     async with sessionmaker() as session:
         number = await session.scalar(select(Draft.current_revision).where(Draft.id == draft_id))
-        text = await session.scalar(select(Revision.text).where(Revision.draft_id == draft_id,
-                                                                Revision.number == number))
+        text = await session.scalar(
+            select(Revision.text).where(Revision.draft_id == draft_id, Revision.number == number)
+        )
     return number or 0, text
 
 
 @PROPERTY
 @given(text=free_text(modals.INPUT_LIMIT))
-async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: LocalStack,
-                                                                       sessionmaker: async_sessionmaker[AsyncSession],
-                                                                       text: str) -> None:
+async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], text: str
+) -> None:
     draft = await first_draft(desk, sessionmaker)
     before, _ = await current_revision(sessionmaker, 1)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.EDIT)
@@ -265,16 +304,17 @@ async def test_any_edit_is_stored_exactly_or_refused_inside_the_dialog(desk: Loc
 
 @FEWER
 @given(how=st.sampled_from(["reply", "regenerate", "skip"]), text=free_text(1000))
-async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: LocalStack,
-                                                                       sessionmaker: async_sessionmaker[AsyncSession],
-                                                                       how: str, text: str) -> None:
+async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], how: str, text: str
+) -> None:
     draft_id = await draft_count(sessionmaker) + 1
     await desk.user("U_CAROL").slash("/draft", f"round trip {draft_id}")
     draft = await wait_for_draft(desk.slack, draft_id)
     expected = _CONTROL.sub(" ", text).strip() or None
     if how == "reply":
-        reply = await desk.user("U_ALICE").reply_in_thread(draft.channel, draft.thread_ts or draft.ts,
-                                                           f"<@{desk.slack.bot_user_id}> {text}")
+        reply = await desk.user("U_ALICE").reply_in_thread(
+            draft.channel, draft.thread_ts or draft.ts, f"<@{desk.slack.bot_user_id}> {text}"
+        )
         assert reply.status == 200
 
         async def second_run():  # type: ignore[no-untyped-def]
@@ -284,8 +324,11 @@ async def test_feedback_reasons_and_thread_replies_are_stored_as_typed(desk: Loc
 
         assert (await eventually(second_run)).feedback == expected
         return
-    action, block = ((action_ids.REGENERATE, modals.FEEDBACK_BLOCK) if how == "regenerate"
-                     else (action_ids.SKIP, modals.REASON_BLOCK))
+    action, block = (
+        (action_ids.REGENERATE, modals.FEEDBACK_BLOCK)
+        if how == "regenerate"
+        else (action_ids.SKIP, modals.REASON_BLOCK)
+    )
     modal = await open_modal(desk, "U_ALICE", draft, action)
     reply = await desk.user("U_ALICE").submit_view(modal, {block: text})
     assert reply.status == 200 and reply.body == "", reply.body[:300]
@@ -309,25 +352,50 @@ def _names_a_real_row(parse, value) -> bool:  # type: ignore[no-untyped-def]
 
 
 # Values Signoff never wrote, and values in its shape naming drafts that do not exist.
-tampered = st.one_of(free_text(300), json_values().map(json.dumps),
-                     st.builds(modals.metadata, st.integers(min_value=1000, max_value=MAX_ID),
-                               st.integers(min_value=0, max_value=MAX_ID), free_text(20), free_text(20)),
-                     st.builds(blocks.button_value, st.integers(min_value=1000, max_value=MAX_ID),
-                               st.integers(min_value=0, max_value=MAX_ID), free_text(64)))
+tampered = st.one_of(
+    free_text(300),
+    json_values().map(json.dumps),
+    st.builds(
+        modals.metadata,
+        st.integers(min_value=1000, max_value=MAX_ID),
+        st.integers(min_value=0, max_value=MAX_ID),
+        free_text(20),
+        free_text(20),
+    ),
+    st.builds(
+        blocks.button_value,
+        st.integers(min_value=1000, max_value=MAX_ID),
+        st.integers(min_value=0, max_value=MAX_ID),
+        free_text(64),
+    ),
+)
 
 
 @PROPERTY
-@given(value=tampered, action=st.sampled_from(action_ids.DRAFT_BUTTONS + (publish_ids.RETRY, publish_ids.SKIP,
-                                                                             publish_ids.MARK)))
-async def test_a_tampered_button_value_gets_an_ephemeral_explanation(desk: LocalStack,
-                                                                     sessionmaker: async_sessionmaker[AsyncSession],
-                                                                     value: str, action: str) -> None:
-    assume(not _names_a_real_row(blocks.parse_button_value if action in action_ids.DRAFT_BUTTONS
-                                 else publication_blocks.parse_button_value, value))
+@given(
+    value=tampered,
+    action=st.sampled_from(action_ids.DRAFT_BUTTONS + (publish_ids.RETRY, publish_ids.SKIP, publish_ids.MARK)),
+)
+async def test_a_tampered_button_value_gets_an_ephemeral_explanation(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], value: str, action: str
+) -> None:
+    assume(
+        not _names_a_real_row(
+            blocks.parse_button_value if action in action_ids.DRAFT_BUTTONS else publication_blocks.parse_button_value,
+            value,
+        )
+    )
     draft = await first_draft(desk, sessionmaker)
     forged = copy.deepcopy(draft)
-    forged.blocks = [{"type": "actions", "block_id": "forged", "elements": [
-        {"type": "button", "action_id": action, "value": value, "text": {"type": "plain_text", "text": "x"}}]}]
+    forged.blocks = [
+        {
+            "type": "actions",
+            "block_id": "forged",
+            "elements": [
+                {"type": "button", "action_id": action, "value": value, "text": {"type": "plain_text", "text": "x"}}
+            ],
+        }
+    ]
     told = len(desk.slack.ephemerals)
     reply = await desk.user("U_ALICE").click(forged, action)
     assert reply.status == 200
@@ -340,16 +408,18 @@ DIALOGS = {
     modals.REGENERATE_VIEW: (modals.regenerate_modal(1, "{}"), modals.FEEDBACK_BLOCK),
     modals.SKIP_VIEW: (modals.skip_modal(1, "{}"), modals.REASON_BLOCK),
     modals.SCHEDULE_VIEW: (modals.schedule_modal(1, 1, "UTC", "{}"), modals.WHEN_BLOCK),
-    publish_ids.MARK_VIEW: (publication_blocks.mark_modal(1, "x", 0, channel="C", message_ts="1", handoff=False),
-                            publish_ids.URL_BLOCK),
+    publish_ids.MARK_VIEW: (
+        publication_blocks.mark_modal(1, "x", 0, channel="C", message_ts="1", handoff=False),
+        publish_ids.URL_BLOCK,
+    ),
 }
 
 
 @PROPERTY
 @given(value=tampered, callback_id=st.sampled_from(sorted(DIALOGS)), typed=free_text(200))
-async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack,
-                                                               sessionmaker: async_sessionmaker[AsyncSession],
-                                                               value: str, callback_id: str, typed: str) -> None:
+async def test_a_tampered_dialog_is_answered_inside_the_dialog(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], value: str, callback_id: str, typed: str
+) -> None:
     view, block = DIALOGS[callback_id]
     parse = publication_blocks.parse_modal_metadata if callback_id == publish_ids.MARK_VIEW else modals.parse_metadata
     assume(not _names_a_real_row(parse, value))
@@ -360,8 +430,9 @@ async def test_a_tampered_dialog_is_answered_inside_the_dialog(desk: LocalStack,
     assert answer["response_action"] == "errors" and "can't read this button or dialog" in answer["errors"][block]
 
 
-async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: LocalStack,
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     draft = await first_draft(desk, sessionmaker)
     modal = await open_modal(desk, "U_ALICE", draft, action_ids.SCHEDULE)
     for when in ("in 99999999 days", "9999-12-31 23:59", "in 1" + "0" * 4999 + " d", "0001-01-01 00:00"):
@@ -375,9 +446,9 @@ async def test_a_schedule_beyond_the_horizon_is_refused_inside_the_dialog(desk: 
 
 @PROPERTY
 @given(when=time_text())
-async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(desk: LocalStack,
-                                                                      sessionmaker: async_sessionmaker[AsyncSession],
-                                                                      opened: dict[str, Any], when: str) -> None:
+async def test_any_time_typed_into_the_schedule_dialog_gets_an_answer(
+    desk: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], opened: dict[str, Any], when: str
+) -> None:
     if not opened:  # once scheduled the draft has no Schedule button; the dialog stays open
         opened["modal"] = await open_modal(desk, "U_ALICE", await first_draft(desk, sessionmaker), action_ids.SCHEDULE)
     modal = opened["modal"]

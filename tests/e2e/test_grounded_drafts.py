@@ -1,6 +1,7 @@
 """A draft's facts are traceable: through the real bot and worker, a model writes a draft with one
 claim no source supports; the message numbers its references and flags the claim; Approve is refused
 until an approver (and only an approver) accepts it, which is audited; then the draft is approved."""
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,19 @@ from storage.models import AuditEvent
 from tests.e2e.conftest import shows, wait_for_draft
 from tests.e2e.fake_llm import FakeLLM
 
-NOTE = ("# Release 2.4: faster search\n\nSearch is now three times faster on large workspaces: queries that "
-        "took 900 ms now return in under 300 ms.\n")
+NOTE = (
+    "# Release 2.4: faster search\n\nSearch is now three times faster on large workspaces: queries that "
+    "took 900 ms now return in under 300 ms.\n"
+)
 DRAFT = "Release 2.4 makes search 4× faster: queries now return in under 300 ms. #Search"
-REVIEW = {"score": 8, "reasons": ["Clear opening."], "claims": [
-    {"claim": "300 ms", "supported": True, "sources": [1]},
-    {"claim": "4× faster", "supported": False, "sources": []}]}
+REVIEW = {
+    "score": 8,
+    "reasons": ["Clear opening."],
+    "claims": [
+        {"claim": "300 ms", "supported": True, "sources": [1]},
+        {"claim": "4× faster", "supported": False, "sources": []},
+    ],
+}
 
 
 def answer(body: dict[str, Any]) -> str:
@@ -44,16 +52,23 @@ def buttons(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 async def test_an_unsupported_claim_blocks_approval_until_an_approver_vouches_for_it(
-        database_url: str, redis_url: str, tmp_path: Path) -> None:
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "release-2.4.md").write_text(NOTE)
     llm = FakeLLM(answer=answer)
     llm_url = await llm.start()
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                              llm_base_url=llm_url, llm_api_key="sk-local-test", signoff_notes_dir=str(notes),
-                              signoff_fetch_topic_urls=False) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            approvers=("U_ALICE", "U_BOB"),
+            llm_base_url=llm_url,
+            llm_api_key="sk-local-test",
+            signoff_notes_dir=str(notes),
+            signoff_fetch_topic_urls=False,
+        ) as stack:
             await stack.user("U_CAROL").slash("/draft", "faster search in release 2.4")
             draft = await wait_for_draft(stack.slack)
             slack = stack.slack

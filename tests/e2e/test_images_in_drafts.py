@@ -1,6 +1,7 @@
 """Images in a draft, through the real bot and worker with the local Slack: a photo shared in the
 thread becomes a new revision, an approval of the older one is refused, alt text is set in its
 dialog (and checked like text), and the webhook receives the cleaned image — no EXIF, no GPS."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,21 +47,57 @@ def photo_with_gps() -> bytes:
     return raw
 
 
-async def share_in_thread(stack: LocalStack, user: str, draft: Message, name: str, data: bytes,
-                          mimetype: str, *, redeliveries: int = 0) -> None:
+async def share_in_thread(
+    stack: LocalStack, user: str, draft: Message, name: str, data: bytes, mimetype: str, *, redeliveries: int = 0
+) -> None:
     """As Slack delivers a reply with a file: a `file_share` message event naming the file (and,
     with `redeliveries`, the same event again, as Slack retries it)."""
     file = stack.slack.add_file(name, data, mimetype=mimetype, user=user)
     ts = stack.slack.add_user_message(draft.channel, "", user=user, thread_ts=draft.thread_ts)
     envelope = {
-        "token": "legacy-verification-token", "team_id": stack.slack.team_id, "api_app_id": "A_SIGNOFF",
-        "type": "event_callback", "event_id": f"EvFile{ts.replace('.', '')}", "event_time": int(time.time()),
-        "event": {"type": "message", "subtype": "file_share", "channel": draft.channel, "user": user, "text": "",
-                  "ts": ts, "thread_ts": draft.thread_ts, "channel_type": "channel", "event_ts": ts,
-                  "files": [{k: file[k] for k in ("id", "name", "title", "mimetype", "filetype", "user", "size",
-                                                  "url_private", "url_private_download")}], "upload": False},
-        "authorizations": [{"team_id": stack.slack.team_id, "user_id": stack.slack.bot_user_id, "is_bot": True,
-                            "enterprise_id": None, "is_enterprise_install": False}],
+        "token": "legacy-verification-token",
+        "team_id": stack.slack.team_id,
+        "api_app_id": "A_SIGNOFF",
+        "type": "event_callback",
+        "event_id": f"EvFile{ts.replace('.', '')}",
+        "event_time": int(time.time()),
+        "event": {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": draft.channel,
+            "user": user,
+            "text": "",
+            "ts": ts,
+            "thread_ts": draft.thread_ts,
+            "channel_type": "channel",
+            "event_ts": ts,
+            "files": [
+                {
+                    k: file[k]
+                    for k in (
+                        "id",
+                        "name",
+                        "title",
+                        "mimetype",
+                        "filetype",
+                        "user",
+                        "size",
+                        "url_private",
+                        "url_private_download",
+                    )
+                }
+            ],
+            "upload": False,
+        },
+        "authorizations": [
+            {
+                "team_id": stack.slack.team_id,
+                "user_id": stack.slack.bot_user_id,
+                "is_bot": True,
+                "enterprise_id": None,
+                "is_enterprise_install": False,
+            }
+        ],
     }
     body = json.dumps(envelope).encode()
     for attempt in range(redeliveries + 1):
@@ -72,13 +109,20 @@ async def share_in_thread(stack: LocalStack, user: str, draft: Message, name: st
 
 
 async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webhook_clean(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     receiver = Receiver()
     runner = await receiver.start()
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, webhook_url=receiver.url,
-                              webhook_secret=SECRET, signoff_destinations=["webhook"], signoff_admins=["U_ADMIN"],
-                              signoff_sweep_interval_s=0.5) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            webhook_url=receiver.url,
+            webhook_secret=SECRET,
+            signoff_destinations=["webhook"],
+            signoff_admins=["U_ADMIN"],
+            signoff_sweep_interval_s=0.5,
+        ) as stack:
             await stack.user("U_ADMIN").slash("/signoff", "config set blocked_terms moonshot")
             await stack.user("U_CAROL").slash("/draft", "our new search page")
             draft = await wait_for_draft(stack.slack)
@@ -92,8 +136,9 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
 
             # The approval of revision 1 binds its text without the photo: refused.
             await stack.user("U_ALICE").click(before, action_ids.APPROVE)
-            refusal = await stack.slack.wait_for(lambda: [e for e in stack.slack.ephemerals
-                                                          if e.get("user") == "U_ALICE"], 10)
+            refusal = await stack.slack.wait_for(
+                lambda: [e for e in stack.slack.ephemerals if e.get("user") == "U_ALICE"], 10
+            )
             assert "changed after this message was shown" in refusal[0]["text"]
 
             # Alt text in its dialog; a blocked term comes back inside the dialog.
@@ -102,7 +147,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
             modal = (await stack.slack.wait_for(lambda: stack.slack.views[opened:], 10))[0]
             answer = (await stack.user("U_ALICE").submit_view(modal, {"alt_0": "Our moonshot, in red"})).json()
             assert answer["response_action"] == "errors" and "moonshot" in answer["errors"]["alt_0"]
-            alt = "A red rectangle: the new <search> page & its \"button\""
+            alt = 'A red rectangle: the new <search> page & its "button"'
             reply = await stack.user("U_ALICE").submit_view(modal, {"alt_0": alt})
             assert reply.status == 200 and "errors" not in reply.body
             await stack.slack.wait_for(lambda: shows(draft, "revision 3"), 10)
@@ -114,7 +159,7 @@ async def test_a_shared_photo_is_approved_with_its_alt_text_and_reaches_the_webh
     finally:
         await runner.cleanup()
 
-    (_headers, body), = receiver.hits
+    ((_headers, body),) = receiver.hits
     payload = json.loads(body)
     (image,) = payload["images"]
     data = base64.b64decode(image["data_base64"])
@@ -161,6 +206,7 @@ async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_
 
     def noted() -> list[str]:
         return [m.text for m in stack.slack.thread(draft.channel, thread) if "Not attached" in m.text]
+
     (note,) = await stack.slack.wait_for(noted, 20)
     assert "logo.svg" in note and "SVG images are not accepted" in note
     await asyncio.sleep(0.5)
@@ -168,8 +214,9 @@ async def test_a_redelivered_share_attaches_once_and_a_file_that_is_no_image_is_
     assert len(stack.slack.calls_to("files-pri")) == 2  # the photo once, whatever the redeliveries; the SVG
 
 
-async def submit_with_removals(stack: LocalStack, user: str, view: dict[str, Any], alts: dict[str, str],
-                               remove: list[int]) -> None:
+async def submit_with_removals(
+    stack: LocalStack, user: str, view: dict[str, Any], alts: dict[str, str], remove: list[int]
+) -> None:
     """Submit the dialog as Slack does when alt texts were typed and removal boxes ticked."""
     state: dict[str, Any] = {}
     for block in view["blocks"]:
@@ -180,21 +227,35 @@ async def submit_with_removals(stack: LocalStack, user: str, view: dict[str, Any
             chosen = [o for o in element["options"] if int(o["value"]) in remove]
             state[block["block_id"]] = {"value": {"type": "checkboxes", "selected_options": chosen}}
         else:
-            state[block["block_id"]] = {"value": {"type": element["type"],
-                                                  "value": alts.get(block["block_id"], element.get("initial_value"))}}
-    payload = {"type": "view_submission", "team": {"id": stack.slack.team_id, "domain": "local"},
-               "user": {"id": user, "username": user, "name": user, "team_id": stack.slack.team_id},
-               "api_app_id": "A_SIGNOFF", "token": "legacy-verification-token",
-               "trigger_id": f"{int(time.time())}.local",
-               "view": {**view, "team_id": stack.slack.team_id, "state": {"values": state},
-                        "hash": f"{int(time.time())}.local", "app_id": "A_SIGNOFF", "bot_id": "B_SIGNOFF"},
-               "response_urls": [], "is_enterprise_install": False, "enterprise": None}
+            state[block["block_id"]] = {
+                "value": {"type": element["type"], "value": alts.get(block["block_id"], element.get("initial_value"))}
+            }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": stack.slack.team_id, "domain": "local"},
+        "user": {"id": user, "username": user, "name": user, "team_id": stack.slack.team_id},
+        "api_app_id": "A_SIGNOFF",
+        "token": "legacy-verification-token",
+        "trigger_id": f"{int(time.time())}.local",
+        "view": {
+            **view,
+            "team_id": stack.slack.team_id,
+            "state": {"values": state},
+            "hash": f"{int(time.time())}.local",
+            "app_id": "A_SIGNOFF",
+            "bot_id": "B_SIGNOFF",
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
     reply = await stack.user(user).send_interaction(payload)
     assert reply.status == 200 and "errors" not in reply.body
 
 
-async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(stack: LocalStack,
-                                                                                sessionmaker: Sessions) -> None:
+async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(
+    stack: LocalStack, sessionmaker: Sessions
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
     await share_in_thread(stack, "U_CAROL", draft, "first.jpg", photo_with_gps(), "image/jpeg")
@@ -216,7 +277,8 @@ async def test_an_image_removed_in_the_dialog_leaves_a_revision_with_the_others(
 
 
 async def test_a_share_acknowledged_while_no_worker_runs_and_redis_lost_it_is_attached_later(
-        stack: LocalStack, sessionmaker: Sessions, redis_url: str) -> None:
+    stack: LocalStack, sessionmaker: Sessions, redis_url: str
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "docs week")
     draft = await wait_for_draft(stack.slack)
     await stack.stop_worker()

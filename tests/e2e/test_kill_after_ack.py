@@ -7,6 +7,7 @@ head row), sends one request to a real `signoff bot` process, kills the process 
 and checks: Slack got no 200 (it will retry, or the person sees a failure), or what was asked is
 in the database. Then, with nothing held, every 200 is already durable when it arrives.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,11 +51,22 @@ def _free_port() -> int:
 @contextlib.asynccontextmanager
 async def bot_process(database_url: str, redis_url: str, slack: LocalSlack, log_path) -> AsyncIterator[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": slack.bot_token,
-           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, "SIGNOFF_APPROVERS": "U_ALICE,U_BOB"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "SIGNOFF_APPROVERS": "U_ALICE,U_BOB",
+    }
     with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "launch.cli", "bot", "--host", "127.0.0.1", "--port",
-                                    str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "launch.cli", "bot", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(trust_env=False, timeout=30) as http:
@@ -105,14 +117,22 @@ async def _pending_draft(database_url: str) -> tuple[int, str]:
     sm = create_sessionmaker(engine)
     try:
         from storage.clock import utcnow
+
         async with sm.begin() as session:
-            accepted = await intake.request_draft(session, team_id="T_LOCAL", channel_id="C_GENERAL",
-                                                  user_id="U_CAROL", topic="kill window", destinations=["dryrun"],
-                                                  now=utcnow())
+            accepted = await intake.request_draft(
+                session,
+                team_id="T_LOCAL",
+                channel_id="C_GENERAL",
+                user_id="U_CAROL",
+                topic="kill window",
+                destinations=["dryrun"],
+                now=utcnow(),
+            )
             run = await runs.start(session, accepted.run_id, now=utcnow())
             assert run is not None
-            revision = await runs.record_revision(session, run, text="Hello from the window.", policy_ok=True,
-                                                  details={}, stages=[], now=utcnow())
+            revision = await runs.record_revision(
+                session, run, text="Hello from the window.", policy_ok=True, details={}, stages=[], now=utcnow()
+            )
             await runs.set_messages(session, accepted.draft_id, parent_ts=NOW_TS, message_ts="1700000000.000200")
         assert revision is not None
         return accepted.draft_id, revision.sha256
@@ -131,6 +151,7 @@ async def _count(database_url: str, query) -> int:  # type: ignore[no-untyped-de
 
 def _form_body(form: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
     from urllib.parse import urlencode
+
     body = urlencode(form).encode()
     return body, signed_headers(SECRET, body)
 
@@ -160,10 +181,15 @@ def _submission(view: dict[str, Any], values: dict[str, str], user: str = "U_ALI
     for block in view["blocks"]:
         if block.get("type") == "input":
             element = block["element"]
-            state[block["block_id"]] = {element["action_id"]: {"type": element["type"],
-                                                               "value": values.get(block["block_id"], "")}}
-    payload["view"].update(callback_id=view["callback_id"], private_metadata=view["private_metadata"],
-                           blocks=view["blocks"], state={"values": state})
+            state[block["block_id"]] = {
+                element["action_id"]: {"type": element["type"], "value": values.get(block["block_id"], "")}
+            }
+    payload["view"].update(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        blocks=view["blocks"],
+        state={"values": state},
+    )
     return payload
 
 
@@ -199,15 +225,31 @@ def _meta(draft_id: int) -> str:
 
 
 KINDS: dict[str, tuple[Request, Recorded]] = {
-    "/draft": (lambda d, h: _form_body(command_form("workspace", command="/draft", text="a new topic",
-                                                    user="U_CAROL")), _drafts_beyond_the_first),
+    "/draft": (
+        lambda d, h: _form_body(command_form("workspace", command="/draft", text="a new topic", user="U_CAROL")),
+        _drafts_beyond_the_first,
+    ),
     "Approve": (lambda d, h: _payload_body(_click(d, h, action_ids.APPROVE)), _approved),
     "Skip dialog": (lambda d, h: _payload_body(_submission(modals.skip_modal(d, _meta(d)), {})), _skipped),
-    "Edit dialog": (lambda d, h: _payload_body(_submission(modals.edit_modal(d, 1, "x", _meta(d)),
-                                                           {"text_part_0": "Edited in the window."})), _edited),
-    "thread reply": (lambda d, h: _event_body(event_payload("thread_reply", user="U_ALICE", channel="C_GENERAL",
-                                                            thread_ts=NOW_TS, ts="1700000000.000300",
-                                                            text="<@U_SIGNOFF> shorter please")), _reply_taken),
+    "Edit dialog": (
+        lambda d, h: _payload_body(
+            _submission(modals.edit_modal(d, 1, "x", _meta(d)), {"text_part_0": "Edited in the window."})
+        ),
+        _edited,
+    ),
+    "thread reply": (
+        lambda d, h: _event_body(
+            event_payload(
+                "thread_reply",
+                user="U_ALICE",
+                channel="C_GENERAL",
+                thread_ts=NOW_TS,
+                ts="1700000000.000300",
+                text="<@U_SIGNOFF> shorter please",
+            )
+        ),
+        _reply_taken,
+    ),
 }
 
 
@@ -220,9 +262,9 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(database_url: str, redis_url: str,
-                                                                            slack: LocalSlack, kind: str,
-                                                                            tmp_path: Path) -> None:
+async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(
+    database_url: str, redis_url: str, slack: LocalSlack, kind: str, tmp_path: Path
+) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)
@@ -236,14 +278,15 @@ async def test_a_bot_killed_while_recording_never_acknowledged_what_it_lost(data
                 status = (await sent).status_code
             except httpx.TransportError:
                 status = None  # the connection died with the bot: Slack retries or shows a failure
-    assert status != 200 or await recorded(database_url, draft_id), \
+    assert status != 200 or await recorded(database_url, draft_id), (
         f"{kind}: Slack was told 200 but nothing was recorded"
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_every_acknowledged_request_is_already_in_the_database(database_url: str, redis_url: str,
-                                                                     slack: LocalSlack, kind: str,
-                                                                     tmp_path: Path) -> None:
+async def test_every_acknowledged_request_is_already_in_the_database(
+    database_url: str, redis_url: str, slack: LocalSlack, kind: str, tmp_path: Path
+) -> None:
     build, recorded = KINDS[kind]
     draft_id, sha256 = await _pending_draft(database_url)
     body, headers = build(draft_id, sha256)

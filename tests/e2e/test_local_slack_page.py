@@ -1,5 +1,6 @@
 """The local Slack's page in a real browser: a whole conversation typed and clicked as people do it,
 reaching the real bot and worker as signed Slack requests."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -67,8 +68,11 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
             await expect(thread).to_contain_text("the new CLI is out")
 
             # carol may edit her draft but not approve it: the refusal is hers alone, in the thread.
-            await thread.locator(".message", has_text="revision 2").locator(
-                f"[data-action-id={action_ids.APPROVE}]").click()
+            await (
+                thread.locator(".message", has_text="revision 2")
+                .locator(f"[data-action-id={action_ids.APPROVE}]")
+                .click()
+            )
             await tab.locator("#confirm-overlay [data-confirm]").click()
             await expect(thread.locator(".message.ephemeral")).to_contain_text("not allowed")
 
@@ -91,13 +95,18 @@ async def test_draft_edit_and_approve_in_the_browser_ends_in_a_publication(page_
 
 
 async def test_the_digest_links_to_the_draft_and_a_mention_in_the_thread_gets_eyes(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     from playwright.async_api import async_playwright, expect
 
     settings = load_settings(signoff_fetch_topic_urls=False)
     async with stack_for(settings, database_url, redis_url) as stack:
-        page = Page(stack.slack, bot_url=lambda: stack.bot_url, signing_secret=stack.signing_secret,
-                    tools={"Send the digest now": lambda: send_digest(stack)})
+        page = Page(
+            stack.slack,
+            bot_url=lambda: stack.bot_url,
+            signing_secret=stack.signing_secret,
+            tools={"Send the digest now": lambda: send_digest(stack)},
+        )
         url = await page.start()
         async with async_playwright() as playwright:
             browser = await launch(playwright)
@@ -130,10 +139,16 @@ async def test_the_digest_links_to_the_draft_and_a_mention_in_the_thread_gets_ey
                 await page.stop()
 
 
-HOSTILE = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pwned=1">',
-           '<javascript:window.pwned=1|click me>', '*<b onmouseover="window.pwned=1">bold</b>*',
-           '&lt;img src=x onerror=window.pwned=1&gt;', '```</pre><img src=x onerror="window.pwned=1">```',
-           '<@U_ALICE"><img src=x onerror=window.pwned=1>>', '<!date^x"onload="pwned^{date}|<img src=x>>']
+HOSTILE = [
+    "<script>window.pwned = 1</script>",
+    '"><img src=x onerror="window.pwned=1">',
+    "<javascript:window.pwned=1|click me>",
+    '*<b onmouseover="window.pwned=1">bold</b>*',
+    "&lt;img src=x onerror=window.pwned=1&gt;",
+    '```</pre><img src=x onerror="window.pwned=1">```',
+    '<@U_ALICE"><img src=x onerror=window.pwned=1>>',
+    '<!date^x"onload="pwned^{date}|<img src=x>>',
+]
 
 
 @pytest.fixture
@@ -155,11 +170,19 @@ async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page: tuple[
     slack, page = bare_page
     for text in HOSTILE:
         ts = slack.next_ts()
-        slack.messages[("C_GENERAL", ts)] = Message("C_GENERAL", ts, text, [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "context", "elements": [{"type": "plain_text", "text": text}]},
-            {"type": "actions", "elements": [{"type": "button", "action_id": "a",
-                                              "text": {"type": "plain_text", "text": text}}]}])
+        slack.messages[("C_GENERAL", ts)] = Message(
+            "C_GENERAL",
+            ts,
+            text,
+            [
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                {"type": "context", "elements": [{"type": "plain_text", "text": text}]},
+                {
+                    "type": "actions",
+                    "elements": [{"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": text}}],
+                },
+            ],
+        )
     async with async_playwright() as playwright:
         browser = await launch(playwright)
         try:
@@ -168,8 +191,13 @@ async def test_no_text_in_a_message_becomes_markup_on_the_page(bare_page: tuple[
             await expect(tab.locator("#messages .message")).to_have_count(len(HOSTILE))
             await tab.locator("#messages .message").last.hover()
             assert await tab.evaluate("window.pwned") is None
-            assert await tab.locator("#messages script, #messages img, #messages [onerror], "
-                                     "#messages [onmouseover], #messages a[href^='javascript']").count() == 0
+            assert (
+                await tab.locator(
+                    "#messages script, #messages img, #messages [onerror], "
+                    "#messages [onmouseover], #messages a[href^='javascript']"
+                ).count()
+                == 0
+            )
         finally:
             await browser.close()
 
@@ -185,9 +213,17 @@ async def test_a_message_slack_would_refuse_is_shown_as_slacks_error(bare_page: 
             await tab.goto(page.url + "/?as=U_ALICE")
             await expect(tab.locator("#connection")).to_have_text("live")
             async with httpx.AsyncClient(trust_env=False) as http:
-                answer = (await http.post(slack.api_url + "chat.postMessage", headers={
-                    "Authorization": f"Bearer {slack.bot_token}"}, json={"channel": "C_GENERAL", "text": "t",
-                    "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]})).json()
+                answer = (
+                    await http.post(
+                        slack.api_url + "chat.postMessage",
+                        headers={"Authorization": f"Bearer {slack.bot_token}"},
+                        json={
+                            "channel": "C_GENERAL",
+                            "text": "t",
+                            "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
+                        },
+                    )
+                ).json()
             assert answer["error"] == "invalid_blocks"
             refusal = tab.locator("#refusals .refusal")
             await expect(refusal).to_contain_text("Slack would refuse chat.postMessage: invalid_blocks")

@@ -2,6 +2,7 @@
 modal starts from the message's first line and its channel; the draft lands in the chosen channel
 with the message (text, permalink, file names) as its first source, so the figures it quotes are
 supported; bad topics come back inside the modal."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,12 +17,14 @@ from storage.models import AuditEvent
 from tests.e2e.conftest import wait_for_draft
 from tests.e2e.slack_fixtures import fixture
 
-MESSAGE = ("We cut CI time from 40 to 12 minutes by moving to ARM runners.\n"
-           "Numbers and the migration notes are in the doc.")
+MESSAGE = (
+    "We cut CI time from 40 to 12 minutes by moving to ARM runners.\nNumbers and the migration notes are in the doc."
+)
 
 
-async def use_shortcut(stack: LocalStack, variant: str, user: str = "U_CAROL",
-                       channel: str = "C_GENERAL") -> dict[str, Any]:
+async def use_shortcut(
+    stack: LocalStack, variant: str, user: str = "U_CAROL", channel: str = "C_GENERAL"
+) -> dict[str, Any]:
     ts = stack.slack.add_user_message(channel, MESSAGE, user="U_DANA")
     payload = fixture(f"message_action_{variant}")
     payload["user"].update(id=user, username=user.lower(), name=user.lower())
@@ -38,7 +41,8 @@ async def use_shortcut(stack: LocalStack, variant: str, user: str = "U_CAROL",
 
 @pytest.mark.parametrize("variant", ["workspace", "org_wide"])
 async def test_a_draft_from_a_message_lands_in_the_chosen_channel_with_the_message_as_source(
-        stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], variant: str) -> None:
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession], variant: str
+) -> None:
     view = await use_shortcut(stack, variant)
     topic_input = next(b for b in view["blocks"] if b.get("block_id") == shortcut.TOPIC_BLOCK)["element"]
     assert topic_input["initial_value"] == "We cut CI time from 40 to 12 minutes by moving to ARM runners."
@@ -67,12 +71,13 @@ async def test_an_empty_topic_is_refused_inside_the_modal(stack: LocalStack) -> 
 
 async def test_a_tampered_modal_is_refused_inside_it(stack: LocalStack) -> None:
     view = await use_shortcut(stack, "workspace")
-    reply = await stack.user("U_CAROL").submit_view({**view, "private_metadata": "{\"c\": 1}"}, {})
+    reply = await stack.user("U_CAROL").submit_view({**view, "private_metadata": '{"c": 1}'}, {})
     answer = reply.json()
     assert answer.get("response_action") == "errors"
 
 
 def test_the_manifest_declares_the_shortcut_the_app_listens_for() -> None:
     from pathlib import Path
+
     manifest = (Path(__file__).resolve().parents[2] / "slack-manifest.yml").read_text()
     assert f"callback_id: {shortcut.SHORTCUT}" in manifest and "type: message" in manifest

@@ -1,6 +1,7 @@
 """Slack's real payload variants, sent through the real bot server: whatever team a payload carries
 (none in an org-wide install, the other organisation's in a Slack Connect channel), the settings of
 the installation the request came through apply; replies with a subtype are replies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,13 @@ INSTALLS = {
 
 @pytest.fixture
 async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_admins=["U_ADMIN"], signoff_sweep_interval_s=0.5) as running:
+    async with LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        approvers=("U_ALICE", "U_BOB"),
+        signoff_admins=["U_ADMIN"],
+        signoff_sweep_interval_s=0.5,
+    ) as running:
         yield running
 
 
@@ -60,42 +66,47 @@ async def _command(stack: LocalStack, shape: str, command: str, text: str, user:
 
 
 @pytest.mark.parametrize("install", INSTALLS)
-async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(stack: LocalStack,
-                                                                                        database_url: str,
-                                                                                        install: str) -> None:
+async def test_an_approver_removed_by_config_is_refused_whatever_team_the_click_carries(
+    stack: LocalStack, database_url: str, install: str
+) -> None:
     commands, click, _ = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set approvers U_BOB", "U_ADMIN")
     await _command(stack, commands, "/draft", "our shared launch", "U_CAROL")
     draft = await wait_for_draft(stack.slack)
 
     alice = stack.user("U_ALICE")
-    reply = await alice.send_interaction(click_payload(click, user="U_ALICE", message=draft,
-                                                       action_id=action_ids.APPROVE))
+    reply = await alice.send_interaction(
+        click_payload(click, user="U_ALICE", message=draft, action_id=action_ids.APPROVE)
+    )
     assert reply.status == 200
     refused = await stack.slack.wait_for(lambda: [e for e in stack.slack.ephemerals if e.get("user") == "U_ALICE"])
     assert "not allowed to approve" in refused[0]["text"]
     assert (await _draft_row(database_url)).status == "pending"
     assert [r["action"] for r in await _refusals(database_url)] == ["approve"]
 
-    reply = await stack.user("U_BOB").send_interaction(click_payload(click, user="U_BOB", message=draft,
-                                                                     action_id=action_ids.APPROVE))
+    reply = await stack.user("U_BOB").send_interaction(
+        click_payload(click, user="U_BOB", message=draft, action_id=action_ids.APPROVE)
+    )
     assert reply.status == 200
     await stack.slack.wait_for(lambda: shows(draft, "Approved* by <@U_BOB>"), 15)
 
 
 @pytest.mark.parametrize("install", ["workspace", "org-wide install", "Slack Connect channel"])
-async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(stack: LocalStack,
-                                                                                       install: str) -> None:
+async def test_a_configured_blocked_term_stops_an_edit_whatever_team_the_modal_carries(
+    stack: LocalStack, install: str
+) -> None:
     commands, click, submission = INSTALLS[install]
     assert "Saved" in await _command(stack, commands, "/signoff", "config set blocked_terms moonshot", "U_ADMIN")
     await _command(stack, commands, "/draft", "our roadmap", "U_CAROL")
     draft = await wait_for_draft(stack.slack)
     before = len(stack.slack.views)
-    await stack.user("U_ALICE").send_interaction(click_payload(click, user="U_ALICE", message=draft,
-                                                               action_id=action_ids.EDIT))
+    await stack.user("U_ALICE").send_interaction(
+        click_payload(click, user="U_ALICE", message=draft, action_id=action_ids.EDIT)
+    )
     modal = (await stack.slack.wait_for(lambda: stack.slack.views[before:], 10))[0]
-    reply = await stack.user("U_ALICE").send_interaction(view_payload(
-        submission, user="U_ALICE", view=modal, values={"text_part_0": "Our moonshot ships next week."}))
+    reply = await stack.user("U_ALICE").send_interaction(
+        view_payload(submission, user="U_ALICE", view=modal, values={"text_part_0": "Our moonshot ships next week."})
+    )
     assert reply.status == 200
     answer = reply.json()
     assert answer.get("response_action") == "errors" and "moonshot" in str(answer["errors"])
@@ -107,8 +118,9 @@ async def test_a_persons_reply_in_the_thread_is_feedback_whatever_its_subtype(st
     draft = await wait_for_draft(stack.slack)
     text = f"<@{stack.slack.bot_user_id}> shorter please"
     ts = stack.slack.add_user_message(draft.channel, text, user="U_ALICE", thread_ts=draft.thread_ts)
-    reply = await stack.user("U_ALICE").send_event(event_payload(
-        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text))
+    reply = await stack.user("U_ALICE").send_event(
+        event_payload(variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text)
+    )
     assert reply.status == 200
     await stack.slack.wait_for(lambda: [r for r in stack.slack.reactions if r.get("timestamp") == ts], 10)
     await stack.slack.wait_for(lambda: shows(draft, "revision 2"), 20)
@@ -120,8 +132,9 @@ async def test_edits_and_bot_posts_in_the_thread_are_not_feedback(stack: LocalSt
     draft = await wait_for_draft(stack.slack)
     text = f"<@{stack.slack.bot_user_id}> shorter please"
     ts = stack.slack.add_user_message(draft.channel, text, user="U_ALICE", thread_ts=draft.thread_ts)
-    reply = await stack.user("U_ALICE").send_event(event_payload(
-        variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text))
+    reply = await stack.user("U_ALICE").send_event(
+        event_payload(variant, user="U_ALICE", channel=draft.channel, thread_ts=draft.thread_ts or "", ts=ts, text=text)
+    )
     assert reply.status == 200
     await asyncio.sleep(1.0)
     assert not stack.slack.reactions and not stack.slack.ephemerals

@@ -1,4 +1,5 @@
 """The parent message shows what a slow run is doing; a run that ends at once goes straight to its result."""
+
 from __future__ import annotations
 
 from launch.local_slack.stack import LocalStack
@@ -9,8 +10,11 @@ async def test_a_slow_run_shows_its_current_step_on_the_parent_message(database_
     async with stack_with_a_silent_model(database_url, redis_url, run_timeout_s=4) as stack:
         await stack.user("U_CAROL").slash("/draft", "the model takes its time")
         parent = await stack.slack.wait_for(
-            lambda: next((m for m in stack.slack.channel_messages("C_GENERAL")
-                          if "writing with" in str(m.blocks)), None), 20)
+            lambda: next(
+                (m for m in stack.slack.channel_messages("C_GENERAL") if "writing with" in str(m.blocks)), None
+            ),
+            20,
+        )
         assert parent.thread_ts is None
         await stack.slack.wait_for(lambda: "writing with" not in str(parent.blocks), 20)
 

@@ -1,6 +1,7 @@
 """Go back: `/signoff restore <id> <revision>` brings an earlier revision's text back as a new
 revision — audited, policy checked again, shown in the thread with a diff — and refuses strangers,
 revisions that do not exist, and drafts of channels the person cannot see."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -37,8 +38,14 @@ async def test_restore_brings_revision_one_back_as_revision_three(stack, session
     await stack.slack.wait_for(lambda: shows(draft, "Draft #1 · revision 3"), 10)
     body = next(b for b in draft.blocks if b["type"] == "section")["text"]["text"]
     assert body == first and shows(draft, action_ids.APPROVE)
-    notes = await stack.slack.wait_for(lambda: [m.text for m in stack.slack.thread(draft.channel, draft.thread_ts)
-                                                if "restored revision 1" in (m.text or "")], 10)
+    notes = await stack.slack.wait_for(
+        lambda: [
+            m.text
+            for m in stack.slack.thread(draft.channel, draft.thread_ts)
+            if "restored revision 1" in (m.text or "")
+        ],
+        10,
+    )
     assert "as revision 3" in notes[0]
     async with sessionmaker() as session:
         event = await session.scalar(select(AuditEvent).where(AuditEvent.kind == "restored"))
@@ -57,8 +64,9 @@ async def test_restore_refuses_strangers_and_revisions_that_are_not_earlier(stac
 
 
 async def test_a_restored_text_is_checked_against_todays_policy(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_admins=["U_ADMIN"]) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"), signoff_admins=["U_ADMIN"]
+    ) as stack:
         draft = await edited_once(stack)  # revision 2: "A worse second take."
         modal = await open_modal(stack, "U_ALICE", draft, action_ids.EDIT)
         await stack.user("U_ALICE").submit_view(modal, {"text_part_0": "A third text."})

@@ -1,4 +1,5 @@
 """`/signoff` answers quickly and privately, from the database."""
+
 from __future__ import annotations
 
 from bot.blocks import action_ids
@@ -37,8 +38,13 @@ async def test_status_and_history_tell_the_story_of_a_draft(stack: LocalStack) -
     status = await ask(stack, "status 1")
     assert "Status: *published*" in status and "dryrun part 1: published" in status
     history = await ask(stack, "history #1")
-    for fragment in ("requested · by <@U_CAROL>", "drafted · by Signoff", "approved · by <@U_ALICE>", "*Runs*",
-                     "run 1 succeeded: collect"):
+    for fragment in (
+        "requested · by <@U_CAROL>",
+        "drafted · by Signoff",
+        "approved · by <@U_ALICE>",
+        "*Runs*",
+        "run 1 succeeded: collect",
+    ):
         assert fragment in history
     assert "no draft #99" in await ask(stack, "status 99")
     assert "Usage" in await ask(stack, "history abc")
@@ -66,8 +72,9 @@ async def test_cancel_stops_a_request_that_is_still_queued(database_url: str, re
 
 
 async def test_only_admins_change_config_and_changes_take_effect(database_url: str, redis_url: str) -> None:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",),
-                          signoff_admins=["U_ADMIN"]) as stack:
+    async with LocalStack(
+        database_url=database_url, redis_url=redis_url, approvers=("U_ALICE",), signoff_admins=["U_ADMIN"]
+    ) as stack:
         assert "Only admins" in await ask(stack, "config set approvers U_BOB", user="U_ALICE")
         assert "Saved" in await ask(stack, "config set approvers <@U_BOB|bob>", user="U_ADMIN")
         assert "approvers: U_BOB" in await ask(stack, "config")
@@ -94,9 +101,14 @@ async def test_history_shows_the_models_token_counts_for_an_llm_run(database_url
     llm = FakeLLM(reply="We shipped faster search this week.")
     url = await llm.start()
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, llm_base_url=url,
-                              llm_api_key="sk-local-test-key", llm_model="local-model",
-                              signoff_fetch_topic_urls=False) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            llm_base_url=url,
+            llm_api_key="sk-local-test-key",
+            llm_model="local-model",
+            signoff_fetch_topic_urls=False,
+        ) as stack:
             await stack.user("U_CAROL").slash("/draft", "faster search")
             draft = await wait_for_draft(stack.slack)
             assert "We shipped faster search this week." in str(draft.blocks)

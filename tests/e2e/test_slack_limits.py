@@ -1,6 +1,7 @@
 """Slack's rate limits, met end to end: the local Slack enforces them as Slack does (429,
 Retry-After, "ratelimited"); a burst of drafts paced by Signoff meets none; and when Slack is
 stricter than Signoff's budget, the 429s it answers are waited out without failing a job."""
+
 from __future__ import annotations
 
 import secrets
@@ -22,19 +23,24 @@ async def test_the_local_slack_answers_over_the_limit_as_slack_does() -> None:
     headers = {"Authorization": f"Bearer {slack.bot_token}"}
     try:
         async with aiohttp.ClientSession() as http:
+
             async def post(channel: str) -> aiohttp.ClientResponse:
-                async with http.post(slack.api_url + "chat.postMessage", headers=headers,
-                                     json={"channel": channel, "text": "hello"}) as response:
+                async with http.post(
+                    slack.api_url + "chat.postMessage", headers=headers, json={"channel": channel, "text": "hello"}
+                ) as response:
                     await response.read()
                     return response
+
             answers = [await post("C1") for _ in range(3)]
             other_channel = await post("C2")
-            async with http.post(slack.api_url + "chat.postMessage", headers=headers,
-                                 data={"channel": "C1", "text": "as a form"}) as form:
+            async with http.post(
+                slack.api_url + "chat.postMessage", headers=headers, data={"channel": "C1", "text": "as a form"}
+            ) as form:
                 form_body = await form.json()
             over = answers[2]
-            async with http.post(slack.api_url + "chat.postMessage", headers=headers,
-                                 json={"channel": "C1", "text": "again"}) as response:
+            async with http.post(
+                slack.api_url + "chat.postMessage", headers=headers, json={"channel": "C1", "text": "again"}
+            ) as response:
                 body = await response.json()
     finally:
         await slack.stop()
@@ -68,8 +74,9 @@ async def test_a_burst_of_drafts_in_one_channel_meets_no_429(database_url: str, 
     assert await _jobs(database_url) == (0, 0, 4)
 
 
-async def test_429s_from_a_stricter_slack_are_waited_out_without_failing_a_job(database_url: str,
-                                                                              redis_url: str) -> None:
+async def test_429s_from_a_stricter_slack_are_waited_out_without_failing_a_job(
+    database_url: str, redis_url: str
+) -> None:
     # One post every 2 s per channel and no burst: Signoff's budget (1 a second) runs into it.
     strict = SlackLimits(post_per_s=0.5, post_burst=1)
     async with LocalStack(database_url=database_url, redis_url=redis_url, rate_limits=strict) as stack:

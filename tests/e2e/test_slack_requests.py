@@ -1,4 +1,5 @@
 """Requests that must be refused or answered without changing anything."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,9 @@ async def _draft_count(database_url: str) -> int:
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "future"])
-async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack: LocalStack, database_url: str,
-                                                                         how: str) -> None:
+async def test_badly_signed_slash_command_is_refused_and_changes_nothing(
+    stack: LocalStack, database_url: str, how: str
+) -> None:
     user = stack.user("U_CAROL")
     if how == "forged":
         reply = await user.slash("/draft", "sneaky", secret="not-the-signing-secret")
@@ -35,17 +37,22 @@ async def test_badly_signed_slash_command_is_refused_and_changes_nothing(stack: 
 
 async def test_request_without_signature_headers_is_refused(stack: LocalStack, database_url: str) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.post(stack.bot_url + "/slack/events", content=b"command=%2Fdraft&text=x",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = await http.post(
+            stack.bot_url + "/slack/events",
+            content=b"command=%2Fdraft&text=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     assert response.status_code == 401
     assert await _draft_count(database_url) == 0
 
 
-@pytest.mark.parametrize("text, expected", [("", "Tell me what to write about"),
-                                            ("   \t ", "Tell me what to write about"),
-                                            ("x" * 501, "the limit is 500")])
-async def test_bad_topics_get_an_ephemeral_explanation(stack: LocalStack, database_url: str, text: str,
-                                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    "text, expected",
+    [("", "Tell me what to write about"), ("   \t ", "Tell me what to write about"), ("x" * 501, "the limit is 500")],
+)
+async def test_bad_topics_get_an_ephemeral_explanation(
+    stack: LocalStack, database_url: str, text: str, expected: str
+) -> None:
     reply = await stack.user("U_CAROL").slash("/draft", text)
     assert reply.status == 200
     body = reply.json()
@@ -79,7 +86,10 @@ async def test_healthz_reports_database_and_redis(stack: LocalStack) -> None:
 
 async def test_an_oversized_request_body_is_refused_before_any_work(stack: LocalStack, database_url: str) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.post(stack.bot_url + "/slack/events", content=b"text=" + b"x" * (2 * 1024 * 1024),
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = await http.post(
+            stack.bot_url + "/slack/events",
+            content=b"text=" + b"x" * (2 * 1024 * 1024),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     assert response.status_code == 413
     assert await _draft_count(database_url) == 0

@@ -2,6 +2,7 @@
 Undo inside the window returns the draft to pending, audited, and nothing reaches any destination.
 After the window (the publish job started) Undo is refused. Destinations here are a local webhook
 receiver, so "nothing was sent" is counted on the wire."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,15 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 def stack_with_undo(database_url: str, redis_url: str, receiver: Receiver, undo_s: float) -> LocalStack:
-    return LocalStack(database_url=database_url, redis_url=redis_url, webhook_url=receiver.url,
-                      webhook_secret=SECRET, signoff_destinations=["webhook"], signoff_undo_s=undo_s,
-                      signoff_sweep_interval_s=0.5)
+    return LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        webhook_url=receiver.url,
+        webhook_secret=SECRET,
+        signoff_destinations=["webhook"],
+        signoff_undo_s=undo_s,
+        signoff_sweep_interval_s=0.5,
+    )
 
 
 def thread_text(stack: LocalStack, draft: Message) -> str:
@@ -42,7 +49,8 @@ def thread_text(stack: LocalStack, draft: Message) -> str:
 
 
 async def test_undo_inside_the_window_sends_nothing_and_the_draft_can_be_approved_again(
-        database_url: str, redis_url: str, receiver: Receiver, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    database_url: str, redis_url: str, receiver: Receiver, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=4) as stack:
         await stack.user("U_CAROL").slash("/draft", "undo me")
         draft = await wait_for_draft(stack.slack)
@@ -91,8 +99,9 @@ async def test_a_stranger_cannot_undo(database_url: str, redis_url: str, receive
     assert len(receiver.hits) == 1
 
 
-async def test_without_an_undo_window_approval_publishes_at_once(database_url: str, redis_url: str,
-                                                                 receiver: Receiver) -> None:
+async def test_without_an_undo_window_approval_publishes_at_once(
+    database_url: str, redis_url: str, receiver: Receiver
+) -> None:
     async with stack_with_undo(database_url, redis_url, receiver, undo_s=0) as stack:
         await stack.user("U_CAROL").slash("/draft", "straight out")
         draft = await wait_for_draft(stack.slack)

@@ -1,4 +1,5 @@
 """The webhook destination receives exactly the approved text, signed, with a stable key."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,14 +37,23 @@ class Receiver:
 
 
 async def _approve_one(database_url: str, redis_url: str, receiver: Receiver) -> tuple[Any, ...]:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, webhook_url=receiver.url,
-                          webhook_secret=SECRET, signoff_destinations=["webhook"]) as stack:
+    async with LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        webhook_url=receiver.url,
+        webhook_secret=SECRET,
+        signoff_destinations=["webhook"],
+    ) as stack:
         await stack.user("U_CAROL").slash("/draft", "webhooks are great")
         draft = await wait_for_draft(stack.slack)
         text = next(b for b in draft.blocks if b["type"] == "section")["text"]["text"]
         await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
-        await stack.slack.wait_for(lambda: not shows(draft, "publishing…") and
-                                   ("Published" in str(draft.blocks) or "failed" in str(draft.blocks)), 15)
+        await stack.slack.wait_for(
+            lambda: (
+                not shows(draft, "publishing…") and ("Published" in str(draft.blocks) or "failed" in str(draft.blocks))
+            ),
+            15,
+        )
         return draft, text
 
 
@@ -54,7 +64,7 @@ async def test_webhook_gets_the_approved_text_signed_with_hash_and_key(database_
         draft, shown_text = await _approve_one(database_url, redis_url, receiver)
     finally:
         await runner.cleanup()
-    (headers, body), = receiver.hits
+    ((headers, body),) = receiver.hits
     payload = json.loads(body)
     assert payload["text"] == shown_text
     assert payload["sha256"] == hashlib.sha256(shown_text.encode()).hexdigest()

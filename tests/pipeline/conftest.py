@@ -1,4 +1,5 @@
 """Local HTTP servers that speak the real wire format, started per test."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -1,4 +1,5 @@
 """Curate ranks by BM25, drops duplicates and recent material; plan picks a form per destination."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,9 @@ FEED = Path(__file__).parent / "fixtures" / "rust_feed.xml"
 
 
 def test_bm25_ranks_the_matching_document_first_and_unrelated_at_zero() -> None:
-    scores = bm25_scores("async rust runtimes", ["Tokio is an async runtime for Rust", "Pasta recipes",
-                                                 "Rust 1.80 is out"])
+    scores = bm25_scores(
+        "async rust runtimes", ["Tokio is an async runtime for Rust", "Pasta recipes", "Rust 1.80 is out"]
+    )
     assert scores[0] > scores[2] > scores[1] == 0.0
 
 
@@ -34,8 +36,9 @@ async def test_curate_keeps_relevant_items_drops_the_mirror_and_the_off_topic_on
 
 
 async def test_curate_skips_what_a_recent_post_already_used() -> None:
-    state = await _curated("async rust runtime scheduler",
-                           recent=["Loved this: https://tokio.rs/blog/2024-tokio-1-40 #rust"])
+    state = await _curated(
+        "async rust runtime scheduler", recent=["Loved this: https://tokio.rs/blog/2024-tokio-1-40 #rust"]
+    )
     titles = [s.title for s in state.material]
     assert "Tokio 1.40 brings a faster scheduler" not in titles
     assert titles == ["smol 2.0 simplifies async executors"]
@@ -43,8 +46,10 @@ async def test_curate_skips_what_a_recent_post_already_used() -> None:
 
 
 async def test_curate_falls_back_to_local_notes_and_commits_when_nothing_matches() -> None:
-    material = [Source(title="Fix login redirect", excerpt="Fix login redirect.", kind="git:abc123"),
-                Source(title="Pasta", excerpt="Cook pasta", kind="feed")]
+    material = [
+        Source(title="Fix login redirect", excerpt="Fix login redirect.", kind="git:abc123"),
+        Source(title="Pasta", excerpt="Cook pasta", kind="feed"),
+    ]
     state = PipelineState(brief=DraftBrief(topic="what shipped this week"), material=material)
     state = await curate(RunContext(), state)
     assert [s.title for s in state.material] == ["Fix login redirect"]
@@ -63,9 +68,12 @@ def test_a_thread_capable_destination_gets_a_thread_only_with_enough_material() 
 
 
 async def test_plan_uses_limits_when_no_capabilities_are_given_and_titles_articles() -> None:
-    brief = DraftBrief(topic="Async Rust in 2024 https://example.org/x", destinations=["mastodon", "devto"],
-                       limits={"mastodon": 500},
-                       capabilities={"devto": DestinationCapabilities(max_length=None, markdown=True)})
+    brief = DraftBrief(
+        topic="Async Rust in 2024 https://example.org/x",
+        destinations=["mastodon", "devto"],
+        limits={"mastodon": 500},
+        capabilities={"devto": DestinationCapabilities(max_length=None, markdown=True)},
+    )
     state = await plan(RunContext(), PipelineState(brief=brief))
     assert state.plans["mastodon"].form == "single" and state.plans["mastodon"].max_length == 500
     assert state.plans["devto"].form == "article"

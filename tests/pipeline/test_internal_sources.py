@@ -1,5 +1,6 @@
 """A Slack message a draft was started from is evidence for its claims, never a link in the post:
 readers outside the workspace cannot open it."""
+
 from __future__ import annotations
 
 from destinations.lengths import measure
@@ -12,14 +13,18 @@ from pipeline.stages.plan import plan
 from pipeline.stages.policy import check_text
 from pipeline.stages.write_offline import write_offline
 
-MESSAGE = Source(title="Slack message the draft was started from", kind="slack",
-                 url="https://acme.slack.com/archives/C123/p1700000000000100",
-                 excerpt="We cut CI time from 40 to 12 minutes by moving to ARM runners.")
+MESSAGE = Source(
+    title="Slack message the draft was started from",
+    kind="slack",
+    url="https://acme.slack.com/archives/C123/p1700000000000100",
+    excerpt="We cut CI time from 40 to 12 minutes by moving to ARM runners.",
+)
 
 
 def test_a_link_to_a_slack_message_is_a_policy_problem() -> None:
-    verdict = check_text("Read more: https://acme.slack.com/archives/C123/p1700000000000100", limits={},
-                         blocked_terms=[])
+    verdict = check_text(
+        "Read more: https://acme.slack.com/archives/C123/p1700000000000100", limits={}, blocked_terms=[]
+    )
     assert not verdict.ok and "Slack message" in verdict.problems[0]
     assert check_text("Read more: https://slack.com/blog/news", limits={}, blocked_terms=[]).ok
 

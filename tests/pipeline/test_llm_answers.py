@@ -1,5 +1,6 @@
 """Reading what a model endpoint sent: Retry-After in every form HTTP allows, safe excerpts, and,
 for any bytes at all, a reply or a classified trouble (never an exception of the reader's own)."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ RETRY_AFTER_TABLE = [
     ({"Retry-After": "Sunday, 06-Nov-94 08:49:37 GMT"}, IMF_DATE - 30, 30.0),
     ({"Retry-After": "Sun Nov  6 08:49:37 1994"}, IMF_DATE - 30, 30.0),
     ({"Retry-After": "Fri, 31 Dec 1999 23:59:59 GMT"}, IMF_DATE, 86_400.0),  # capped at a day
-    ({"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}, IMF_DATE + 60, 0.0),   # already past
+    ({"Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"}, IMF_DATE + 60, 0.0),  # already past
     ({"Retry-After": "0"}, IMF_DATE, 0.0),
     ({"Retry-After": "-5"}, IMF_DATE, 0.0),
     ({"Retry-After": "1.5"}, IMF_DATE, 1.5),
@@ -42,8 +43,9 @@ RETRY_AFTER_TABLE = [
 
 
 @pytest.mark.parametrize(("headers", "now", "expected"), RETRY_AFTER_TABLE)
-def test_retry_after_is_read_as_seconds_or_as_any_http_date(headers: dict[str, str], now: float,
-                                                            expected: float | None) -> None:
+def test_retry_after_is_read_as_seconds_or_as_any_http_date(
+    headers: dict[str, str], now: float, expected: float | None
+) -> None:
     lowered = {name.lower(): value for name, value in headers.items()}
     assert retry_after_s(lowered, now=lambda: now) == expected
 
@@ -55,43 +57,91 @@ def test_an_excerpt_removes_the_key_before_it_cuts_and_drops_invisible_character
     assert excerpt("a\u202eb\u200bc\td", []) == "a b c d"
 
 
-@pytest.mark.parametrize(("body", "cut"), [
-    (b'{"choices": [{"message": {"content": "half', True),
-    (b'{"choices": [', True),
-    (b'[{"a": "}"}', True),
-    (b'{"a": "}"}', False),
-    (b"<html>", False),
-    (b"}{", False),
-])
+@pytest.mark.parametrize(
+    ("body", "cut"),
+    [
+        (b'{"choices": [{"message": {"content": "half', True),
+        (b'{"choices": [', True),
+        (b'[{"a": "}"}', True),
+        (b'{"a": "}"}', False),
+        (b"<html>", False),
+        (b"}{", False),
+    ],
+)
 def test_json_that_stops_before_it_is_closed_counts_as_cut_off(body: bytes, cut: bool) -> None:
     assert is_cut_off(body) is cut
 
 
 def test_text_parts_are_joined_and_token_counts_only_kept_when_they_are_counts() -> None:
-    body = json.dumps({"model": "m-2", "usage": {"prompt_tokens": True, "completion_tokens": 7},
-                       "choices": [{"message": {"content": [{"type": "text", "text": "Hello "},
-                                                            {"type": "text", "text": "there."}]}}]}).encode()
+    body = json.dumps(
+        {
+            "model": "m-2",
+            "usage": {"prompt_tokens": True, "completion_tokens": 7},
+            "choices": [
+                {"message": {"content": [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there."}]}}
+            ],
+        }
+    ).encode()
     reply = read_answer(200, body, "application/json", retry_after_s=None, secrets=[KEY], model="m")
     assert reply == LLMReply(text="Hello there.", model="m-2", tokens_in=None, tokens_out=7)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=20)
-SHAPED = st.fixed_dictionaries({}, optional={
-    "choices": st.one_of(JSON, st.lists(st.fixed_dictionaries({}, optional={
-        "finish_reason": st.one_of(st.none(), st.sampled_from(["stop", "length", "content_filter"]), st.text()),
-        "message": st.one_of(JSON, st.fixed_dictionaries({}, optional={
-            "content": st.one_of(st.none(), st.text(), st.just(KEY), JSON),
-            "refusal": st.one_of(st.none(), st.text(), st.just(f"no, {KEY}"))}))}), max_size=2)),
-    "error": st.one_of(JSON, st.fixed_dictionaries({"message": st.one_of(st.text(), st.just(f"bad key {KEY}")),
-                                                    "code": st.one_of(st.integers(), st.text())})),
-    "usage": JSON, "model": JSON})
-COMPLETIONS = st.builds(lambda content, finish: {"choices": [{"message": {"content": content},
-                                                              "finish_reason": finish}]},
-                        st.text(min_size=1), st.sampled_from(["stop", "length", None]))
-BODIES = st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()),
-                   SHAPED.map(lambda v: json.dumps(v).encode()), COMPLETIONS.map(lambda v: json.dumps(v).encode()))
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+SHAPED = st.fixed_dictionaries(
+    {},
+    optional={
+        "choices": st.one_of(
+            JSON,
+            st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "finish_reason": st.one_of(
+                            st.none(), st.sampled_from(["stop", "length", "content_filter"]), st.text()
+                        ),
+                        "message": st.one_of(
+                            JSON,
+                            st.fixed_dictionaries(
+                                {},
+                                optional={
+                                    "content": st.one_of(st.none(), st.text(), st.just(KEY), JSON),
+                                    "refusal": st.one_of(st.none(), st.text(), st.just(f"no, {KEY}")),
+                                },
+                            ),
+                        ),
+                    },
+                ),
+                max_size=2,
+            ),
+        ),
+        "error": st.one_of(
+            JSON,
+            st.fixed_dictionaries(
+                {
+                    "message": st.one_of(st.text(), st.just(f"bad key {KEY}")),
+                    "code": st.one_of(st.integers(), st.text()),
+                }
+            ),
+        ),
+        "usage": JSON,
+        "model": JSON,
+    },
+)
+COMPLETIONS = st.builds(
+    lambda content, finish: {"choices": [{"message": {"content": content}, "finish_reason": finish}]},
+    st.text(min_size=1),
+    st.sampled_from(["stop", "length", None]),
+)
+BODIES = st.one_of(
+    st.binary(max_size=200),
+    JSON.map(lambda v: json.dumps(v).encode()),
+    SHAPED.map(lambda v: json.dumps(v).encode()),
+    COMPLETIONS.map(lambda v: json.dumps(v).encode()),
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -108,7 +158,8 @@ def test_any_answer_reads_as_a_reply_or_a_trouble_without_the_key(status: int, b
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=BODIES)
 async def test_whatever_a_200_carries_the_client_returns_a_reply_or_raises_a_pipeline_error(
-        http: httpx.AsyncClient, fake_llm: FakeLLM, body: bytes) -> None:
+    http: httpx.AsyncClient, fake_llm: FakeLLM, body: bytes
+) -> None:
     """Over real HTTP, from the local server: the client never lets another exception out."""
     fake_llm.script(raw(body))
     llm = LLMClient(http, base_url=fake_llm.url, api_key=KEY, model="m", max_attempts=1, timeout_s=5)

@@ -2,6 +2,7 @@
 the time is up; a silent model cannot hold a run longer than its deadline, whatever the per-call
 timeout and attempts say. (Each call also sits under a generous `wait_for`, so a broken deadline
 fails the test instead of hanging it; nothing here asserts how fast anything is.)"""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,10 +46,13 @@ async def failure(llm: LLMClient, budget_s: float, phrases: Phrases | None = Non
     return caught.value
 
 
-async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(http: httpx.AsyncClient,
-                                                                            fake_llm: FakeLLM) -> None:
-    fake_llm.script(error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"Retry-After": "1"}),
-                    completion("Answered."))
+async def test_a_429_with_retry_after_in_seconds_is_waited_out_and_reported(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    fake_llm.script(
+        error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"Retry-After": "1"}),
+        completion("Answered."),
+    )
     phrases = Phrases()
     reply = await chat(client(http, fake_llm.url), 10, phrases)
     assert reply.text == "Answered." and len(fake_llm.seen) == 2
@@ -66,8 +70,9 @@ async def test_a_429_with_retry_after_as_an_http_date_is_waited_out(http: httpx.
     assert phrases[0].startswith("the model is busy — retrying (2 of 4), next try in ")
 
 
-async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(http: httpx.AsyncClient,
-                                                                                   fake_llm: FakeLLM) -> None:
+async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hint(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(error(429, "Quota", headers={"Retry-After": "120"}))
     exc = await failure(client(http, fake_llm.url, max_retry_wait_s=200), 45)
     assert isinstance(exc, TransientPipelineError) and exc.kind is ErrorKind.model_busy
@@ -75,20 +80,24 @@ async def test_a_retry_after_longer_than_the_time_left_fails_at_once_with_the_hi
     assert "asked us to wait 2 min" in exc.message and exc.message.endswith("Try again in 2 min.")
 
 
-async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(http: httpx.AsyncClient,
-                                                                              fake_llm: FakeLLM) -> None:
+async def test_a_model_that_keeps_answering_503_fails_as_busy_at_the_deadline(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(error(503, "The engine is currently overloaded", type_="server_error"))
     phrases = Phrases()
     exc = await failure(client(http, fake_llm.url, max_attempts=1000, backoff_s=0.1, max_retry_wait_s=0.3), 2, phrases)
     assert isinstance(exc, TransientPipelineError) and exc.kind is ErrorKind.model_busy and exc.retryable
-    assert exc.message == ("The model stayed busy (HTTP 503: The engine is currently overloaded) for the 2 s "
-                           "a draft may wait. Try again in a few minutes.")
+    assert exc.message == (
+        "The model stayed busy (HTTP 503: The engine is currently overloaded) for the 2 s "
+        "a draft may wait. Try again in a few minutes."
+    )
     assert len(fake_llm.seen) >= 2 and len(fake_llm.seen) < 1000
     assert phrases[0] == "the model is busy — retrying (2 of 1000), next try in 1 s"
 
 
-async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http: httpx.AsyncClient,
-                                                                           fake_llm: FakeLLM) -> None:
+async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(error(503, "Service Unavailable", type_="server_error"))
     exc = await failure(client(http, fake_llm.url, max_attempts=3), 30)
     assert exc.kind is ErrorKind.model_busy and len(fake_llm.seen) == 3
@@ -96,7 +105,8 @@ async def test_503_until_the_attempts_run_out_gives_up_before_the_deadline(http:
 
 
 async def test_a_held_request_ends_at_the_run_deadline_not_after_timeout_times_attempts(
-        http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(HELD)
     phrases = Phrases()
     # Without the deadline this would wait 3 × 30 s; the wait_for in `chat` gives it 16 s.
@@ -106,8 +116,9 @@ async def test_a_held_request_ends_at_the_run_deadline_not_after_timeout_times_a
     assert phrases[:2] == ["waiting for the model (0.2 s)", "waiting for the model (0.4 s)"]
 
 
-async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(http: httpx.AsyncClient,
-                                                                           fake_llm: FakeLLM) -> None:
+async def test_a_call_that_times_out_is_asked_again_while_the_run_has_time(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(HELD, completion("Second time lucky."))
     phrases = Phrases()
     reply = await chat(client(http, fake_llm.url, timeout_s=0.5), 10, phrases)
@@ -125,14 +136,16 @@ async def test_write_and_critique_share_one_deadline(http: httpx.AsyncClient, fa
     """The write is answered; the critique's call is held and cut at the run's deadline, which
     costs only its opinion: the draft is kept, with a warning saying why."""
     fake_llm.script(completion("Tokio 1.40 ships a faster scheduler. #Rust"), HELD)
-    config = PipelineConfig(llm_base_url=fake_llm.url, llm_model="local-1", fetch_topic_urls=False,
-                            llm_timeout_s=30, llm_max_attempts=3)
+    config = PipelineConfig(
+        llm_base_url=fake_llm.url, llm_model="local-1", fetch_topic_urls=False, llm_timeout_s=30, llm_max_attempts=3
+    )
     ctx = RunContext(deadline=Deadline.after(3))
     result = await asyncio.wait_for(run_pipeline(DraftBrief(topic="tokio"), ctx, build_stages(config, http)), 20)
     assert result.text == "Tokio 1.40 ships a faster scheduler. #Rust" and len(fake_llm.seen) == 2
     critique = next(s for s in result.stages if s.name == "critique")
-    assert critique.warnings == [("The model's critique is missing, heuristics only: "
-                                  "The model did not answer within 3 s.")]
+    assert critique.warnings == [
+        ("The model's critique is missing, heuristics only: The model did not answer within 3 s.")
+    ]
 
 
 async def test_a_held_write_fails_the_run_at_its_deadline(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
@@ -140,8 +153,9 @@ async def test_a_held_write_fails_the_run_at_its_deadline(http: httpx.AsyncClien
     config = PipelineConfig(llm_base_url=fake_llm.url, fetch_topic_urls=False, llm_timeout_s=30)
     stages = build_stages(config, http)
     with pytest.raises(TransientPipelineError) as caught:
-        await asyncio.wait_for(run_pipeline(DraftBrief(topic="tokio"), RunContext(deadline=Deadline.after(1)),
-                                            stages), 20)
+        await asyncio.wait_for(
+            run_pipeline(DraftBrief(topic="tokio"), RunContext(deadline=Deadline.after(1)), stages), 20
+        )
     assert caught.value.kind is ErrorKind.model_timeout and len(fake_llm.seen) == 1
 
 

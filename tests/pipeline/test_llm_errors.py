@@ -1,5 +1,6 @@
 """Every way a model endpoint can fail, against the local OpenAI-compatible server: permanent trouble
 fails at once with a sentence a person understands, transient trouble is asked again."""
+
 from __future__ import annotations
 
 import socket
@@ -38,8 +39,9 @@ async def test_a_200_without_choices_fails_at_once_as_unreadable(http: httpx.Asy
     assert len(fake_llm.requests) == 1
 
 
-async def test_a_200_with_an_html_page_fails_at_once_and_names_the_page(http: httpx.AsyncClient,
-                                                                        fake_llm: FakeLLM) -> None:
+async def test_a_200_with_an_html_page_fails_at_once_and_names_the_page(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     page = b"<!DOCTYPE html><html><head><title>Sign in &ndash; Corp Proxy</title></head><body>...</body></html>"
     fake_llm.script(raw(page, content_type="text/html"))
     exc = await failure(client(http, fake_llm.url))
@@ -47,8 +49,9 @@ async def test_a_200_with_an_html_page_fails_at_once_and_names_the_page(http: ht
     assert "an HTML page (“Sign in – Corp Proxy”)" in exc.message and "<" not in exc.message
 
 
-async def test_a_200_carrying_an_error_object_fails_at_once_with_its_message(http: httpx.AsyncClient,
-                                                                             fake_llm: FakeLLM) -> None:
+async def test_a_200_carrying_an_error_object_fails_at_once_with_its_message(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(json_answer({"error": {"message": "Provider returned error", "code": "provider_error"}}))
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_unreadable and not exc.retryable
@@ -63,8 +66,9 @@ async def test_a_200_carrying_a_rate_limit_error_code_is_retried(http: httpx.Asy
 
 
 @pytest.mark.parametrize("content", ["", "   \n", None])
-async def test_an_empty_or_null_content_fails_at_once_as_unreadable(http: httpx.AsyncClient, fake_llm: FakeLLM,
-                                                                    content: str | None) -> None:
+async def test_an_empty_or_null_content_fails_at_once_as_unreadable(
+    http: httpx.AsyncClient, fake_llm: FakeLLM, content: str | None
+) -> None:
     fake_llm.script(completion(content))
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_unreadable and len(fake_llm.requests) == 1
@@ -78,8 +82,9 @@ async def test_an_empty_reply_cut_by_the_token_limit_says_so(http: httpx.AsyncCl
 
 
 async def test_a_401_echoing_the_key_fails_at_once_without_the_key(http: httpx.AsyncClient, fake_llm: FakeLLM) -> None:
-    fake_llm.script(error(401, f"Incorrect API key provided: {KEY}. You can find your API key at ...",
-                          code="invalid_api_key"))
+    fake_llm.script(
+        error(401, f"Incorrect API key provided: {KEY}. You can find your API key at ...", code="invalid_api_key")
+    )
     exc = await failure(client(http, fake_llm.url))
     assert isinstance(exc, PermanentPipelineError) and exc.kind is ErrorKind.model_auth
     assert "refused our credentials (HTTP 401: Incorrect API key provided: [redacted]." in exc.message
@@ -87,17 +92,20 @@ async def test_a_401_echoing_the_key_fails_at_once_without_the_key(http: httpx.A
     assert fake_llm.seen[0].authorization == f"Bearer {KEY}"
 
 
-async def test_a_401_page_echoing_the_key_in_plain_text_is_redacted_too(http: httpx.AsyncClient,
-                                                                        fake_llm: FakeLLM) -> None:
+async def test_a_401_page_echoing_the_key_in_plain_text_is_redacted_too(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(raw(f"unauthorized: Bearer {KEY}".encode(), status=401, content_type="text/plain"))
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_auth and "Bearer [redacted]" in exc.message
 
 
-async def test_a_404_for_an_unknown_model_names_the_model_and_what_to_check(http: httpx.AsyncClient,
-                                                                            fake_llm: FakeLLM) -> None:
-    fake_llm.script(error(404, "The model `local-1` does not exist or you do not have access to it.",
-                          code="model_not_found"))
+async def test_a_404_for_an_unknown_model_names_the_model_and_what_to_check(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    fake_llm.script(
+        error(404, "The model `local-1` does not exist or you do not have access to it.", code="model_not_found")
+    )
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_not_found and not exc.retryable and len(fake_llm.requests) == 1
     assert "does not know the model “local-1”" in exc.message and "LLM_MODEL" in exc.message
@@ -112,31 +120,46 @@ async def test_other_client_errors_fail_at_once(http: httpx.AsyncClient, fake_ll
     assert f"HTTP {status}: Invalid value for 'temperature'" in exc.message
 
 
-async def test_context_length_exceeded_fails_at_once_and_suggests_a_narrower_topic(http: httpx.AsyncClient,
-                                                                                   fake_llm: FakeLLM) -> None:
-    fake_llm.script(error(400, "This model's maximum context length is 8192 tokens. However, your messages "
-                               "resulted in 9001 tokens.", code="context_length_exceeded"))
+async def test_context_length_exceeded_fails_at_once_and_suggests_a_narrower_topic(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    fake_llm.script(
+        error(
+            400,
+            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9001 tokens.",
+            code="context_length_exceeded",
+        )
+    )
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_too_long and not exc.retryable and len(fake_llm.requests) == 1
     assert "narrower topic" in exc.message
 
 
-@pytest.mark.parametrize("answer", [
-    completion(None, finish_reason="content_filter"),
-    completion(None, refusal="I can't help with that request."),
-    error(400, "The response was filtered due to the prompt triggering content management policy.",
-          code="content_filter"),
-], ids=["finish_reason", "refusal", "azure_400"])
-async def test_a_content_filter_or_a_refusal_fails_at_once_as_refused(http: httpx.AsyncClient, fake_llm: FakeLLM,
-                                                                      answer: Answer) -> None:
+@pytest.mark.parametrize(
+    "answer",
+    [
+        completion(None, finish_reason="content_filter"),
+        completion(None, refusal="I can't help with that request."),
+        error(
+            400,
+            "The response was filtered due to the prompt triggering content management policy.",
+            code="content_filter",
+        ),
+    ],
+    ids=["finish_reason", "refusal", "azure_400"],
+)
+async def test_a_content_filter_or_a_refusal_fails_at_once_as_refused(
+    http: httpx.AsyncClient, fake_llm: FakeLLM, answer: Answer
+) -> None:
     fake_llm.script(answer)
     exc = await failure(client(http, fake_llm.url))
     assert exc.kind is ErrorKind.model_refused and not exc.retryable and len(fake_llm.requests) == 1
     assert exc.message.startswith("The model declined to write this") and "rephrasing" in exc.message
 
 
-async def test_a_connection_dropped_half_way_through_the_answer_is_asked_again(http: httpx.AsyncClient,
-                                                                               fake_llm: FakeLLM) -> None:
+async def test_a_connection_dropped_half_way_through_the_answer_is_asked_again(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     whole = completion("We shipped it.")
     fake_llm.script(whole.__class__(body=whole.body, cut_after=25), completion("We shipped it."))
     phrases: list[str] = []

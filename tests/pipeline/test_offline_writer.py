@@ -1,4 +1,5 @@
 """The offline writer produces a real-looking post within every destination's limit."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,25 +23,38 @@ TOPICS = [
     "🚀🚀🚀 launch day 🎉🎉 for the new 👩‍💻 onboarding flow 🇫🇷",
     "Remote work tips https://example.com/a-very-long-path/that/goes/on/and/on?with=query&and=more",
     "a",
-    ("What we learned migrating 40 services from a monolith to event-driven architecture over eighteen "
-     "months, including the parts that went badly and what we would do differently next time around"),
+    (
+        "What we learned migrating 40 services from a monolith to event-driven architecture over eighteen "
+        "months, including the parts that went badly and what we would do differently next time around"
+    ),
 ]
-SOURCES = [Source(title="Tokio 1.40", url="https://tokio.rs/blog/1-40", kind="feed",
-                  excerpt="Tokio 1.40 ships a faster scheduler for async Rust. 日本語の説明もあります。 "
-                          "Task dumps help find deadlocks in production 🐛. "
-                          "Cooperative budgeting is now on by default.")]
+SOURCES = [
+    Source(
+        title="Tokio 1.40",
+        url="https://tokio.rs/blog/1-40",
+        kind="feed",
+        excerpt="Tokio 1.40 ships a faster scheduler for async Rust. 日本語の説明もあります。 "
+        "Task dumps help find deadlocks in production 🐛. "
+        "Cooperative budgeting is now on by default.",
+    )
+]
 
 
 def brief(topic: str, **extra: Any) -> DraftBrief:
-    return DraftBrief(topic=topic, destinations=["x", "bluesky", "mastodon"],
-                      capabilities={"x": X, "bluesky": BLUESKY, "mastodon": MASTODON}, **extra)
+    return DraftBrief(
+        topic=topic,
+        destinations=["x", "bluesky", "mastodon"],
+        capabilities={"x": X, "bluesky": BLUESKY, "mastodon": MASTODON},
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("emoji", [False, True])
 @pytest.mark.parametrize("topic", TOPICS)
 async def test_every_topic_fits_x_bluesky_and_mastodon(topic: str, emoji: bool) -> None:
-    result = await run_pipeline(brief(topic, style=Style(emoji=emoji, tone="playful" if emoji else "friendly")),
-                                RunContext(measure=measure))
+    result = await run_pipeline(
+        brief(topic, style=Style(emoji=emoji, tone="playful" if emoji else "friendly")), RunContext(measure=measure)
+    )
     assert result.text.strip()
     assert parse_tweet(result.text).weightedLength <= 280
     assert grapheme_count(result.text) <= 300 and len(result.text) <= 500
@@ -48,8 +62,9 @@ async def test_every_topic_fits_x_bluesky_and_mastodon(topic: str, emoji: bool) 
 
 
 async def test_a_post_with_no_sources_reads_like_a_post() -> None:
-    result = await run_pipeline(DraftBrief(topic="Our new onboarding checklist", limits={"x": 280}),
-                                RunContext(measure=measure))
+    result = await run_pipeline(
+        DraftBrief(topic="Our new onboarding checklist", limits={"x": 280}), RunContext(measure=measure)
+    )
     hook, *rest = result.text.split("\n\n")
     assert hook.endswith((".", "?", "!")) and "onboarding checklist" in hook.lower()
     assert len(rest) >= 2, "a body and a closing line or hashtags, not just the topic"
@@ -58,15 +73,18 @@ async def test_a_post_with_no_sources_reads_like_a_post() -> None:
 
 
 async def test_a_tiny_style_limit_still_gives_a_sentence_within_it() -> None:
-    result = await run_pipeline(DraftBrief(topic="Quarterly security review results", style=Style(max_length=60)),
-                                RunContext(measure=measure))
+    result = await run_pipeline(
+        DraftBrief(topic="Quarterly security review results", style=Style(max_length=60)), RunContext(measure=measure)
+    )
     assert 0 < len(result.text) <= 60
 
 
 async def test_regenerate_feedback_changes_the_draft_and_is_obeyed() -> None:
     first = await run_pipeline(brief("Async Rust news"), RunContext(measure=measure))
-    again = await run_pipeline(brief("Async Rust news", feedback="Shorter please, and no hashtags.",
-                                     previous_text=first.text), RunContext(measure=measure))
+    again = await run_pipeline(
+        brief("Async Rust news", feedback="Shorter please, and no hashtags.", previous_text=first.text),
+        RunContext(measure=measure),
+    )
     assert again.text != first.text
     assert "#" not in again.text
     assert len(again.text) <= len(first.text)
@@ -79,11 +97,13 @@ async def test_regenerating_without_feedback_never_repeats_the_previous_text() -
 
 
 async def test_tone_emoji_and_hashtag_style_reach_the_writer() -> None:
-    formal = await run_pipeline(brief("Data retention policy", style=Style(tone="professional", hashtags=False)),
-                                RunContext(measure=measure))
+    formal = await run_pipeline(
+        brief("Data retention policy", style=Style(tone="professional", hashtags=False)), RunContext(measure=measure)
+    )
     assert "#" not in formal.text and "!" not in formal.text
-    playful = await run_pipeline(brief("Data retention policy", style=Style(tone="playful", emoji=True)),
-                                 RunContext(measure=measure))
+    playful = await run_pipeline(
+        brief("Data retention policy", style=Style(tone="playful", emoji=True)), RunContext(measure=measure)
+    )
     assert any(ord(c) > 0x2600 for c in playful.text.split("\n")[0])
 
 
@@ -92,8 +112,9 @@ async def test_curated_sentences_and_the_source_link_make_it_into_the_post() -> 
     from pipeline.stages.policy import policy
     from pipeline.stages.write_offline import write_offline
 
-    result = await run_pipeline(brief("async rust scheduler"), RunContext(measure=measure),
-                                [_with_material, plan, write_offline, policy])
+    result = await run_pipeline(
+        brief("async rust scheduler"), RunContext(measure=measure), [_with_material, plan, write_offline, policy]
+    )
     assert "faster scheduler" in result.text
     assert "https://tokio.rs/blog/1-40" in result.text
     assert result.policy.ok, result.policy.problems
@@ -115,9 +136,13 @@ async def test_a_thread_destination_gets_parts_that_each_fit() -> None:
         state.material = many
         return state
 
-    result = await run_pipeline(DraftBrief(topic="async rust scheduler", destinations=["x"],
-                                           capabilities={"x": X_THREADS}, style=Style(hashtags=True)),
-                                RunContext(measure=measure), [material, plan, write_offline])
+    result = await run_pipeline(
+        DraftBrief(
+            topic="async rust scheduler", destinations=["x"], capabilities={"x": X_THREADS}, style=Style(hashtags=True)
+        ),
+        RunContext(measure=measure),
+        [material, plan, write_offline],
+    )
     assert result.plans["x"].form == "thread"
     parts = split_parts(result.text, 280, counter(measure, LengthUnit.x_weighted))
     assert 1 <= len(parts) <= result.plans["x"].parts

@@ -1,5 +1,6 @@
 """Drafts stay on topic and the score says why: curation keeps only material about the topic (and
 says when nothing matched), and an off-topic or unsupported draft cannot score high."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,12 +19,18 @@ from pipeline.stages.plan import plan_all
 
 DEMO_NOTES = Path(__file__).resolve().parents[2] / "launch" / "demo_notes"
 CI_TOPIC = "Why we moved our CI from GitHub Actions to self-hosted ARM runners"
-RELEASE = Source(title="Release 2.4: faster search and a new CLI", kind="notes:release-2.4.md",
-                 excerpt="Search is now three times faster on large workspaces: queries that took 900 ms now "
-                         "return in under 300 ms. Install it with `pip install acme-cli`.")
-RUNNERS = Source(title="Moving CI to self-hosted ARM runners", kind="notes:arm.md",
-                 excerpt="In May we moved our CI from GitHub Actions to 12 self-hosted ARM runners. "
-                         "Median build time fell from 14 minutes to 6 minutes.")
+RELEASE = Source(
+    title="Release 2.4: faster search and a new CLI",
+    kind="notes:release-2.4.md",
+    excerpt="Search is now three times faster on large workspaces: queries that took 900 ms now "
+    "return in under 300 ms. Install it with `pip install acme-cli`.",
+)
+RUNNERS = Source(
+    title="Moving CI to self-hosted ARM runners",
+    kind="notes:arm.md",
+    excerpt="In May we moved our CI from GitHub Actions to 12 self-hosted ARM runners. "
+    "Median build time fell from 14 minutes to 6 minutes.",
+)
 
 
 async def run_with_notes(topic: str, notes: Path) -> DraftResult:
@@ -70,9 +77,11 @@ def review(topic: str, text: str, material: list[Source]):  # type: ignore[no-un
 
 
 def test_the_old_demo_draft_cannot_score_high_and_the_score_says_why() -> None:
-    old = ("What's new with why we moved our CI from GitHub Actions to self-hosted ARM runners?\n\n"
-           "Search is now three times faster on large workspaces: queries that took 900 ms now return in under "
-           "300 ms. Install it with `pip install acme-cli`.\n\n#Faster #Search")
+    old = (
+        "What's new with why we moved our CI from GitHub Actions to self-hosted ARM runners?\n\n"
+        "Search is now three times faster on large workspaces: queries that took 900 ms now return in under "
+        "300 ms. Install it with `pip install acme-cli`.\n\n#Faster #Search"
+    )
     verdict = review(CI_TOPIC, old, [RELEASE])
     parts = {p.name: p.score for p in verdict.parts}
     assert verdict.score <= 4.0 and parts["relevance"] < 5
@@ -89,19 +98,33 @@ def test_an_unsupported_figure_caps_the_score_and_is_named() -> None:
 
 
 def test_a_grounded_on_topic_draft_scores_high() -> None:
-    text = ("We moved our CI from GitHub Actions to 12 self-hosted ARM runners. "
-            "Median build time fell from 14 minutes to 6 minutes. #CI #ARM")
+    text = (
+        "We moved our CI from GitHub Actions to 12 self-hosted ARM runners. "
+        "Median build time fell from 14 minutes to 6 minutes. #CI #ARM"
+    )
     verdict = review(CI_TOPIC, text, [RUNNERS])
     assert verdict.score >= 9.0 and all(c.supported for c in verdict.claims)
 
 
-TOPICS = st.sampled_from([CI_TOPIC, "faster search in release 2.4", "what we shipped this week",
-                          "Announce the new CLI", "Is search faster now?", "notes"])
+TOPICS = st.sampled_from(
+    [
+        CI_TOPIC,
+        "faster search in release 2.4",
+        "what we shipped this week",
+        "Announce the new CLI",
+        "Is search faster now?",
+        "notes",
+    ]
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(topic=st.one_of(TOPICS, st.text(min_size=1, max_size=60)), feedback=st.sampled_from(
-    [None, "shorter", "longer please", "more formal, no hashtags", "make it punchy and add emoji"]))
+@given(
+    topic=st.one_of(TOPICS, st.text(min_size=1, max_size=60)),
+    feedback=st.sampled_from(
+        [None, "shorter", "longer please", "more formal, no hashtags", "make it punchy and add emoji"]
+    ),
+)
 @example(topic="ß000", feedback="shorter")  # 'ß'.upper() is 'SS': capitalising it once invented 'SS000'
 async def test_the_offline_writer_never_makes_an_unsupported_claim(topic: str, feedback: str | None) -> None:
     state_notes = [RELEASE, RUNNERS]
@@ -114,6 +137,7 @@ async def test_the_offline_writer_never_makes_an_unsupported_claim(topic: str, f
     from pipeline.stages.curate import curate
     from pipeline.stages.plan import plan
     from pipeline.stages.write_offline import write_offline
+
     brief = DraftBrief(topic=topic, limits={"x": 280}, feedback=feedback, previous_text="An earlier draft.")
     result = await run_pipeline(brief, RunContext(measure=measure), [material, curate, plan, write_offline, critique])
     assert result.critique is not None

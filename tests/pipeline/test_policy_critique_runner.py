@@ -1,4 +1,5 @@
 """Policy verdicts, critique scores, and a whole run through the factory's stages."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,9 @@ SOURCE = Source(title="Tokio", url="https://tokio.rs/blog/1-40", excerpt="Thanks
 
 
 def test_x_length_is_counted_the_way_x_counts_it() -> None:
-    brief = DraftBrief(topic="t", capabilities={"x": DestinationCapabilities(max_length=280,
-                                                                            length_unit=LengthUnit.x_weighted)})
+    brief = DraftBrief(
+        topic="t", capabilities={"x": DestinationCapabilities(max_length=280, length_unit=LengthUnit.x_weighted)}
+    )
     verdict = check_draft(brief, "日本語" * 50, [], measure=measure)
     assert not verdict.ok
     assert verdict.problems == ["Too long for x: 300/280 (X-weighted length)."]
@@ -28,8 +30,9 @@ def test_x_length_is_counted_the_way_x_counts_it() -> None:
 
 
 def test_mastodon_length_counts_a_link_as_23_characters() -> None:
-    brief = DraftBrief(topic="t", capabilities={"mastodon": DestinationCapabilities(
-        max_length=60, length_unit=LengthUnit.mastodon)})
+    brief = DraftBrief(
+        topic="t", capabilities={"mastodon": DestinationCapabilities(max_length=60, length_unit=LengthUnit.mastodon)}
+    )
     link = "https://tokio.rs/blog/" + "long-path/" * 10
     assert check_draft(brief, "Read " + link, [SOURCE.model_copy(update={"url": link})], measure=measure).ok
     verdict = check_draft(brief, "x" * 40 + " " + link, [SOURCE.model_copy(update={"url": link})], measure=measure)
@@ -45,8 +48,10 @@ def test_links_and_mentions_not_in_the_sources_are_problems_and_supported_ones_a
     brief = DraftBrief(topic="tokio")
     text = "Read https://tokio.rs/blog/1-40 — thanks @carllerche! Also https://evil.example and @someone"
     verdict = check_draft(brief, text, [SOURCE])
-    assert verdict.problems == ["Links to https://evil.example, which none of the sources contain.",
-                                "Mentions @someone, who does not appear in the sources."]
+    assert verdict.problems == [
+        "Links to https://evil.example, which none of the sources contain.",
+        "Mentions @someone, who does not appear in the sources.",
+    ]
 
 
 def test_broadcast_mentions_are_never_supported() -> None:
@@ -71,8 +76,11 @@ def test_a_thread_destination_accepts_a_long_text_up_to_its_part_limit() -> None
 
 
 def test_critique_flags_unsupported_figures_and_too_many_hashtags() -> None:
-    state = PipelineState(brief=DraftBrief(topic="tokio", limits={"x": 280}), material=[SOURCE],
-                          text="Tokio is 73% faster now. #a #b #c #d")
+    state = PipelineState(
+        brief=DraftBrief(topic="tokio", limits={"x": 280}),
+        material=[SOURCE],
+        text="Tokio is 73% faster now. #a #b #c #d",
+    )
     state.plans = plan_all(state.brief, state.material)
     verdict = critique_text(state)
     assert verdict.score < 8
@@ -99,16 +107,17 @@ def _repo(path: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "Make the async scheduler fairer"], check=True)
 
 
-async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(http: httpx.AsyncClient,
-                                                                              tmp_path: Path) -> None:
+async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "rust.md").write_text("# Async Rust plans\nWe will write about the async Rust scheduler work.")
     _repo(tmp_path)
-    config = PipelineConfig(feeds=(str(FEED), str(tmp_path / "gone.xml")), notes_dir=str(notes),
-                            git_repo=str(tmp_path))
-    result = await run_pipeline(DraftBrief(topic="async rust scheduler", limits={"x": 280}), RunContext(),
-                                build_stages(config, http))
+    config = PipelineConfig(feeds=(str(FEED), str(tmp_path / "gone.xml")), notes_dir=str(notes), git_repo=str(tmp_path))
+    result = await run_pipeline(
+        DraftBrief(topic="async rust scheduler", limits={"x": 280}), RunContext(), build_stages(config, http)
+    )
     kinds = {s.kind.split(":")[0] for s in result.sources}
     assert {"feed", "notes", "git"} <= kinds
     assert any(s.url == "https://tokio.rs/blog/2024-tokio-1-40" for s in result.sources)
@@ -117,12 +126,28 @@ async def test_a_configured_run_uses_feeds_notes_and_git_and_keeps_provenance(ht
 
 
 def test_config_from_env_maps_the_proposed_variable_names() -> None:
-    config = config_from_env({"LLM_BASE_URL": "http://llm.local/v1", "LLM_API_KEY": "k", "LLM_MODEL": "m",
-                              "SIGNOFF_FEEDS": "https://a.example/rss, /srv/feed.xml", "SIGNOFF_NOTES_DIR": "/n",
-                              "SIGNOFF_GIT_REPO": "/r", "SIGNOFF_FETCH_TOPIC_URLS": "false", "LLM_TIMEOUT_S": "12"})
-    assert config == PipelineConfig(llm_base_url="http://llm.local/v1", llm_api_key="k", llm_model="m",
-                                    llm_timeout_s=12.0, feeds=("https://a.example/rss", "/srv/feed.xml"),
-                                    notes_dir="/n", git_repo="/r", fetch_topic_urls=False)
+    config = config_from_env(
+        {
+            "LLM_BASE_URL": "http://llm.local/v1",
+            "LLM_API_KEY": "k",
+            "LLM_MODEL": "m",
+            "SIGNOFF_FEEDS": "https://a.example/rss, /srv/feed.xml",
+            "SIGNOFF_NOTES_DIR": "/n",
+            "SIGNOFF_GIT_REPO": "/r",
+            "SIGNOFF_FETCH_TOPIC_URLS": "false",
+            "LLM_TIMEOUT_S": "12",
+        }
+    )
+    assert config == PipelineConfig(
+        llm_base_url="http://llm.local/v1",
+        llm_api_key="k",
+        llm_model="m",
+        llm_timeout_s=12.0,
+        feeds=("https://a.example/rss", "/srv/feed.xml"),
+        notes_dir="/n",
+        git_repo="/r",
+        fetch_topic_urls=False,
+    )
     assert set(ENV_VARS) >= {"LLM_BASE_URL", "SIGNOFF_FEEDS", "SIGNOFF_NOTES_DIR", "SIGNOFF_GIT_REPO"}
 
 

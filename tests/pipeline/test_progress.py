@@ -1,4 +1,5 @@
 """Progress phrases are coalesced: the newest one is shown, a run that ends at once shows none."""
+
 from __future__ import annotations
 
 import asyncio

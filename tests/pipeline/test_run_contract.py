@@ -1,6 +1,7 @@
 """What the worker relies on: a run built the way the worker builds it (`build_stages`,
 `build_context` with the run deadline, `CoalescedProgress`) shows its retries and ends, within its
 deadline, in a PipelineError whose kind, message, retryable and retry_after_s say what to record."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,17 +25,20 @@ async def run_as_the_worker_does(http: httpx.AsyncClient, config: PipelineConfig
     progress = CoalescedProgress(show, first_after_s=0, every_s=0)
     try:
         ctx = build_context(progress.report, http, config.run_deadline_s)
-        await asyncio.wait_for(run_pipeline(DraftBrief(topic="search"), ctx, build_stages(config, http)),
-                               config.run_deadline_s + 15)
+        await asyncio.wait_for(
+            run_pipeline(DraftBrief(topic="search"), ctx, build_stages(config, http)), config.run_deadline_s + 15
+        )
     finally:
         await progress.close()
 
 
-async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(http: httpx.AsyncClient,
-                                                                             fake_llm: FakeLLM) -> None:
+async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(error(503, "overloaded", type_="server_error"))
-    config = PipelineConfig(llm_base_url=fake_llm.url, llm_api_key="sk-contract", fetch_topic_urls=False,
-                            run_deadline_s=4)
+    config = PipelineConfig(
+        llm_base_url=fake_llm.url, llm_api_key="sk-contract", fetch_topic_urls=False, run_deadline_s=4
+    )
     shown: list[str] = []
     with pytest.raises(PipelineError) as caught:
         await run_as_the_worker_does(http, config, shown)
@@ -44,8 +48,9 @@ async def test_a_busy_model_shows_its_retries_and_ends_the_run_as_model_busy(htt
     assert "the model is busy — retrying (2 of 4), next try in 1 s" in shown
 
 
-async def test_a_bad_key_ends_the_run_at_once_and_is_not_worth_retrying(http: httpx.AsyncClient,
-                                                                        fake_llm: FakeLLM) -> None:
+async def test_a_bad_key_ends_the_run_at_once_and_is_not_worth_retrying(
+    http: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
     fake_llm.script(error(401, "Incorrect API key provided: sk-contract"))
     config = PipelineConfig(llm_base_url=fake_llm.url, llm_api_key="sk-contract", fetch_topic_urls=False)
     with pytest.raises(PipelineError) as caught:

@@ -1,4 +1,5 @@
 """Notes and git history are read again only when they changed: a note's mtime or size, HEAD's commit."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,12 @@ from pipeline.sources.notes import NotesReader
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def _commit(repo: Path, name: str, subject: str) -> None:

@@ -1,4 +1,5 @@
 """Sources read real inputs: a feed file, a notes folder, a git repo, a local web page."""
+
 from __future__ import annotations
 
 import subprocess
@@ -68,8 +69,11 @@ async def test_a_notes_folder_gives_one_source_per_note_with_its_heading_as_titl
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.org", *args],
+        check=True,
+        capture_output=True,
+    )
 
 
 async def test_git_history_gives_commit_subjects_and_changed_files(tmp_path: Path) -> None:
@@ -86,7 +90,10 @@ async def test_git_history_gives_commit_subjects_and_changed_files(tmp_path: Pat
 
 
 def test_urls_are_found_in_the_topic_without_trailing_punctuation() -> None:
-    assert urls_in("see https://a.example/x, and (http://b.example/y).") == ["https://a.example/x", "http://b.example/y"]
+    assert urls_in("see https://a.example/x, and (http://b.example/y).") == [
+        "https://a.example/x",
+        "http://b.example/y",
+    ]
 
 
 def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation() -> None:
@@ -97,15 +104,20 @@ def test_readable_text_keeps_paragraphs_and_drops_scripts_and_navigation() -> No
       <footer>Copyright 2024 all rights reserved by the company</footer></body></html>"""
     title, text = readable_text(html)
     assert title == "Big news"
-    assert text.splitlines() == ["The new scheduler cuts tail latency by a third in our tests.",
-                                 "It ships & is on by default in the next release of the runtime."]
+    assert text.splitlines() == [
+        "The new scheduler cuts tail latency by a third in our tests.",
+        "It ships & is on by default in the next release of the runtime.",
+    ]
 
 
-async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(http: httpx.AsyncClient, serve_app: Any,
-                                                                              tmp_path: Path) -> None:
+async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(
+    http: httpx.AsyncClient, serve_app: Any, tmp_path: Path
+) -> None:
     async def page(request: web.Request) -> web.Response:
-        return web.Response(text="<title>Latency</title><p>The new scheduler cuts tail latency by a third.</p>",
-                            content_type="text/html")
+        return web.Response(
+            text="<title>Latency</title><p>The new scheduler cuts tail latency by a third.</p>",
+            content_type="text/html",
+        )
 
     app = web.Application()
     app.router.add_get("/post", page)
@@ -116,8 +128,9 @@ async def test_collect_reads_the_linked_page_and_turns_failures_into_warnings(ht
 
     async with serve_app(app) as server:
         policy = FetchPolicy(allowed_endpoints=frozenset({("127.0.0.1", server.port)}))
-        stage = make_collect([TopicUrlReader(http, policy), FeedReader(str(tmp_path / "missing.xml")),
-                              GitLogReader(str(tmp_path))])
+        stage = make_collect(
+            [TopicUrlReader(http, policy), FeedReader(str(tmp_path / "missing.xml")), GitLogReader(str(tmp_path))]
+        )
         brief = DraftBrief(topic=f"scheduler news http://127.0.0.1:{server.port}/post and http://10.0.0.1/x")
         state = await stage(RunContext(progress=progress), PipelineState(brief=brief))
     assert [s.title for s in state.material] == ["Latency"]

@@ -1,4 +1,5 @@
 """The fetch guard refuses anything that could reach our own network, including via redirects."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +14,25 @@ from pipeline.errors import FetchRefused, SourceError
 from pipeline.fetch import FetchPolicy, fetch, is_public
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1/", "http://127.0.0.1:8080/admin", "http://localhost/", "http://10.0.0.5/",
-    "http://192.168.1.1/", "http://172.16.0.1/", "http://169.254.169.254/latest/meta-data/",
-    "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://224.0.0.1/",
-    "http://100.64.0.1/", "http://[fe80::1]/", "http://240.0.0.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://127.0.0.1:8080/admin",
+        "http://localhost/",
+        "http://10.0.0.5/",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://224.0.0.1/",
+        "http://100.64.0.1/",
+        "http://[fe80::1]/",
+        "http://240.0.0.1/",
+    ],
+)
 async def test_default_policy_refuses_private_and_special_addresses(http: httpx.AsyncClient, url: str) -> None:
     with pytest.raises(FetchRefused):
         await fetch(http, url)
@@ -48,6 +62,7 @@ async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClien
         return web.Response(text="internal secrets")
 
     async with serve_app(_app({"/": other})) as internal:
+
         async def bounce(request: web.Request) -> NoReturn:
             raise web.HTTPFound(f"http://127.0.0.1:{internal.port}/")
 
@@ -58,8 +73,9 @@ async def test_a_redirect_to_a_private_address_is_refused(http: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("target", ["http://10.1.2.3/", "http://169.254.169.254/", "http://[::1]/"])
-async def test_a_redirect_to_a_metadata_or_private_host_is_refused(http: httpx.AsyncClient, serve_app: Any,
-                                                                   target: str) -> None:
+async def test_a_redirect_to_a_metadata_or_private_host_is_refused(
+    http: httpx.AsyncClient, serve_app: Any, target: str
+) -> None:
     async def bounce(request: web.Request) -> NoReturn:
         raise web.HTTPFound(target)
 

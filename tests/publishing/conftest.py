@@ -1,5 +1,6 @@
 """Publishing end to end: the real bot, a real worker, real Redis and database, and the fake
 platform servers from tests/destinations/fakes standing in for X, Mastodon, Bluesky, Dev.to."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,11 +22,17 @@ from tests.e2e.fake_llm import FakeLLM
 from tests.leak_check import nothing_secret_leaks  # noqa: F401  (autouse: checked after every test here)
 
 # Three sentences of about 200 characters: one post on Mastodon/Bluesky, a thread of 3 on X.
-SENTENCE = ("Signoff {n} keeps every decision in a hash-chained audit trail, so a reviewer can always see "
-            "who approved which revision, when it went out, and exactly which text reached each platform.")
+SENTENCE = (
+    "Signoff {n} keeps every decision in a hash-chained audit trail, so a reviewer can always see "
+    "who approved which revision, when it went out, and exactly which text reached each platform."
+)
 THREAD_TEXT = " ".join(SENTENCE.format(n=n) for n in ("one", "two", "three"))
-X_SECRETS = dict(x_api_key="x-consumer-KEY-5f1e2d", x_api_secret="x-consumer-SECRET-9a8b7c",
-                 x_access_token="1500000000000000001-x-TOKEN-3c4d5e", x_access_token_secret="x-token-SECRET-7f6e5d")
+X_SECRETS = dict(
+    x_api_key="x-consumer-KEY-5f1e2d",
+    x_api_secret="x-consumer-SECRET-9a8b7c",
+    x_access_token="1500000000000000001-x-TOKEN-3c4d5e",
+    x_access_token_secret="x-token-SECRET-7f6e5d",
+)
 
 
 def x_settings(url: str) -> dict[str, Any]:
@@ -33,15 +40,18 @@ def x_settings(url: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def desk(database_url: str, redis_url: str, destinations: list[str], *, text: str = THREAD_TEXT,
-               **settings: Any) -> AsyncIterator[LocalStack]:
+async def desk(
+    database_url: str, redis_url: str, destinations: list[str], *, text: str = THREAD_TEXT, **settings: Any
+) -> AsyncIterator[LocalStack]:
     """A running Signoff whose writer (a local OpenAI-compatible server) answers `text`."""
     llm = FakeLLM(reply=text)
     await llm.start()
     notes_dir = tempfile.mkdtemp(prefix="signoff-notes-")
     # Enough material for the planner to choose a thread where threads are possible.
-    Path(notes_dir, "audit.md").write_text("# How the audit trail works\n\n" + " ".join(
-        f"The audit trail records decision {n} with who made it and when." for n in range(10)))
+    Path(notes_dir, "audit.md").write_text(
+        "# How the audit trail works\n\n"
+        + " ".join(f"The audit trail records decision {n} with who made it and when." for n in range(10))
+    )
     # The writer's answer is grounded in the notes, so no unsupported claim holds up its approval.
     Path(notes_dir, "answer.md").write_text("# The audit trail and what we publish\n\n" + text)
     settings.setdefault("signoff_notes_dir", notes_dir)
@@ -49,10 +59,16 @@ async def desk(database_url: str, redis_url: str, destinations: list[str], *, te
     # approval can let that stale render land after the worker's last update (a known race).
     settings.setdefault("signoff_sweep_interval_s", 10.0)
     try:
-        async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                              signoff_destinations=destinations, llm_base_url=llm.url, llm_api_key="sk-local",
-                              signoff_fetch_topic_urls=False,
-                              **settings) as stack:
+        async with LocalStack(
+            database_url=database_url,
+            redis_url=redis_url,
+            approvers=("U_ALICE", "U_BOB"),
+            signoff_destinations=destinations,
+            llm_base_url=llm.url,
+            llm_api_key="sk-local",
+            signoff_fetch_topic_urls=False,
+            **settings,
+        ) as stack:
             yield stack
     finally:
         await llm.stop()

@@ -1,4 +1,5 @@
 """No credential reaches a log line (even with every library at DEBUG), an audit row or Slack."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,13 @@ from tests.destinations.fakes.x import FakeX
 from tests.e2e.conftest import shows
 from tests.publishing.conftest import X_SECRETS, approve, audit_kinds, desk, until, x_settings
 
-SECRETS = {**X_SECRETS, "mastodon_token": "mastodon-TOKEN-0a1b2c3d", "bluesky_app_password": "bsky-APP-pass-4e5f6a",
-           "devto_api_key": "devto-KEY-7b8c9d0e", "webhook_secret": "whsec-SECRET-1f2e3d4c"}
+SECRETS = {
+    **X_SECRETS,
+    "mastodon_token": "mastodon-TOKEN-0a1b2c3d",
+    "bluesky_app_password": "bsky-APP-pass-4e5f6a",
+    "devto_api_key": "devto-KEY-7b8c9d0e",
+    "webhook_secret": "whsec-SECRET-1f2e3d4c",
+}
 TEXT = "Every credential stays out of our logs, our audit trail and Slack. #Signoff"
 
 
@@ -30,6 +36,7 @@ async def _webhook() -> tuple[web.AppRunner, str, list[Any]]:
     async def handle(request: web.Request) -> web.Response:
         hits.append(await request.read())
         return web.json_response({"url": "https://example.test/posts/1"})
+
     app = web.Application()
     app.router.add_post("/hook", handle)
     runner = web.AppRunner(app, access_log=None)
@@ -49,21 +56,34 @@ def debug_logs() -> Iterator[io.StringIO]:
     root.handlers[:], root.level = saved
 
 
-async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: str, redis_url: str,
-                                                                 debug_logs: io.StringIO,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_credential_appears_in_logs_audit_rows_or_slack(
+    database_url: str, redis_url: str, debug_logs: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
     runner, hook_url, hits = await _webhook()
     try:
-        async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as x, \
-                FakeMastodon(token=SECRETS["mastodon_token"]) as mastodon, \
-                FakeBluesky(password=SECRETS["bluesky_app_password"]) as bluesky, \
-                FakeDevTo(api_key=SECRETS["devto_api_key"]) as devto, \
-                desk(database_url, redis_url, ["x", "mastodon", "bluesky", "devto", "slack", "webhook"], text=TEXT,
-                     **x_settings(x.url), mastodon_base_url=mastodon.url, mastodon_token=SECRETS["mastodon_token"],
-                     bluesky_handle=bluesky.handle, bluesky_app_password=SECRETS["bluesky_app_password"],
-                     bluesky_service_url=bluesky.url, devto_api_key=SECRETS["devto_api_key"], devto_api_url=devto.url,
-                     slack_publish_channel="C_ANNOUNCE", webhook_url=hook_url,
-                     webhook_secret=SECRETS["webhook_secret"]) as stack:
+        async with (
+            FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as x,
+            FakeMastodon(token=SECRETS["mastodon_token"]) as mastodon,
+            FakeBluesky(password=SECRETS["bluesky_app_password"]) as bluesky,
+            FakeDevTo(api_key=SECRETS["devto_api_key"]) as devto,
+            desk(
+                database_url,
+                redis_url,
+                ["x", "mastodon", "bluesky", "devto", "slack", "webhook"],
+                text=TEXT,
+                **x_settings(x.url),
+                mastodon_base_url=mastodon.url,
+                mastodon_token=SECRETS["mastodon_token"],
+                bluesky_handle=bluesky.handle,
+                bluesky_app_password=SECRETS["bluesky_app_password"],
+                bluesky_service_url=bluesky.url,
+                devto_api_key=SECRETS["devto_api_key"],
+                devto_api_url=devto.url,
+                slack_publish_channel="C_ANNOUNCE",
+                webhook_url=hook_url,
+                webhook_secret=SECRETS["webhook_secret"],
+            ) as stack,
+        ):
             assert stack.settings is not None
             logs.configure("DEBUG", redactor_for(stack.settings), json_lines=True)
             logging.getLogger().handlers[0].setStream(debug_logs)  # type: ignore[attr-defined]
@@ -73,8 +93,9 @@ async def test_no_credential_appears_in_logs_audit_rows_or_slack(database_url: s
             draft = await approve(stack)
             await until(stack.slack, draft, "Published", timeout_s=30)
             secrets = list(SECRETS.values()) + [stack.slack.bot_token, stack.signing_secret]
-            slack_text = json.dumps([(m.text, m.blocks) for m in stack.slack.messages.values()]
-                                    + stack.slack.ephemerals)
+            slack_text = json.dumps(
+                [(m.text, m.blocks) for m in stack.slack.messages.values()] + stack.slack.ephemerals
+            )
     finally:
         await runner.cleanup()
     assert x.posts and mastodon.posts and bluesky.records and devto.posts and hits

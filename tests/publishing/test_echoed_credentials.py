@@ -1,6 +1,7 @@
 """Platforms that quote a credential back in an error: each failure is still visible in the thread
 and on the draft, and the credential is nowhere — not in the thread note, the publication row, the
 outbox, the audit trail or a log line (the autouse leak check reads all of them)."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -24,11 +25,20 @@ def _only(items: list[str], text: str) -> str:
 
 
 async def test_a_mastodon_401_that_quotes_the_token_fails_visibly_without_it(database_url: str, redis_url: str) -> None:
-    async with FakeMastodon(token=MASTODON_TOKEN) as mastodon, \
-            desk(database_url, redis_url, ["mastodon"], text=TEXT, mastodon_base_url=mastodon.url,
-                 mastodon_token=MASTODON_TOKEN) as stack:
-        mastodon.fail_next(401, path="/api/v1/statuses",
-                           body={"error": f"The access token is invalid (Bearer {MASTODON_TOKEN})"})
+    async with (
+        FakeMastodon(token=MASTODON_TOKEN) as mastodon,
+        desk(
+            database_url,
+            redis_url,
+            ["mastodon"],
+            text=TEXT,
+            mastodon_base_url=mastodon.url,
+            mastodon_token=MASTODON_TOKEN,
+        ) as stack,
+    ):
+        mastodon.fail_next(
+            401, path="/api/v1/statuses", body={"error": f"The access token is invalid (Bearer {MASTODON_TOKEN})"}
+        )
         draft = await approve(stack)
         await until(stack.slack, draft, "Failed", timeout_s=30)
         note = _only(notes(stack.slack, draft), "Mastodon: failed")
@@ -41,14 +51,22 @@ async def test_a_mastodon_401_that_quotes_the_token_fails_visibly_without_it(dat
 
 
 async def test_a_webhook_that_quotes_its_secret_in_a_500_and_a_401_fails_visibly_without_it(
-        database_url: str, redis_url: str) -> None:
-    async with FakeWebhook(WEBHOOK_SECRET) as hook, \
-            desk(database_url, redis_url, ["webhook"], text=TEXT, webhook_url=hook.hook_url,
-                 webhook_secret=WEBHOOK_SECRET) as stack:
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        FakeWebhook(WEBHOOK_SECRET) as hook,
+        desk(
+            database_url, redis_url, ["webhook"], text=TEXT, webhook_url=hook.hook_url, webhook_secret=WEBHOOK_SECRET
+        ) as stack,
+    ):
         # A debugging receiver: the 500 shows its configuration in an HTML page, the 401 in JSON.
-        hook.fail_next(500, path="/hook", headers={"Retry-After": "1"},
-                       body=f"<html><body><pre>secret: {WEBHOOK_SECRET}\ncheck: "
-                            f"https://hooks.example/verify/{quote(WEBHOOK_SECRET, safe='')}</pre></body></html>")
+        hook.fail_next(
+            500,
+            path="/hook",
+            headers={"Retry-After": "1"},
+            body=f"<html><body><pre>secret: {WEBHOOK_SECRET}\ncheck: "
+            f"https://hooks.example/verify/{quote(WEBHOOK_SECRET, safe='')}</pre></body></html>",
+        )
         hook.fail_next(401, path="/hook", body={"error": "signature does not match", "secret": WEBHOOK_SECRET})
         draft = await approve(stack)
         await until(stack.slack, draft, "Failed", timeout_s=30)
@@ -61,16 +79,20 @@ async def test_a_webhook_that_quotes_its_secret_in_a_500_and_a_401_fails_visibly
     assert not hook.posts
 
 
-async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(database_url: str,
-                                                                                    redis_url: str) -> None:
+async def test_a_slack_api_error_that_quotes_the_bot_token_fails_visibly_without_it(
+    database_url: str, redis_url: str
+) -> None:
     async with desk(database_url, redis_url, ["slack"], text=TEXT, slack_publish_channel="C_ANNOUNCE") as stack:
         await stack.user("U_CAROL").slash("/draft", "how the audit trail works")
         draft = await wait_for_draft(stack.slack, 1, timeout_s=20)
         await shown_and_stored(stack, 1)
         # The next chat.postMessage is the destination's: approval only updates the draft message.
         token = stack.slack.bot_token
-        stack.slack.fail_next("chat.postMessage", status=200, body={
-            "ok": False, "error": f"token_revoked: {token} (see https://api.slack.com/?token={quote(token)})"})
+        stack.slack.fail_next(
+            "chat.postMessage",
+            status=200,
+            body={"ok": False, "error": f"token_revoked: {token} (see https://api.slack.com/?token={quote(token)})"},
+        )
         await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
         await until(stack.slack, draft, "Failed", timeout_s=30)
         note = _only(notes(stack.slack, draft), "Slack: failed")

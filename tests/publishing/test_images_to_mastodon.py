@@ -1,5 +1,6 @@
 """Alt text is required before Approve where the destination takes it: a photo shared for a
 Mastodon post holds the draft until its alt text is set, then goes out once, uploaded with it."""
+
 from __future__ import annotations
 
 import io
@@ -17,17 +18,26 @@ ONE_POST = SENTENCE.format(n="one")
 
 
 async def test_a_photo_for_mastodon_waits_for_its_alt_text_then_goes_out_once_with_it(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     fake = FakeMastodonMedia(polls_to_process=1)
-    async with fake, desk(
-            database_url, redis_url, ["mastodon"], text=ONE_POST, mastodon_base_url=fake.url,
-            mastodon_token=fake.token) as stack:
+    async with (
+        fake,
+        desk(
+            database_url, redis_url, ["mastodon"], text=ONE_POST, mastodon_base_url=fake.url, mastodon_token=fake.token
+        ) as stack,
+    ):
         await stack.user("U_CAROL").slash("/draft", "how the audit trail works")
         draft = await wait_for_draft(stack.slack, timeout_s=20)
         await shown_and_stored(stack)
         await share_in_thread(stack, "U_CAROL", draft, "photo.jpg", photo_with_gps(), "image/jpeg")
-        await until(stack.slack, draft, "revision 2", "image 1 needs alt text for Mastodon",
-                    "Mastodon: 1 image, alt text needed for image 1")
+        await until(
+            stack.slack,
+            draft,
+            "revision 2",
+            "image 1 needs alt text for Mastodon",
+            "Mastodon: 1 image, alt text needed for image 1",
+        )
         try:
             await stack.user("U_ALICE").click(draft, action_ids.APPROVE)
             raise AssertionError("a draft whose image has no alt text offered Approve")

@@ -1,4 +1,5 @@
 """Retry / Mark as published / Skip by approvers, refused for everyone else; the LinkedIn hand-off."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -28,10 +29,13 @@ async def _unconfirmed(stack: LocalStack, fake):  # type: ignore[no-untyped-def]
     return draft
 
 
-async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(database_url: str,
-                                                                                  redis_url: str) -> None:
-    async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
-            as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
+async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_it(
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake,
+        desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack,
+    ):
         draft = await _unconfirmed(stack, fake)
         assert shows(draft, ids.RETRY) and shows(draft, ids.MARK) and shows(draft, ids.SKIP)
         await stack.user("U_MALLORY").click(draft, ids.SKIP)
@@ -47,8 +51,10 @@ async def test_an_unknown_outcome_is_not_resent_and_a_non_approver_cannot_skip_i
 
 
 async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(database_url: str, redis_url: str) -> None:
-    async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
-            as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
+    async with (
+        XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake,
+        desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack,
+    ):
         draft = await _unconfirmed(stack, fake)
         await stack.user("U_ALICE").click(draft, ids.MARK)
         view = await stack.slack.wait_for(lambda: stack.slack.views and stack.slack.views[-1])
@@ -62,10 +68,13 @@ async def test_mark_as_published_asks_for_the_link_and_records_who_said_so(datab
     assert len(fake.posts) == 1
 
 
-async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(database_url: str,
-                                                                                  redis_url: str) -> None:
-    async with XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
-            as fake, desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack:
+async def test_retry_after_an_unknown_outcome_is_a_persons_choice_and_posts_again(
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        XWithHiddenTimeline(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake,
+        desk(database_url, redis_url, ["x"], text=POST_TEXT, **x_settings(fake.url)) as stack,
+    ):
         draft = await _unconfirmed(stack, fake)
         fake.posts.clear()  # the person checked: it is not there (say, it was removed)
         await stack.user("U_ALICE").click(draft, ids.RETRY)
@@ -78,9 +87,16 @@ async def test_linkedin_is_handed_off_in_the_thread_and_marked_as_posted(databas
     async with desk(database_url, redis_url, ["linkedin"], text=POST_TEXT) as stack:
         draft = await approve(stack)
         await until(stack.slack, draft, "linkedin: ready to post by hand")
-        handoff = await stack.slack.wait_for(lambda: next(
-            (m for m in stack.slack.thread(draft.channel, draft.thread_ts or "") if shows(m, "Mark as posted")
-             and m.ts != draft.ts), None))
+        handoff = await stack.slack.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in stack.slack.thread(draft.channel, draft.thread_ts or "")
+                    if shows(m, "Mark as posted") and m.ts != draft.ts
+                ),
+                None,
+            )
+        )
         assert shows(handoff, "We moved every approval into one audited thread this week.")
         assert shows(draft, "Publishing")
         await stack.user("U_MALLORY").click(handoff, ids.MARK)
@@ -104,11 +120,20 @@ class BlueskyWithHiddenRepo(FakeBluesky):
         return web.json_response({"records": []})
 
 
-async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(database_url: str,
-                                                                                     redis_url: str) -> None:
-    async with BlueskyWithHiddenRepo() as fake, \
-            desk(database_url, redis_url, ["bluesky"], bluesky_handle=fake.handle,
-                 bluesky_app_password=fake.password, bluesky_service_url=fake.url) as stack:
+async def test_a_bluesky_part_marked_by_hand_is_replied_to_by_the_rest_of_the_thread(
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        BlueskyWithHiddenRepo() as fake,
+        desk(
+            database_url,
+            redis_url,
+            ["bluesky"],
+            bluesky_handle=fake.handle,
+            bluesky_app_password=fake.password,
+            bluesky_service_url=fake.url,
+        ) as stack,
+    ):
         fake.fail_next(kind="drop", path="/xrpc/com.atproto.repo.createRecord")
         draft = await approve(stack)
         await until(stack.slack, draft, "bluesky: unconfirmed")

@@ -2,6 +2,7 @@
 
 Pass criterion everywhere: the platform saw each part at most once, and the thread tells the truth.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,7 +90,8 @@ async def test_an_x_thread_is_previewed_then_published_as_a_chain_of_replies(dat
 
 
 async def test_a_429_is_retried_when_x_says_the_window_resets_and_each_part_posts_once(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(**rate_limited(reset_in_s=1), path="/2/tweets")
         draft = await approve(stack)
@@ -100,7 +102,8 @@ async def test_a_429_is_retried_when_x_says_the_window_resets_and_each_part_post
 
 
 async def test_a_500_backs_off_a_minute_in_the_outbox_and_in_arq_then_retry_now_publishes(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(500, path="/2/tweets", body={"title": "Internal", "detail": "boom", "status": 500})
         draft = await approve(stack)
@@ -120,8 +123,13 @@ async def test_a_500_backs_off_a_minute_in_the_outbox_and_in_arq_then_retry_now_
 
 async def test_an_unreachable_platform_is_retried_and_nothing_was_sent_twice(database_url: str, redis_url: str) -> None:
     port = unused_port()
-    async with desk(database_url, redis_url, ["mastodon"], mastodon_base_url=f"http://127.0.0.1:{port}",
-                    mastodon_token="mastodon-token") as stack:
+    async with desk(
+        database_url,
+        redis_url,
+        ["mastodon"],
+        mastodon_base_url=f"http://127.0.0.1:{port}",
+        mastodon_token="mastodon-token",
+    ) as stack:
         draft = await approve(stack)
         await until(stack.slack, draft, "mastodon: will retry", "could not reach Mastodon")
         async with MastodonAt(port) as fake:
@@ -132,7 +140,8 @@ async def test_an_unreachable_platform_is_retried_and_nothing_was_sent_twice(dat
 
 
 async def test_a_post_stored_before_the_connection_dropped_is_reconciled_not_reposted(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
         fake.fail_next(kind="drop", path="/2/tweets")
         draft = await approve(stack)
@@ -151,9 +160,12 @@ class MastodonWithSlowTimeline(FakeMastodon):
 
 
 async def test_mastodon_resends_with_the_same_idempotency_key_and_gets_the_same_status(
-        database_url: str, redis_url: str) -> None:
-    async with MastodonWithSlowTimeline() as fake, desk(
-            database_url, redis_url, ["mastodon"], mastodon_base_url=fake.url, mastodon_token=fake.token) as stack:
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        MastodonWithSlowTimeline() as fake,
+        desk(database_url, redis_url, ["mastodon"], mastodon_base_url=fake.url, mastodon_token=fake.token) as stack,
+    ):
         fake.fail_next(kind="drop", path="/api/v1/statuses")
         draft = await approve(stack)
         await until(stack.slack, draft, "mastodon part 2: published", "Published")
@@ -165,9 +177,12 @@ async def test_mastodon_resends_with_the_same_idempotency_key_and_gets_the_same_
 
 
 async def test_a_thread_failing_at_part_two_resumes_from_part_two_replying_to_part_one(
-        database_url: str, redis_url: str) -> None:
-    async with XFailingPartTwo(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) \
-            as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
+    database_url: str, redis_url: str
+) -> None:
+    async with (
+        XFailingPartTwo(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake,
+        desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack,
+    ):
         draft = await approve(stack)
         await until(stack.slack, draft, "x: published", "x part 2: will retry")
         assert len(fake.posts) == 1
@@ -182,10 +197,14 @@ async def test_a_thread_failing_at_part_two_resumes_from_part_two_replying_to_pa
 
 
 async def test_a_refused_post_stops_at_once_with_the_platforms_reason_in_the_thread(
-        database_url: str, redis_url: str) -> None:
+    database_url: str, redis_url: str
+) -> None:
     async with fake_x() as fake, desk(database_url, redis_url, ["x"], **x_settings(fake.url)) as stack:
-        fake.fail_next(403, path="/2/tweets", body={"title": "Forbidden", "detail": "You are not permitted",
-                                                     "type": "about:blank", "status": 403})
+        fake.fail_next(
+            403,
+            path="/2/tweets",
+            body={"title": "Forbidden", "detail": "You are not permitted", "type": "about:blank", "status": 403},
+        )
         draft = await approve(stack)
         await until(stack.slack, draft, "x: failed: X refused", "Failed")
         await stack.slack.wait_for(lambda: any("X: failed" in n for n in notes(stack.slack, draft)))

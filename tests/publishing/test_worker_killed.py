@@ -1,4 +1,5 @@
 """A worker SIGKILLed while X holds the request: the next worker reconciles, never reposts."""
+
 from __future__ import annotations
 
 import os
@@ -17,25 +18,40 @@ TEXT = "Killed workers do not post twice: the claim comes first. #Signoff"
 
 
 def _worker(stack: LocalStack, llm_url: str, x_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url,
-           "SLACK_BOT_TOKEN": stack.slack.bot_token, "SLACK_SIGNING_SECRET": stack.signing_secret,
-           "SLACK_API_URL": stack.slack.api_url, "LLM_BASE_URL": llm_url, "LLM_API_KEY": "sk-local",
-           "SIGNOFF_JOB_LEASE_S": "3", "SIGNOFF_SWEEP_INTERVAL_S": "0.5", "SIGNOFF_FETCH_TOPIC_URLS": "false",
-           "SIGNOFF_DESTINATIONS": "x", "X_API_URL": x_url,
-           **{name.upper(): value for name, value in X_SECRETS.items()}}
-    return subprocess.Popen([sys.executable, "-m", "launch.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "REDIS_URL": stack.redis_url,
+        "SLACK_BOT_TOKEN": stack.slack.bot_token,
+        "SLACK_SIGNING_SECRET": stack.signing_secret,
+        "SLACK_API_URL": stack.slack.api_url,
+        "LLM_BASE_URL": llm_url,
+        "LLM_API_KEY": "sk-local",
+        "SIGNOFF_JOB_LEASE_S": "3",
+        "SIGNOFF_SWEEP_INTERVAL_S": "0.5",
+        "SIGNOFF_FETCH_TOPIC_URLS": "false",
+        "SIGNOFF_DESTINATIONS": "x",
+        "X_API_URL": x_url,
+        **{name.upper(): value for name, value in X_SECRETS.items()},
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "launch.cli", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
-async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(database_url: str,
-                                                                              redis_url: str) -> None:
+async def test_a_worker_killed_mid_publish_is_followed_by_one_that_reconciles(
+    database_url: str, redis_url: str
+) -> None:
     llm = FakeLLM(reply=TEXT)
     llm_url = await llm.start()
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        async with FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake, \
-                LocalStack(database_url=database_url, redis_url=redis_url, run_worker=False,
-                           signoff_destinations=["x"]) as stack:
+        async with (
+            FakeX(consumer_key=X_SECRETS["x_api_key"], access_token=X_SECRETS["x_access_token"]) as fake,
+            LocalStack(
+                database_url=database_url, redis_url=redis_url, run_worker=False, signoff_destinations=["x"]
+            ) as stack,
+        ):
             workers.append(_worker(stack, llm_url, fake.url))
             await stack.user("U_CAROL").slash("/draft", "what a killed worker does")
             draft = await wait_for_draft(stack.slack, timeout_s=30)

@@ -1,5 +1,6 @@
 """Helpers for schedule tests: drafts written straight into a real database, a clock tests move,
 and the local Slack with a real slack_sdk client pointed at it."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -49,13 +50,30 @@ def client(slack: LocalSlack) -> AsyncWebClient:
     return build_slack_client(slack.bot_token, slack.api_url, redactor=Redactor([slack.bot_token]))
 
 
-async def add_draft(sessionmaker: async_sessionmaker[AsyncSession], *, created_at: datetime, channel: str = "C_GENERAL",  # type: ignore[no-untyped-def]
-                    status: str = "pending", topic: str = "a topic", requester: str = "U_CAROL",
-                    destinations: list[str] | None = None, **values) -> int:
+async def add_draft(  # type: ignore[no-untyped-def]
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    created_at: datetime,
+    channel: str = "C_GENERAL",
+    status: str = "pending",
+    topic: str = "a topic",
+    requester: str = "U_CAROL",
+    destinations: list[str] | None = None,
+    **values,
+) -> int:
     async with sessionmaker.begin() as session:
-        draft = Draft(channel_id=channel, requester_id=requester, topic=topic, status=status,
-                      destinations=destinations or ["dryrun"], version=1, current_revision=1,
-                      created_at=created_at, updated_at=created_at, **values)
+        draft = Draft(
+            channel_id=channel,
+            requester_id=requester,
+            topic=topic,
+            status=status,
+            destinations=destinations or ["dryrun"],
+            version=1,
+            current_revision=1,
+            created_at=created_at,
+            updated_at=created_at,
+            **values,
+        )
         session.add(draft)
         await session.flush()
         return draft.id

@@ -1,6 +1,7 @@
 """Bulk decisions from the digest, through the real worker (which posts the digest) and bot: each
 shown draft is decided one by one under the usual rules, and the answer lists what was decided and
 what was refused and why — four eyes, a draft changed since the digest, a stranger's click."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -20,29 +21,40 @@ from tests.schedules.test_e2e_schedules import run_minutely_cron
 
 @pytest.fixture
 async def stack(database_url: str, redis_url: str) -> AsyncIterator[LocalStack]:
-    async with LocalStack(database_url=database_url, redis_url=redis_url, approvers=("U_ALICE", "U_BOB"),
-                          signoff_sweep_interval_s=0.5, signoff_digest_schedule="off") as running:
+    async with LocalStack(
+        database_url=database_url,
+        redis_url=redis_url,
+        approvers=("U_ALICE", "U_BOB"),
+        signoff_sweep_interval_s=0.5,
+        signoff_digest_schedule="off",
+    ) as running:
         yield running
 
 
 async def post_digest(stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> Message:
     async with sessionmaker.begin() as session:
-        await schedules.set_channel_config(session, channel_id="C_GENERAL", value={"schedule": "daily 00:00"},
-                                           user_id="U_ALICE", now=utcnow())
+        await schedules.set_channel_config(
+            session, channel_id="C_GENERAL", value={"schedule": "daily 00:00"}, user_id="U_ALICE", now=utcnow()
+        )
     await run_minutely_cron(stack)
-    found = await stack.slack.wait_for(lambda: [m for m in stack.slack.channel_messages("C_GENERAL")
-                                                if "waiting for approval" in m.text], 30)
+    found = await stack.slack.wait_for(
+        lambda: [m for m in stack.slack.channel_messages("C_GENERAL") if "waiting for approval" in m.text], 30
+    )
     digest: Message = found[0]
     return digest
 
 
 def answers_to(stack: LocalStack, user: str) -> list[str]:
-    return [e["text"] for e in stack.slack.ephemerals if e["user"] == user
-            and ("Approved" in e["text"] or "Skipped" in e["text"])]
+    return [
+        e["text"]
+        for e in stack.slack.ephemerals
+        if e["user"] == user and ("Approved" in e["text"] or "Skipped" in e["text"])
+    ]
 
 
 async def test_approve_all_shown_decides_each_draft_under_the_usual_rules(
-        stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "carol one")
     await stack.user("U_CAROL").slash("/draft", "carol two")
     await stack.user("U_ALICE").slash("/draft", "alice's own")
@@ -65,7 +77,8 @@ async def test_approve_all_shown_decides_each_draft_under_the_usual_rules(
 
 
 async def test_skip_all_shown_and_a_strangers_click(
-        stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    stack: LocalStack, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     await stack.user("U_CAROL").slash("/draft", "one")
     await stack.user("U_CAROL").slash("/draft", "two")
     drafts = [await wait_for_draft(stack.slack, n) for n in (1, 2)]

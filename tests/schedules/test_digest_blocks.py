@@ -1,4 +1,5 @@
 """The digest, reminder and weekly report messages, tested as Block Kit dicts."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -16,8 +17,9 @@ UTC = zone("UTC")
 def waiting(n: int, *, topic: str = "topic", age_h: float = 5, permalink: str | None = "auto") -> Waiting:
     created = NOW - timedelta(hours=age_h)
     link = f"https://acme.slack.com/archives/C1/p{n:06d}" if permalink == "auto" else permalink
-    return Waiting(n, "C1", f"{topic} {n}", "U_CAROL", ("x", "mastodon"), created,
-                   created + timedelta(hours=72), link, f"{n}.0001")
+    return Waiting(
+        n, "C1", f"{topic} {n}", "U_CAROL", ("x", "mastodon"), created, created + timedelta(hours=72), link, f"{n}.0001"
+    )
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:
@@ -31,11 +33,15 @@ def test_nothing_pending_gives_no_message() -> None:
 def test_each_pending_draft_is_listed_with_its_permalink_requester_age_expiry_and_destinations() -> None:
     ((text, blocks),) = digest_messages([waiting(1), waiting(2, age_h=30)], now=NOW, tz=UTC)
     assert text == "2 drafts are waiting for approval"
-    assert blocks[0] == {"type": "header", "text": {"type": "plain_text",
-                                                     "text": "2 drafts are waiting for approval", "emoji": True}}
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "2 drafts are waiting for approval", "emoji": True},
+    }
     first, second = blocks[2]["text"]["text"], blocks[3]["text"]["text"]
-    assert first == ("*#1* <https://acme.slack.com/archives/C1/p000001|topic 1>\nby <@U_CAROL> · waiting 5 h"
-                     " · expires in 2 d 19 h · to x, mastodon")
+    assert first == (
+        "*#1* <https://acme.slack.com/archives/C1/p000001|topic 1>\nby <@U_CAROL> · waiting 5 h"
+        " · expires in 2 d 19 h · to x, mastodon"
+    )
     assert "waiting 1 d 6 h" in second and "expires in 1 d 18 h" in second
 
 
@@ -48,8 +54,9 @@ def test_topics_cannot_ping_the_channel_or_spoof_links() -> None:
 
 
 def test_a_draft_without_a_safe_permalink_is_listed_without_a_link() -> None:
-    ((_, blocks),) = digest_messages([waiting(1, permalink=None), waiting(2, permalink="javascript:x|y")],
-                                     now=NOW, tz=UTC)
+    ((_, blocks),) = digest_messages(
+        [waiting(1, permalink=None), waiting(2, permalink="javascript:x|y")], now=NOW, tz=UTC
+    )
     assert blocks[2]["text"]["text"].startswith("*#1* topic 1\n")
     assert blocks[3]["text"]["text"].startswith("*#2* topic 2\n")
 
@@ -67,8 +74,14 @@ def test_a_long_backlog_is_split_within_fifty_blocks_and_the_rest_summarised() -
 
 
 def test_durations_read_like_a_person_would_say_them() -> None:
-    assert [human_duration(timedelta(minutes=m)) for m in (0, 45, 90, 300, 1440, 1500)] == \
-        ["0 min", "45 min", "1 h 30 min", "5 h", "1 d", "1 d 1 h"]
+    assert [human_duration(timedelta(minutes=m)) for m in (0, 45, 90, 300, 1440, 1500)] == [
+        "0 min",
+        "45 min",
+        "1 h 30 min",
+        "5 h",
+        "1 d",
+        "1 d 1 h",
+    ]
 
 
 def test_a_reminder_names_the_channel_and_links_each_draft() -> None:
@@ -78,9 +91,14 @@ def test_a_reminder_names_the_channel_and_links_each_draft() -> None:
 
 
 def test_the_weekly_report_counts_decisions_publications_and_median_wait() -> None:
-    stats = WeeklyStats("C1", NOW - timedelta(days=7), NOW,
-                        {"requested": 5, "approved": 3, "skipped": 1, "expired": 1},
-                        {"x": 2, "mastodon": 3}, timedelta(hours=2))
+    stats = WeeklyStats(
+        "C1",
+        NOW - timedelta(days=7),
+        NOW,
+        {"requested": 5, "approved": 3, "skipped": 1, "expired": 1},
+        {"x": 2, "mastodon": 3},
+        timedelta(hours=2),
+    )
     text, blocks = weekly_report_message(stats, tz=zone("Europe/Berlin"))
     assert text == "Weekly report 23 Feb – 02 Mar 2026"
     body = blocks[1]["text"]["text"]

@@ -1,4 +1,5 @@
 """Times people type, read in a timezone, returned as naive UTC; DST jumps handled explicitly."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -31,8 +32,9 @@ def test_a_repeated_hour_in_autumn_means_its_first_occurrence() -> None:
 
 
 def test_an_iso_date_in_new_york_winter_is_five_hours_behind_utc() -> None:
-    assert parse_when("2026-12-01 14:00", now=datetime(2026, 11, 1), tz="America/New_York") == \
-        datetime(2026, 12, 1, 19, 0)
+    assert parse_when("2026-12-01 14:00", now=datetime(2026, 11, 1), tz="America/New_York") == datetime(
+        2026, 12, 1, 19, 0
+    )
 
 
 def test_relative_times_are_plain_durations_from_now() -> None:
@@ -58,15 +60,18 @@ def test_twelve_am_and_pm_are_midnight_and_noon() -> None:
     assert parse_clock("9:15pm") == time(21, 15) and parse_clock("07:05") == time(7, 5)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "say when"),
-    ("someday soon", "could not read 'someday soon'"),
-    ("tomorrow 25:00", "hours 0-23"),
-    ("tomorrow 13pm", "the hour is 1 to 12"),
-    ("2026-02-30 10:00", "'2026-02-30' is not a calendar date"),
-    ("2020-01-01 10:00", "is in the past"),
-    ("today 08:00", "is in the past"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "say when"),
+        ("someday soon", "could not read 'someday soon'"),
+        ("tomorrow 25:00", "hours 0-23"),
+        ("tomorrow 13pm", "the hour is 1 to 12"),
+        ("2026-02-30 10:00", "'2026-02-30' is not a calendar date"),
+        ("2020-01-01 10:00", "is in the past"),
+        ("today 08:00", "is in the past"),
+    ],
+)
 def test_unreadable_or_past_times_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(TimeParseError, match=message):
         parse_when(text, now=datetime(2026, 3, 2, 9, 0), tz="UTC")
@@ -79,9 +84,9 @@ def test_an_unknown_timezone_is_named_in_the_error() -> None:
 
 def test_weekday_schedule_is_due_from_nine_berlin_time_on_weekdays_only() -> None:
     schedule = parse_schedule("weekdays 09:00")
-    assert schedule.due_date(datetime(2026, 3, 2, 7, 59), BERLIN) is None       # 08:59 CET
+    assert schedule.due_date(datetime(2026, 3, 2, 7, 59), BERLIN) is None  # 08:59 CET
     assert schedule.due_date(datetime(2026, 3, 2, 8, 0), BERLIN) == date(2026, 3, 2)
-    assert schedule.due_date(datetime(2026, 3, 7, 12, 0), BERLIN) is None       # Saturday
+    assert schedule.due_date(datetime(2026, 3, 7, 12, 0), BERLIN) is None  # Saturday
     # After the spring change nine o'clock is an hour earlier in UTC.
     assert schedule.due_date(datetime(2026, 3, 30, 7, 0), BERLIN) == date(2026, 3, 30)
     assert schedule.due_date(datetime(2026, 3, 30, 6, 59), BERLIN) is None
@@ -89,7 +94,7 @@ def test_weekday_schedule_is_due_from_nine_berlin_time_on_weekdays_only() -> Non
 
 def test_a_schedule_inside_the_skipped_hour_fires_right_after_the_jump() -> None:
     schedule = parse_schedule("daily 02:30")
-    assert schedule.due_date(datetime(2026, 3, 29, 0, 59), BERLIN) is None      # 01:59 CET
+    assert schedule.due_date(datetime(2026, 3, 29, 0, 59), BERLIN) is None  # 01:59 CET
     assert schedule.due_date(datetime(2026, 3, 29, 1, 0), BERLIN) == date(2026, 3, 29)  # 03:00 CEST
 
 

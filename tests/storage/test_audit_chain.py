@@ -18,8 +18,14 @@ T0 = datetime(2026, 3, 29, 0, 30)
 async def _append(sessionmaker: async_sessionmaker[AsyncSession], n: int) -> None:
     for i in range(n):
         async with sessionmaker.begin() as session:
-            await audit.append(session, kind="note", actor=f"U{i}", now=T0 + timedelta(seconds=i),
-                               draft_id=1, detail={"i": i, "text": "ünïcode ✓"})
+            await audit.append(
+                session,
+                kind="note",
+                actor=f"U{i}",
+                now=T0 + timedelta(seconds=i),
+                draft_id=1,
+                detail={"i": i, "text": "ünïcode ✓"},
+            )
 
 
 async def test_an_untouched_chain_verifies(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -42,14 +48,18 @@ async def test_concurrent_appends_never_fork_the_chain(sessionmaker: async_sessi
     assert seqs == list(range(1, 21))
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    ("UPDATE audit_events SET detail = '{\"i\": 99}' WHERE seq = 2", "modified"),
-    ("DELETE FROM audit_events WHERE seq = 2", "deleted"),
-    ("DELETE FROM audit_events WHERE seq = 3", "removed"),
-    ("UPDATE audit_events SET actor = 'U_MALLORY' WHERE seq = 1", "modified"),
-])
-async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper: str,
-                                                  reason: str) -> None:
+@pytest.mark.parametrize(
+    "tamper, reason",
+    [
+        ("UPDATE audit_events SET detail = '{\"i\": 99}' WHERE seq = 2", "modified"),
+        ("DELETE FROM audit_events WHERE seq = 2", "deleted"),
+        ("DELETE FROM audit_events WHERE seq = 3", "removed"),
+        ("UPDATE audit_events SET actor = 'U_MALLORY' WHERE seq = 1", "modified"),
+    ],
+)
+async def test_verify_names_the_first_broken_link(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession], tamper: str, reason: str
+) -> None:
     sessionmaker = sqlite_sessionmaker
     await _append(sessionmaker, 3)
     async with sessionmaker.begin() as session:
@@ -63,7 +73,8 @@ async def test_verify_names_the_first_broken_link(sqlite_sessionmaker: async_ses
 
 @needs_postgres
 async def test_postgres_refuses_to_rewrite_audit_events(
-        postgres_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    postgres_sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     sessionmaker = postgres_sessionmaker
     await _append(sessionmaker, 1)
     with pytest.raises(DBAPIError, match="append-only"):
@@ -74,13 +85,17 @@ async def test_postgres_refuses_to_rewrite_audit_events(
             await session.execute(text("DELETE FROM audit_events"))
 
 
-@pytest.mark.parametrize("draft_id, actor, detail", [
-    (None, "system", {}),
-    (7, "U_ÅSA", {"text": "emoji 👩‍💻 and \u202ebidi\u202c and zero\u200bwidth", "z": [1, {"y": None}]}),
-    (123456789, 'quote " back\\slash', {"seq": 99, "prefix": "}"}),
-])
-def test_the_database_finishes_the_same_hash_from_the_prefix(draft_id: int | None, actor: str,
-                                                             detail: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "draft_id, actor, detail",
+    [
+        (None, "system", {}),
+        (7, "U_ÅSA", {"text": "emoji 👩‍💻 and \u202ebidi\u202c and zero\u200bwidth", "z": [1, {"y": None}]}),
+        (123456789, 'quote " back\\slash', {"seq": 99, "prefix": "}"}),
+    ],
+)
+def test_the_database_finishes_the_same_hash_from_the_prefix(
+    draft_id: int | None, actor: str, detail: dict[str, Any]
+) -> None:
     """append() hashes in SQL from canonical_prefix + the sequence number; verify() hashes
     canonical(): the two must be the same bytes for any content."""
     for seq in (1, 10, 123456):

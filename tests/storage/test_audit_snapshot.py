@@ -1,6 +1,7 @@
 """The chain is verified on one snapshot: events appended while it is walked (a busy desk at the
 moment the daily head is posted, or `signoff audit verify` run next to a live bot) are not taken
 for a broken chain."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,12 +18,12 @@ T0 = datetime(2026, 3, 29, 0, 30)
 async def _append(sessionmaker: async_sessionmaker[AsyncSession], first: int, count: int) -> None:
     for i in range(first, first + count):
         async with sessionmaker.begin() as session:
-            await audit.append(session, kind="note", actor=f"U{i % 7}", now=T0 + timedelta(seconds=i),
-                               detail={"i": i})
+            await audit.append(session, kind="note", actor=f"U{i % 7}", now=T0 + timedelta(seconds=i), detail={"i": i})
 
 
 async def test_a_chain_walked_while_events_keep_arriving_is_intact(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await _append(sessionmaker, 0, 200)
     stop = asyncio.Event()
 
@@ -46,7 +47,8 @@ async def test_a_chain_walked_while_events_keep_arriving_is_intact(
 
 
 async def test_a_snapshot_session_reads_the_head_of_the_moment_it_began(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await _append(sessionmaker, 0, 3)
     async with snapshot(sessionmaker) as session:
         before = await audit.verify(session)

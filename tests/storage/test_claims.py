@@ -1,5 +1,6 @@
 """Claims no source supports block approval until an approver accepts them (audited) or an edit
 removes them; on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,37 +16,57 @@ from storage.models import AuditEvent
 from storage.transitions import Outcome, Refusal
 
 NOW = datetime(2026, 11, 29, 9, 0)
-CRITIQUE: dict[str, Any] = {"score": 5.0, "parts": [{"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},
-                                     {"name": "support", "score": 3.3, "weight": 3, "reasons": []}],
-            "claims": [{"text": "900 ms", "kind": "number", "supported": True, "sources": [1]},
-                       {"text": "3× faster", "kind": "number", "supported": False, "sources": []}]}
+CRITIQUE: dict[str, Any] = {
+    "score": 5.0,
+    "parts": [
+        {"name": "relevance", "score": 10.0, "weight": 3, "reasons": []},
+        {"name": "support", "score": 3.3, "weight": 3, "reasons": []},
+    ],
+    "claims": [
+        {"text": "900 ms", "kind": "number", "supported": True, "sources": [1]},
+        {"text": "3× faster", "kind": "number", "supported": False, "sources": []},
+    ],
+}
 
 
-async def drafted(sessionmaker: async_sessionmaker[AsyncSession],
-                  critique: dict[str, Any] | None = CRITIQUE) -> tuple[int, str]:
+async def drafted(
+    sessionmaker: async_sessionmaker[AsyncSession], critique: dict[str, Any] | None = CRITIQUE
+) -> tuple[int, str]:
     async with sessionmaker.begin() as session:
-        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                              topic="t", destinations=["dryrun"], now=NOW)
+        accepted = await intake.request_draft(
+            session, team_id="T", channel_id="C", user_id="U_REQ", topic="t", destinations=["dryrun"], now=NOW
+        )
         run = await runs.start(session, accepted.run_id, now=NOW)
         assert run is not None
-        revision = await runs.record_revision(session, run, text="Search is 3× faster.", policy_ok=True,
-                                              details={"critique": critique} if critique else {}, stages=[], now=NOW)
+        revision = await runs.record_revision(
+            session,
+            run,
+            text="Search is 3× faster.",
+            policy_ok=True,
+            details={"critique": critique} if critique else {},
+            stages=[],
+            now=NOW,
+        )
     assert revision is not None
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP",
-                  revision: int = 1) -> Outcome:
+async def approve(
+    sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1
+) -> Outcome:
     async with sessionmaker.begin() as session:
-        return await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
-                                       now=NOW, rule=ApprovalRule())
+        return await decisions.approve(
+            session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user, now=NOW, rule=ApprovalRule()
+        )
 
 
-async def accept(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP",
-                 revision: int = 1) -> Outcome:
+async def accept(
+    sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str = "U_AP", revision: int = 1
+) -> Outcome:
     async with sessionmaker.begin() as session:
-        return await claims.accept(session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user,
-                                   now=NOW, rule=ApprovalRule())
+        return await claims.accept(
+            session, draft_id=draft_id, revision=revision, sha256=sha, user_id=user, now=NOW, rule=ApprovalRule()
+        )
 
 
 async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> list[AuditEvent]:
@@ -54,7 +75,8 @@ async def events(sessionmaker: async_sessionmaker[AsyncSession], kind: str) -> l
 
 
 async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     draft_id, sha = await drafted(sessionmaker)
     refused = await approve(sessionmaker, draft_id, sha)
     assert not refused.ok and refused.reason is Refusal.unsupported_claims
@@ -65,7 +87,8 @@ async def test_an_unsupported_claim_blocks_approval_until_an_approver_accepts_it
 
 
 async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     supported = {**CRITIQUE, "claims": CRITIQUE["claims"][:1]}
     draft_id, sha = await drafted(sessionmaker, supported)
     assert (await approve(sessionmaker, draft_id, sha)).ok
@@ -74,7 +97,8 @@ async def test_a_draft_whose_claims_are_all_supported_is_approved_at_once(
 
 
 async def test_accepting_twice_or_with_nothing_to_accept_is_refused(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     draft_id, sha = await drafted(sessionmaker)
     results = await asyncio.gather(*(accept(sessionmaker, draft_id, sha, f"U_{i}") for i in range(4)))
     assert sum(r.ok for r in results) == 1
@@ -85,7 +109,8 @@ async def test_accepting_twice_or_with_nothing_to_accept_is_refused(
 
 
 async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_clicks_are_refused(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     draft_id, sha = await drafted(sessionmaker)
     assert (await accept(sessionmaker, draft_id, sha, "U_REQ")).reason is Refusal.own_draft
     assert (await accept(sessionmaker, draft_id, "0" * 64)).reason is Refusal.hash_mismatch
@@ -94,18 +119,29 @@ async def test_the_requester_cannot_vouch_for_their_own_drafts_claims_and_stale_
 
 
 async def test_an_edit_with_its_own_review_clears_the_block_only_when_the_claim_is_gone(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     draft_id, _ = await drafted(sessionmaker)
 
     async def edit(base: int, text: str, critique: dict[str, Any] | None):  # type: ignore[no-untyped-def]
         async with sessionmaker.begin() as session:
-            return await edits.record_edit(session, draft_id=draft_id, base_revision=base, text=text, user_id="U_ED",
-                                           policy_ok=True, problems=[], now=NOW, critique=critique)
+            return await edits.record_edit(
+                session,
+                draft_id=draft_id,
+                base_revision=base,
+                text=text,
+                user_id="U_ED",
+                policy_ok=True,
+                problems=[],
+                now=NOW,
+                critique=critique,
+            )
 
     kept = await edit(1, "Search is 3× faster!", CRITIQUE)
     assert kept.ok and kept.revision is not None and kept.revision.unsupported_claims == 1
-    assert (await approve(sessionmaker, draft_id, kept.revision.sha256, revision=2)).reason is \
-        Refusal.unsupported_claims
+    assert (
+        await approve(sessionmaker, draft_id, kept.revision.sha256, revision=2)
+    ).reason is Refusal.unsupported_claims
     fixed = await edit(2, "Search is faster.", {**CRITIQUE, "claims": []})
     assert fixed.ok and fixed.revision is not None
     assert (await approve(sessionmaker, draft_id, fixed.revision.sha256, revision=3)).ok

@@ -1,4 +1,5 @@
 """Compare-and-set decisions under concurrency, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,21 +18,27 @@ NOW = datetime(2026, 11, 22, 12, 0)
 
 async def pending_draft(sessionmaker: async_sessionmaker[AsyncSession], text: str = "Hello") -> tuple[int, str]:
     async with sessionmaker.begin() as session:
-        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                              topic="t", destinations=["dryrun"], now=NOW)
+        accepted = await intake.request_draft(
+            session, team_id="T", channel_id="C", user_id="U_REQ", topic="t", destinations=["dryrun"], now=NOW
+        )
         run = await runs.start(session, accepted.run_id, now=NOW)
         assert run is not None
-        revision = await runs.record_revision(session, run, text=text, policy_ok=True, details={}, stages=[],
-                                              now=NOW)
+        revision = await runs.record_revision(session, run, text=text, policy_ok=True, details={}, stages=[], now=NOW)
     assert revision is not None
     return accepted.draft_id, revision.sha256
 
 
-async def approve(sessionmaker: async_sessionmaker[AsyncSession], draft_id: int, sha: str, user: str,
-                  rule: ApprovalRule = ApprovalRule()) -> Outcome:
+async def approve(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    draft_id: int,
+    sha: str,
+    user: str,
+    rule: ApprovalRule = ApprovalRule(),
+) -> Outcome:
     async with sessionmaker.begin() as session:
-        return await decisions.approve(session, draft_id=draft_id, revision=1, sha256=sha, user_id=user,
-                                       now=NOW, rule=rule)
+        return await decisions.approve(
+            session, draft_id=draft_id, revision=1, sha256=sha, user_id=user, now=NOW, rule=rule
+        )
 
 
 async def count(sessionmaker: async_sessionmaker[AsyncSession], model, **where) -> int:  # type: ignore[no-untyped-def]
@@ -56,8 +63,16 @@ async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_
 
     async def edit() -> Outcome:
         async with sessionmaker.begin() as session:
-            return await edits.record_edit(session, draft_id=draft_id, base_revision=1, text="Edited",
-                                           user_id="U_ED", policy_ok=True, problems=[], now=NOW)
+            return await edits.record_edit(
+                session,
+                draft_id=draft_id,
+                base_revision=1,
+                text="Edited",
+                user_id="U_ED",
+                policy_ok=True,
+                problems=[],
+                now=NOW,
+            )
 
     approval, change = await asyncio.gather(approve(sessionmaker, draft_id, sha, "U_AP"), edit())
     assert approval.ok != change.ok
@@ -68,13 +83,15 @@ async def test_edit_racing_an_approval_lets_exactly_one_win(sessionmaker: async_
 
 
 async def test_regenerate_racing_an_approval_lets_exactly_one_win(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     draft_id, sha = await pending_draft(sessionmaker)
 
     async def regenerate() -> Outcome:
         async with sessionmaker.begin() as session:
-            return await edits.request_regenerate(session, draft_id=draft_id, base_revision=1, feedback="x",
-                                                  user_id="U_RE", now=NOW)
+            return await edits.request_regenerate(
+                session, draft_id=draft_id, base_revision=1, feedback="x", user_id="U_RE", now=NOW
+            )
 
     approval, change = await asyncio.gather(approve(sessionmaker, draft_id, sha, "U_AP"), regenerate())
     assert approval.ok != change.ok

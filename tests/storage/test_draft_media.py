@@ -1,5 +1,6 @@
 """A draft's images: each change a new revision whose hash binds text, images and alt text; on
 SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,16 @@ def png(colour: str = "red", size: tuple[int, int] = (40, 30)) -> NewImage:
     out = io.BytesIO()
     PILImage.new("RGB", size, colour).save(out, "PNG")
     image = load_image(out.getvalue())
-    return NewImage(data=image.data, sha256=image.sha256, mime=image.mime, width=image.width, height=image.height,
-                    name=f"{colour}.png", source=MediaSource.slack_file, source_ref=f"F_{colour}")
+    return NewImage(
+        data=image.data,
+        sha256=image.sha256,
+        mime=image.mime,
+        width=image.width,
+        height=image.height,
+        name=f"{colour}.png",
+        source=MediaSource.slack_file,
+        source_ref=f"F_{colour}",
+    )
 
 
 def rev(outcome: Outcome) -> Revision:
@@ -44,8 +53,9 @@ def drf(outcome: Outcome) -> Draft:
 
 async def drafted(sessionmaker: Sessions, text: str = "Search is faster now.") -> tuple[int, str]:
     async with sessionmaker.begin() as session:
-        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                              topic="t", destinations=["x"], now=NOW)
+        accepted = await intake.request_draft(
+            session, team_id="T", channel_id="C", user_id="U_REQ", topic="t", destinations=["x"], now=NOW
+        )
         run = await runs.start(session, accepted.run_id, now=NOW)
         assert run is not None
         revision = await runs.record_revision(session, run, text=text, policy_ok=True, details={}, stages=[], now=NOW)
@@ -60,8 +70,9 @@ async def attach(sessionmaker: Sessions, draft_id: int, *images: NewImage, check
 
 async def approve(sessionmaker: Sessions, draft_id: int, revision: int, sha: str) -> Outcome:
     async with sessionmaker.begin() as session:
-        return await decisions.approve(session, draft_id=draft_id, revision=revision, sha256=sha, user_id="U_AP",
-                                       now=NOW, rule=ApprovalRule())
+        return await decisions.approve(
+            session, draft_id=draft_id, revision=revision, sha256=sha, user_id="U_AP", now=NOW, rule=ApprovalRule()
+        )
 
 
 async def test_a_revision_without_images_keeps_the_plain_text_hash(sessionmaker: Sessions) -> None:
@@ -71,14 +82,20 @@ async def test_a_revision_without_images_keeps_the_plain_text_hash(sessionmaker:
 
 def test_the_hash_covers_every_image_and_its_alt_text_in_order() -> None:
     one, two = ("a" * 64, ""), ("b" * 64, "a chart")
-    hashes = {runs.revision_sha256("t", []), runs.revision_sha256("t", [one]), runs.revision_sha256("t", [one, two]),
-              runs.revision_sha256("t", [two, one]), runs.revision_sha256("t", [one, ("b" * 64, "a chart.")]),
-              runs.revision_sha256("u", [one])}
+    hashes = {
+        runs.revision_sha256("t", []),
+        runs.revision_sha256("t", [one]),
+        runs.revision_sha256("t", [one, two]),
+        runs.revision_sha256("t", [two, one]),
+        runs.revision_sha256("t", [one, ("b" * 64, "a chart.")]),
+        runs.revision_sha256("u", [one]),
+    }
     assert len(hashes) == 6
 
 
 async def test_attaching_an_image_makes_a_new_revision_and_the_older_one_cannot_be_approved(
-        sessionmaker: Sessions) -> None:
+    sessionmaker: Sessions,
+) -> None:
     draft_id, old_sha = await drafted(sessionmaker)
     outcome = await attach(sessionmaker, draft_id, png(), check=MediaCheck())
     assert outcome.ok and rev(outcome).number == 2 and rev(outcome).text == "Search is faster now."
@@ -102,8 +119,9 @@ async def test_alt_text_is_required_before_approval_where_the_destination_says_s
     assert rev(attached).details["policy"]["problems"] == ["image 1 needs alt text for X"]
     assert (await approve(sessionmaker, draft_id, 2, rev(attached).sha256)).reason is Refusal.needs_attention
     async with sessionmaker.begin() as session:
-        described = await media.set_alt(session, draft_id=draft_id, base_revision=2, alts=["A red square"],
-                                        user_id="U_AP", now=NOW)
+        described = await media.set_alt(
+            session, draft_id=draft_id, base_revision=2, alts=["A red square"], user_id="U_AP", now=NOW
+        )
     assert described.ok and drf(described).status == "pending" and rev(described).number == 3
     assert rev(described).sha256 == runs.revision_sha256("Search is faster now.", [(png().sha256, "A red square")])
     assert (await approve(sessionmaker, draft_id, 2, rev(attached).sha256)).reason is Refusal.stale_revision
@@ -126,20 +144,32 @@ async def test_an_edit_and_a_rewrite_keep_the_images_and_their_rules(sessionmake
     draft_id, _ = await drafted(sessionmaker)
     await attach(sessionmaker, draft_id, png())
     async with sessionmaker.begin() as session:
-        edited = await edits.record_edit(session, draft_id=draft_id, base_revision=2, text="New words.",
-                                         user_id="U_AP", policy_ok=True, problems=[], now=NOW)
+        edited = await edits.record_edit(
+            session,
+            draft_id=draft_id,
+            base_revision=2,
+            text="New words.",
+            user_id="U_AP",
+            policy_ok=True,
+            problems=[],
+            now=NOW,
+        )
     assert edited.ok and not rev(edited).policy_ok  # the image still has no alt text
     assert rev(edited).sha256 == runs.revision_sha256("New words.", [(png().sha256, "")])
     async with sessionmaker.begin() as session:
         await media.set_alt(session, draft_id=draft_id, base_revision=3, alts=["red"], user_id="U_AP", now=NOW)
-        assert (await edits.request_regenerate(session, draft_id=draft_id, base_revision=4, feedback=None,
-                                               user_id="U_AP", now=NOW)).ok
+        assert (
+            await edits.request_regenerate(
+                session, draft_id=draft_id, base_revision=4, feedback=None, user_id="U_AP", now=NOW
+            )
+        ).ok
     async with sessionmaker.begin() as session:
         run = (await session.scalars(select(Run).where(Run.draft_id == draft_id, Run.number == 2))).one()
         started = await runs.start(session, run.id, now=NOW)
         assert started is not None
-        rewritten = await runs.record_revision(session, started, text="Rewritten.", policy_ok=True, details={},
-                                               stages=[], now=NOW)
+        rewritten = await runs.record_revision(
+            session, started, text="Rewritten.", policy_ok=True, details={}, stages=[], now=NOW
+        )
     assert rewritten is not None and rewritten.policy_ok
     assert rewritten.sha256 == runs.revision_sha256("Rewritten.", [(png().sha256, "red")])
     async with sessionmaker() as session:
@@ -166,11 +196,20 @@ async def test_a_removal_without_a_fresh_check_keeps_what_was_wrong(sessionmaker
     async with sessionmaker.begin() as session:
         kept = await media.remove(session, draft_id=draft_id, base_revision=2, position=1, user_id="U_AP", now=NOW)
         assert kept.ok and not rev(kept).policy_ok  # still blocked: nothing judged the rest again
-        judged = await media.set_alt(session, draft_id=draft_id, base_revision=3, alts=["red"], remove={0},
-                                     user_id="U_AP", now=NOW, check=MediaCheck())
+        judged = await media.set_alt(
+            session,
+            draft_id=draft_id,
+            base_revision=3,
+            alts=["red"],
+            remove={0},
+            user_id="U_AP",
+            now=NOW,
+            check=MediaCheck(),
+        )
     assert judged.ok and rev(judged).policy_ok and drf(judged).status == "pending"
     assert rev(judged).sha256 == runs.sha256_hex("Search is faster now.")  # no images: the text hash again
     async with sessionmaker.begin() as session:
-        wrong = await media.set_alt(session, draft_id=draft_id, base_revision=4, alts=[], remove={0},
-                                    user_id="U_AP", now=NOW)
+        wrong = await media.set_alt(
+            session, draft_id=draft_id, base_revision=4, alts=[], remove={0}, user_id="U_AP", now=NOW
+        )
     assert wrong.reason is Refusal.no_such_image

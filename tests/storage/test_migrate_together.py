@@ -1,6 +1,7 @@
 """Processes that upgrade one database at the same moment (bot and worker started together on a
 fresh SQLite file, several `signoff db upgrade` at once) all succeed: one migrates, the others
 find the schema at head."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,10 +42,17 @@ UPGRADE_AT = textwrap.dedent("""
 
 def _upgrade_together(url: str, processes: int) -> list[subprocess.CompletedProcess[str]]:
     start_at = time.time() + 2.0  # after every child has imported SQLAlchemy and alembic
-    children = [subprocess.Popen([sys.executable, "-c", UPGRADE_AT, url, str(start_at)], cwd=ROOT,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(processes)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPGRADE_AT, url, str(start_at)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     results = []
     for child in children:
         out, err = child.communicate(timeout=120)

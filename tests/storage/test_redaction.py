@@ -1,5 +1,6 @@
 """The Redactor: configured secrets in every form an echoing server writes them, token-shaped
 strings whoever they belong to, and text without either left alone."""
+
 from __future__ import annotations
 
 import html
@@ -50,10 +51,12 @@ def test_a_secret_cut_off_where_a_text_was_clipped_goes_once_two_thirds_of_it_ar
     redactor = Redactor([secret])
     body = f'{{"error": "The access token {secret} is invalid"}}'
     start = body.index(secret)
-    assert redactor.redact(body[:start + 18]) == '{"error": "The access token [redacted]'  # the text ends
-    assert (redactor.redact(body[:start + 18] + "…); check the account")  # a clipped body inside a note
-            == '{"error": "The access token [redacted]…); check the account')
-    assert redactor.redact(body[:start + 17]) == body[:start + 17]  # too little of it to tell
+    assert redactor.redact(body[: start + 18]) == '{"error": "The access token [redacted]'  # the text ends
+    assert (
+        redactor.redact(body[: start + 18] + "…); check the account")  # a clipped body inside a note
+        == '{"error": "The access token [redacted]…); check the account'
+    )
+    assert redactor.redact(body[: start + 17]) == body[: start + 17]  # too little of it to tell
 
 
 def test_a_secret_that_begins_like_a_word_leaves_that_word_alone() -> None:
@@ -82,10 +85,18 @@ def test_a_whole_secret_is_found_before_a_clipped_one_that_overlaps_it() -> None
 
 def test_values_are_redacted_in_nested_dicts_and_lists_and_keys_stay() -> None:
     redactor = Redactor(["whsec-SECRET-1f2e3d4c"])
-    value = {"error": "echo whsec-SECRET-1f2e3d4c", "attempt": 2, "ok": None,
-             "parts": [{"why": "whsec-SECRET-1f2e3d4c"}, ("a", "whsec-SECRET-1f2e3d4c")]}
-    assert redactor.redact_value(value) == {"error": "echo [redacted]", "attempt": 2, "ok": None,
-                                            "parts": [{"why": "[redacted]"}, ("a", "[redacted]")]}
+    value = {
+        "error": "echo whsec-SECRET-1f2e3d4c",
+        "attempt": 2,
+        "ok": None,
+        "parts": [{"why": "whsec-SECRET-1f2e3d4c"}, ("a", "whsec-SECRET-1f2e3d4c")],
+    }
+    assert redactor.redact_value(value) == {
+        "error": "echo [redacted]",
+        "attempt": 2,
+        "ok": None,
+        "parts": [{"why": "[redacted]"}, ("a", "[redacted]")],
+    }
 
 
 # -- token-shaped strings -------------------------------------------------------------------------
@@ -96,8 +107,9 @@ def test_values_are_redacted_in_nested_dicts_and_lists_and_keys_stay() -> None:
 SLACK_BOT = "xox" + "b-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
 SLACK_REFRESH = "xoxe.xox" + "p-1-Mi0yLTEyMzQ1Njc4OTAtMTIzNDU2Nzg5"
 SLACK_APP = "xa" + "pp-1-A0123456789-1234567890123-0123456789abcdef"
-JWT = "eyJ" + ("hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
-               "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+JWT = (
+    "eyJ" + "hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
 OPENAI = "sk-" + "proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 TOKEN_SHAPED = [
@@ -108,27 +120,46 @@ TOKEN_SHAPED = [
     ("headers={'authorization': 'Bearer AbC123def456ghi789'}", "headers={'authorization': 'Bearer [redacted]'}"),
     ("Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic [redacted]"),
     ("sent Bearer AbC123def456ghi789 again", "sent Bearer [redacted] again"),
-    (('Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", '
-      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-      'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
-      'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"'),
-     ('Authorization: [redacted] oauth_consumer_key="[redacted]", '
-      'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
-      'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"')),
-    ("POST /oauth/request_token?oauth_signature=abc%2Bdef&oauth_version=1.0",
-     "POST /oauth/request_token?oauth_signature=[redacted]&oauth_version=1.0"),
-    (f"Incorrect API key provided: {OPENAI}. You can find your API key at https://platform.openai.com/account/api-keys.",
-     "Incorrect API key provided: [redacted]. You can find your API key at https://platform.openai.com/account/api-keys."),
+    (
+        (
+            'Authorization: OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", '
+            'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+            'oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D", oauth_signature_method="HMAC-SHA1", '
+            'oauth_token="370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb"'
+        ),
+        (
+            'Authorization: [redacted] oauth_consumer_key="[redacted]", '
+            'oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", '
+            'oauth_signature="[redacted]", oauth_signature_method="HMAC-SHA1", oauth_token="[redacted]"'
+        ),
+    ),
+    (
+        "POST /oauth/request_token?oauth_signature=abc%2Bdef&oauth_version=1.0",
+        "POST /oauth/request_token?oauth_signature=[redacted]&oauth_version=1.0",
+    ),
+    (
+        f"Incorrect API key provided: {OPENAI}. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "Incorrect API key provided: [redacted]. You can find your API key at https://platform.openai.com/account/api-keys.",
+    ),
     (f'{{"accessJwt": "{JWT}"}}', '{"accessJwt": "[redacted]"}'),
-    ("could not connect to postgresql://signoff:hunter2-db@db.internal:5432/signoff",
-     "could not connect to postgresql://signoff:[redacted]@db.internal:5432/signoff"),
+    (
+        "could not connect to postgresql://signoff:hunter2-db@db.internal:5432/signoff",
+        "could not connect to postgresql://signoff:[redacted]@db.internal:5432/signoff",
+    ),
     ("redis://:r3dis-pass@cache:6379/0 is down", "redis://:[redacted]@cache:6379/0 is down"),
-    ("GET https://feeds.example/rss?id=7&api_key=abc123&limit=5", "GET https://feeds.example/rss?id=7&api_key=[redacted]&limit=5"),
+    (
+        "GET https://feeds.example/rss?id=7&api_key=abc123&limit=5",
+        "GET https://feeds.example/rss?id=7&api_key=[redacted]&limit=5",
+    ),
     ("https://hooks.example/in?token=t0k3n#frag", "https://hooks.example/in?token=[redacted]#frag"),
-    ("https://s3.example/obj?X-Amz-Signature=0f1e2d3c&X-Amz-Expires=60",
-     "https://s3.example/obj?X-Amz-Signature=[redacted]&X-Amz-Expires=60"),
-    ("client_secret=s3cr3t&grant_type=refresh_token&refresh_token=r3fr3sh",
-     "client_secret=[redacted]&grant_type=refresh_token&refresh_token=[redacted]"),
+    (
+        "https://s3.example/obj?X-Amz-Signature=0f1e2d3c&X-Amz-Expires=60",
+        "https://s3.example/obj?X-Amz-Signature=[redacted]&X-Amz-Expires=60",
+    ),
+    (
+        "client_secret=s3cr3t&grant_type=refresh_token&refresh_token=r3fr3sh",
+        "client_secret=[redacted]&grant_type=refresh_token&refresh_token=[redacted]",
+    ),
     ("login with password=hunter2 failed", "login with password=[redacted] failed"),
 ]
 
@@ -159,9 +190,14 @@ def test_ordinary_text_with_urls_hashes_and_ids_is_left_alone(text: str) -> None
 # cannot occur in it by accident, and of the token shapes only "bearer <word>" can form in it.
 secret_chars = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"))
 secrets_strategy = st.lists(
-    st.builds(lambda head, body: head + body, st.sampled_from("ABCXYZ0123456789"),
-              st.text(secret_chars, min_size=MIN_SECRET_CHARS - 1, max_size=30)),
-    min_size=1, max_size=3)
+    st.builds(
+        lambda head, body: head + body,
+        st.sampled_from("ABCXYZ0123456789"),
+        st.text(secret_chars, min_size=MIN_SECRET_CHARS - 1, max_size=30),
+    ),
+    min_size=1,
+    max_size=3,
+)
 plain = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz .,!?()\n"), max_size=200)
 any_text = st.text(max_size=200)
 
@@ -169,8 +205,9 @@ any_text = st.text(max_size=200)
 @settings(max_examples=250, deadline=None)
 @given(secrets=secrets_strategy, before=any_text, after=any_text, form=st.sampled_from(FORMS))
 @example(secrets=["Z" + TRICKY], before="", after="", form="json")
-def test_no_configured_secret_survives_in_any_form_anywhere(secrets: list[str], before: str, after: str,
-                                                            form: str) -> None:
+def test_no_configured_secret_survives_in_any_form_anywhere(
+    secrets: list[str], before: str, after: str, form: str
+) -> None:
     assume(all(s.strip() == s for s in secrets))
     redactor = Redactor(secrets)
     for secret in secrets:
@@ -181,8 +218,9 @@ def test_no_configured_secret_survives_in_any_form_anywhere(secrets: list[str], 
 
 @settings(deadline=None)
 @given(secrets=secrets_strategy, before=plain, after=plain, form=st.sampled_from(FORMS))
-def test_a_secret_between_words_is_replaced_exactly_nothing_more_or_less(secrets: list[str], before: str,
-                                                                          after: str, form: str) -> None:
+def test_a_secret_between_words_is_replaced_exactly_nothing_more_or_less(
+    secrets: list[str], before: str, after: str, form: str
+) -> None:
     assume(all(s.strip() == s for s in secrets) and "bearer" not in before + after)
     text = before + " " + _forms(secrets[0])[form] + " " + after
     assert Redactor(secrets).redact(text) == before + " [redacted] " + after

@@ -1,4 +1,5 @@
 """A run's steps and the outbox lease are compare-and-set statements; on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,8 +16,15 @@ NOW = datetime(2026, 11, 22, 12, 0)
 
 async def requested(sessionmaker: async_sessionmaker[AsyncSession]) -> intake.Accepted:
     async with sessionmaker.begin() as session:
-        return await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                          topic="release notes", destinations=["dryrun"], now=NOW)
+        return await intake.request_draft(
+            session,
+            team_id="T",
+            channel_id="C",
+            user_id="U_REQ",
+            topic="release notes",
+            destinations=["dryrun"],
+            now=NOW,
+        )
 
 
 async def started(sessionmaker: async_sessionmaker[AsyncSession], run_id: int) -> Run | None:
@@ -25,7 +33,8 @@ async def started(sessionmaker: async_sessionmaker[AsyncSession], run_id: int) -
 
 
 async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     accepted = await requested(sessionmaker)
     async with sessionmaker.begin() as session:
         lease = await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=20)
@@ -41,7 +50,8 @@ async def test_a_claim_hands_back_the_args_and_only_one_worker_gets_the_lease(
 
 
 async def test_the_sweep_cannot_start_a_second_holder_for_a_row_claimed_after_it_looked(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     """The race behind a draft posted twice after a SIGTERM: the sweep read the row while the dead
     worker's lease had lapsed, a new worker claimed it, then the sweep bumped the attempt (which used
     to clear the new lease) and enqueued a second job that claimed it too."""
@@ -62,7 +72,8 @@ async def test_the_sweep_cannot_start_a_second_holder_for_a_row_claimed_after_it
 
 
 async def test_a_lease_that_lapsed_and_was_taken_over_cannot_be_renewed_or_released_by_its_old_holder(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     accepted = await requested(sessionmaker)
     async with sessionmaker.begin() as session:
         stalled = await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=3)
@@ -70,8 +81,9 @@ async def test_a_lease_that_lapsed_and_was_taken_over_cannot_be_renewed_or_relea
         taker = await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=4), lease_s=3)
     assert stalled is not None and taker is not None and stalled.owner != taker.owner
     async with sessionmaker.begin() as session:
-        assert not await outbox.renew(session, accepted.outbox_id, stalled.owner, now=NOW + timedelta(seconds=5),
-                                      lease_s=3)
+        assert not await outbox.renew(
+            session, accepted.outbox_id, stalled.owner, now=NOW + timedelta(seconds=5), lease_s=3
+        )
         await outbox.release(session, accepted.outbox_id, owner=stalled.owner)
     async with sessionmaker.begin() as session:  # the taker's lease is untouched
         assert await outbox.claim(session, accepted.outbox_id, now=NOW + timedelta(seconds=5), lease_s=3) is None
@@ -79,7 +91,8 @@ async def test_a_lease_that_lapsed_and_was_taken_over_cannot_be_renewed_or_relea
 
 
 async def test_a_dead_workers_row_gets_a_new_attempt_once_its_lease_has_lapsed(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     accepted = await requested(sessionmaker)
     async with sessionmaker.begin() as session:
         await outbox.claim(session, accepted.outbox_id, now=NOW, lease_s=3)
@@ -89,7 +102,8 @@ async def test_a_dead_workers_row_gets_a_new_attempt_once_its_lease_has_lapsed(
 
 
 async def test_a_run_is_started_once_taken_over_while_running_and_refused_once_finished(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     accepted = await requested(sessionmaker)
     first = await started(sessionmaker, accepted.run_id)
     assert first is not None
@@ -97,21 +111,31 @@ async def test_a_run_is_started_once_taken_over_while_running_and_refused_once_f
     # A second worker takes over.
     assert (await started(sessionmaker, accepted.run_id)).status == "running"  # type: ignore[union-attr]
     async with sessionmaker.begin() as session:
-        assert await runs.record_revision(session, first, text="Hello", policy_ok=True, details={}, stages=[],
-                                          now=NOW) is not None
+        assert (
+            await runs.record_revision(session, first, text="Hello", policy_ok=True, details={}, stages=[], now=NOW)
+            is not None
+        )
     assert await started(sessionmaker, accepted.run_id) is None
     assert await started(sessionmaker, 999_999) is None
 
 
 async def test_a_run_in_its_own_transactions_records_the_next_revision_with_its_audit_event(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     accepted = await requested(sessionmaker)
     run = await started(sessionmaker, accepted.run_id)
     assert run is not None
     async with sessionmaker.begin() as session:
-        revision = await runs.record_revision(session, run, text="Hello world", policy_ok=False,
-                                              details={"policy": {"problems": ["too short"]}}, stages=[{"name": "x"}],
-                                              now=NOW, expires_at=NOW + timedelta(hours=48))
+        revision = await runs.record_revision(
+            session,
+            run,
+            text="Hello world",
+            policy_ok=False,
+            details={"policy": {"problems": ["too short"]}},
+            stages=[{"name": "x"}],
+            now=NOW,
+            expires_at=NOW + timedelta(hours=48),
+        )
     assert revision is not None
     assert (revision.number, run.status, run.stages) == (1, "succeeded", [{"name": "x"}])
     async with sessionmaker() as session:
@@ -120,15 +144,18 @@ async def test_a_run_in_its_own_transactions_records_the_next_revision_with_its_
         assert draft.expires_at == NOW + timedelta(hours=48)
         assert (await queries.run(session, accepted.run_id)).status == "succeeded"  # type: ignore[union-attr]
         drafted = [e for e in await events_for(session, accepted.draft_id) if e.kind == "drafted"]
-        assert [(e.detail["run"], e.detail["revision"], e.detail["problems"]) for e in drafted] == \
-            [(1, 1, ["too short"])]
+        assert [(e.detail["run"], e.detail["revision"], e.detail["problems"]) for e in drafted] == [
+            (1, 1, ["too short"])
+        ]
 
 
 async def test_a_draft_loaded_in_the_same_session_shows_the_new_revision(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     async with sessionmaker.begin() as session:
-        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                              topic="t", destinations=["dryrun"], now=NOW)
+        accepted = await intake.request_draft(
+            session, team_id="T", channel_id="C", user_id="U_REQ", topic="t", destinations=["dryrun"], now=NOW
+        )
         draft = await queries.draft(session, accepted.draft_id)
         run = await runs.start(session, accepted.run_id, now=NOW)
         assert run is not None
@@ -144,8 +171,10 @@ async def test_the_result_of_a_cancelled_run_is_dropped(sessionmaker: async_sess
     async with sessionmaker.begin() as session:
         assert (await edits.cancel(session, draft_id=accepted.draft_id, user_id="U_REQ", now=NOW)).ok
     async with sessionmaker.begin() as session:
-        assert await runs.record_revision(session, run, text="late", policy_ok=True, details={}, stages=[],
-                                          now=NOW) is None
+        assert (
+            await runs.record_revision(session, run, text="late", policy_ok=True, details={}, stages=[], now=NOW)
+            is None
+        )
         await runs.fail(session, run, error="late too", now=NOW)
     async with sessionmaker() as session:
         draft = await queries.draft(session, accepted.draft_id)

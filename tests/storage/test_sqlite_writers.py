@@ -1,4 +1,5 @@
 """SQLite writers queue for their turn instead of sleeping in SQLite's busy handler."""
+
 from __future__ import annotations
 
 import asyncio

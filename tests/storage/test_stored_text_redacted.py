@@ -1,6 +1,7 @@
 """Storage keeps no secret: errors, run details and audit events are redacted by the redactor the
 sessionmaker carries, audit details before they are hashed (the chain still verifies), and the
 audit export redacts what an older release may have stored. On SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from storage.states import JobName
 
 NOW = datetime(2026, 11, 22, 12, 0)
 KEY = "local-model-key-7c1d9e2f"
-ECHO = f'the model endpoint refused the request (401): Incorrect API key provided: {KEY}'
+ECHO = f"the model endpoint refused the request (401): Incorrect API key provided: {KEY}"
 
 
 @pytest.fixture
@@ -32,8 +33,15 @@ async def redacting(database_url: str) -> AsyncIterator[async_sessionmaker[Async
 
 async def _running(sessionmaker: async_sessionmaker[AsyncSession]) -> Run:
     async with sessionmaker.begin() as session:
-        accepted = await intake.request_draft(session, team_id="T", channel_id="C", user_id="U_REQ",
-                                              topic="release notes", destinations=["webhook"], now=NOW)
+        accepted = await intake.request_draft(
+            session,
+            team_id="T",
+            channel_id="C",
+            user_id="U_REQ",
+            topic="release notes",
+            destinations=["webhook"],
+            now=NOW,
+        )
         run = await runs.start(session, accepted.run_id, now=NOW)
         assert run is not None
         return run
@@ -45,7 +53,8 @@ async def _events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[AuditE
 
 
 async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_event_redacted(
-        redacting: async_sessionmaker[AsyncSession]) -> None:
+    redacting: async_sessionmaker[AsyncSession],
+) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
         await runs.fail(session, run, error=ECHO, now=NOW)
@@ -61,23 +70,32 @@ async def test_a_failed_run_keeps_its_error_on_the_run_the_draft_and_the_audit_e
 
 
 async def test_a_revisions_details_and_stages_are_redacted_and_its_text_is_kept_exactly(
-        redacting: async_sessionmaker[AsyncSession]) -> None:
+    redacting: async_sessionmaker[AsyncSession],
+) -> None:
     run = await _running(redacting)
     text = f"Our API key is not {KEY}, promise."  # the approved text is published byte for byte
     async with redacting.begin() as session:
         revision = await runs.record_revision(
-            session, run, text=text, policy_ok=True, now=NOW,
+            session,
+            run,
+            text=text,
+            policy_ok=True,
+            now=NOW,
             details={"sources": [f"https://feeds.example/rss?key={quote(KEY)}"], "warnings": [f"echo {KEY}"]},
-            stages=[{"name": "write", "warnings": [f"the model said {KEY}"]}])
+            stages=[{"name": "write", "warnings": [f"the model said {KEY}"]}],
+        )
     assert revision is not None and revision.text == text and revision.sha256 == runs.sha256_hex(text)
-    assert revision.details == {"sources": ["https://feeds.example/rss?key=[redacted]"],
-                                "warnings": ["echo [redacted]"]}
+    assert revision.details == {
+        "sources": ["https://feeds.example/rss?key=[redacted]"],
+        "warnings": ["echo [redacted]"],
+    }
     async with redacting() as session:
         assert (await session.get(Run, run.id)).stages == [{"name": "write", "warnings": ["the model said [redacted]"]}]  # type: ignore[union-attr]
 
 
 async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_finished(
-        redacting: async_sessionmaker[AsyncSession]) -> None:
+    redacting: async_sessionmaker[AsyncSession],
+) -> None:
     run = await _running(redacting)
     async with redacting.begin() as session:
         job = await outbox.add(session, job=JobName.publish_draft, args={"draft_id": run.draft_id}, now=NOW)
@@ -91,24 +109,36 @@ async def test_an_outbox_rows_last_error_is_redacted_when_released_and_when_fini
 
 
 async def test_publication_errors_and_their_audit_events_are_redacted(
-        redacting: async_sessionmaker[AsyncSession]) -> None:
+    redacting: async_sessionmaker[AsyncSession],
+) -> None:
     run = await _running(redacting)
     claimed = []
     for part in range(2):
         async with redacting.begin() as session:
-            claim = await publications.claim(session, draft_id=run.draft_id, revision=1, destination="webhook",
-                                             part=part, sha256="0" * 64, idempotency_key=f"key-{part}", now=NOW)
+            claim = await publications.claim(
+                session,
+                draft_id=run.draft_id,
+                revision=1,
+                destination="webhook",
+                part=part,
+                sha256="0" * 64,
+                idempotency_key=f"key-{part}",
+                now=NOW,
+            )
             claimed.append(claim.publication.id)
     async with redacting.begin() as session:
-        await publications.failed(session, claimed[0], error=f'webhook refused the post (401): {{"secret": "{KEY}"}}',
-                                  retry=False, now=NOW)
+        await publications.failed(
+            session, claimed[0], error=f'webhook refused the post (401): {{"secret": "{KEY}"}}', retry=False, now=NOW
+        )
         await publications.unconfirmed(session, claimed[1], why=f"timed out; receiver said {quote(KEY)}", now=NOW)
         await publications.resending(session, claimed[1], why=f"resend with {KEY}", now=NOW)
     async with redacting() as session:
         rows = list(await session.scalars(select(Publication).order_by(Publication.part)))
         report = await audit.verify(session)
-    assert [r.error for r in rows] == ['webhook refused the post (401): {"secret": "[redacted]"}',
-                                       "timed out; receiver said [redacted]"]
+    assert [r.error for r in rows] == [
+        'webhook refused the post (401): {"secret": "[redacted]"}',
+        "timed out; receiver said [redacted]",
+    ]
     details = {e.kind: e.detail for e in await _events(redacting)}
     assert details["publish_failed"]["error"] == rows[0].error
     assert details["publish_unconfirmed"]["why"] == rows[1].error
@@ -130,7 +160,8 @@ async def test_a_sessionmaker_without_a_redactor_still_removes_token_shaped_stri
 
 
 async def test_the_audit_export_redacts_what_an_older_release_stored_and_says_so(
-        redacting: async_sessionmaker[AsyncSession], database_url: str) -> None:
+    redacting: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
     # An event written by a release that did not redact: a sessionmaker that does not know the key.
     engine = create_engine(database_url)
     try:

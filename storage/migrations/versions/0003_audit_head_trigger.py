@@ -4,12 +4,13 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 16:20:00
 """
+
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -44,7 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS audit_events_advance_head" +
-               (" ON audit_events" if op.get_bind().dialect.name == "postgresql" else ""))
+    op.execute(
+        "DROP TRIGGER IF EXISTS audit_events_advance_head"
+        + (" ON audit_events" if op.get_bind().dialect.name == "postgresql" else "")
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS signoff_audit_advance_head()")

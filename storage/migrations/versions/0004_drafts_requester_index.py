@@ -4,12 +4,13 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 16:40:00
 """
+
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,13 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-22 18:30:00
 """
+
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

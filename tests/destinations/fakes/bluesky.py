@@ -5,6 +5,7 @@ XRPC shapes: errors are {"error": "Name", "message": "..."}; an expired access t
 The fake checks what the real PDS checks for us: text ≤ 300 graphemes and ≤ 3000 bytes,
 facet byte ranges inside the text, reply refs naming existing records.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,16 @@ def xrpc_error(status: int, name: str, message: str) -> web.Response:
 
 
 def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
-    return {"status": 429, "body": {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
-            "headers": {"ratelimit-limit": "5000", "ratelimit-remaining": "0", "ratelimit-policy": "5000;w=3600",
-                        "ratelimit-reset": str(int(time.time()) + reset_in_s)}}
+    return {
+        "status": 429,
+        "body": {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        "headers": {
+            "ratelimit-limit": "5000",
+            "ratelimit-remaining": "0",
+            "ratelimit-policy": "5000;w=3600",
+            "ratelimit-reset": str(int(time.time()) + reset_in_s),
+        },
+    }
 
 
 def tid(n: int) -> str:
@@ -76,8 +84,15 @@ class FakeBluesky(FakeServer):
         self.sessions += 1
         token = f"access-{next(self._seq)}"
         self._tokens.add(token)
-        return web.json_response({"did": self.did, "handle": self.handle, "accessJwt": token,
-                                  "refreshJwt": f"refresh-{token}", "active": True})
+        return web.json_response(
+            {
+                "did": self.did,
+                "handle": self.handle,
+                "accessJwt": token,
+                "refreshJwt": f"refresh-{token}",
+                "active": True,
+            }
+        )
 
     def _auth_error(self, request: web.Request) -> web.Response | None:
         auth = request.headers.get("Authorization", "")
@@ -99,8 +114,14 @@ class FakeBluesky(FakeServer):
         uri = f"at://{self.did}/{POST}/{tid(int(time.time() * 1e6) << 10 | next(self._seq))}"
         cid = "bafyrei" + hashlib.sha256(uri.encode()).hexdigest()[:52]
         self.records[uri] = {"uri": uri, "cid": cid, "value": record}
-        return web.json_response({"uri": uri, "cid": cid, "validationStatus": "valid",
-                                  "commit": {"cid": "bafyreicommit" + cid[12:], "rev": tid(next(self._seq))}})
+        return web.json_response(
+            {
+                "uri": uri,
+                "cid": cid,
+                "validationStatus": "valid",
+                "commit": {"cid": "bafyreicommit" + cid[12:], "rev": tid(next(self._seq))},
+            }
+        )
 
     def _invalid(self, record: dict[str, Any]) -> str | None:
         text = record.get("text", "")
@@ -137,7 +158,16 @@ class FakeBluesky(FakeServer):
 
     async def author_feed(self, request: web.Request) -> web.Response:
         author = {"did": self.did, "handle": self.handle}
-        feed = [{"post": {"uri": r["uri"], "cid": r["cid"], "author": author, "record": r["value"],
-                          "indexedAt": r["value"]["createdAt"]}}
-                for r in sorted(self.records.values(), key=lambda r: r["uri"], reverse=True)]
+        feed = [
+            {
+                "post": {
+                    "uri": r["uri"],
+                    "cid": r["cid"],
+                    "author": author,
+                    "record": r["value"],
+                    "indexedAt": r["value"]["createdAt"],
+                }
+            }
+            for r in sorted(self.records.values(), key=lambda r: r["uri"], reverse=True)
+        ]
         return web.json_response({"feed": feed[: int(request.query.get("limit", "50"))]})

@@ -5,6 +5,7 @@ sha-256, base32>}, "mimeType", "size"}}; createRecord checks an images embed as 
 at most 4 images, each with `alt` (required, may be empty) and a blob this repo holds, of an image
 type and at most 1,000,000 bytes (BlobTooLarge otherwise).
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,8 +40,9 @@ class FakeBlueskyMedia(FakeBluesky):
         mime = request.headers.get("Content-Type", "application/octet-stream")
         cid = raw_cid(data)
         self.blobs[cid] = (mime, data)
-        return web.json_response({"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime,
-                                           "size": len(data)}})
+        return web.json_response(
+            {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(data)}}
+        )
 
     def _invalid(self, record: dict[str, Any]) -> str | None:
         if problem := super()._invalid(record):
@@ -71,5 +73,3 @@ class FakeBlueskyMedia(FakeBluesky):
 
     def blob_of(self, image_entry: dict[str, Any]) -> bytes:
         return self.blobs[image_entry["image"]["ref"]["$link"]][1]
-
-

@@ -4,6 +4,7 @@ Errors look like Forem's: {"error": "...", "status": N}; 401 for a missing or wr
 (both the same); 422 for validation (no title, more than 4 tags, a tag that is not alphanumeric);
 429 with Retry-After.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -21,8 +22,11 @@ def forem_error(status: int, message: str) -> web.Response:
 
 
 def rate_limited(retry_after_s: int = 30) -> dict[str, Any]:
-    return {"status": 429, "headers": {"Retry-After": str(retry_after_s)},
-            "body": {"error": f"Rate limit reached, try again in {retry_after_s} seconds", "status": 429}}
+    return {
+        "status": 429,
+        "headers": {"Retry-After": str(retry_after_s)},
+        "body": {"error": f"Rate limit reached, try again in {retry_after_s} seconds", "status": 429},
+    }
 
 
 class FakeDevTo(FakeServer):
@@ -54,9 +58,14 @@ class FakeDevTo(FakeServer):
         article_id = next(self._ids)
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") + f"-{article_id:x}"
         created = {
-            "type_of": "article", "id": article_id, "title": title, "slug": slug,
-            "body_markdown": article.get("body_markdown", ""), "published": bool(article.get("published")),
-            "tag_list": tags, "url": f"https://dev.to/{self.username}/{slug}",
+            "type_of": "article",
+            "id": article_id,
+            "title": title,
+            "slug": slug,
+            "body_markdown": article.get("body_markdown", ""),
+            "published": bool(article.get("published")),
+            "tag_list": tags,
+            "url": f"https://dev.to/{self.username}/{slug}",
             "created_at": datetime.now(UTC).isoformat(),
         }
         self.posts.append(created)

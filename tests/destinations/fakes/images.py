@@ -1,4 +1,5 @@
 """Image files for tests, made with Pillow in memory (no binary fixtures in the repository)."""
+
 from __future__ import annotations
 
 import io
@@ -10,14 +11,25 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 
 
-def png(width: int = 64, height: int = 48, color: str = "red", *, noise: bool = False, mode: str = "RGB",
-        text: dict[str, str] | None = None) -> bytes:
-    img = (PILImage.frombytes("RGB", (width, height), os.urandom(width * height * 3)) if noise
-           else PILImage.new(mode, (width, height), color))
+def png(
+    width: int = 64,
+    height: int = 48,
+    color: str = "red",
+    *,
+    noise: bool = False,
+    mode: str = "RGB",
+    text: dict[str, str] | None = None,
+) -> bytes:
+    img = (
+        PILImage.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+        if noise
+        else PILImage.new(mode, (width, height), color)
+    )
     out = io.BytesIO()
     info = None
     if text:
         from PIL.PngImagePlugin import PngInfo
+
         info = PngInfo()
         for key, value in text.items():
             info.add_text(key, value)
@@ -62,5 +74,9 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 def png_bomb(width: int, height: int) -> bytes:
     """A PNG header claiming width×height RGB pixels, with one tiny IDAT: a few dozen bytes."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _chunk(b"IEND", b"")
+    )

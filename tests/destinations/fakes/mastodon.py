@@ -3,6 +3,7 @@
 Shapes follow Mastodon 4: a Status entity with string ids and HTML `content`; errors are
 {"error": "..."}; 429 carries X-RateLimit-Limit/-Remaining/-Reset (an ISO 8601 time).
 """
+
 from __future__ import annotations
 
 import html
@@ -20,20 +21,27 @@ _URL = re.compile(r"https?://[^\s<]+")
 
 def render_content(text: str) -> str:
     """Roughly what Mastodon renders: paragraphs, <br />, links split into invisible spans."""
+
     def link(match: re.Match[str]) -> str:
         url = match.group()
         scheme, rest = url.split("://", 1)
-        return (f'<a href="{url}" rel="nofollow noopener" target="_blank"><span class="invisible">'
-                f'{scheme}://</span><span class="ellipsis">{rest[:30]}</span>'
-                f'<span class="invisible">{rest[30:]}</span></a>')
+        return (
+            f'<a href="{url}" rel="nofollow noopener" target="_blank"><span class="invisible">'
+            f'{scheme}://</span><span class="ellipsis">{rest[:30]}</span>'
+            f'<span class="invisible">{rest[30:]}</span></a>'
+        )
+
     paragraphs = [html.escape(p, quote=False).replace("\n", "<br />") for p in text.split("\n\n")]
     return "".join(f"<p>{_URL.sub(link, p)}</p>" for p in paragraphs)
 
 
 def rate_limited(reset_in_s: int = 60) -> dict[str, Any]:
     reset = (datetime.now(UTC) + timedelta(seconds=reset_in_s)).isoformat().replace("+00:00", "Z")
-    return {"status": 429, "body": {"error": "Throttled"},
-            "headers": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}}
+    return {
+        "status": 429,
+        "body": {"error": "Throttled"},
+        "headers": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+    }
 
 
 class FakeMastodon(FakeServer):
@@ -56,8 +64,7 @@ class FakeMastodon(FakeServer):
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     def _account(self) -> dict[str, Any]:
-        return {"id": self.account_id, "username": "signoff", "acct": "signoff",
-                "url": f"{self.url}/@signoff"}
+        return {"id": self.account_id, "username": "signoff", "acct": "signoff", "url": f"{self.url}/@signoff"}
 
     async def create_status(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -65,23 +72,30 @@ class FakeMastodon(FakeServer):
         key = request.headers.get("Idempotency-Key")
         if key and key in self.by_key:
             return web.json_response(self.by_key[key])
-        body: dict[str, Any] = (await request.json() if request.content_type == "application/json"
-                                else dict(await request.post()))
+        body: dict[str, Any] = (
+            await request.json() if request.content_type == "application/json" else dict(await request.post())
+        )
         text = body.get("status", "")
         if not text.strip():
             return web.json_response({"error": "Validation failed: Text can't be blank"}, status=422)
         if len(text) > self.max_chars:
             return web.json_response(
-                {"error": f"Validation failed: Text character limit of {self.max_chars} exceeded"}, status=422)
+                {"error": f"Validation failed: Text character limit of {self.max_chars} exceeded"}, status=422
+            )
         reply_to = body.get("in_reply_to_id")
         if reply_to and not any(p["id"] == reply_to for p in self.posts):
             return web.json_response({"error": "Record not found"}, status=404)
         status_id = str(next(self._ids))
         status = {
-            "id": status_id, "created_at": datetime.now(UTC).isoformat(),
-            "in_reply_to_id": reply_to, "visibility": body.get("visibility", "public"),
-            "uri": f"{self.url}/users/signoff/statuses/{status_id}", "url": f"{self.url}/@signoff/{status_id}",
-            "content": render_content(text), "account": self._account(), "text": None,
+            "id": status_id,
+            "created_at": datetime.now(UTC).isoformat(),
+            "in_reply_to_id": reply_to,
+            "visibility": body.get("visibility", "public"),
+            "uri": f"{self.url}/users/signoff/statuses/{status_id}",
+            "url": f"{self.url}/@signoff/{status_id}",
+            "content": render_content(text),
+            "account": self._account(),
+            "text": None,
         }
         self.posts.append(status)
         if key:

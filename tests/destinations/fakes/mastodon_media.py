@@ -4,6 +4,7 @@ An upload is a multipart form (`file`, `description`); the answer is 202 with `u
 file stays "processing" for `polls_to_process` lookups (206 Partial Content), then 200 with its url.
 A status naming unknown or unprocessed media is refused with 422, as Mastodon does.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,15 +48,22 @@ class FakeMastodonMedia(FakeMastodon):
             with PILImage.open(io.BytesIO(data)) as img:
                 width, height = img.size
         except OSError:
-            return web.json_response({"error": "Validation failed: File has contents that are not what they "
-                                               "are reported to be"}, status=422)
+            return web.json_response(
+                {"error": "Validation failed: File has contents that are not what they are reported to be"}, status=422
+            )
         media_id = str(next(self._media_ids))
         self.files[media_id] = data
         self.media[media_id] = {
-            "id": media_id, "type": "image", "url": None, "preview_url": f"{self.url}/small/{media_id}.png",
-            "remote_url": None, "description": form["description"].text if "description" in form else None,
-            "meta": {"original": {"width": width, "height": height}}, "blurhash": "UeKUpFxuo~R%0nW;WCnhF6RjaJt7",
-            "filename": file.filename, "content_type": file.content_type,
+            "id": media_id,
+            "type": "image",
+            "url": None,
+            "preview_url": f"{self.url}/small/{media_id}.png",
+            "remote_url": None,
+            "description": form["description"].text if "description" in form else None,
+            "meta": {"original": {"width": width, "height": height}},
+            "blurhash": "UeKUpFxuo~R%0nW;WCnhF6RjaJt7",
+            "filename": file.filename,
+            "content_type": file.content_type,
         }
         self._polls[media_id] = 0
         if self.polls_to_process == 0:
@@ -86,8 +94,10 @@ class FakeMastodonMedia(FakeMastodon):
             if media_id not in self.media:
                 return web.json_response({"error": "Record not found"}, status=404)
             if self.media[media_id]["url"] is None:
-                return web.json_response({"error": "Cannot attach files that have not finished processing. "
-                                                   "Try again in a moment!"}, status=422)
+                return web.json_response(
+                    {"error": "Cannot attach files that have not finished processing. Try again in a moment!"},
+                    status=422,
+                )
         response = await super().create_status(request)
         if response.status == 200 and self.posts and "media_attachments" not in self.posts[-1]:
             self.posts[-1]["media_attachments"] = [self.media[i] for i in ids]

@@ -1,4 +1,5 @@
 """The part every fake platform shares: a local aiohttp server, a request log and a fault queue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -71,8 +72,15 @@ class FakeServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def fail_next(self, status: int = 500, *, kind: str = "status", headers: dict[str, str] | None = None,
-                  body: Any = None, path: str | None = None) -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        kind: str = "status",
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        path: str | None = None,
+    ) -> None:
         self.faults.append(Fault(kind=kind, status=status, headers=headers or {}, body=body, path=path))
 
     def _take_fault(self, path: str) -> Fault | None:
@@ -83,8 +91,9 @@ class FakeServer:
         return None
 
     @web.middleware
-    async def _faulty(self, request: web.Request,
-                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def _faulty(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         self.requests.append(Seen(request.method, request.path, dict(request.headers), await request.read()))
         fault = self._take_fault(request.path)
         if fault is None:
@@ -92,8 +101,12 @@ class FakeServer:
         if fault.kind == "status":
             body = fault.body if isinstance(fault.body, (str, bytes)) else json.dumps(fault.body or {})
             content_type = "text/html" if isinstance(fault.body, str) else "application/json"
-            return web.Response(status=fault.status, body=body, headers=fault.headers,
-                                content_type=None if "Content-Type" in fault.headers else content_type)
+            return web.Response(
+                status=fault.status,
+                body=body,
+                headers=fault.headers,
+                content_type=None if "Content-Type" in fault.headers else content_type,
+            )
         await handler(request)
         if fault.kind == "drop":
             assert request.transport is not None

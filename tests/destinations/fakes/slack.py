@@ -3,6 +3,7 @@
 Like Slack: every answer is HTTP 200 with {"ok": false, "error": "..."} on failure, except the
 per-method rate limit, which is HTTP 429 with Retry-After and {"ok": false, "error": "ratelimited"}.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,8 +20,11 @@ def slack_error(error: str) -> web.Response:
 
 
 def rate_limited(retry_after_s: int = 3) -> dict[str, Any]:
-    return {"status": 429, "headers": {"Retry-After": str(retry_after_s)},
-            "body": {"ok": False, "error": "ratelimited"}}
+    return {
+        "status": 429,
+        "headers": {"Retry-After": str(retry_after_s)},
+        "body": {"ok": False, "error": "ratelimited"},
+    }
 
 
 class FakeSlack(FakeServer):
@@ -54,8 +58,14 @@ class FakeSlack(FakeServer):
         if not args.get("text"):
             return slack_error("no_text")
         ts = f"{int(time.time())}.{next(self._seq):06d}"
-        message = {"type": "message", "subtype": "bot_message", "text": args["text"], "ts": ts,
-                   "bot_id": self.bot_id, "thread_ts": args.get("thread_ts")}
+        message = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": args["text"],
+            "ts": ts,
+            "bot_id": self.bot_id,
+            "thread_ts": args.get("thread_ts"),
+        }
         self.posts.append({**message, "channel": args["channel"]})
         return web.json_response({"ok": True, "channel": args["channel"], "ts": ts, "message": message})
 

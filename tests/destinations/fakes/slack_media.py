@@ -5,6 +5,7 @@ files.getUploadURLExternal (form: filename, length, alt_txt ≤ 1000 else alt_tx
 files.completeUploadExternal (files [{id, title}], channel_id, initial_comment) shares them as one
 message and answers {"ok", "files": [...]} with empty `shares`, which Slack fills in later.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -38,8 +39,13 @@ class FakeSlackMedia(FakeSlack):
         if len(args.get("alt_txt", "")) > 1000:
             return slack_error("alt_txt_too_large")
         file_id = f"F0MEDIA{next(self._file_ids):04d}"
-        self.files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"]),
-                               "alt_txt": args.get("alt_txt"), "data": None}
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args["filename"],
+            "length": int(args["length"]),
+            "alt_txt": args.get("alt_txt"),
+            "data": None,
+        }
         return web.json_response({"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id})
 
     async def upload(self, request: web.Request) -> web.Response:
@@ -65,9 +71,19 @@ class FakeSlackMedia(FakeSlack):
         channel = args.get("channel_id")
         if channel not in self.channels:
             return slack_error("channel_not_found")
-        shared = [{k: v for k, v in self.files[e["id"]].items() if k != "data"} | {"title": e.get("title")}
-                  for e in files]
+        shared = [
+            {k: v for k, v in self.files[e["id"]].items() if k != "data"} | {"title": e.get("title")} for e in files
+        ]
         ts = f"{int(time.time())}.{next(self._seq):06d}"
-        self.posts.append({"type": "message", "text": args.get("initial_comment", ""), "ts": ts, "bot_id": self.bot_id,
-                           "files": shared, "thread_ts": args.get("thread_ts"), "channel": channel})
+        self.posts.append(
+            {
+                "type": "message",
+                "text": args.get("initial_comment", ""),
+                "ts": ts,
+                "bot_id": self.bot_id,
+                "files": shared,
+                "thread_ts": args.get("thread_ts"),
+                "channel": channel,
+            }
+        )
         return web.json_response({"ok": True, "files": [f | {"shares": {}} for f in shared]})

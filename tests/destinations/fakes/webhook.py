@@ -1,6 +1,7 @@
 """A fake webhook receiver that checks what a careful receiver checks: X-Signoff-Signature
 (`sha256=` + HMAC-SHA256 of the raw body with the shared secret) and Idempotency-Key (a repeated
 key gets the first answer again). A bad or missing signature is 401 {"error": "..."}."""
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@ posts that name `media.media_ids`. Shapes follow the X API v2 reference: the upl
 {"data": {"id", "media_key", "size", "expires_after_secs", "image": {"image_type", "w", "h"}}};
 an image over 5 MB, a wrong media_type, or an unknown media id in a post is a 400 problem.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,9 +51,17 @@ class FakeXMedia(FakeX):
             return problem(400, "Invalid Request", f"media_type {body.get('media_type')} does not match {actual}")
         media_id = str(next(self._media_ids))
         self.media[media_id] = {"data": data, "type": actual, "alt": None}
-        return web.json_response({"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(data),
-                                           "expires_after_secs": 86400,
-                                           "image": {"image_type": actual, "w": width, "h": height}}})
+        return web.json_response(
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": 86400,
+                    "image": {"image_type": actual, "w": width, "h": height},
+                }
+            }
+        )
 
     async def metadata(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
