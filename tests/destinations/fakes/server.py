@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import socket
@@ -37,15 +38,16 @@ class Seen:
     body: bytes
 
 
-class FakeServer:
+class FakeServer(abc.ABC):
     def __init__(self) -> None:
         self.faults: list[Fault] = []
         self.requests: list[Seen] = []
         self._server: TestServer | None = None
         self._closing = asyncio.Event()
 
+    @abc.abstractmethod
     def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
+        """Each platform's fake adds the routes of the API it speaks."""
 
     @property
     def url(self) -> str:
